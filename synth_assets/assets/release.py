@@ -1,0 +1,113 @@
+"""The release: every partition's labelled clips, augmented clips and conversations in one dataset.
+
+Written as Parquet parts with the audio inside (FLAC bytes) plus a JSONL manifest of the same rows
+without audio; the lineage store is rebuilt and the release's figures go to MLflow.
+"""
+
+
+import json
+from typing import Iterator
+
+from dagster import AssetExecutionContext, Config, MetadataValue, asset
+from pydantic import Field
+
+from quality.expectations import SUITES, WER_THRESHOLD
+from resources.lineage import LineageStore
+from resources.storage import Storage
+from resources.tracking import ExperimentTracker
+from synth_assets import parts
+from synth_assets.stage import StageRun, run_stage
+
+DATASET = "speech_dataset"
+UPSTREAM = ("tts_audio", "pseudo_labels", "augmented_clips", "safety_dialogues", "false_premise_dialogues")
+
+
+class ReleaseConfig(Config):
+    max_wer: float = Field(default=WER_THRESHOLD, description="Clean clips above this round-trip WER stay out.")
+
+
+def complete_partitions(context: AssetExecutionContext, store: Storage) -> list[str]:
+    """Partitions whose every upstream stage finished (a failed or pending one is left out)."""
+    keys = context.instance.get_dynamic_partitions("crawl_shards")
+    return sorted(k for k in keys if all(parts.stored_fingerprint(store, a, k) for a in UPSTREAM))
+
+
+def release_rows(store: Storage, partitions: list[str], max_wer: float) -> Iterator[dict]:
+    for partition in partitions:
+        labels = {r["parent_id"]: r for r in parts.read_rows(
+            store, "pseudo_labels", partition, columns=["parent_id", "transcript", "wer", "words"])}
+        for row in parts.read_rows(store, "tts_audio", partition):
+            label = labels.get(row["id"], {})
+            if label.get("wer", 1.0) <= max_wer:
+                yield sample(row, "clip", partition, transcript=label["transcript"], wer=label["wer"],
+                             words=label["words"])
+        for row in parts.read_rows(store, "augmented_clips", partition):
+            yield sample(row, "augmented", partition)
+        for asset in ("safety_dialogues", "false_premise_dialogues"):
+            for row in parts.read_rows(store, asset, partition):
+                yield sample(row, row["kind"], partition, voice_id=row["user_voice"],
+                             assistant_voice=row["assistant_voice"], turns=row["turns"])
+
+
+def sample(row: dict, kind: str, partition: str, **extra) -> dict:
+    """One dataset row: the same columns whatever the kind, so the release reads as one table."""
+    base = {
+        "id": row["id"], "kind": kind, "parent_id": row["parent_id"], "stage": "speech_dataset",
+        "partition": partition, "source": row["source"], "snapshot": row["snapshot"],
+        "source_document": row["document_id"], "text": row.get("text") or "",
+        "transcript": None, "wer": None, "words": None, "turns": None,
+        "voice_id": row.get("voice_id"), "assistant_voice": None,
+        "text_license": row["license"], "sample_rate": row["sample_rate"],
+        "channels": row.get("channels", 1), "duration_s": row["duration_s"],
+        "lineage": row["params"], "made_by_run": row["run_id"], "made_by_code": row["code_version"],
+        "audio": row["audio"],
+    }
+    if kind in ("safety", "false_premise"):
+        base["text"] = " / ".join(f"{t['role']}: {t['spoken']}" for t in json.loads(row["turns"]))
+    base.update(extra)
+    return base
+
+
+@asset(
+    deps=list(UPSTREAM),
+    group_name="release",
+    kinds={"parquet", "duckdb", "mlflow"},
+    code_version="release-v1",
+    check_specs=[SUITES[DATASET].spec()],
+    description="The dataset to train on: clean clips that pass the round-trip filter (with Whisper "
+    "transcripts and word timestamps), their augmented versions, and the stereo conversations, in "
+    "Parquet parts with FLAC audio plus a JSONL manifest. Rebuilds the lineage store; logs to MLflow.",
+)
+def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store: Storage,
+                   lineage: LineageStore, tracker: ExperimentTracker):
+    partitions = complete_partitions(context, store)
+    inputs = {p: [parts.stored_fingerprint(store, a, p) for a in UPSTREAM] for p in partitions}
+
+    def produce(stage: StageRun):
+        yield from release_rows(store, partitions, config.max_wer)
+
+    def summarize(frame):
+        # Runs after the parts are in place: the manifest and lineage store describe what was written.
+        manifest = "".join(json.dumps(r, default=str) + "\n" for r in frame.to_dict("records"))
+        store.write_bytes(f"{DATASET}/manifest.jsonl", manifest.encode())
+        metadata = release_metadata(frame, partitions)
+        run_id = tracker.log_release(
+            context.run.run_id,
+            params={"partitions": len(partitions), "max_wer": config.max_wer, "dataset": store.uri(DATASET)},
+            metrics={"samples": len(frame), "hours": float(frame["duration_s"].sum() / 3600)},
+        )
+        return {**metadata, "manifest": MetadataValue.path(store.uri(f"{DATASET}/manifest.jsonl")),
+                "lineage_rows": lineage.rebuild(store), "mlflow_run_id": run_id or "tracking disabled"}
+
+    return run_stage(context, store, produce=produce, summarize=summarize,
+                     inputs={"partitions": inputs, **config.model_dump()})
+
+
+def release_metadata(frame, partitions: list[str]) -> dict:
+    return {
+        "samples": len(frame),
+        "hours": MetadataValue.float(round(float(frame["duration_s"].sum()) / 3600, 4)),
+        "samples_by_kind": frame["kind"].value_counts().to_dict(),
+        "partitions": MetadataValue.md("\n".join(f"- {p}" for p in partitions)),
+        "licenses": ", ".join(sorted(frame["text_license"].dropna().unique())),
+    }

@@ -1,0 +1,157 @@
+"""What every stage asset does around its domain code: skip unchanged work, stamp lineage,
+write parts and the quarantine atomically, validate, and report metadata a person reads in the UI.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+import pyarrow as pa
+from dagster import (AssetExecutionContext, DataVersion, Failure, MaterializeResult, MetadataValue)
+
+from quality.expectations import SUITES, validate
+from resources.storage import Storage
+from synth_assets import parts
+from synth_assets.records import Quarantined
+
+QUARANTINE = "quarantine"
+BINARY_COLUMNS = ("audio",)
+
+
+@dataclass
+class StageRun:
+    """Handed to a stage's row producer: where it runs and where bad records go."""
+
+    asset: str
+    partition: str | None
+    run_id: str
+    code_version: str
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    def quarantine(self, record: Quarantined) -> None:
+        record.partition = record.partition or (self.partition or "")
+        record.run_id = self.run_id
+        record.stage = record.stage or self.asset
+        self.quarantined.append(record)
+
+    def stamp(self, row: dict[str, Any]) -> dict[str, Any]:
+        row["code_version"] = self.code_version
+        row["run_id"] = self.run_id
+        return row
+
+
+def metadata_frame(store: Storage, asset: str, partition: str | None) -> pd.DataFrame:
+    """The partition's rows without audio bytes: what checks and metadata look at."""
+    keys = parts.part_keys(store, asset, partition)
+    if not keys:
+        return pd.DataFrame()
+    import io
+
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(io.BytesIO(store.read_bytes(keys[0])))
+    columns = [name for name in schema.names if name not in BINARY_COLUMNS]
+    return parts.read_table(store, asset, partition, columns).to_pandas()
+
+
+def upstream_fingerprint(store: Storage, asset: str, partition: str | None) -> str:
+    value = parts.stored_fingerprint(store, asset, partition)
+    if value is None:
+        raise Failure(f"upstream {asset} has no complete data for partition {partition!r}: "
+                      f"materialize it first")
+    return value
+
+
+def run_stage(
+    context: AssetExecutionContext,
+    store: Storage,
+    *,
+    inputs: dict[str, Any],
+    produce: Callable[[StageRun], Iterable[dict[str, Any]]],
+    summarize: Callable[[pd.DataFrame], dict[str, Any]] | None = None,
+    schema: pa.Schema | None = None,
+    require_rows: bool = False,
+) -> MaterializeResult:
+    """Materialize one partition of the asset being computed.
+
+    ``inputs`` is everything the output depends on besides code (upstream fingerprints, config);
+    when it and the code version match what the stored part was made from, the part is reused.
+    """
+    asset = context.assets_def.key.to_user_string()
+    partition = context.partition_key if context.has_partition_key else None
+    code_version = context.assets_def.code_versions_by_key[context.assets_def.key] or ""
+    fingerprint_value = parts.fingerprint(asset, code_version, inputs)
+    reused = parts.stored_fingerprint(store, asset, partition) == fingerprint_value
+    stage = StageRun(asset, partition, context.run.run_id, code_version)
+    if reused:
+        context.log.info(f"{asset} [{partition}] unchanged since its last run: reusing stored parts")
+    else:
+        rows = (stage.stamp(row) for row in produce(stage))
+        parts.write_parts(store, asset, partition, rows, fingerprint_value=fingerprint_value, schema=schema)
+        write_quarantine(store, asset, partition, stage.quarantined)
+        for record in stage.quarantined:
+            context.log.warning(f"quarantined {record.file} at {record.position}: {record.reason}")
+
+    frame = metadata_frame(store, asset, partition)
+    quarantined = metadata_frame(store, QUARANTINE, f"{asset}/{partition}" if partition else asset)
+    if require_rows and frame.empty:
+        raise Failure(
+            f"{asset} produced no rows for {partition}; {len(quarantined)} records quarantined",
+            metadata={"quarantine": MetadataValue.md(_quarantine_table(quarantined))},
+        )
+    metadata: dict[str, Any] = {
+        "rows": len(frame),
+        "quarantined": len(quarantined),
+        "reused_stored_parts": reused,
+        "path": MetadataValue.path(store.uri(parts.partition_prefix(asset, partition))),
+    }
+    if not quarantined.empty:
+        metadata["quarantine_sample"] = MetadataValue.md(_quarantine_table(quarantined.head(10)))
+    if summarize is not None and not frame.empty:
+        metadata.update(summarize(frame))
+    metadata = {key: plain(value) for key, value in metadata.items()}
+    checks = [validate(SUITES[asset], frame)] if asset in SUITES else []
+    return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint_value))
+
+
+def plain(value: Any) -> Any:
+    """NumPy scalars (from pandas sums and counts) as Python values, which Dagster can store."""
+    if isinstance(value, MetadataValue):
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def write_quarantine(store: Storage, asset: str, partition: str | None, records: list[Quarantined]) -> None:
+    prefix = f"{asset}/{partition}" if partition else asset
+    schema = pa.schema([(name, pa.string()) for name in
+                        ("stage", "file", "position", "reason", "raw", "partition", "run_id")])
+    parts.write_parts(store, QUARANTINE, prefix, (r.to_row() for r in records),
+                      fingerprint_value="quarantine", schema=schema)
+
+
+def _quarantine_table(frame: pd.DataFrame) -> str:
+    lines = ["| file | position | reason |", "|---|---|---|"]
+    for row in frame.itertuples():
+        lines.append(f"| {row.file} | {row.position} | {str(row.reason)[:120]} |")
+    return "\n".join(lines)
+
+
+def params(**values: Any) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def histogram_md(values: pd.Series, bins: list[float], label: str) -> MetadataValue:
+    """A text histogram that reads well in the Dagster UI's metadata panel."""
+    counts = pd.cut(values, bins=bins, include_lowest=True).value_counts(sort=False)
+    peak = max(int(counts.max()), 1)
+    lines = [f"| {label} | clips | |", "|---|---:|---|"]
+    for interval, count in counts.items():
+        lines.append(f"| {interval} | {int(count)} | {'█' * round(20 * int(count) / peak)} |")
+    return MetadataValue.md("\n".join(lines))

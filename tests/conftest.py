@@ -1,0 +1,99 @@
+"""Shared fixtures: a quiet, offline environment, small landing zones the tests write, a moto S3 server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+for _name, _value in {"DAGSTER_TELEMETRY_DISABLED": "1", "GX_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1",
+                      "TRANSFORMERS_OFFLINE": "1", "TQDM_DISABLE": "1", "MLFLOW_DISABLE_TELEMETRY": "true",
+                      "DO_NOT_TRACK": "1"}.items():
+    os.environ.setdefault(_name, _value)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+WIKI_PAGE = """<page>
+    <title>{title}</title>
+    <ns>0</ns>
+    <id>{page_id}</id>
+    <revision>
+      <id>{rev}</id>
+      <timestamp>2026-10-30T12:00:00Z</timestamp>
+      <text xml:space="preserve">{text}</text>
+    </revision>
+  </page>"""
+
+
+def mediawiki_xml(pages: list[tuple[str, str]]) -> str:
+    body = "\n  ".join(WIKI_PAGE.format(title=t, page_id=i + 10, rev=i + 1000, text=x) for i, (t, x) in enumerate(pages))
+    return textwrap.dedent(f"""\
+        <mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="en">
+          <siteinfo>
+            <sitename>Wikipedia</sitename>
+            <base>https://en.wikipedia.org/wiki/Main_Page</base>
+            <namespaces><namespace key="0" case="first-letter" /></namespaces>
+          </siteinfo>
+          """) + "  " + body + "\n</mediawiki>\n"
+
+
+LAKE_TEXT = (
+    "'''Lake Orvin''' is a cold mountain lake in the northern valley. The lake covers about twelve square "
+    "kilometres and reaches a depth of sixty metres near its eastern shore. Fishermen have rowed across it "
+    "since the early eighteen hundreds, when the first village was built beside the outlet.\n\n"
+    "== History ==\nA stone bridge was finished in 1872 after four years of work. It still carries a narrow road "
+    "over the river that drains the lake, and walkers cross it every summer on their way to the high pastures."
+)
+CLOCK_TEXT = (
+    "'''The tower clock''' of the market square strikes every hour from six in the morning until ten at night. "
+    "Its iron works were made by a local smith in 1905 and were cleaned for the first time a century later. "
+    "Children like to watch the small wooden figures that come out of a door above the dial at noon."
+)
+
+
+@pytest.fixture
+def tiny_landing(tmp_path: Path) -> Path:
+    """A landing zone with one small wiki dump, one instruction set, and one broken JSONL dump."""
+    root = tmp_path / "landing"
+    wiki = root / "wikipedia" / "2026-11-01"
+    wiki.mkdir(parents=True)
+    (wiki / "pages.xml").write_text(mediawiki_xml([("Lake Orvin", LAKE_TEXT), ("Tower clock", CLOCK_TEXT)]))
+    alpaca = root / "alpaca" / "2026-11-01"
+    alpaca.mkdir(parents=True)
+    (alpaca / "alpaca.json").write_text(json.dumps([
+        {"instruction": "Give one tip for keeping bread fresh.", "input": "",
+         "output": "Keep the loaf in a cloth bag at room temperature, and slice only what you need each day."},
+        {"instruction": "Explain why the sky looks blue during the day.", "input": "",
+         "output": "Sunlight scatters off the air, and blue light scatters much more than red light, "
+                   "so the whole sky glows blue."},
+    ]))
+    chats = root / "ultrachat" / "2026-11-01"
+    chats.mkdir(parents=True)
+    good = {"id": "1", "data": ["What is a good first houseplant for a dark room?",
+                                "A snake plant copes well with low light and needs water only every few weeks."]}
+    (chats / "chats.jsonl").write_bytes(
+        (json.dumps(good) + "\n" + '{"id": "2", "data": ["unterminated\n').encode())
+    return root
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A real S3-protocol server (moto) on 127.0.0.1 for the session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    yield f"http://127.0.0.1:{port}"
+    server.stop()

@@ -1,0 +1,248 @@
+"""Segmentation, verbalization and the spoken-form rewrite."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from synth_assets.records import Document, Segment, seed_from_id, stable_id
+from synth_assets.text.segment import split_document, split_sentences
+from synth_assets.text.spoken import REWRITER_VERSION, EmptyAfterRewrite, spoken_text_record, to_spoken
+from synth_assets.text.verbalize import verbalize
+
+
+def make_doc(text: str, **fields) -> Document:
+    return Document(id="doc-1", parent_id=None, stage="crawl_snapshot", source="wikipedia",
+                    snapshot="2026-11-01", license="CC-BY-SA-4.0", text=text, **fields)
+
+
+PROSE = ("## History\n\n"
+         "Dr. Smith arrived in the U.S. in 1998 with Mr. Jones. The trip cost about 3.5 million dollars, "
+         "e.g. for ships and food. J. R. R. Tolkien was not on board.\n\n"
+         "[code]print('hello world, this is code')[/code]\n\n"
+         "Short one.\n\n"
+         "The city grew quickly after the war and became the largest port in the region.")
+
+
+# --- segmentation --------------------------------------------------------------------------------
+
+def test_sentences_do_not_split_at_abbreviations_initials_or_decimals():
+    assert split_sentences("Dr. Smith met Mr. Jones in the U.S. Army. It cost 3.5 dollars, e.g. cheap. "
+                           "J. R. R. Tolkien wrote it! Did he? Yes.") == [
+        "Dr. Smith met Mr. Jones in the U.S. Army.", "It cost 3.5 dollars, e.g. cheap.",
+        "J. R. R. Tolkien wrote it!", "Did he?", "Yes."]
+
+
+def test_headings_code_and_fragments_are_dropped_with_reasons():
+    segments, drops = split_document(make_doc(PROSE))
+    reasons = {d["reason"].split(" ")[0]: d for d in drops}
+    assert reasons["heading"]["text"] == "## History"
+    assert reasons["code"]["text"].startswith("[code]")
+    assert reasons["fragment"]["text"] == "Short one."
+    assert all(d["parent_id"] == "doc-1" for d in drops)
+    assert all("[code]" not in s.text and not s.text.startswith("#") for s in segments)
+    # The abbreviation-rich paragraph stays whole: it fits in one 40-word segment.
+    assert segments[0].text.startswith("Dr. Smith arrived in the U.S. in 1998")
+    assert segments[0].text.endswith("Tolkien was not on board.")
+
+
+def test_positions_interleave_segments_and_drops_in_document_order():
+    segments, drops = split_document(make_doc(PROSE))
+    positions = sorted([s.position for s in segments] + [d["position"] for d in drops])
+    assert positions == list(range(len(positions)))
+    assert [s.position for s in segments] == sorted(s.position for s in segments)
+
+
+@pytest.mark.parametrize("max_words", [5, 8, 12, 40])
+def test_segments_never_exceed_max_words(max_words):
+    long_sentence = ("In the early years the settlement had a market, a church, two mills, a small school, "
+                     "and a harbour that froze every winter " + "and thawed again in spring " * 6 + ".")
+    segments, _ = split_document(make_doc(PROSE + "\n\n" + long_sentence), min_words=1,
+                                 max_words=max_words)
+    assert segments and all(s.words <= max_words for s in segments)
+    assert all(s.words == len(s.text.split()) for s in segments)
+
+
+def test_long_sentence_is_cut_at_clauses_before_words():
+    sentence = ("The river rises in the northern hills, runs through three large towns and many villages, "
+                "and reaches the sea after a long and slow journey across the plain.")
+    segments, _ = split_document(make_doc(sentence), max_words=15)
+    assert [s.text for s in segments] == [  # clauses of 7 and 8 words packed, then one of 13
+        "The river rises in the northern hills, runs through three large towns and many villages,",
+        "and reaches the sea after a long and slow journey across the plain."]
+    segments, _ = split_document(make_doc(sentence), max_words=10)
+    assert [s.words for s in segments] == [7, 8, 7, 6]  # 13 words cut evenly, not 10 + 3
+
+
+def test_turn_roles_are_kept_across_paragraphs():
+    text = ("USER: How do I bake bread at home without a special machine?\n\n"
+            "ASSISTANT: Mix flour, water, salt and yeast into a dough.\n\n"
+            "Let it rise for two hours, then bake it in a hot oven.\n\n"
+            "USER: Thank you very much, that sounds easy enough.")
+    segments, _ = split_document(make_doc(text))
+    assert [(s.role, s.text.split()[0]) for s in segments] == [
+        ("user", "How"), ("assistant", "Mix"), ("assistant", "Let"), ("user", "Thank")]
+    assert not any("USER:" in s.text or "ASSISTANT:" in s.text for s in segments)
+
+
+def test_plain_prose_is_narration_with_lineage_copied_from_document():
+    segments, _ = split_document(make_doc(PROSE), min_words=3, max_words=30)
+    seg = segments[0]
+    assert {s.role for s in segments} == {"narration"}
+    assert (seg.parent_id, seg.stage, seg.source, seg.snapshot, seg.license) == (
+        "doc-1", "text_segments", "wikipedia", "2026-11-01", "CC-BY-SA-4.0")
+    assert json.loads(seg.params) == {"min_words": 3, "max_words": 30}
+    assert seg.id == stable_id("segment", "doc-1", seg.position, seg.text)
+
+
+def test_ids_are_stable_across_calls():
+    first, _ = split_document(make_doc(PROSE))
+    second, _ = split_document(make_doc(PROSE))
+    assert [s.id for s in first] == [s.id for s in second]
+    assert len({s.id for s in first}) == len(first)
+
+
+def test_exact_duplicates_are_dropped_naming_the_segment_they_repeat():
+    text = "The bridge opened to traffic in May.\n\nSomething else happened here too.\n\n" \
+           "the  bridge opened to TRAFFIC in May."
+    segments, drops = split_document(make_doc(text))
+    assert len(segments) == 2
+    [drop] = drops
+    assert drop["reason"] == f"duplicate of {segments[0].id}"
+    assert drop["text"] == "the bridge opened to TRAFFIC in May."
+
+
+def test_unclosed_code_block_runs_to_the_end_and_empty_document_gives_nothing():
+    segments, drops = split_document(make_doc("Here is a longer line of prose.\n\n[code]x = 1\n\ny = 2"))
+    assert [s.text for s in segments] == ["Here is a longer line of prose."]
+    assert [d["reason"] for d in drops] == ["code"]
+    assert split_document(make_doc("")) == ([], [])
+
+
+# --- verbalization -------------------------------------------------------------------------------
+
+VERBALIZED = [
+    ("It has 1,234 people.", "It has one thousand two hundred thirty-four people."),
+    ("It was -5 outside.", "It was minus five outside."),
+    ("Pi is 3.14.", "Pi is three point one four."),
+    ("the 1st and 22nd", "the first and twenty-second"),
+    ("In 1998 he left.", "In nineteen ninety-eight he left."),
+    ("In 2005 too.", "In two thousand five too."),
+    ("the 1900s", "the nineteen hundreds"),
+    ("the 1980s", "the nineteen eighties"),
+    ("a 25% rise", "a twenty-five percent rise"),
+    ("It costs $5.", "It costs five dollars."),
+    ("It costs $3.50.", "It costs three dollars and fifty cents."),
+    ("£20", "twenty pounds"),
+    ("€1.2 million", "one point two million euros"),
+    ("$1", "one dollar"),
+    ("5 km", "five kilometers"),
+    ("1 km", "one kilometer"),
+    ("10kg", "ten kilograms"),
+    ("30°C", "thirty degrees Celsius"),
+    ("100 km/h", "one hundred kilometers per hour"),
+    ("60 mph", "sixty miles per hour"),
+    ("250 ml", "two hundred fifty milliliters"),
+    ("1/2 cup", "one half cup"),
+    ("3/4 of them", "three quarters of them"),
+    ("2/3 of them", "two thirds of them"),
+    ("at 10:30", "at ten thirty"),
+    ("at 9:05 a.m. on Monday", "at nine oh five a m on Monday"),
+    ("at 3 pm.", "at three p m."),
+    ("from 1990–1995", "from nineteen ninety to nineteen ninety-five"),
+    ("5-10 people", "five to ten people"),
+    ("Dr. Smith and Mrs. Jones", "Doctor Smith and Missus Jones"),
+    ("fruit, e.g. apples, i.e. food", "fruit, for example apples, that is food"),
+    ("apples, pears, etc.", "apples, pears, et cetera."),
+    ("cats vs. dogs in the U.S. Army", "cats versus dogs in the U S Army"),
+    ("R&D", "R and D"),
+    ("1 + 1 = 2", "one plus one equals two"),
+    ("me@home", "me at home"),
+    ("#1 hit", "number one hit"),
+    ("MP3 player", "MP three player"),
+]
+
+
+@pytest.mark.parametrize("written, spoken", VERBALIZED)
+def test_verbalize(written, spoken):
+    assert verbalize(written) == spoken
+
+
+def test_verbalize_leaves_no_digits_or_plain_words():
+    assert verbalize("Nothing to change here.") == "Nothing to change here."
+    assert not re.search(r"\d", verbalize("On 4th July 1776, 56 men paid $2.5 million for 3/4 of 12 km."))
+
+
+# --- spoken form ---------------------------------------------------------------------------------
+
+WRITTEN = ("- The **tower** (finished in 1889) is 330 m tall. It was built by Gustave Eiffel's company; "
+           "it took two years. Visitors climb it every day. See <https://example.org> for more. "
+           "It is painted every 7 years.")
+
+
+def test_rewrite_steps_are_applied_and_recorded_in_order():
+    spoken, operations = to_spoken(WRITTEN, seed=1, filler_rate=0.0)
+    assert spoken.startswith("The tower is three hundred thirty meters tall.")
+    assert "1889" not in spoken and "(" not in spoken and "*" not in spoken and "http" not in spoken
+    assert operations == ["strip_markup", "drop_list_markers", "drop_parentheses", "verbalize",
+                          "normalize_punctuation"]
+    assert not re.search(r"\d", spoken)
+
+
+def test_no_fillers_at_rate_zero():
+    spoken, operations = to_spoken(WRITTEN, seed=123, filler_rate=0.0)
+    assert not any(op.startswith("add_filler") for op in operations)
+    assert not re.search(r"\b(um|uh|so|well|okay)\b", spoken, re.I)
+
+
+def test_fillers_are_deterministic_for_a_seed_and_recorded():
+    first = to_spoken(WRITTEN, seed=7, filler_rate=0.8, role="user")
+    assert first == to_spoken(WRITTEN, seed=7, filler_rate=0.8, role="user")
+    spoken, operations = first
+    fillers = [op for op in operations if op.startswith("add_filler:")]
+    assert fillers
+    sentences = [int(op.rsplit("@", 1)[1]) for op in fillers]
+    assert len(sentences) == len(set(sentences))  # at most one filler per sentence
+    for op in fillers:
+        assert op.split(":")[1].split("@")[0].lower() in spoken.lower()
+    different = {to_spoken(WRITTEN, seed=s, filler_rate=0.8)[0] for s in range(10)}
+    assert len(different) > 1
+
+
+def test_every_sentence_gets_a_filler_at_rate_one():
+    _, operations = to_spoken(WRITTEN, seed=3, filler_rate=1.0, role="assistant")
+    assert [op.rsplit("@", 1)[1] for op in operations if op.startswith("add_filler")] == \
+        ["0", "1", "2", "3", "4"]
+
+
+def test_hey_only_opens_user_turns():
+    for seed in range(40):
+        _, operations = to_spoken(WRITTEN, seed=seed, filler_rate=1.0, role="narration")
+        assert not any(op.startswith("add_filler:hey") for op in operations)
+        _, operations = to_spoken(WRITTEN, seed=seed, filler_rate=1.0, role="user")
+        assert all(op.endswith("@0") for op in operations if op.startswith("add_filler:hey"))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "(an aside only)", "**  **", "<https://example.org>"])
+def test_empty_after_rewrite_raises(text):
+    with pytest.raises(EmptyAfterRewrite):
+        to_spoken(text, seed=0)
+
+
+def test_spoken_text_record_lineage():
+    segment = Segment(id="seg-abc", parent_id="doc-1", stage="text_segments", source="wikipedia",
+                      snapshot="2026-11-01", role="assistant", position=3, text="It costs $5 (roughly).",
+                      words=4, license="CC-BY-SA-4.0")
+    record = spoken_text_record(segment, filler_rate=0.0)
+    seed = seed_from_id("seg-abc", "fillers")
+    assert record.id == stable_id("spoken_text", "seg-abc", 0.0, REWRITER_VERSION)
+    assert (record.parent_id, record.stage, record.role, record.license) == (
+        "seg-abc", "spoken_text", "assistant", "CC-BY-SA-4.0")
+    assert json.loads(record.params) == {"rewriter": "rules", "version": REWRITER_VERSION,
+                                         "filler_rate": 0.0, "seed": seed}
+    assert record.text == "It costs five dollars."
+    assert record.written == segment.text
+    assert record.operations == ["drop_parentheses", "verbalize"]
+    assert spoken_text_record(segment, filler_rate=0.0) == record
