@@ -17,8 +17,11 @@ class ExperimentTracker(ConfigurableResource):
         if not self.enabled:
             return None
         os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+        import logging
+
         import mlflow
 
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # its table-creation chatter
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_experiment(self.experiment)
         with mlflow.start_run(run_name=run_name) as run:

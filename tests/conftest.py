@@ -60,13 +60,27 @@ CLOCK_TEXT = (
 )
 
 
+LONG_PARAGRAPH = " ".join([
+    "The old mill stood by the weir for more than two hundred years.",
+    "Its wheel turned a pair of heavy stones that ground wheat from the farms around the village.",
+    "Each autumn the miller hired two boys to carry sacks up the narrow stairs to the loft.",
+    "When the river ran low in summer, the wheel slowed and the work stretched late into the evening.",
+    "A storm in the spring of 1931 broke the sluice gate, and the mill never turned again.",
+    "Today the building is a small museum with the stones still in place.",
+])
+
+
 @pytest.fixture
 def tiny_landing(tmp_path: Path) -> Path:
-    """A landing zone with one small wiki dump, one instruction set, and one broken JSONL dump."""
-    root = tmp_path / "landing"
+    return write_tiny_landing(tmp_path / "landing")
+
+
+def write_tiny_landing(root: Path) -> Path:
+    """A landing zone with a small wiki dump, an instruction set, and a JSONL dump with one broken line."""
     wiki = root / "wikipedia" / "2026-11-01"
     wiki.mkdir(parents=True)
-    (wiki / "pages.xml").write_text(mediawiki_xml([("Lake Orvin", LAKE_TEXT), ("Tower clock", CLOCK_TEXT)]))
+    (wiki / "pages.xml").write_text(mediawiki_xml(
+        [("Lake Orvin", LAKE_TEXT), ("Tower clock", CLOCK_TEXT), ("Weir mill", LONG_PARAGRAPH)]))
     alpaca = root / "alpaca" / "2026-11-01"
     alpaca.mkdir(parents=True)
     (alpaca / "alpaca.json").write_text(json.dumps([

@@ -1,0 +1,134 @@
+"""Streaming readers that turn landing-zone dump files into Document records.
+
+    kind = detect_kind(path)          # "mediawiki", "stackexchange", "alpaca", "ultrachat", "jsonl"
+    for record in read_file(path, source="wikipedia", snapshot="2026-11-01", rel_path="wikipedia/..."):
+        ...                           # Document, or Quarantined for input that could not be read
+
+Record-level problems (a bad line, a row missing a field, an empty page) come out as Quarantined
+records and reading goes on; a broken XML file yields what was read before the break, then one
+Quarantined record. Only a file whose format cannot be recognised raises (UnknownFormat).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from synth_assets.records import Document, Quarantined
+
+from ._common import COMPRESSION_ERRORS, FileContext, open_binary, open_text
+from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_ultrachat
+from .mediawiki import read_mediawiki
+from .stackexchange import DEFAULT_SITE, read_stackexchange
+
+__all__ = [
+    "SAMPLE_LANDING",
+    "FileContext",
+    "UnknownFormat",
+    "detect_kind",
+    "landing_files",
+    "read_file",
+]
+
+SAMPLE_LANDING = Path(__file__).resolve().parent.parent / "sample_landing"
+
+READERS = {
+    "mediawiki": read_mediawiki,
+    "stackexchange": read_stackexchange,
+    "alpaca": read_alpaca,
+    "ultrachat": read_ultrachat,
+    "jsonl": read_jsonl,
+}
+XML_ROOTS = {"mediawiki": "mediawiki", "posts": "stackexchange"}
+HEAD_BYTES = 1 << 16
+SNIFF_LINES = 20  # JSONL: the first object among this many lines decides
+
+_XML_NOISE = re.compile(r"<\?.*?\?>|<!--.*?-->", re.DOTALL)  # declaration, PIs, comments
+_XML_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
+
+
+class UnknownFormat(ValueError):
+    """The file is none of the dump formats these readers know."""
+
+
+def read_file(
+    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE
+) -> Iterator[Document | Quarantined]:
+    """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
+    path inside the landing zone; ``site`` names the Stack Exchange site for question URLs.
+    Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
+    path = Path(path)
+    ctx = FileContext(source, snapshot, rel_path)
+    try:
+        head = _head(path)
+    except FileNotFoundError:
+        raise
+    except COMPRESSION_ERRORS as err:
+        return iter([ctx.unreadable("byte 0", err)])
+    if not head.strip():
+        return iter([ctx.quarantine("byte 0", "empty file")])
+    kind = _detect(path, head)
+    options = {"site": site} if kind == "stackexchange" else {}
+    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind), **options)
+
+
+def detect_kind(path: Path) -> str:
+    """Which reader a file needs, judged from its content (compressed files are looked inside)."""
+    path = Path(path)
+    return _detect(path, _head(path))
+
+
+def _detect(path: Path, head: str) -> str:
+    start = head.lstrip("\ufeff \t\r\n")
+    kind = None
+    if start.startswith("<"):
+        kind = XML_ROOTS.get(_xml_root(start))
+    elif start.startswith("["):
+        kind = _json_array_kind(path)
+    elif start.startswith("{"):
+        kind = _jsonl_kind(path)
+    if kind is None:
+        raise UnknownFormat(f"{path}: not a MediaWiki, Stack Exchange, Alpaca, UltraChat or text JSONL dump")
+    return kind
+
+
+def landing_files(root: Path) -> Iterator[tuple[str, str, Path, str]]:
+    """(source, snapshot, path, rel_path) for every file under ``root/<source>/<snapshot>/``."""
+    root = Path(root)
+    for path in sorted(root.glob("*/*/**/*")):
+        rel = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            yield rel.parts[0], rel.parts[1], path, rel.as_posix()
+
+
+def _head(path: Path) -> str:
+    with open_binary(path) as stream:
+        return stream.read(HEAD_BYTES).decode("utf-8", "replace")
+
+
+def _xml_root(text: str) -> str:
+    match = _XML_TAG.search(_XML_NOISE.sub("", text))
+    return match.group(1).rsplit(":", 1)[-1].lower() if match else ""
+
+
+def _json_array_kind(path: Path) -> str | None:
+    try:
+        with open_text(path) as stream:
+            _, first = next(iter(JsonArray(stream)))
+    except (StopIteration, MalformedJSON, UnicodeDecodeError, *COMPRESSION_ERRORS):
+        return None
+    return "alpaca" if isinstance(first, dict) and {"instruction", "output"} <= first.keys() else None
+
+
+def _jsonl_kind(path: Path) -> str | None:
+    with open_binary(path) as stream:
+        for _, raw in zip(range(SNIFF_LINES), stream):
+            try:
+                row = json.loads(raw.decode("utf-8", "replace"))
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict):
+                return jsonl_kind(row)
+    return None
