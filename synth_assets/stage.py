@@ -10,11 +10,12 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 import pyarrow as pa
-from dagster import (AssetExecutionContext, DataVersion, Failure, MaterializeResult, MetadataValue)
+from dagster import (AssetExecutionContext, DataVersion, Failure, MaterializeResult, MetadataValue, asset)
 
 from quality.expectations import SUITES, validate
 from resources.storage import Storage
 from synth_assets import parts
+from synth_assets.partitions import shards
 from synth_assets.records import Quarantined
 
 QUARANTINE = "quarantine"
@@ -63,6 +64,20 @@ def upstream_fingerprint(store: Storage, asset: str, partition: str | None) -> s
         raise Failure(f"upstream {asset} has no complete data for partition {partition!r}: "
                       f"materialize it first")
     return value
+
+
+def stage_asset(*, group_name: str, code_version: str, description: str, deps: tuple[str, ...] = (),
+                kinds: tuple[str, ...] = ("python", "parquet"), partitioned: bool = True):
+    """@asset with what every stage shares: shard partitions, kinds, and its suite as a blocking check."""
+
+    def wrap(fn):
+        return asset(
+            name=fn.__name__, partitions_def=shards if partitioned else None, deps=list(deps),
+            group_name=group_name, kinds=set(kinds), code_version=code_version, description=description,
+            check_specs=[SUITES[fn.__name__].spec()],
+        )(fn)
+
+    return wrap
 
 
 def run_stage(

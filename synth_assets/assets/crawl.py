@@ -3,14 +3,13 @@
 
 import hashlib
 
-from dagster import AssetExecutionContext, Failure, asset
+from dagster import AssetExecutionContext, Failure
 
-from quality.expectations import SUITES
 from resources.storage import Storage
-from synth_assets.partitions import ShardKey, shards
+from synth_assets.partitions import ShardKey
 from synth_assets.records import Quarantined
 from synth_assets.sources import UnknownFormat, read_file
-from synth_assets.stage import StageRun, run_stage
+from synth_assets.stage import StageRun, run_stage, stage_asset
 
 
 def file_digest(landing: Storage, key: str) -> str:
@@ -22,12 +21,10 @@ def file_digest(landing: Storage, key: str) -> str:
     return digest.hexdigest()
 
 
-@asset(
-    partitions_def=shards,
+@stage_asset(
     group_name="crawl",
-    kinds={"python", "parquet"},
+    kinds=("python", "parquet"),
     code_version="crawl-v1",
-    check_specs=[SUITES["crawl_snapshot"].spec()],
     description="Documents parsed from one dump file of a crawl snapshot (MediaWiki XML, Stack Exchange "
     "Posts.xml, Alpaca JSON, UltraChat JSONL). Unreadable records go to the quarantine table.",
 )

@@ -4,19 +4,18 @@
 import json
 from typing import Callable, Iterable
 
-from dagster import AssetExecutionContext, Config, asset
+from dagster import AssetExecutionContext, Config
 from pydantic import Field
 
-from quality.expectations import SUITES
 from resources.storage import Storage
 from resources.voices import TTSVoices, model_hash
 from synth_assets import parts
 from synth_assets.audio import SAMPLE_RATE, to_flac
 from synth_assets.conversation import voice_dialogue
 from synth_assets.dialogue_scripts import false_premise_scripts, safety_scripts
-from synth_assets.partitions import ShardKey, shards
+from synth_assets.partitions import ShardKey
 from synth_assets.records import DialogueScript, Quarantined, Segment
-from synth_assets.stage import StageRun, run_stage, upstream_fingerprint
+from synth_assets.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
 
 
 class SafetyConfig(Config):
@@ -56,12 +55,10 @@ def voice_inputs(voices: TTSVoices) -> dict:
             "assistant_voice": voices.assistant_voice}
 
 
-@asset(
-    partitions_def=shards,
+@stage_asset(
     group_name="dialogues",
-    kinds={"python", "parquet", "flac"},
+    kinds=("python", "parquet", "flac"),
     code_version="safety-v1",
-    check_specs=[SUITES["safety_dialogues"].spec()],
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, voiced in stereo (user left, "
     "assistant right).",
@@ -80,13 +77,11 @@ def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store
                      inputs={"config": config.model_dump(), **voice_inputs(voices)})
 
 
-@asset(
-    partitions_def=shards,
-    deps=["text_segments"],
+@stage_asset(
+    deps=("text_segments",),
     group_name="dialogues",
-    kinds={"python", "parquet", "flac"},
+    kinds=("python", "parquet", "flac"),
     code_version="false-premise-v1",
-    check_specs=[SUITES["false_premise_dialogues"].spec()],
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (user left, assistant right).",
 )

@@ -8,15 +8,15 @@ without audio; the lineage store is rebuilt and the release's figures go to MLfl
 import json
 from typing import Iterator
 
-from dagster import AssetExecutionContext, Config, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
-from quality.expectations import SUITES, WER_THRESHOLD
+from quality.expectations import WER_THRESHOLD
 from resources.lineage import LineageStore
 from resources.storage import Storage
 from resources.tracking import ExperimentTracker
 from synth_assets import parts
-from synth_assets.stage import StageRun, run_stage
+from synth_assets.stage import StageRun, run_stage, stage_asset
 
 DATASET = "speech_dataset"
 UPSTREAM = ("tts_audio", "pseudo_labels", "augmented_clips", "safety_dialogues", "false_premise_dialogues")
@@ -68,12 +68,12 @@ def sample(row: dict, kind: str, partition: str, **extra) -> dict:
     return base
 
 
-@asset(
-    deps=list(UPSTREAM),
+@stage_asset(
+    deps=UPSTREAM,
+    partitioned=False,
     group_name="release",
-    kinds={"parquet", "duckdb", "mlflow"},
+    kinds=("parquet", "duckdb", "mlflow"),
     code_version="release-v1",
-    check_specs=[SUITES[DATASET].spec()],
     description="The dataset to train on: clean clips that pass the round-trip filter (with Whisper "
     "transcripts and word timestamps), their augmented versions, and the stereo conversations, in "
     "Parquet parts with FLAC audio plus a JSONL manifest. Rebuilds the lineage store; logs to MLflow.",

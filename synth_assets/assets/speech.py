@@ -6,10 +6,10 @@ import random
 
 import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, Config, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
-from quality.expectations import SUITES, WER_THRESHOLD
+from quality.expectations import WER_THRESHOLD
 from quality.metrics import cer, wer
 from resources.asr import WhisperASR
 from resources.storage import Storage
@@ -17,9 +17,8 @@ from resources.voices import REGISTRY, TTSVoices, model_hash
 from synth_assets import parts
 from synth_assets.audio import SAMPLE_RATE, from_flac, rms_dbfs, to_flac
 from synth_assets.augment import CHAIN_VERSION, augment
-from synth_assets.partitions import shards
 from synth_assets.records import Quarantined, seed_from_id, stable_id
-from synth_assets.stage import StageRun, histogram_md, params, run_stage, upstream_fingerprint
+from synth_assets.stage import StageRun, histogram_md, params, run_stage, stage_asset, upstream_fingerprint
 
 LINEAGE_COLUMNS = ("source", "snapshot", "role", "document_id", "license")
 
@@ -39,13 +38,11 @@ def clip_metadata(frame: pd.DataFrame) -> dict:
             "clips_per_voice": frame["voice_id"].value_counts().to_dict() if "voice_id" in frame else {}}
 
 
-@asset(
-    partitions_def=shards,
-    deps=["spoken_text"],
+@stage_asset(
+    deps=("spoken_text",),
     group_name="speech",
-    kinds={"python", "parquet", "flac"},
+    kinds=("python", "parquet", "flac"),
     code_version="tts-v1",
-    check_specs=[SUITES["tts_audio"].spec()],
     description="Spoken text voiced at 24 kHz mono FLAC: narration and user turns by a voice drawn "
     "balanced by gender, assistant turns by the one assistant voice. Voice, model hash, seed and "
     "speed are recorded per clip.",
@@ -90,13 +87,11 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
                              "assistant_voice": voices.assistant_voice})
 
 
-@asset(
-    partitions_def=shards,
-    deps=["tts_audio"],
+@stage_asset(
+    deps=("tts_audio",),
     group_name="speech",
-    kinds={"python", "parquet"},
+    kinds=("python", "parquet"),
     code_version="labels-v1",
-    check_specs=[SUITES["pseudo_labels"].spec()],
     description="Whisper pseudo-labels for every clip: transcript, word timestamps, average log-prob, and "
     "the round-trip WER / CER against the text the voice was given (Whisper's English normaliser).",
 )
@@ -134,13 +129,11 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
                              "asr": [asr.model_id, asr.beam_size]})
 
 
-@asset(
-    partitions_def=shards,
-    deps=["tts_audio", "pseudo_labels"],
+@stage_asset(
+    deps=("tts_audio", "pseudo_labels"),
     group_name="speech",
-    kinds={"python", "parquet", "flac"},
+    kinds=("python", "parquet", "flac"),
     code_version="augment-v1",
-    check_specs=[SUITES["augmented_clips"].spec()],
     description="Clips that pass the round-trip WER filter, degraded by an audiomentations chain (colored "
     "noise, gain, echo, telephone band, aliasing, distortion); the transforms that fired and their "
     "values are recorded per clip.",

@@ -1,15 +1,13 @@
 """Text stages: documents cut into TTS-sized segments, then rewritten into spoken form."""
 
 
-from dagster import AssetExecutionContext, Config, asset
+from dagster import AssetExecutionContext, Config
 from pydantic import Field
 
-from quality.expectations import SUITES
 from resources.storage import Storage
 from synth_assets import parts
-from synth_assets.partitions import shards
 from synth_assets.records import Document, Quarantined, Segment
-from synth_assets.stage import StageRun, run_stage, upstream_fingerprint
+from synth_assets.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
 from synth_assets.text.segment import split_document
 from synth_assets.text.spoken import EmptyAfterRewrite, spoken_text_record
 
@@ -23,13 +21,11 @@ class SpokenConfig(Config):
     filler_rate: float = Field(default=0.15, description="Chance that a sentence gets a filler word.")
 
 
-@asset(
-    partitions_def=shards,
-    deps=["crawl_snapshot"],
+@stage_asset(
+    deps=("crawl_snapshot",),
     group_name="text",
-    kinds={"python", "parquet"},
+    kinds=("python", "parquet"),
     code_version="segments-v1",
-    check_specs=[SUITES["text_segments"].spec()],
     description="Documents split into sentences and packed into TTS-sized segments; headings, code and "
     "fragments dropped and exact duplicates removed, each with a recorded reason.",
 )
@@ -56,13 +52,11 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
                              "config": config.model_dump()})
 
 
-@asset(
-    partitions_def=shards,
-    deps=["text_segments"],
+@stage_asset(
+    deps=("text_segments",),
     group_name="text",
-    kinds={"python", "parquet"},
+    kinds=("python", "parquet"),
     code_version="spoken-v1",
-    check_specs=[SUITES["spoken_text"].spec()],
     description="Segments rewritten into what a person would say: markup and asides dropped, numbers and "
     "symbols verbalized, fillers added with a seeded RNG; the operations are recorded per row.",
 )
