@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from synth_assets.records import Document, Quarantined, content_hash
-from synth_assets.sources import SAMPLE_LANDING, UnknownFormat, detect_kind, landing_files, read_file
+from resources.storage import LocalStorage
+from synth_assets.partitions import ShardKey, landing_shards
+from synth_assets.settings import SAMPLE_LANDING
+from synth_assets.sources import UnknownFormat, detect_kind, read_file
 from synth_assets.sources.instructions import JsonArray, MalformedJSON
 from synth_assets.sources.mediawiki import wikitext_to_text
 
@@ -399,13 +402,14 @@ def test_unknown_format_raises(tmp_path, name, content):
 def test_sample_landing_zone_reads_cleanly():
     counts: Counter[str] = Counter()
     bad = []
-    for source, snapshot, path, rel_path in landing_files(SAMPLE_LANDING):
-        assert snapshot == "2026-11-01"
-        for record in read_file(path, source=source, snapshot=snapshot, rel_path=rel_path):
+    for key in landing_shards(LocalStorage(root=str(SAMPLE_LANDING))):
+        shard = ShardKey.parse(key)
+        assert shard.snapshot == "2026-11-01"
+        for record in read_file(SAMPLE_LANDING / key, source=shard.source, snapshot=shard.snapshot, rel_path=key):
             if isinstance(record, Quarantined):
                 bad.append(record)
             else:
-                counts[source] += 1
+                counts[shard.source] += 1
 
     assert bad == []
     assert counts["wikipedia"] == 9

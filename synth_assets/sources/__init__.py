@@ -24,15 +24,11 @@ from .mediawiki import read_mediawiki
 from .stackexchange import DEFAULT_SITE, read_stackexchange
 
 __all__ = [
-    "SAMPLE_LANDING",
     "FileContext",
     "UnknownFormat",
     "detect_kind",
-    "landing_files",
     "read_file",
 ]
-
-SAMPLE_LANDING = Path(__file__).resolve().parent.parent / "sample_landing"
 
 READERS = {
     "mediawiki": read_mediawiki,
@@ -92,15 +88,6 @@ def _detect(path: Path, head: str) -> str:
     if kind is None:
         raise UnknownFormat(f"{path}: not a MediaWiki, Stack Exchange, Alpaca, UltraChat or text JSONL dump")
     return kind
-
-
-def landing_files(root: Path) -> Iterator[tuple[str, str, Path, str]]:
-    """(source, snapshot, path, rel_path) for every file under ``root/<source>/<snapshot>/``."""
-    root = Path(root)
-    for path in sorted(root.glob("*/*/**/*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            yield rel.parts[0], rel.parts[1], path, rel.as_posix()
 
 
 def _head(path: Path) -> str:
