@@ -18,7 +18,7 @@ from pathlib import Path
 
 from synth_assets.records import Document, Quarantined
 
-from ._common import COMPRESSION_ERRORS, FileContext, open_binary, open_text
+from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
 from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_ultrachat
 from .mediawiki import read_mediawiki
 from .stackexchange import DEFAULT_SITE, read_stackexchange
@@ -111,7 +111,9 @@ def _json_array_kind(path: Path) -> str | None:
 
 def _jsonl_kind(path: Path) -> str | None:
     with open_binary(path) as stream:
-        for _, raw in zip(range(SNIFF_LINES), stream):
+        for _, (_, raw) in zip(range(SNIFF_LINES), bounded_lines(stream)):
+            if raw is None:
+                continue
             try:
                 row = json.loads(raw.decode("utf-8", "replace"))
             except json.JSONDecodeError:

@@ -29,10 +29,63 @@ class RecordError(ValueError):
 # What a truncated or corrupt .bz2 stream raises part-way through a file.
 COMPRESSION_ERRORS = (OSError, EOFError)
 
+# Real dumps expand 4-20x (full-history dumps more); far beyond that is a decompression bomb.
+MAX_EXPANSION_RATIO = 200
+MIN_EXPANSION_LIMIT = 64 << 20  # small files may expand this much whatever their ratio
+MAX_LINE_BYTES = 16 << 20  # a JSONL record longer than this is quarantined, never held in memory
+
+
+class DecompressionBomb(OSError):
+    """Compressed data that expands far beyond any real dump."""
+
+
+class _ExpansionGuard(io.RawIOBase):
+    """Counts decompressed bytes and stops reading once they pass the limit."""
+
+    def __init__(self, inner: IO[bytes], limit: int):
+        self._inner, self._limit, self._count = inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._inner.read1(len(buffer))  # read1: what is decoded so far survives a truncated tail
+        self._count += len(data)
+        if self._count > self._limit:
+            raise DecompressionBomb(f"decompressed data passed {self._limit:,} bytes "
+                                    f"({MAX_EXPANSION_RATIO}x the compressed file): refused as a decompression bomb")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
 
 def open_binary(path: Path) -> IO[bytes]:
     """Open a dump for reading, decompressing .bz2 on the fly so big dumps never sit unpacked on disk."""
-    return bz2.open(path, "rb") if path.suffix == ".bz2" else open(path, "rb")
+    if path.suffix != ".bz2":
+        return open(path, "rb")
+    limit = max(MIN_EXPANSION_LIMIT, MAX_EXPANSION_RATIO * path.stat().st_size)
+    return io.BufferedReader(_ExpansionGuard(bz2.open(path, "rb"), limit), buffer_size=1 << 20)
+
+
+def bounded_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) for each line; None for a line over ``limit`` bytes, which is skipped
+    chunk by chunk so that a 1 GB line costs no more memory than a short one."""
+    limit = limit or MAX_LINE_BYTES
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None
+        else:
+            yield number, line
 
 
 def open_text(path: Path) -> IO[str]:
@@ -90,6 +143,8 @@ class FileContext:
         )
 
     def unreadable(self, position: str, err: Exception) -> Quarantined:
+        if isinstance(err, DecompressionBomb):
+            return self.quarantine(position, str(err))
         return self.quarantine(position, f"unreadable data, truncated or corrupt file: {err}")
 
     def document(

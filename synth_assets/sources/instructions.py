@@ -15,8 +15,10 @@ from synth_assets.records import Document, Quarantined
 
 from ._common import (
     COMPRESSION_ERRORS,
+    MAX_LINE_BYTES,
     FileContext,
     RecordError,
+    bounded_lines,
     clean_block,
     open_binary,
     open_text,
@@ -166,8 +168,10 @@ def _read_jsonl(
     number = 0
     with open_binary(path) as stream:
         try:
-            for number, raw in enumerate(stream, start=1):  # bytes: a bad line must not stop the file
-                if raw.strip():
+            for number, raw in bounded_lines(stream):  # bytes: a bad line must not stop the file
+                if raw is None:
+                    yield ctx.quarantine(f"line {number}", f"line longer than {MAX_LINE_BYTES:,} bytes, skipped")
+                elif raw.strip():
                     shown = lambda: raw.decode("utf-8", "replace")  # noqa: E731 (only called on failure)
                     yield ctx.record(f"line {number}", shown, lambda: fields(parse_json_line(raw), number))
         except COMPRESSION_ERRORS as err:
