@@ -100,6 +100,9 @@ WER_THRESHOLD = 0.25
 SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("documents_valid", "crawl_snapshot", "Documents have text, a license and a unique id.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("license"), _not_null("content_hash")]),
+    Suite("snapshot_changes_valid", "snapshot_changes", "Every snapshot has counts, none negative.",
+          lambda: [_not_null("source"), _not_null("snapshot"), _between("new", 0), _between("changed", 0),
+                   _between("unchanged", 0), _between("removed", 0)]),
     Suite("segments_valid", "text_segments", "Segments are non-empty and TTS-sized (at most 60 words).",
           lambda: [*_lineage(), _nonempty_text(), _between("words", 1, 60), _not_null("parent_id")]),
     Suite("spoken_text_valid", "spoken_text", "Spoken text is non-empty and has almost no digits left.",

@@ -9,14 +9,15 @@ from synth_assets.partitions import landing_shards, shards
 
 pipeline_job = define_asset_job(
     "synth_pipeline",
-    selection=AssetSelection.all() - AssetSelection.assets("speech_dataset"),
+    selection=AssetSelection.all() - AssetSelection.assets("speech_dataset", "snapshot_changes"),
     partitions_def=shards,
     description="Every stage for one crawl shard: documents to labelled, augmented clips and dialogues.",
 )
 
 release_job = define_asset_job(
-    "release", selection=AssetSelection.assets("speech_dataset"),
-    description="Gather every finished partition into the dataset, manifest and lineage store.",
+    "release", selection=AssetSelection.assets("speech_dataset", "snapshot_changes"),
+    description="Gather every finished partition into the dataset, manifest and lineage store, and "
+    "count how the snapshots changed.",
 )
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import textwrap
+import zlib
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,9 @@ WIKI_PAGE = """<page>
 
 
 def mediawiki_xml(pages: list[tuple[str, str]]) -> str:
-    body = "\n  ".join(WIKI_PAGE.format(title=t, page_id=i + 10, rev=i + 1000, text=x) for i, (t, x) in enumerate(pages))
+    # Page ids follow the title, as on a wiki, so the same page keeps its id across snapshots.
+    body = "\n  ".join(WIKI_PAGE.format(title=t, page_id=zlib.crc32(t.encode()) % 10**6, rev=i + 1000, text=x)
+                       for i, (t, x) in enumerate(pages))
     return textwrap.dedent(f"""\
         <mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="en">
           <siteinfo>

@@ -404,15 +404,15 @@ def test_sample_landing_zone_reads_cleanly():
     bad = []
     for key in landing_shards(LocalStorage(root=str(SAMPLE_LANDING))):
         shard = ShardKey.parse(key)
-        assert shard.snapshot == "2026-11-01"
         for record in read_file(SAMPLE_LANDING / key, source=shard.source, snapshot=shard.snapshot, rel_path=key):
             if isinstance(record, Quarantined):
                 bad.append(record)
             else:
-                counts[shard.source] += 1
+                counts[f"{shard.source}/{shard.snapshot}"] += 1
 
     assert bad == []
-    assert counts["wikipedia"] == 9
-    assert counts["stackexchange"] >= 6
-    assert counts["alpaca"] == 16
-    assert counts["ultrachat"] == 6
+    assert counts["wikipedia/2026-11-01"] == 9
+    assert counts["wikipedia/2026-12-01"] == 9  # one page removed, one added, two edited
+    assert counts["stackexchange/2026-11-01"] >= 6
+    assert counts["alpaca/2026-11-01"] == 16
+    assert counts["ultrachat/2026-11-01"] == 6

@@ -16,7 +16,8 @@ from conftest import free_port
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = {"crawl_snapshot", "text_segments", "spoken_text", "tts_audio", "pseudo_labels", "augmented_clips",
-          "safety_dialogues", "false_premise_dialogues", "speech_dataset"}
+          "safety_dialogues", "false_premise_dialogues", "speech_dataset", "snapshot_changes"}
+UNPARTITIONED = {"speech_dataset", "snapshot_changes"}
 QUERY = """{ assetNodes { assetKey { path } groupName isPartitioned
   assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }"""
 
@@ -60,6 +61,6 @@ def test_graphql_lists_every_asset_with_a_blocking_check(webserver):
     for name, node in nodes.items():
         checks = node["assetChecksOrError"]["checks"]
         assert checks and all(c["blocking"] for c in checks), name
-        assert node["isPartitioned"] == (name != "speech_dataset")
+        assert node["isPartitioned"] == (name not in UNPARTITIONED)
     assert nodes["tts_audio"]["groupName"] == "speech"
     assert nodes["pseudo_labels"]["assetChecksOrError"]["checks"][0]["name"] == "round_trip_wer"

@@ -3,9 +3,10 @@
 
 import hashlib
 
-from dagster import AssetExecutionContext, Failure
+from dagster import AssetExecutionContext, Failure, MetadataValue
 
 from resources.storage import Storage
+from synth_assets import parts, snapshots
 from synth_assets.partitions import ShardKey
 from synth_assets.records import Quarantined
 from synth_assets.sources import UnknownFormat, read_file
@@ -32,6 +33,9 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
     shard = ShardKey.parse(context.partition_key)
     key = str(shard)
 
+    earlier = snapshots.earlier_partitions(store, shard)
+    known = snapshots.earlier_documents(store, earlier)
+
     def produce(stage: StageRun):
         with landing.local_copy(key) as path:
             try:
@@ -39,7 +43,7 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
                     if isinstance(item, Quarantined):
                         stage.quarantine(item)
                     else:
-                        yield item.to_row()
+                        yield snapshots.classify(item.to_row(), known)
             except UnknownFormat as error:
                 raise Failure(f"{key}: {error}") from error
 
@@ -48,9 +52,34 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
             "documents": len(frame),
             "words": int(frame["text"].str.split().str.len().sum()),
             "licenses": ", ".join(sorted(frame["license"].unique())),
+            "changes": frame["change"].value_counts().to_dict(),
+            "compared_with": MetadataValue.md("\n".join(f"- {p}" for p in earlier) or "no earlier snapshot"),
         }
 
-    return run_stage(context, store, inputs={"file_sha256": file_digest(landing, key)},
+    earlier_versions = {p: parts.stored_fingerprint(store, "crawl_snapshot", p) for p in earlier}
+    return run_stage(context, store, inputs={"file_sha256": file_digest(landing, key), "earlier": earlier_versions},
                      produce=produce, summarize=summarize, require_rows=True)
+
+
+@stage_asset(
+    deps=("crawl_snapshot",),
+    partitioned=False,
+    group_name="crawl",
+    kinds=("duckdb", "parquet"),
+    code_version="changes-v1",
+    description="New, changed, unchanged and removed documents per source and snapshot, from every "
+    "crawled partition: how the crawls moved over time.",
+)
+def snapshot_changes(context: AssetExecutionContext, store: Storage):
+    rows = snapshots.snapshot_changes(store)
+
+    def summarize(frame):
+        columns = ["source", "snapshot", "new", "changed", "unchanged", "removed"]
+        lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+        lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in frame.to_dict("records")]
+        return {"snapshots": len(frame), "changes": MetadataValue.md("\n".join(lines))}
+
+    inputs = {p: parts.stored_fingerprint(store, "crawl_snapshot", p) for p in snapshots.crawled_partitions(store)}
+    return run_stage(context, store, inputs=inputs, produce=lambda stage: iter(rows), summarize=summarize)
 
 

@@ -7,6 +7,7 @@ from pydantic import Field
 from resources.storage import Storage
 from synth_assets import parts
 from synth_assets.records import Document, Quarantined, Segment
+from synth_assets.snapshots import UNCHANGED
 from synth_assets.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
 from synth_assets.text.segment import split_document
 from synth_assets.text.spoken import EmptyAfterRewrite, spoken_text_record
@@ -35,6 +36,10 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
     def produce(stage: StageRun):
         for row in parts.read_rows(store, "crawl_snapshot", partition):
             document = Document.from_row(row)
+            if row.get("change") == UNCHANGED:  # its samples were made from an earlier snapshot
+                stage.quarantine(Quarantined(stage="text_segments", file=document.file, position=document.position,
+                                             reason=f"unchanged since an earlier snapshot: samples of {row['previous_id']}"))
+                continue
             segments, drops = split_document(document, min_words=config.min_words, max_words=config.max_words)
             for drop in drops:
                 stage.quarantine(Quarantined(stage="text_segments", file=document.file,
