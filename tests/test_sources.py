@@ -416,3 +416,22 @@ def test_sample_landing_zone_reads_cleanly():
     assert counts["stackexchange/2026-11-01"] >= 6
     assert counts["alpaca/2026-11-01"] == 16
     assert counts["ultrachat/2026-11-01"] == 6
+
+
+def test_prestrip_cuts_dropped_templates_and_refs_but_keeps_inline_ones():
+    from synth_assets.sources.mediawiki import prestrip
+
+    text = ("{{Infobox river|name=X|length={{convert|10|km}}}}The river is {{convert|10|km}} long."
+            "<ref name=a>{{cite web|title=T}}</ref> It floods.<ref name=a/><!-- note --> {{unbalanced")
+    assert prestrip(text) == "The river is {{convert|10|km}} long. It floods. {{unbalanced"
+    assert wikitext_to_text(text).startswith("The river is 10 km long. It floods.")
+
+
+def test_plain_links_become_their_text_before_the_parse():
+    from synth_assets.sources.mediawiki import prestrip
+
+    assert prestrip("A [[river]] in [[Alps|the Alps]] near [[Lake Orvin#History]].") == \
+        "A river in the Alps near Lake Orvin."
+    kept = "[[File:X.jpg|thumb|A [[lake]]]] and [[Category:Lakes]] and [[Page (topic)|]]"
+    assert prestrip(kept) == "[[File:X.jpg|thumb|A lake]] and [[Category:Lakes]] and [[Page (topic)|]]"
+    assert wikitext_to_text(kept) == "and and Page"
