@@ -56,6 +56,9 @@ class Storage(ConfigurableResource):
     def local_copy(self, key: str) -> Iterator[Path]:
         """A local path to read the file at key (the file itself locally, a temp download on S3)."""
 
+    @abstractmethod
+    def size(self, key: str) -> int: ...
+
     def exists(self, key: str) -> bool:
         return clean_key(key) in self.list_keys(key)
 
@@ -100,6 +103,9 @@ class LocalStorage(Storage):
                     keys.append(path.relative_to(root).as_posix())
         return sorted(keys)
 
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
+
     def delete_prefix(self, prefix: str) -> None:
         path = self._path(prefix)
         if path.is_dir():
@@ -142,6 +148,9 @@ class S3Storage(Storage):
                 if key == clean_key(prefix) or not prefix or key.startswith(clean_key(prefix).rstrip("/") + "/"):
                     keys.append(key)
         return sorted(keys)
+
+    def size(self, key: str) -> int:
+        return int(self.s3.get_client().head_object(Bucket=self.bucket, Key=self._key(key))["ContentLength"])
 
     def delete_prefix(self, prefix: str) -> None:
         client = self.s3.get_client()

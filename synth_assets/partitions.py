@@ -7,11 +7,13 @@ under the same path (``<asset>/<source>/<snapshot>/<file>/part-00000.parquet``).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from dagster import DynamicPartitionsDefinition
 
 from resources.storage import Storage
+from synth_assets.sources.slices import Slice, plan, split_name
 
 shards = DynamicPartitionsDefinition(name="crawl_shards")
 
@@ -32,12 +34,28 @@ class ShardKey:
     def __str__(self) -> str:
         return f"{self.source}/{self.snapshot}/{self.file}"
 
+    @property
+    def landing_key(self) -> str:
+        """The dump file in the landing zone (without the slice a large dump's partition reads)."""
+        return f"{self.source}/{self.snapshot}/{split_name(self.file)[0]}"
+
+    @property
+    def slice(self) -> Slice | None:
+        return split_name(self.file)[1]
+
+
+def slice_bytes() -> int:
+    """Dumps larger than this (SYNTH_SLICE_MB, default 256) split into slices, one partition each."""
+    return int(float(os.environ.get("SYNTH_SLICE_MB", "256")) * (1 << 20))
+
 
 def landing_shards(landing: Storage) -> list[str]:
-    """Shard keys for every dump file lying at <source>/<snapshot>/<file> in the landing zone."""
+    """Shard keys for every dump file lying at <source>/<snapshot>/<file> in the landing zone:
+    the file itself, or "<file>@part-003-of-080" slices of a large one."""
     keys = []
     for key in landing.list_keys():
         parts = key.split("/")
         if len(parts) == 3 and not any(p.startswith((".", "_")) for p in parts):
-            keys.append(key)
+            folder = key.rsplit("/", 1)[0]
+            keys += [f"{folder}/{name}" for name in plan(parts[2], landing.size(key), slice_bytes())]
     return keys

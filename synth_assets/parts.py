@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from resources.storage import Storage
 
 FINGERPRINT_KEY = b"synth_assets.fingerprint"
+QUARANTINE = "quarantine"
 ROWS_PER_PART = 2000
 
 
@@ -114,3 +115,11 @@ def read_rows(store: Storage, asset: str, partition: str | None, columns: list[s
 def read_table(store: Storage, asset: str, partition: str | None, columns: list[str] | None = None) -> pa.Table:
     tables = list(iter_tables(store, asset, partition, columns))
     return pa.concat_tables(tables, promote_options="default") if tables else pa.table({})
+
+
+def write_quarantine(store: Storage, asset: str, partition: str | None, records: list) -> None:
+    prefix = f"{asset}/{partition}" if partition else asset
+    schema = pa.schema([(name, pa.string()) for name in
+                        ("stage", "file", "position", "reason", "raw", "partition", "run_id")])
+    write_parts(store, QUARANTINE, prefix, (r.to_row() for r in records),
+                      fingerprint_value="quarantine", schema=schema)

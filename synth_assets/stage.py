@@ -16,9 +16,9 @@ from quality.expectations import SUITES, validate
 from resources.storage import Storage
 from synth_assets import parts
 from synth_assets.partitions import shards
+from synth_assets.parts import QUARANTINE
 from synth_assets.records import Quarantined
 
-QUARANTINE = "quarantine"
 BINARY_COLUMNS = ("audio",)
 
 
@@ -106,7 +106,7 @@ def run_stage(
     else:
         rows = (stage.stamp(row) for row in produce(stage))
         parts.write_parts(store, asset, partition, rows, fingerprint_value=fingerprint_value, schema=schema)
-        write_quarantine(store, asset, partition, stage.quarantined)
+        parts.write_quarantine(store, asset, partition, stage.quarantined)
         for record in stage.quarantined:
             context.log.warning(f"quarantined {record.file} at {record.position}: {record.reason}")
 
@@ -141,14 +141,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
-
-
-def write_quarantine(store: Storage, asset: str, partition: str | None, records: list[Quarantined]) -> None:
-    prefix = f"{asset}/{partition}" if partition else asset
-    schema = pa.schema([(name, pa.string()) for name in
-                        ("stage", "file", "position", "reason", "raw", "partition", "run_id")])
-    parts.write_parts(store, QUARANTINE, prefix, (r.to_row() for r in records),
-                      fingerprint_value="quarantine", schema=schema)
 
 
 def _quarantine_table(frame: pd.DataFrame) -> str:

@@ -30,6 +30,7 @@ def test_bytes_round_trip_list_and_delete(store):
     assert store.read_bytes("x/b/c.bin") == b"two"
     assert store.list_keys("x") == ["x/a.bin", "x/b/c.bin"]  # "xy/" is not under "x"
     assert store.exists("x/a.bin") and not store.exists("x/zzz.bin")
+    assert store.size("x/b/c.bin") == 3
     with store.local_copy("x/a.bin") as path:
         assert path.read_bytes() == b"one"
     store.delete_prefix("x")

@@ -13,12 +13,21 @@ from synth_assets.sources import UnknownFormat, read_file
 from synth_assets.stage import StageRun, run_stage, stage_asset
 
 
-def file_digest(landing: Storage, key: str) -> str:
-    """Content hash of a dump file, streamed: what decides whether the snapshot changed."""
+def file_digest(landing: Storage, shard: ShardKey) -> str:
+    """Content hash of a dump file, or of a slice's bytes (plus the file's head, which every slice
+    reads), streamed: what decides whether the partition's input changed."""
     digest = hashlib.sha256()
-    with landing.local_copy(key) as path, open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+    with landing.local_copy(shard.landing_key) as path, open(path, "rb") as handle:
+        size = path.stat().st_size
+        start, end = shard.slice.byte_range(size) if shard.slice else (0, size)
+        digest.update(f"{size}:{start}:{end}".encode())
+        if start:
+            digest.update(handle.read(1 << 16))
+            handle.seek(start)
+        left = end - start
+        while left > 0 and (block := handle.read(min(1 << 20, left))):
             digest.update(block)
+            left -= len(block)
     return digest.hexdigest()
 
 
@@ -37,9 +46,10 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
     known = snapshots.earlier_documents(store, earlier)
 
     def produce(stage: StageRun):
-        with landing.local_copy(key) as path:
+        with landing.local_copy(shard.landing_key) as path:
             try:
-                for item in read_file(path, source=shard.source, snapshot=shard.snapshot, rel_path=key):
+                for item in read_file(path, source=shard.source, snapshot=shard.snapshot, rel_path=key,
+                                      part=shard.slice):
                     if isinstance(item, Quarantined):
                         stage.quarantine(item)
                     else:
@@ -57,7 +67,7 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
         }
 
     earlier_versions = {p: parts.stored_fingerprint(store, "crawl_snapshot", p) for p in earlier}
-    return run_stage(context, store, inputs={"file_sha256": file_digest(landing, key), "earlier": earlier_versions},
+    return run_stage(context, store, inputs={"file_sha256": file_digest(landing, shard), "earlier": earlier_versions},
                      produce=produce, summarize=summarize, require_rows=True)
 
 

@@ -21,6 +21,7 @@ from synth_assets.records import Document, Quarantined
 from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
 from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_ultrachat
 from .mediawiki import read_mediawiki
+from .slices import Slice
 from .stackexchange import DEFAULT_SITE, read_stackexchange
 
 __all__ = [
@@ -49,11 +50,15 @@ class UnknownFormat(ValueError):
     """The file is none of the dump formats these readers know."""
 
 
+SLICEABLE = {"mediawiki", "ultrachat", "jsonl"}
+
+
 def read_file(
-    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE
+    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE, part: Slice | None = None
 ) -> Iterator[Document | Quarantined]:
     """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
-    path inside the landing zone; ``site`` names the Stack Exchange site for question URLs.
+    path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
+    ``part`` reads one slice of a large file only (see slices.py).
     Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
     path = Path(path)
     ctx = FileContext(source, snapshot, rel_path)
@@ -66,8 +71,10 @@ def read_file(
     if not head.strip():
         return iter([ctx.quarantine("byte 0", "empty file")])
     kind = _detect(path, head)
+    if part is not None and kind not in SLICEABLE:
+        raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
     options = {"site": site} if kind == "stackexchange" else {}
-    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind), **options)
+    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind, part), **options)
 
 
 def detect_kind(path: Path) -> str:

@@ -62,12 +62,21 @@ class _ExpansionGuard(io.RawIOBase):
         super().close()
 
 
-def open_binary(path: Path) -> IO[bytes]:
-    """Open a dump for reading, decompressing .bz2 on the fly so big dumps never sit unpacked on disk."""
+def expansion_guard(stream: IO[bytes], compressed_size: int) -> IO[bytes]:
+    limit = max(MIN_EXPANSION_LIMIT, MAX_EXPANSION_RATIO * compressed_size)
+    return io.BufferedReader(_ExpansionGuard(stream, limit), buffer_size=1 << 20)
+
+
+def open_binary(path: Path, part: Any = None, kind: str = "") -> IO[bytes]:
+    """Open a dump (or one slice of it, see slices.py) for reading, decompressing .bz2 on the fly so
+    big dumps never sit unpacked on disk."""
+    if part is not None:
+        from .slices import open_slice
+
+        return open_slice(path, part, kind)
     if path.suffix != ".bz2":
         return open(path, "rb")
-    limit = max(MIN_EXPANSION_LIMIT, MAX_EXPANSION_RATIO * path.stat().st_size)
-    return io.BufferedReader(_ExpansionGuard(bz2.open(path, "rb"), limit), buffer_size=1 << 20)
+    return expansion_guard(bz2.open(path, "rb"), path.stat().st_size)
 
 
 def bounded_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[tuple[int, bytes | None]]:
@@ -136,6 +145,10 @@ class FileContext:
     snapshot: str
     rel_path: str
     kind: str = ""
+    part: Any = None  # a slices.Slice when only part of the file is read
+
+    def open(self, path: Path) -> IO[bytes]:
+        return open_binary(path, self.part, self.kind)
 
     def quarantine(self, position: str, reason: str, raw: str = "") -> Quarantined:
         return Quarantined(

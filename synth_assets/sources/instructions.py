@@ -20,7 +20,6 @@ from ._common import (
     RecordError,
     bounded_lines,
     clean_block,
-    open_binary,
     open_text,
     raw_json,
     short_title,
@@ -166,7 +165,7 @@ def _read_jsonl(
     path: Path, ctx: FileContext, fields: Callable[[Any, int], dict[str, Any]]
 ) -> Iterator[Document | Quarantined]:
     number = 0
-    with open_binary(path) as stream:
+    with ctx.open(path) as stream:
         try:
             for number, raw in bounded_lines(stream):  # bytes: a bad line must not stop the file
                 if raw is None:

@@ -29,7 +29,6 @@ from ._common import (
     iter_xml_elements,
     join_paragraphs,
     local_name,
-    open_binary,
 )
 
 LICENSE = "CC BY-SA 4.0"
@@ -87,7 +86,7 @@ def _url_prefix(base: str) -> str:
 
 def read_mediawiki(path: Path, ctx: FileContext) -> Iterator[Document | Quarantined]:
     site = SiteInfo()
-    with open_binary(path) as stream:
+    with ctx.open(path) as stream:
         for item in iter_xml_elements(stream, ctx, {"siteinfo", "page"}):
             if isinstance(item, Quarantined):
                 yield item
