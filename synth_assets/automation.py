@@ -1,8 +1,9 @@
 """Jobs, the landing-zone sensor and the schedules."""
 
 
-from dagster import (AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext,
-                     SensorResult, define_asset_job, sensor, ScheduleDefinition)
+from dagster import (AssetSelection, DagsterInstance, DefaultScheduleStatus, DefaultSensorStatus, RunRequest,
+                     ScheduleDefinition, ScheduleEvaluationContext, SensorEvaluationContext, SensorResult,
+                     define_asset_job, schedule, sensor)
 
 from resources.storage import Storage
 from synth_assets.partitions import landing_shards, shards
@@ -21,15 +22,32 @@ release_job = define_asset_job(
 )
 
 
+def new_shards(instance: DagsterInstance, landing: Storage) -> list[str]:
+    known = set(instance.get_dynamic_partitions(shards.name))
+    return [key for key in landing_shards(landing) if key not in known]
+
+
+def run_requests(keys: list[str]) -> list[RunRequest]:
+    # run_key = the partition key: a dump file (or slice) is processed once however often it is seen.
+    return [RunRequest(partition_key=key, run_key=key) for key in keys]
+
+
 @sensor(job=pipeline_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED,
         description="Registers new dump files in the landing zone as partitions and runs the pipeline on them.")
 def landing_zone_sensor(context: SensorEvaluationContext, landing: Storage) -> SensorResult:
-    known = set(context.instance.get_dynamic_partitions(shards.name))
-    new = [key for key in landing_shards(landing) if key not in known]
-    return SensorResult(
-        run_requests=[RunRequest(partition_key=key, run_key=key) for key in new],
-        dynamic_partitions_requests=[shards.build_add_request(new)] if new else [],
-    )
+    new = new_shards(context.instance, landing)
+    return SensorResult(run_requests=run_requests(new),
+                        dynamic_partitions_requests=[shards.build_add_request(new)] if new else [])
+
+
+@schedule(job=pipeline_job, cron_schedule="0 * * * *", default_status=DefaultScheduleStatus.STOPPED,
+          description="Hourly re-check of the landing zone, for deployments that run schedules but not sensors "
+          "(or to catch up after the sensor was off).")
+def landing_zone_recheck(context: ScheduleEvaluationContext, landing: Storage):
+    new = new_shards(context.instance, landing)
+    if new:
+        context.instance.add_dynamic_partitions(shards.name, new)
+    return run_requests(new)
 
 
 nightly_release = ScheduleDefinition(

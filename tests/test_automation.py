@@ -25,3 +25,16 @@ def test_shard_keys_name_source_snapshot_and_file():
     key = ShardKey.parse("wikinews/2026-12-01/enwikinews-pages.xml.bz2")
     assert (key.source, key.snapshot, key.file) == ("wikinews", "2026-12-01", "enwikinews-pages.xml.bz2")
     assert str(key) == "wikinews/2026-12-01/enwikinews-pages.xml.bz2"
+
+
+def test_hourly_recheck_registers_and_requests_what_the_sensor_missed(tiny_landing):
+    from dagster import build_schedule_context, instance_for_test
+
+    from synth_assets.automation import landing_zone_recheck
+
+    landing = LocalStorage(root=str(tiny_landing))
+    with instance_for_test() as instance:
+        requests = landing_zone_recheck(build_schedule_context(instance=instance, resources={"landing": landing}))
+        assert len(requests) == 3
+        assert sorted(instance.get_dynamic_partitions(shards.name)) == sorted(r.partition_key for r in requests)
+        assert landing_zone_recheck(build_schedule_context(instance=instance, resources={"landing": landing})) == []
