@@ -111,6 +111,7 @@ class SpokenText(Record):
     written: str = ""  # the written form it came from
     operations: list[str] = field(default_factory=list)  # rewrite operations applied, in order
     license: str = ""
+    misspelled: str = ""  # user turns: the written form with recorded misspellings (text input side)
 
 
 @dataclass

@@ -12,13 +12,35 @@ import random
 import re
 
 from synth_assets.records import Segment, SpokenText, seed_from_id, stable_id
+from synth_assets.text.misspell import misspell
 from synth_assets.text.verbalize import verbalize
 
-REWRITER_VERSION = "1"
+REWRITER_VERSION = "2"
+MAX_WRITTEN_CHARS = 20_000  # about 50 minutes of speech: anything longer is not one utterance
+MIN_LETTER_SHARE = 0.3  # below this share of letters among non-space characters, it is not prose
 
 
-class EmptyAfterRewrite(ValueError):
+class DropText(ValueError):
+    """The text cannot become one spoken utterance; the message is the recorded drop reason."""
+
+
+class EmptyAfterRewrite(DropText):
     """Nothing speakable is left once markup and asides are removed."""
+
+
+class NotProse(DropText):
+    """Too long, or binary garbage / symbol soup rather than text."""
+
+
+def check_speakable(text: str) -> None:
+    """Raise NotProse for text that no rewrite can make into one utterance."""
+    if len(text) > MAX_WRITTEN_CHARS:
+        raise NotProse(f"too long to speak: {len(text)} characters, over {MAX_WRITTEN_CHARS}")
+    visible = [ch for ch in text if not ch.isspace()]
+    if visible:
+        letters = sum(ch.isalpha() for ch in visible)
+        if letters / len(visible) < MIN_LETTER_SHARE or "\x00" in text or "\ufffd" * 3 in text:
+            raise NotProse(f"not prose: {letters} letters among {len(visible)} visible characters")
 
 
 def _substitute(rules: list[tuple[str, str]], flags: int = 0):
@@ -31,6 +53,11 @@ def _substitute(rules: list[tuple[str, str]], flags: int = 0):
     return apply
 
 
+# Fenced code (an unterminated fence runs to the end), markdown tables and heading markers.
+drop_code_blocks = _substitute([(r"(?:```|~~~).*?(?:```|~~~|\Z)", " "), (r"\[code\].*?(?:\[/code\]|\Z)", " ")], re.S)
+drop_tables = _substitute([(r"^\s*\|.*\|?\s*$", ""), (r"^\s*:?-{3,}:?(?:\s*\|\s*:?-{3,}:?)+\s*$", "")], re.M)
+strip_headings = _substitute([(r"^\s*#{1,6}\s+", "")], re.M)
+
 strip_markup = _substitute([
     (r"<(?:https?://|www\.|mailto:)[^>]*>", ""),  # URLs in angle brackets
     (r"\[([^\]]+)\]\([^)]*\)", r"\1"),  # markdown links keep their text
@@ -39,15 +66,18 @@ strip_markup = _substitute([
     (r"(\*\*|__)(.+?)\1", r"\2"),
     (r"(?<!\w)([*_])(?!\s)(.+?)(?<!\s)\1(?!\w)", r"\2"),
     (r"\[\d+\]", ""),  # citation markers
+    (r"</?[A-Za-z][^<>]{0,200}>", " "),  # HTML tags, opened or closed
+    (r"(\*\*|__|`+)", ""),  # unbalanced emphasis or code marks left over
 ])
 drop_list_markers = _substitute([(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z]\))\s+", "")], re.M)
 
 
 def drop_parentheses(text: str) -> str:
-    while True:  # innermost first, so nested asides go too
-        text, count = re.subn(r"\s*\([^()]*\)", "", text)
+    """Asides in brackets go, innermost first; '401(k)' and 'f(x)' (no space before) stay."""
+    while True:
+        text, count = re.subn(r"(?:^|\s+)\([^()]*\)", "", text)
         if not count:
-            return text
+            return re.sub(r"(?:^|\s)[()](?=\s|$)", " ", text)  # unbalanced brackets
 
 
 normalize_punctuation = _substitute([
@@ -63,7 +93,8 @@ normalize_punctuation = _substitute([
     (r"(?<=[\w'’)])\s*$", "."),  # TTS ends a statement better on a full stop
 ])
 
-STEPS = [("strip_markup", strip_markup), ("drop_list_markers", drop_list_markers),
+STEPS = [("drop_code_blocks", drop_code_blocks), ("drop_tables", drop_tables),
+         ("strip_headings", strip_headings), ("strip_markup", strip_markup), ("drop_list_markers", drop_list_markers),
          ("drop_parentheses", drop_parentheses), ("verbalize", verbalize),
          ("normalize_punctuation", normalize_punctuation)]
 
@@ -121,7 +152,11 @@ def add_fillers(text: str, rng: random.Random, rate: float, role: str) -> tuple[
 
 def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15,
               role: str = "narration") -> tuple[str, list[str]]:
-    """The spoken form of ``text`` and the operations applied, in order."""
+    """The spoken form of ``text`` and the operations applied, in order.
+
+    Raises DropText (EmptyAfterRewrite, NotProse) with the reason when there is nothing to say.
+    """
+    check_speakable(text)
     spoken, operations = text, []
     for name, step in STEPS:
         rewritten = step(spoken)
@@ -134,12 +169,32 @@ def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15,
     return spoken, operations + fillers
 
 
-def spoken_text_record(segment: Segment, *, filler_rate: float) -> SpokenText:
+def spoken_text_record(segment: Segment, *, filler_rate: float, misspell_rate: float = 0.0,
+                       rewriter=None) -> SpokenText:
+    """The spoken form of a segment. ``rewriter`` (resources.rewriter) replaces the rule-based rewrite;
+    user turns also get a misspelled written copy (``misspelled``) at ``misspell_rate``."""
     seed = seed_from_id(segment.id, "fillers")
-    text, operations = to_spoken(segment.text, seed=seed, filler_rate=filler_rate, role=segment.role)
     params = {"rewriter": "rules", "version": REWRITER_VERSION, "filler_rate": filler_rate, "seed": seed}
+    if rewriter is None:
+        text, operations = to_spoken(segment.text, seed=seed, filler_rate=filler_rate, role=segment.role)
+    else:
+        text, operations, rewriter_params = rewriter.rewrite(segment.text, seed=seed, role=segment.role,
+                                                             filler_rate=filler_rate)
+        params.update(rewriter_params)
+    misspelled = ""
+    if misspell_rate > 0 and segment.role == "user":
+        misspelled, typos = misspell(segment.text, random.Random(seed_from_id(segment.id, "misspell")),
+                                     misspell_rate)
+        operations = operations + typos
+        params["misspell_rate"] = misspell_rate
+    identity = [segment.id, filler_rate, REWRITER_VERSION]
+    if misspell_rate > 0:
+        identity.append(misspell_rate)
+    if rewriter is not None:
+        identity.append(params.get("prompt_hash") or params.get("rewriter"))
     return SpokenText(
-        id=stable_id("spoken_text", segment.id, filler_rate, REWRITER_VERSION), parent_id=segment.id,
+        misspelled=misspelled,
+        id=stable_id("spoken_text", *identity), parent_id=segment.id,
         stage="spoken_text", params=json.dumps(params, sort_keys=True), source=segment.source,
         snapshot=segment.snapshot, role=segment.role, text=text, written=segment.text,
         operations=operations, license=segment.license,

@@ -1,163 +1,188 @@
 """Written English -> spoken English, so that TTS reads numbers, money, units and symbols right.
 
 ``verbalize`` applies an ordered chain of (pattern, replacement) rules. Each rule sees the output of
-the ones before it, so specific forms (ranges, money, times, units, decades, ordinals, fractions) come
-before bare numbers, and symbols come last. Cardinals are American style: no "and", no commas.
-Known limits: a bare 4-digit number from 1100 to 2099 is always read as a year, "St." is always
-"Saint", and ISO dates or phone numbers are read as ranges.
+the ones before it, so the specific forms come first and what they produce is plain words that later
+rules leave alone:
+
+1. addresses read symbol by symbol (URLs, e-mail, domains, phone numbers, IPs): ``electronic``;
+2. equations ('y = x + 1'), then times and dates: ``dates``;
+3. abbreviations, initials and roman numerals: ``abbreviations``;
+4. money, measures, percentages and dimensions: ``quantities``;
+5. decades, ranges, fractions, ordinals, and last bare numbers: ``numbers`` does the reading;
+6. the symbols left over (& + = @ # / ° % ...), then white space.
+
+Cardinals are American style: no "and", no commas. Known limits: a bare 4-digit number from 1100 to
+2099 is read as a year; five or more digits without separators are read digit by digit (ids, zip
+codes), unless the number is round ('13000'); '2-5' reads 'two to five' (a range) but '5-2' reads
+'five two' (a score or a code).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
 
-from num2words import num2words
+from synth_assets.text import abbreviations, dates, electronic, quantities
+from synth_assets.text.numbers import (cardinal, decimal, digits, fraction, mixed_number, ordinal,
+                                       ordinal_suffix, year)
 
-DIGITS = "zero one two three four five six seven eight nine".split()
+MAX_CHARS = 100_000  # longer text is verbalized in pieces, so no regex sees more at once
 
-ABBREVIATIONS = {
-    "dr.": "Doctor", "mr.": "Mister", "mrs.": "Missus", "ms.": "Miz", "prof.": "Professor",
-    "st.": "Saint", "jr.": "Junior", "sr.": "Senior", "e.g.": "for example", "i.e.": "that is",
-    "etc.": "et cetera", "vs.": "versus", "approx.": "approximately", "u.s.": "U S", "u.k.": "U K",
-    "u.n.": "U N",
-}
-# Abbreviations that often end a sentence: their period stays when a capitalised word follows.
-ENDS_SENTENCES = {"etc."}
+VULGAR_FRACTIONS = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅛": "1/8",
+                    "⅜": "3/8", "⅝": "5/8", "⅞": "7/8"}
+FRACTION_IDIOMS = {"24/7": "twenty-four seven", "9/11": "nine eleven", "50/50": "fifty-fifty",
+                   "20/20": "twenty-twenty", "365/24/7": "three sixty-five twenty-four seven"}
+SLASH_IDIOMS = {"and/or": "and or", "he/she": "he or she", "his/her": "his or her", "him/her": "him or her",
+                "s/he": "she or he", "either/or": "either or", "n/a": "not applicable", "N/A": "not applicable"}
+SYMBOLS = {"&": "and", "+": "plus", "=": "equals", "@": "at", "#": "hash", "°": "degrees", "%": "percent",
+           "$": "dollar", "€": "euro", "£": "pound", "¥": "yen", "±": "plus or minus", "×": "times",
+           "÷": "divided by", "≈": "approximately", "≤": "less than or equal to",
+           "≥": "greater than or equal to", "≠": "does not equal", "→": "to", "<": "less than",
+           ">": "greater than", "~": "about", "§": "section", "¶": "paragraph", "™": "", "®": "", "©": "copyright"}
+MATH_OPERATORS = {"-": "minus", "−": "minus", "+": "plus", "*": "times", "×": "times", "/": "divided by",
+                  "÷": "divided by", "^": "to the power of", "=": "equals", "<": "less than",
+                  ">": "greater than"}
 
-CURRENCIES = {  # symbol: (one, many, one hundredth, many hundredths)
-    "$": ("dollar", "dollars", "cent", "cents"),
-    "£": ("pound", "pounds", "penny", "pence"),
-    "€": ("euro", "euros", "cent", "cents"),
-    "¥": ("yen", "yen", "sen", "sen"),
-}
-SCALES = {"thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
-          "k": "thousand", "m": "million", "bn": "billion"}
-
-UNITS = {  # plural form; the singular drops the "s" of the first word ("degree Celsius")
-    "km/h": "kilometers per hour", "mph": "miles per hour", "km": "kilometers", "cm": "centimeters",
-    "mm": "millimeters", "m": "meters", "kg": "kilograms", "mg": "milligrams", "g": "grams",
-    "ml": "milliliters", "l": "liters", "L": "liters", "°C": "degrees Celsius",
-    "°F": "degrees Fahrenheit", "°": "degrees", "%": "percent",
-}
-FRACTIONS = {2: ("half", "halves"), 4: ("quarter", "quarters")}  # other denominators use ordinals
-
-SYMBOLS = {"&": "and", "+": "plus", "=": "equals", "@": "at", "#": "hash", "/": "slash",
-           "°": "degrees", "%": "percent"}
-
-NUM = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?"  # 1,234.5 or 1234.5, maybe negative
+_YEARLIKE = re.compile(r"1[1-9]\d\d|20\d\d")  # FY2019
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 
 
-def cardinal(n: int) -> str:
-    words = num2words(abs(n)).replace(",", "").replace(" and ", " ")
-    return f"minus {words}" if n < 0 else words
+def _prepare(text: str) -> str:
+    """Unicode forms TTS and the rules trip over: odd spaces and dashes, vulgar fractions, control chars."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\t\n" else " " for ch in text) \
+        if not text.isprintable() else text
+    text = text.replace("\u00a0", " ").replace("\u2009", " ").replace("\u202f", " ").replace("−", "-")
+    for symbol, written in VULGAR_FRACTIONS.items():
+        if symbol in text:
+            text = re.sub(rf"(?<=\d){symbol}", f" {written}", text).replace(symbol, written)
+    return text
 
 
-def year(n: int) -> str:
-    return num2words(n, to="year").replace(" and ", " ")
-
-
-def number(text: str, *, as_year: bool = True) -> str:
-    """A written number: '1,234.05', '-3', '007', '1998' (a year when as_year and 1100-2099)."""
-    sign, digits = ("minus ", text[1:]) if text.startswith("-") else ("", text)
-    whole, _, fraction = digits.replace(",", "").partition(".")
-    if len(whole) > 1 and whole.startswith("0"):  # codes like 007 are read digit by digit
-        words = " ".join(DIGITS[int(d)] for d in whole)
-    elif as_year and not sign and not fraction and "," not in digits and len(whole) == 4 \
-            and 1100 <= int(whole) <= 2099:
-        words = year(int(whole))
-    else:
-        words = cardinal(int(whole or 0))
-    if fraction:
-        words += " point " + " ".join(DIGITS[int(d)] for d in fraction)
-    return sign + words
+def _equation(m: re.Match) -> str:
+    if "=" not in m.group():
+        return m.group()
+    return re.sub(r"\s*([-−+*×/÷^=<>])\s*", lambda o: f" {MATH_OPERATORS[o[1]]} ", m.group())
 
 
 def _plural(words: str) -> str:
     return words[:-1] + "ies" if words.endswith("y") else words + "s"
 
 
-def _abbreviation(m: re.Match) -> str:
-    key = m.group().lower()
-    rest = m.string[m.end():]
-    keep_period = re.match(r"\s*$", rest) or (key in ENDS_SENTENCES and re.match(r"\s+[A-Z]", rest))
-    return ABBREVIATIONS[key] + ("." if keep_period else "")
-
-
-def _money(m: re.Match) -> str:
-    one, many, sub_one, sub_many = CURRENCIES[m[1]]
-    amount, scale = m[2].replace(",", ""), m[3]
-    if scale:  # €1.2 million -> one point two million euros
-        return f"{number(amount, as_year=False)} {SCALES[scale.lower()]} {many}"
-    whole, _, cents = amount.partition(".")
-    if len(cents) != 2:
-        return f"{number(amount, as_year=False)} {one if amount == '1' else many}"
-    parts = [f"{cardinal(int(n))} {name if int(n) == 1 else names}"
-             for n, name, names in ((whole, one, many), (cents, sub_one, sub_many)) if int(n)]
-    return " and ".join(parts) or f"zero {many}"
-
-
-def _time(m: re.Match) -> str:
-    hours, minutes, meridiem = int(m[1]), m[2], m[3]
-    words = cardinal(hours)
-    if minutes and int(minutes):
-        words += (" oh " if int(minutes) < 10 else " ") + cardinal(int(minutes))
-    elif minutes and not meridiem:
-        words += " o'clock"
-    return f"{words} {meridiem.lower()} m" if meridiem else words
-
-
-def _unit(m: re.Match) -> str:
-    plural = UNITS[m[2]]
-    name = re.sub(r"s\b", "", plural, count=1) if m[1] in ("1", "-1") else plural
-    return f"{number(m[1], as_year=False)} {name}"
-
-
-def _decade(m: re.Match) -> str:
-    n = int(m[1])
+def _decade(text: str) -> str:
+    """'1980' -> 'nineteen eighties', '80' -> 'eighties'."""
+    n = int(text)
     return _plural(year(n) if n >= 1000 else cardinal(n))
 
 
+def _decades(m: re.Match) -> str:
+    words = _decade(m["a"] or m["a2"])
+    return f"{words} to {_decade(m['b'])}" if m["b"] else words
+
+
+def _year_range(m: re.Match) -> str:
+    first, second = int(m["a"]), m["b"]
+    if len(second) == 2:  # 1960-80, 1905-07
+        if int(second) <= first % 100:
+            return m.group()
+        return f"{year(first)} to {'oh ' + cardinal(int(second)) if second.startswith('0') else cardinal(int(second))}"
+    if int(second) <= first:
+        return m.group()
+    return f"{year(first)} to {year(int(second))}"
+
+
+def _range(m: re.Match) -> str:
+    left, right = m["a"], m["b"]
+    value = lambda s: float(s.replace(",", ""))  # noqa: E731
+    if "–" in m["sep"] or "—" in m["sep"] or value(right) > value(left):
+        return f"{decimal(left)} to {decimal(right)}"
+    if m["sep"].strip() and m["sep"] != m["sep"].strip():  # spaced: 10 - 3 is a subtraction
+        return f"{decimal(left)} minus {decimal(right)}"
+    return f"{decimal(left)} {decimal(right)}"  # 978-0, 3-2: a code or a score
+
+
 def _fraction(m: re.Match) -> str:
-    numerator, denominator = int(m[1]), int(m[2])
-    ordinal = num2words(denominator, to="ordinal")
-    one, many = FRACTIONS.get(denominator, (ordinal, ordinal + "s"))
-    return f"{cardinal(numerator)} {one if numerator == 1 else many}"
+    written = f"{m[1]}/{m[2]}"
+    if written in FRACTION_IDIOMS:
+        return FRACTION_IDIOMS[written]
+    return fraction(int(m[1]), int(m[2]))
+
+
+def _ordinal(m: re.Match) -> str:
+    n = int(m[1].replace(",", ""))
+    if m[2].lower() == ordinal_suffix(n):
+        return ordinal(n)
+    return f"{cardinal(n)} {m[2]}"  # 4rd: not an ordinal; say what is written
+
+
+def _symbol(m: re.Match) -> str:
+    spoken = SYMBOLS[m.group()]
+    return f" {spoken} " if spoken else " "
 
 
 def _alternation(keys) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
 
 
-_MERIDIEM = r"\s?([AaPp])\.?[Mm]\b(?:\.(?=\s+[a-z]))?"  # am, p.m.; keeps a sentence-final period
-
-RULES: list[tuple[re.Pattern, str | Callable[[re.Match], str]]] = [
-    (re.compile(rf"(?<![\w.])(?:{_alternation(ABBREVIATIONS)})", re.I), _abbreviation),
-    (re.compile(r"\bNo\.(?=\s?\d)"), "number"),
-    (re.compile(r"#(?=\d)"), "number "),
-    (re.compile(r"(?<=\d) - (?=\d)"), " minus "),
-    (re.compile(r"(?<=\d)(?:\s?[–—]\s?|-)(?=[$£€¥]?\d)"), " to "),  # ranges: 1990–1995, 5-10
-    (re.compile(rf"([{''.join(CURRENCIES)}])\s?(\d[\d,]*(?:\.\d+)?)(?:\s?({_alternation(SCALES)})\b)?",
-                re.I), _money),
-    (re.compile(rf"\b(\d{{1,2}}):([0-5]\d)\b(?:{_MERIDIEM})?"), _time),
-    (re.compile(rf"\b(\d{{1,2}})(){_MERIDIEM}"), _time),
-    (re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])"),
-     lambda m: _fraction(m) if 0 < int(m[1]) < int(m[2]) else m.group()),
-    (re.compile(rf"({NUM})\s?({_alternation(UNITS)})(?![A-Za-z])"), _unit),
-    (re.compile(r"(?<![\w'’])['’]?(1[1-9]\d0|20\d0|[1-9]0)['’]?s\b"), _decade),  # 1980s, '90s
-    (re.compile(r"\b(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th)\b"),
-     lambda m: num2words(int(m[1].replace(",", "")), to="ordinal")),
-    (re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"), " "),  # MP3 -> MP 3
-    (re.compile(rf"(?:(?<![\w-])-)?(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+)(?:\.\d+)?"),
-     lambda m: number(m.group())),
-    (re.compile(_alternation(SYMBOLS)), lambda m: f" {SYMBOLS[m.group()]} "),
-    (re.compile(r"\s+"), " "),
-    (re.compile(r"\s+(?=[,.;:!?])"), ""),
+# (pattern, replacement, needs a digit in the text)
+RULES: list[tuple[re.Pattern, object, bool]] = [
+    *((pattern, repl, False) for pattern, repl in electronic.RULES),
+    (re.compile(r"(?<![\w.])(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?:\s*[-−+*×/÷^=<>]\s*(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?![\w.]))+"),
+     _equation, False),
+    *((pattern, repl, True) for pattern, repl in dates.RULES),
+    *((pattern, repl, False) for pattern, repl in abbreviations.RULES),
+    (re.compile(r"(?<![\w/])(" + _alternation(SLASH_IDIOMS) + r")(?![\w/])"), lambda m: SLASH_IDIOMS[m[1]], False),
+    *((pattern, repl, True) for pattern, repl in quantities.RULES),
+    (re.compile(r"#(?=\d)"), "number ", True),
+    # 2.0.1, 22.04.1: versions and section numbers
+    (re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)"),
+     lambda m: " point ".join(decimal(part) for part in m.group().split(".")), True),
+    (re.compile(r"(?<![\w:])(\d+):(\d+)(?![\w:])"), lambda m: f"{decimal(m[1])} to {decimal(m[2])}", True),  # 3:1
+    # 1980s, 1980 s, '80s, mid-80s, 1960s-80s
+    (re.compile(r"(?<![\w'’])(?:(?P<a>1\d\d0|20\d0)\s?|['’]?(?P<a2>[1-9]0))['’]?s\b"
+                r"(?:\s?[-–—]\s?['’]?(?P<b>1\d\d0|20\d0|[1-9]0)['’]?s\b)?"), _decades, True),
+    (re.compile(r"(?<![\w.,/-])(?P<a>1\d{3}|20\d{2})\s?[-–—]\s?(?P<b>1\d{3}|20\d{2}|\d{2})(?![\w/-]|[.,]\d)"),
+     _year_range, True),
+    (re.compile(rf"(?<![\w.,/-])(?P<a>{NUM})(?P<sep>\s?[-–—]\s?)(?P<b>{NUM})(?![\w/-]|[.,]\d)"), _range, True),
+    # 4 1/2, 1/4th, 3/4
+    (re.compile(r"(?<![\w/.,-])(\d{1,3})\s+(\d+)/(\d+)(?![\w/]|[.,]\d)"),
+     lambda m: mixed_number(int(m[1]), int(m[2]), int(m[3])), True),
+    (re.compile(r"(?<![\w/.,-])(\d+)/(\d+)(?:st|nd|rd|th|ST|ND|RD|TH)?(?![\w/]|[.,]\d)"), _fraction, True),
+    (re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th|ST|ND|RD|TH)\b"), _ordinal, True),
+    (re.compile(r"(?<=[A-Za-z])\s?/\s?(?=[A-Za-z])"), " slash ", False),
+    # ab9453: four or more digits inside a word are a code, read digit by digit
+    (re.compile(r"(?<=[A-Za-z])\d{4,}|\d{4,}(?=[A-Za-z])"),
+     lambda m: f" {m.group() if _YEARLIKE.fullmatch(m.group()) else digits(m.group())} ", True),
+    (re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"), " ", True),  # MP3 -> MP 3, B2A -> B 2 A
+    (re.compile(r"(?:(?<![\w-])-)?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?|(?<![\w.])\.\d+"),
+     lambda m: decimal(m.group(), as_year=True), True),
+    (re.compile(r"/"), " ", False),
+    (re.compile(_alternation(SYMBOLS)), _symbol, False),
+    (re.compile(r"\s+"), " ", False),
+    (re.compile(r"\s+(?=[,.;:!?])"), "", False),
 ]
+_DIGIT = re.compile(r"\d")
 
 
 def verbalize(text: str) -> str:
-    """The spoken form of written English text: '$3.50 on 1st May 1998' -> 'three dollars and ...'."""
-    for pattern, replacement in RULES:
+    """The spoken form of written English text: '$3.50 on 1st May 1998' -> 'three dollars fifty ...'."""
+    if len(text) > MAX_CHARS:
+        return " ".join(verbalize(piece) for piece in _pieces(text))
+    text = _prepare(text)
+    has_digit = bool(_DIGIT.search(text))
+    for pattern, replacement, needs_digit in RULES:
+        if needs_digit and not has_digit:
+            continue
         text = pattern.sub(replacement, text)
     return text.strip()
+
+
+def _pieces(text: str):
+    """Cut at white space near every MAX_CHARS characters (or hard, in a run without any)."""
+    start = 0
+    while start < len(text):
+        end = min(start + MAX_CHARS, len(text))
+        if end < len(text):
+            space = text.rfind(" ", start + MAX_CHARS // 2, end)
+            end = space if space > start else end
+        yield text[start:end]
+        start = end

