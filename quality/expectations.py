@@ -30,6 +30,10 @@ class Suite:
     description: str
     build: Callable[[], list]
     blocking: bool = True
+    # Expectations that depend on the partition itself (how many rows it has), and the derived
+    # columns they read: added to the frame before validation, never stored.
+    from_frame: Callable[[pd.DataFrame], list] | None = None
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
     def spec(self, partitioned: bool = True) -> AssetCheckSpec:
         return AssetCheckSpec(name=self.name, asset=AssetKey(self.asset), description=self.description,
@@ -52,7 +56,10 @@ def validate(suite: Suite, frame: pd.DataFrame) -> AssetCheckResult:
         return AssetCheckResult(check_name=suite.name, asset_key=AssetKey(suite.asset), passed=True,
                                 metadata={"rows": 0, "note": "empty partition: nothing to check"})
     context, batch_definition = _batch_definition()
-    expectations = gx.ExpectationSuite(name=suite.name, expectations=suite.build())
+    if suite.prepare is not None:
+        frame = suite.prepare(frame)
+    built = suite.build() + (suite.from_frame(frame) if suite.from_frame is not None else [])
+    expectations = gx.ExpectationSuite(name=suite.name, expectations=built)
     result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(expectations)
     lines, failed = [], 0
     for item in result.results:
@@ -63,6 +70,9 @@ def validate(suite: Suite, frame: pd.DataFrame) -> AssetCheckResult:
         failed += not item.success
         unexpected = detail.get("unexpected_percent")
         sample = detail.get("partial_unexpected_list") or []
+        if not sample and detail.get("observed_value") is not None:
+            observed = detail["observed_value"]
+            sample = [f"observed {observed:.3f}" if isinstance(observed, float) else f"observed {observed}"]
         lines.append(f"| {config.type} | {column} | {status} | "
                      f"{'' if unexpected is None else f'{unexpected:.1f} %'} | {str(sample[:3])[:80]} |")
     table = "| expectation | column | result | unexpected | examples |\n|---|---|---|---|---|\n" + "\n".join(lines)
@@ -97,6 +107,40 @@ MAX_CLIP_SECONDS = 30.0
 # Round-trip WER above this marks a clip whose audio does not say its text.
 WER_THRESHOLD = 0.25
 
+# Gender balance of user / narration voices (assistant turns all use the one assistant voice).
+TARGET_FEMALE_SHARE = 0.5
+GENDER_TOLERANCE = 0.05  # fail beyond 5 points from the target...
+GENDER_MIN_CLIPS = 20  # ...judged once a partition has this many user clips
+
+
+def _user_female(frame: pd.DataFrame) -> pd.DataFrame:
+    """1.0 for a female user/narration clip, 0.0 for a male one, NaN (skipped by the mean) for assistant turns."""
+    if "voice_gender" not in frame or "role" not in frame:
+        return frame
+    female = (frame["voice_gender"] == "female").astype(float)
+    return frame.assign(user_female=female.where(frame["role"] != "assistant"))
+
+
+def gender_balance(frame: pd.DataFrame, target: float = TARGET_FEMALE_SHARE, tolerance: float = GENDER_TOLERANCE,
+                   min_clips: int = GENDER_MIN_CLIPS) -> list:
+    """The female share of user clips within ``tolerance`` of ``target``, plus one clip's worth.
+
+    The voice policy assigns genders by a rotation over a partition's user clips (not a coin flip
+    per clip), so a healthy partition sits within one clip of the target whatever its size; drift
+    means clips of one gender were lost (an engine failing, a voice missing). The one-clip
+    allowance keeps an odd count from failing, and partitions under ``min_clips`` user clips are
+    not judged: there, a single quarantined clip moves the share by more than 5 points.
+    """
+    if "user_female" not in frame:
+        return []
+    users = int(frame["user_female"].notna().sum())
+    if users < min_clips:
+        return []
+    slack = tolerance + 1.0 / users
+    return [gxe.ExpectColumnMeanToBeBetween(column="user_female", min_value=round(target - slack, 4),
+                                            max_value=round(target + slack, 4))]
+
+
 SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("documents_valid", "crawl_snapshot", "Documents have text, a license and a unique id.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("license"), _not_null("content_hash")]),
@@ -108,10 +152,12 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("spoken_text_valid", "spoken_text", "Spoken text is non-empty and has almost no digits left.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("parent_id"),
                    gxe.ExpectColumnValuesToNotMatchRegex(column="text", regex=r"\d", mostly=0.9)]),
-    Suite("tts_audio_valid", "tts_audio", "Clips are 24 kHz mono, 0.3-30 s long and not silent.",
+    Suite("tts_audio_valid", "tts_audio", "Clips are 24 kHz mono, 0.3-30 s long and not silent; user voices "
+          f"are {TARGET_FEMALE_SHARE:.0%} female within {GENDER_TOLERANCE:.0%} (judged from {GENDER_MIN_CLIPS} user clips).",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS), _between("rms_dbfs", -45.0, -3.0),
-                   _not_null("voice_id")]),
+                   _not_null("voice_id")],
+          from_frame=gender_balance, prepare=_user_female),
     Suite("round_trip_wer", "pseudo_labels",
           f"Whisper hears what was said: round-trip WER at most {WER_THRESHOLD:.0%} for 80 % of clips.",
           lambda: [*_lineage(), _between("wer", 0.0, WER_THRESHOLD, mostly=0.8),

