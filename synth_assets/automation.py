@@ -44,9 +44,14 @@ def landing_zone_sensor(context: SensorEvaluationContext, landing: Storage) -> S
           description="Hourly re-check of the landing zone, for deployments that run schedules but not sensors "
           "(or to catch up after the sensor was off).")
 def landing_zone_recheck(context: ScheduleEvaluationContext, landing: Storage):
-    new = new_shards(context.instance, landing)
+    return register_new_shards(context.instance, landing)
+
+
+def register_new_shards(instance: DagsterInstance, landing: Storage) -> list[RunRequest]:
+    """What the sensor does, for a schedule (which cannot return partition requests): add, then ask."""
+    new = new_shards(instance, landing)
     if new:
-        context.instance.add_dynamic_partitions(shards.name, new)
+        instance.add_dynamic_partitions(shards.name, new)
     return run_requests(new)
 
 

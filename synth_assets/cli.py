@@ -79,6 +79,27 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_normalize(args) -> int:
+    from synth_assets.text.normalize_stream import main as normalize_main  # no dagster: starts fast
+
+    return normalize_main()
+
+
+def cmd_ingest(args) -> int:
+    from synth_assets.ingest import ingest
+
+    report = ingest([Path(f) for f in args.files], source=args.source, snapshot=args.snapshot, out=Path(args.out))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), indent=2))
+    else:
+        for item in report.files:
+            print(f"{item['file']}: {item['documents']} documents, {item['quarantined']} quarantined")
+        for bad in report.quarantined[:20]:
+            print(f"  ! {bad['file']} at {bad['position']}: {bad['reason'][:160]}")
+        print(f"{report.documents} documents from {report.bytes_read:,} bytes -> {report.out}")
+    return 0 if report.documents else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     _quiet_environment()
     parser = argparse.ArgumentParser(prog="synth", description="Synthetic speech datasets as Dagster assets.")
@@ -99,10 +120,25 @@ def main(argv: list[str] | None = None) -> int:
     lin.add_argument("--json", action="store_true")
     lin.set_defaults(func=cmd_lineage)
 
+    ing = sub.add_parser("ingest", help="parse dump files into documents (Parquet) and a quarantine, as crawl_snapshot does")
+    ing.add_argument("--source", required=True)
+    ing.add_argument("--snapshot", required=True)
+    ing.add_argument("--out", default="ingested", help="output folder (documents/ and quarantine/ parts)")
+    ing.add_argument("--json", action="store_true")
+    ing.add_argument("files", nargs="+")
+    ing.set_defaults(func=cmd_ingest)
+
     bench = sub.add_parser("bench", help="audio seconds per wall second, per stage, vs the bare engines")
     bench.add_argument("--work", default=str(Path.cwd() / ".bench"), help="scratch folder")
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
+
+    from synth_assets import speech_cli
+
+    speech_cli.register(sub)  # voices, say, transcribe
+
+    norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
+    norm.set_defaults(func=cmd_normalize)
 
     args = parser.parse_args(argv)
     return args.func(args)

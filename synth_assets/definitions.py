@@ -9,12 +9,14 @@ from dagster_aws.s3 import S3Resource
 
 from resources.asr import WhisperASR
 from resources.lineage import LineageStore
+from resources.rewriter import TextRewriter
 from resources.storage import LocalStorage, S3Storage, Storage
 from resources.tracking import ExperimentTracker
 from resources.voices import TTSVoices
 from synth_assets import settings
 from synth_assets.assets import crawl, dialogues, release, speech, text
-from synth_assets.automation import landing_zone_sensor, nightly_release, pipeline_job, release_job
+from synth_assets.automation import (landing_zone_recheck, landing_zone_sensor, nightly_release, pipeline_job,
+                                     release_job)
 
 
 def storage_resources() -> dict[str, Storage]:
@@ -34,6 +36,19 @@ def storage_resources() -> dict[str, Storage]:
             "landing": LocalStorage(root=str(settings.landing_root()))}
 
 
+def rewriter_resource() -> TextRewriter:
+    """Rule-based by default; SYNTH_REWRITER=transformers|openai picks an LLM (SYNTH_REWRITER_MODEL is a
+    local model dir, or the served model's name; SYNTH_REWRITER_URL the OpenAI-compatible endpoint)."""
+    backend = os.environ.get("SYNTH_REWRITER", "rules")
+    if backend == "transformers":
+        return TextRewriter(backend=backend, model_path=os.environ.get("SYNTH_REWRITER_MODEL", "smollm2"),
+                            gguf_file=os.environ.get("SYNTH_REWRITER_GGUF", ""))
+    if backend == "openai":
+        return TextRewriter(backend=backend, base_url=os.environ.get("SYNTH_REWRITER_URL", ""),
+                            model=os.environ.get("SYNTH_REWRITER_MODEL", ""))
+    return TextRewriter()
+
+
 def build_resources() -> dict:
     root = settings.data_root()
     return {
@@ -41,6 +56,7 @@ def build_resources() -> dict:
         "voices": TTSVoices(),
         "asr": WhisperASR(),
         "lineage": LineageStore(path=str(root / "lineage.duckdb")),
+        "rewriter": rewriter_resource(),
         "tracker": ExperimentTracker(
             tracking_uri=os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{root / 'mlflow.db'}",
             enabled=os.environ.get("SYNTH_MLFLOW", "1") != "0",
@@ -54,7 +70,7 @@ def make_defs() -> Definitions:
         assets=load_assets_from_modules([crawl, text, speech, dialogues, release]),
         jobs=[pipeline_job, release_job],
         sensors=[landing_zone_sensor],
-        schedules=[nightly_release],
+        schedules=[nightly_release, landing_zone_recheck],
         resources=build_resources(),
     )
 

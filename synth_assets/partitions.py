@@ -44,6 +44,17 @@ class ShardKey:
         return split_name(self.file)[1]
 
 
+def order_key(partition: str) -> tuple[str, str, str]:
+    """Processing order: by snapshot (crawl time), then source, then file. Earlier snapshots must be
+    crawled first for incremental crawls, and deduplication compares each partition with those before it."""
+    shard = ShardKey.parse(partition)
+    return shard.snapshot, shard.source, shard.file
+
+
+def processing_order(partitions) -> list[str]:
+    return sorted(partitions, key=order_key)
+
+
 def slice_bytes() -> int:
     """Dumps larger than this (SYNTH_SLICE_MB, default 256) split into slices, one partition each."""
     return int(float(os.environ.get("SYNTH_SLICE_MB", "256")) * (1 << 20))
@@ -58,4 +69,4 @@ def landing_shards(landing: Storage) -> list[str]:
         if len(parts) == 3 and not any(p.startswith((".", "_")) for p in parts):
             folder = key.rsplit("/", 1)[0]
             keys += [f"{folder}/{name}" for name in plan(parts[2], landing.size(key), slice_bytes())]
-    return keys
+    return processing_order(keys)

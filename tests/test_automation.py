@@ -28,13 +28,12 @@ def test_shard_keys_name_source_snapshot_and_file():
 
 
 def test_hourly_recheck_registers_and_requests_what_the_sensor_missed(tiny_landing):
-    from dagster import build_schedule_context, instance_for_test
-
-    from synth_assets.automation import landing_zone_recheck
+    from synth_assets.automation import landing_zone_recheck, register_new_shards
 
     landing = LocalStorage(root=str(tiny_landing))
-    with instance_for_test() as instance:
-        requests = landing_zone_recheck(build_schedule_context(instance=instance, resources={"landing": landing}))
-        assert len(requests) == 3
-        assert sorted(instance.get_dynamic_partitions(shards.name)) == sorted(r.partition_key for r in requests)
-        assert landing_zone_recheck(build_schedule_context(instance=instance, resources={"landing": landing})) == []
+    instance = DagsterInstance.ephemeral()
+    requests = register_new_shards(instance, landing)
+    assert len(requests) == 3
+    assert sorted(instance.get_dynamic_partitions(shards.name)) == sorted(r.partition_key for r in requests)
+    assert register_new_shards(instance, landing) == []
+    assert landing_zone_recheck.job_name == "synth_pipeline" and landing_zone_recheck.cron_schedule == "0 * * * *"

@@ -8,6 +8,7 @@ import boto3
 from dagster import DagsterInstance, materialize
 from dagster_aws.s3 import S3Resource
 
+from resources.rewriter import TextRewriter
 from resources.storage import S3Storage
 from synth_assets import parts
 from synth_assets.assets.crawl import crawl_snapshot
@@ -33,7 +34,7 @@ def test_text_stages_read_and_write_s3(tiny_landing, moto_endpoint):
     instance.add_dynamic_partitions(shards.name, keys)
     key = "wikipedia/2026-11-01/pages.xml"
     result = materialize([crawl_snapshot, text_segments, spoken_text], partition_key=key, instance=instance,
-                         resources={"landing": landing, "store": store})
+                         resources={"landing": landing, "store": store, "rewriter": TextRewriter()})
     assert result.success
     documents = parts.read_table(store, "crawl_snapshot", key).to_pylist()
     assert sorted(d["title"] for d in documents) == ["Lake Orvin", "Tower clock", "Weir mill"]

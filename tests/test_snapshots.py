@@ -68,3 +68,24 @@ def test_rematerializing_an_unchanged_snapshot_reuses_its_parts(tmp_path):
     again = run([crawl_snapshot], instance, landing, store, NOVEMBER)
     materialization = again.asset_materializations_for_node("crawl_snapshot")[0]
     assert materialization.metadata["reused_stored_parts"].value is True
+    assert materialization.metadata["rows"].value == 3  # the summary of the stored parts, not recomputed
+    assert [(e.check_name, e.passed) for e in again.get_asset_check_evaluations()] == [("documents_valid", True)]
+
+
+def test_documents_in_other_languages_are_dropped_with_the_reason(tmp_path):
+    from synth_assets.parts import QUARANTINE
+
+    landing = tmp_path / "landing"
+    (landing / "wikipedia" / "2026-11-01").mkdir(parents=True)
+    german = ("'''Die Uhr''' auf dem Markt schlägt jede Stunde, und sie wurde von einem Schmied aus dem Dorf "
+              "gebaut. Die Kinder sehen gern die kleinen Figuren, die zu Mittag aus einer Tür kommen.")
+    (landing / NOVEMBER).write_text(mediawiki_xml([("Lake Orvin", LAKE_TEXT), ("Marktuhr", german)]))
+    store = LocalStorage(root=str(tmp_path / "data"))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(shards.name, [NOVEMBER])
+    landing_store = LocalStorage(root=str(landing))
+    assert run([crawl_snapshot], instance, landing_store, store, NOVEMBER).success
+    assert run([text_segments], instance, landing_store, store, NOVEMBER).success
+    assert {r["language"] for r in parts.read_rows(store, "text_segments", NOVEMBER)} == {"en"}
+    reasons = [q["reason"] for q in parts.read_rows(store, QUARANTINE, f"text_segments/{NOVEMBER}")]
+    assert any(r.startswith("language de") for r in reasons)

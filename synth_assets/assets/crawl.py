@@ -2,6 +2,7 @@
 
 
 import hashlib
+import json
 
 from dagster import AssetExecutionContext, Failure, MetadataValue
 
@@ -11,6 +12,27 @@ from synth_assets.partitions import ShardKey
 from synth_assets.records import Quarantined
 from synth_assets.sources import UnknownFormat, read_file
 from synth_assets.stage import StageRun, run_stage, stage_asset
+
+
+SOURCE_OPTIONS = "_source.json"  # per-source settings beside its snapshots: text_field, license, site
+KNOWN_OPTIONS = {"text_field", "license", "site"}
+
+
+def source_options(landing: Storage, source: str) -> dict:
+    """Settings of one source, from ``<source>/_source.json`` in the landing zone (all optional):
+    ``text_field`` (generic JSONL/Parquet), ``license`` (overrides what the reader assumes) and
+    ``site`` (the Stack Exchange host used in question URLs)."""
+    key = f"{source}/{SOURCE_OPTIONS}"
+    if not landing.exists(key):
+        return {}
+    try:
+        options = json.loads(landing.read_bytes(key))
+    except ValueError as error:
+        raise Failure(f"{key}: not valid JSON ({error})") from error
+    unknown = set(options) - KNOWN_OPTIONS
+    if not isinstance(options, dict) or unknown:
+        raise Failure(f"{key}: expected an object with keys among {sorted(KNOWN_OPTIONS)}, got {sorted(unknown)}")
+    return options
 
 
 def file_digest(landing: Storage, shard: ShardKey) -> str:
@@ -35,13 +57,17 @@ def file_digest(landing: Storage, shard: ShardKey) -> str:
     group_name="crawl",
     kinds=("python", "parquet"),
     code_version="crawl-v1",
-    description="Documents parsed from one dump file of a crawl snapshot (MediaWiki XML, Stack Exchange "
-    "Posts.xml, Alpaca JSON, UltraChat JSONL). Unreadable records go to the quarantine table.",
+    description="Documents parsed from one dump file (or slice of a large one) of a crawl snapshot: "
+    "MediaWiki XML / bz2, Stack Exchange Posts.xml or site .7z, Alpaca JSON, UltraChat JSONL / Parquet, "
+    "generic JSONL / Parquet text. Each is marked new, changed or unchanged against earlier snapshots; "
+    "unreadable records go to the quarantine table.",
 )
 def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Storage):
     shard = ShardKey.parse(context.partition_key)
     key = str(shard)
 
+    options = source_options(landing, shard.source)
+    reader_options = {k: options[k] for k in ("text_field", "site") if k in options}
     earlier = snapshots.earlier_partitions(store, shard)
     known = snapshots.earlier_documents(store, earlier)
 
@@ -49,11 +75,13 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
         with landing.local_copy(shard.landing_key) as path:
             try:
                 for item in read_file(path, source=shard.source, snapshot=shard.snapshot, rel_path=key,
-                                      part=shard.slice):
+                                      part=shard.slice, **reader_options):
                     if isinstance(item, Quarantined):
                         stage.quarantine(item)
-                    else:
-                        yield snapshots.classify(item.to_row(), known)
+                        continue
+                    if "license" in options:
+                        item.license = options["license"]
+                    yield snapshots.classify(item.to_row(), known)
             except UnknownFormat as error:
                 raise Failure(f"{key}: {error}") from error
 
@@ -67,8 +95,8 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
         }
 
     earlier_versions = {p: parts.stored_fingerprint(store, "crawl_snapshot", p) for p in earlier}
-    return run_stage(context, store, inputs={"file_sha256": file_digest(landing, shard), "earlier": earlier_versions},
-                     produce=produce, summarize=summarize, require_rows=True)
+    inputs = {"file_sha256": file_digest(landing, shard), "earlier": earlier_versions, "options": options}
+    return run_stage(context, store, inputs=inputs, produce=produce, summarize=summarize, require_rows=True)
 
 
 @stage_asset(

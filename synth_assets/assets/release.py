@@ -99,7 +99,8 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
         return {**metadata, "manifest": MetadataValue.path(store.uri(f"{DATASET}/manifest.jsonl")),
                 "lineage_rows": lineage.rebuild(store), "mlflow_run_id": run_id or "tracking disabled"}
 
-    return run_stage(context, store, produce=produce, summarize=summarize,
+    # The summary writes the manifest, rebuilds the lineage store and logs to MLflow: run it every time.
+    return run_stage(context, store, produce=produce, summarize=summarize, cache_summary=False,
                      inputs={"partitions": inputs, **config.model_dump()})
 
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from synth_assets.records import Document, Quarantined
 
 from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
-from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_ultrachat
+from .instructions import (JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet,
+                           read_ultrachat)
 from .mediawiki import read_mediawiki
 from .slices import Slice
-from .stackexchange import DEFAULT_SITE, read_stackexchange
+from .stackexchange import DEFAULT_SITE, read_stackexchange, read_stackexchange_archive
 
 __all__ = [
     "FileContext",
@@ -37,7 +38,10 @@ READERS = {
     "alpaca": read_alpaca,
     "ultrachat": read_ultrachat,
     "jsonl": read_jsonl,
+    "parquet": read_parquet,
+    "stackexchange-7z": read_stackexchange_archive,
 }
+MAGIC = {b"PAR1": "parquet", b"7z\xbc\xaf\x27\x1c": "stackexchange-7z"}
 XML_ROOTS = {"mediawiki": "mediawiki", "posts": "stackexchange"}
 HEAD_BYTES = 1 << 16
 SNIFF_LINES = 20  # JSONL: the first object among this many lines decides
@@ -54,11 +58,13 @@ SLICEABLE = {"mediawiki", "ultrachat", "jsonl"}
 
 
 def read_file(
-    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE, part: Slice | None = None
+    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE, part: Slice | None = None,
+    text_field: str = "text",
 ) -> Iterator[Document | Quarantined]:
     """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
     path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
-    ``part`` reads one slice of a large file only (see slices.py).
+    ``part`` reads one slice of a large file only (see slices.py); ``text_field`` is the text column
+    of a generic JSONL or Parquet source.
     Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
     path = Path(path)
     ctx = FileContext(source, snapshot, rel_path)
@@ -70,20 +76,25 @@ def read_file(
         return iter([ctx.unreadable("byte 0", err)])
     if not head.strip():
         return iter([ctx.quarantine("byte 0", "empty file")])
-    kind = _detect(path, head)
+    kind = _detect(path, head, text_field)
     if part is not None and kind not in SLICEABLE:
         raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
-    options = {"site": site} if kind == "stackexchange" else {}
-    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind, part), **options)
+    options = {"site": site} if kind.startswith("stackexchange") else {}
+    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind, part, text_field), **options)
 
 
-def detect_kind(path: Path) -> str:
+def detect_kind(path: Path, text_field: str = "text") -> str:
     """Which reader a file needs, judged from its content (compressed files are looked inside)."""
     path = Path(path)
-    return _detect(path, _head(path))
+    return _detect(path, _head(path), text_field)
 
 
-def _detect(path: Path, head: str) -> str:
+def _detect(path: Path, head: str, text_field: str = "text") -> str:
+    with open(path, "rb") as handle:  # binary formats by their magic bytes, before any decoding
+        magic = handle.read(8)
+    for prefix, kind in MAGIC.items():
+        if magic.startswith(prefix):
+            return kind
     start = head.lstrip("\ufeff \t\r\n")
     kind = None
     if start.startswith("<"):
@@ -91,9 +102,9 @@ def _detect(path: Path, head: str) -> str:
     elif start.startswith("["):
         kind = _json_array_kind(path)
     elif start.startswith("{"):
-        kind = _jsonl_kind(path)
+        kind = _jsonl_kind(path, text_field)
     if kind is None:
-        raise UnknownFormat(f"{path}: not a MediaWiki, Stack Exchange, Alpaca, UltraChat or text JSONL dump")
+        raise UnknownFormat(f"{path}: not a MediaWiki, Stack Exchange, Alpaca, UltraChat, text JSONL or Parquet dump")
     return kind
 
 
@@ -116,7 +127,7 @@ def _json_array_kind(path: Path) -> str | None:
     return "alpaca" if isinstance(first, dict) and {"instruction", "output"} <= first.keys() else None
 
 
-def _jsonl_kind(path: Path) -> str | None:
+def _jsonl_kind(path: Path, text_field: str = "text") -> str | None:
     with open_binary(path) as stream:
         for _, (_, raw) in zip(range(SNIFF_LINES), bounded_lines(stream)):
             if raw is None:
@@ -126,5 +137,5 @@ def _jsonl_kind(path: Path) -> str | None:
             except json.JSONDecodeError:
                 continue
             if isinstance(row, dict):
-                return jsonl_kind(row)
+                return jsonl_kind(row, text_field)
     return None

@@ -146,6 +146,7 @@ class FileContext:
     rel_path: str
     kind: str = ""
     part: Any = None  # a slices.Slice when only part of the file is read
+    text_field: str = "text"  # the text column of generic JSONL / Parquet sources
 
     def open(self, path: Path) -> IO[bytes]:
         return open_binary(path, self.part, self.kind)

@@ -158,7 +158,31 @@ def read_ultrachat(path: Path, ctx: FileContext) -> Iterator[Document | Quaranti
 
 
 def read_jsonl(path: Path, ctx: FileContext) -> Iterator[Document | Quarantined]:
-    return _read_jsonl(path, ctx, _generic_fields)
+    return _read_jsonl(path, ctx, lambda row, line: _generic_fields(row, line, ctx.text_field))
+
+
+# --- Parquet: UltraChat exports and generic text tables --------------------------------------------
+
+PARQUET_BATCH_ROWS = 1024  # rows in memory at a time, whatever the file size
+
+
+def read_parquet(path: Path, ctx: FileContext) -> Iterator[Document | Quarantined]:
+    """Row groups streamed in batches; each row is read as UltraChat or generic by its fields."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    number = 0
+    try:
+        table = pq.ParquetFile(path)
+        for batch in table.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            for row in batch.to_pylist():
+                number += 1
+                kind = jsonl_kind(row, ctx.text_field)
+                build = _ultrachat_fields if kind == "ultrachat" else (
+                    lambda r, n: _generic_fields(r, n, ctx.text_field))
+                yield ctx.record(f"row {number}", lambda: raw_json(row), lambda: build(row, number))
+    except (pa.ArrowException, OSError) as err:  # a corrupt or truncated file: what was read stays
+        yield ctx.quarantine(f"row {number + 1}", f"unreadable Parquet: {err}")
 
 
 def _read_jsonl(
@@ -189,14 +213,14 @@ def parse_json_line(raw: bytes) -> dict[str, Any]:
     return row
 
 
-def jsonl_kind(row: dict[str, Any]) -> str | None:
+def jsonl_kind(row: dict[str, Any], text_field: str = "text") -> str | None:
     """Which JSONL reader a row belongs to, judging by its fields."""
     data = row.get("data")
     if isinstance(row.get("messages"), list):
         return "ultrachat"
     if isinstance(data, list) and all(isinstance(turn, str) for turn in data):
         return "ultrachat"
-    if isinstance(row.get("text"), str):
+    if isinstance(row.get(text_field), str):
         return "jsonl"
     return None
 
@@ -230,14 +254,14 @@ def _turns(row: dict[str, Any]) -> list[tuple[str, str]]:
     return turns
 
 
-def _generic_fields(row: dict[str, Any], line: int) -> dict[str, Any]:
+def _generic_fields(row: dict[str, Any], line: int, text_field: str = "text") -> dict[str, Any]:
     return {
         "doc_id": str(row.get("id", line)),
         "title": str(row.get("title", "")),
         "url": str(row.get("url", "")),
         "timestamp": str(row.get("timestamp", "")),
         "license": str(row.get("license") or "unknown"),
-        "text": _text_field(row, "text"),
+        "text": _text_field(row, text_field),
     }
 
 

@@ -203,3 +203,36 @@ def html_to_text(html: str) -> str:
     extractor.feed(html)
     extractor.close()
     return join_paragraphs(extractor.paragraphs)
+
+
+# --- the site archive (.7z) as the Stack Exchange data dump ships it -------------------------------
+
+POSTS_MEMBER = "Posts.xml"
+MAX_ARCHIVE_RATIO = 100  # Posts.xml expands ~5-10x in 7z; far more is a bomb
+
+
+def read_stackexchange_archive(
+    path: Path, ctx: FileContext, *, site: str = DEFAULT_SITE
+) -> Iterator[Document | Quarantined]:
+    """The Posts.xml inside a site's .7z, unpacked to a temporary folder (py7zr), then streamed."""
+    import tempfile
+
+    import py7zr
+
+    try:
+        with py7zr.SevenZipFile(path, "r") as archive:
+            members = {Path(m.filename).name: m for m in archive.list() if not m.is_directory}
+            member = members.get(POSTS_MEMBER)
+            if member is None:
+                yield ctx.quarantine("archive", f"no {POSTS_MEMBER} in the archive (has: {sorted(members)[:10]})")
+                return
+            if member.uncompressed > max(64 << 20, MAX_ARCHIVE_RATIO * path.stat().st_size):
+                yield ctx.quarantine("archive", f"{POSTS_MEMBER} would expand to {member.uncompressed:,} bytes: "
+                                                "refused as a decompression bomb")
+                return
+            with tempfile.TemporaryDirectory(prefix="synth-7z-") as tmp:
+                archive.extract(path=tmp, targets=[member.filename])
+                extracted = next(Path(tmp).rglob(POSTS_MEMBER))
+                yield from read_stackexchange(extracted, ctx, site=site)
+    except (py7zr.exceptions.ArchiveError, OSError, EOFError) as err:
+        yield ctx.quarantine("archive", f"unreadable 7z archive: {err}")
