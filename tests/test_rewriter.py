@@ -116,3 +116,36 @@ def test_transformers_backend_with_the_local_smollm2_gguf():
     assert params["prompt_hash"] == template("rewrite_narration").hash
     # greedy decoding: the same input gives the same output
     assert rewriter.rewrite("The bridge is 330 m tall.", seed=1, filler_rate=0.0)[0] == spoken
+
+
+def test_instruction_documents_get_a_new_spoken_answer_from_the_llm(chat_server, tiny_landing, tmp_path):
+    """LLaMA-Omni's two steps in spoken_text: the instruction rewritten, then a new answer written for it."""
+    from dagster import DagsterInstance, materialize
+
+    from resources.storage import LocalStorage
+    from synth_assets import parts
+    from synth_assets.assets.crawl import crawl_snapshot
+    from synth_assets.assets.text import spoken_text, text_segments
+    from synth_assets.partitions import shards
+
+    key = "alpaca/2026-11-01/alpaca.json"
+    store = LocalStorage(root=str(tmp_path / "data"))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(shards.name, [key])
+    rewriter = TextRewriter(backend="openai", base_url=chat_server, model="m")
+    result = materialize([crawl_snapshot, text_segments, spoken_text], partition_key=key, instance=instance,
+                         resources={"landing": LocalStorage(root=str(tiny_landing)), "store": store,
+                                    "rewriter": rewriter})
+    assert result.success
+    segments = {r["id"]: r for r in parts.read_rows(store, "text_segments", key)}
+    rows = list(parts.read_rows(store, "spoken_text", key))
+    answers = [r for r in rows if r["role"] == "assistant"]
+    assert len(answers) == 2  # one new answer per instruction, not one rewrite per written segment
+    for answer in answers:
+        assert answer["operations"][0] == "llm_response:spoken_response"
+        assert segments[answer["parent_id"]]["role"] == "assistant"
+        assert answer["text"] == "Well, the tower is three hundred thirty meters tall."
+        assert json.loads(answer["params"])["prompt_hash"] == template("spoken_response").hash
+    prompts = [r["body"]["messages"][-1]["content"] for r in _ChatServer.requests]
+    user_rows = [r for r in rows if r["role"] == "user"]
+    assert any(user_rows[0]["text"] in p for p in prompts[1:])  # step two is given the rewritten instruction

@@ -1,5 +1,6 @@
 """Text stages: documents cut into TTS-sized segments, then rewritten into spoken form."""
 
+import itertools
 
 from dagster import AssetExecutionContext, Config
 from pydantic import Field
@@ -12,7 +13,7 @@ from synth_assets.snapshots import UNCHANGED
 from synth_assets.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
 from synth_assets.text.language import boilerplate, detect_language
 from synth_assets.text.segment import split_document
-from synth_assets.text.spoken import DropText, spoken_text_record
+from synth_assets.text.spoken import DropText, new_response_record, single_exchange, spoken_text_record
 
 
 class SegmentConfig(Config):
@@ -33,6 +34,9 @@ class SegmentConfig(Config):
 
 class SpokenConfig(Config):
     filler_rate: float = Field(default=0.15, description="Chance that a sentence gets a filler word.")
+    new_responses: bool = Field(default=True, description="With an LLM rewriter: instruction documents get a "
+                                "new spoken answer to the rewritten instruction (LLaMA-Omni's step two) "
+                                "instead of a rewrite of the dataset's written one.")
     misspell_rate: float = Field(default=0.05, description="User turns: chance that a word is misspelled in "
                                  "the written copy (column `misspelled`); each change is recorded.")
 
@@ -94,7 +98,7 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
     deps=("text_segments",),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="spoken-v2",
+    code_version="spoken-v3",
     description="Segments rewritten into what a person would say: markup and asides dropped, numbers and "
     "symbols verbalized, fillers added with a seeded RNG; the operations are recorded per row.",
 )
@@ -104,16 +108,32 @@ def spoken_text(context: AssetExecutionContext, config: SpokenConfig, store: Sto
     engine = None if rewriter.backend == "rules" else rewriter
 
     def produce(stage: StageRun):
-        for row in parts.read_rows(store, "text_segments", partition):
-            segment = Segment.from_row(row)
-            try:
-                spoken = spoken_text_record(segment, filler_rate=config.filler_rate,
-                                            misspell_rate=config.misspell_rate, rewriter=engine)
-            except DropText as error:
-                stage.quarantine(Quarantined(stage="spoken_text", file=segment.id, position="",
-                                             reason=str(error), raw=segment.text[:300]))
-                continue
-            yield {**spoken.to_row(), "document_id": row["document_id"]}
+        rows = parts.read_rows(store, "text_segments", partition)
+        for document_id, group in itertools.groupby(rows, key=lambda row: row["document_id"]):
+            segments = [Segment.from_row(row) for row in group]
+            regenerate = engine is not None and config.new_responses and single_exchange(segments)
+            instruction = []
+            for segment in segments:
+                if regenerate and segment.role == "assistant":
+                    continue  # replaced below by a new spoken answer
+                try:
+                    spoken = spoken_text_record(segment, filler_rate=config.filler_rate,
+                                                misspell_rate=config.misspell_rate, rewriter=engine)
+                except DropText as error:
+                    stage.quarantine(Quarantined(stage="spoken_text", file=segment.id, position="",
+                                                 reason=str(error), raw=segment.text[:300]))
+                    continue
+                instruction.append(spoken)
+                yield {**spoken.to_row(), "document_id": document_id}
+            if regenerate and instruction:
+                replaced = [s for s in segments if s.role == "assistant"]
+                try:
+                    response = new_response_record(instruction, replaced, engine)
+                except DropText as error:
+                    stage.quarantine(Quarantined(stage="spoken_text", file=replaced[0].id, position="response",
+                                                 reason=f"new response unusable: {error}"))
+                    continue
+                yield {**response.to_row(), "document_id": document_id}
 
     def summarize(frame):
         operations = frame["operations"].explode().str.split(":").str[0].value_counts()

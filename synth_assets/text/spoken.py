@@ -199,3 +199,29 @@ def spoken_text_record(segment: Segment, *, filler_rate: float, misspell_rate: f
         snapshot=segment.snapshot, role=segment.role, text=text, written=segment.text,
         operations=operations, license=segment.license,
     )
+
+
+def single_exchange(segments: list[Segment]) -> bool:
+    """An instruction document: user segments, then assistant segments, one turn each."""
+    roles = [s.role for s in segments]
+    first_assistant = roles.index("assistant") if "assistant" in roles else 0
+    return (first_assistant > 0 and set(roles[:first_assistant]) == {"user"}
+            and set(roles[first_assistant:]) == {"assistant"})
+
+
+def new_response_record(instruction: list[SpokenText], replaced: list[Segment], rewriter) -> SpokenText:
+    """LLaMA-Omni's step two: a new spoken answer written for the rewritten instruction, standing in
+    for the dataset's written answer (``replaced``, whose first segment is its parent for lineage)."""
+    first = replaced[0]
+    seed = seed_from_id(first.id, "respond")
+    answer, params = rewriter.respond(" ".join(s.text for s in instruction), seed=seed)
+    text, operations = to_spoken(answer, seed=seed, filler_rate=0.0, role="assistant")
+    params = {**params, "seed": seed, "replaces": [s.id for s in replaced], "version": REWRITER_VERSION}
+    return SpokenText(
+        id=stable_id("spoken_text", "response", first.id, params.get("prompt_hash"), REWRITER_VERSION),
+        parent_id=first.id, stage="spoken_text", params=json.dumps(params, sort_keys=True),
+        source=first.source, snapshot=first.snapshot, role="assistant", text=text,
+        written=" ".join(s.text for s in replaced), operations=[f"llm_response:{params.get('prompt_template')}",
+                                                             *operations],
+        license=first.license,
+    )
