@@ -120,7 +120,10 @@ def run_stage(
         parts.write_parts(store, asset, partition, rows, fingerprint_value=fingerprint_value, schema=schema)
         parts.write_quarantine(store, asset, partition, stage.quarantined)
         for record in stage.quarantined:
-            context.log.warning(f"quarantined {record.file} at {record.position}: {record.reason}")
+            context.log.info(f"quarantined {record.file} at {record.position}: {record.reason}")
+        if stage.quarantined:
+            context.log.warning(f"{asset} [{partition}]: {len(stage.quarantined)} records quarantined "
+                                f"(reasons in {store.uri(f'{QUARANTINE}/{asset}')})")
 
     frame = metadata_frame(store, asset, partition)
     quarantined = metadata_frame(store, QUARANTINE, f"{asset}/{partition}" if partition else asset)
