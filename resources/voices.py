@@ -96,6 +96,7 @@ def register(voice: Voice) -> Voice:
         raise ValueError(f"voice {voice.id}: a command engine needs a 'command' argv template")
     REGISTRY[voice.id] = voice
     model_hash.cache_clear()
+    is_available.cache_clear()
     return voice
 
 
@@ -166,7 +167,9 @@ def _engine(voice_id: str, threads: int) -> tts_engines.Speak:
     raise VoiceUnavailable(f"unknown engine {voice.engine!r} for voice {voice_id}")
 
 
+@functools.lru_cache(maxsize=None)
 def is_available(voice_id: str) -> bool:
+    """Cached: the policy asks for every clip, and a lookup may search PATH or import paths."""
     voice = REGISTRY.get(voice_id)
     if voice is None:
         return False

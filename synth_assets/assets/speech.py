@@ -87,7 +87,7 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
             yield {
                 "id": stable_id("tts_audio", row["id"], voice_id, model_hash(voice_id), speed, seed, *variation.values()),
                 "parent_id": row["id"], "stage": "tts_audio",
-                "params": params(voice_id=voice_id, engine=voice.to_dict()["family"], model_hash=model_hash(voice_id),
+                "params": params(voice_id=voice_id, engine=voice.family or voice.engine, model_hash=model_hash(voice_id),
                                  seed=seed, speed=speed, **variation, accent=voice.accent, gender_slot=choice.slot,
                                  cleaned_text=text if text != row["text"] else None),
                 **{k: row[k] for k in LINEAGE_COLUMNS},
