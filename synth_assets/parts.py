@@ -91,12 +91,18 @@ def part_keys(store: Storage, asset: str, partition: str | None) -> list[str]:
             and k.rsplit("/", 1)[0] == prefix]
 
 
+def part_schema(store: Storage, key: str) -> pa.Schema:
+    """A part's schema from its footer: on local storage only the footer is read, never the audio."""
+    with store.local_copy(key) as path:
+        return pq.read_schema(path)
+
+
 def stored_fingerprint(store: Storage, asset: str, partition: str | None) -> str | None:
     """The fingerprint of a complete partition, or None when it is missing or incomplete."""
     keys = part_keys(store, asset, partition)
     if not keys:
         return None
-    meta = pq.read_schema(io.BytesIO(store.read_bytes(keys[-1]))).metadata or {}
+    meta = part_schema(store, keys[-1]).metadata or {}
     value = meta.get(FINGERPRINT_KEY)
     return value.decode() if value else None
 

@@ -52,11 +52,7 @@ def metadata_frame(store: Storage, asset: str, partition: str | None) -> pd.Data
     keys = parts.part_keys(store, asset, partition)
     if not keys:
         return pd.DataFrame()
-    import io
-
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(io.BytesIO(store.read_bytes(keys[0])))
+    schema = parts.part_schema(store, keys[0])
     columns = [name for name in schema.names if name not in BINARY_COLUMNS]
     return parts.read_table(store, asset, partition, columns).to_pandas()
 
