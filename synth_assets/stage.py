@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 import pyarrow as pa
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, AssetKey, DataVersion, Failure,
-                     MaterializeResult, MetadataValue, asset)
+                     MaterializeResult, MetadataValue, PartitionsDefinition, asset)
 from dagster._serdes import deserialize_value, serialize_value
 
 from quality.expectations import SUITES, validate
@@ -66,12 +66,14 @@ def upstream_fingerprint(store: Storage, asset: str, partition: str | None) -> s
 
 
 def stage_asset(*, group_name: str, code_version: str, description: str, deps: tuple[str, ...] = (),
-                kinds: tuple[str, ...] = ("python", "parquet"), partitioned: bool = True):
-    """@asset with what every stage shares: shard partitions, kinds, and its suite as a blocking check."""
+                kinds: tuple[str, ...] = ("python", "parquet"), partitioned: bool = True,
+                partitions_def: PartitionsDefinition | None = None):
+    """@asset with what every stage shares: partitions (crawl shards unless ``partitions_def`` names
+    another set), kinds, and its suite as a blocking check."""
 
     def wrap(fn):
         return asset(
-            name=fn.__name__, partitions_def=shards if partitioned else None, deps=list(deps),
+            name=fn.__name__, partitions_def=(partitions_def or shards) if partitioned else None, deps=list(deps),
             group_name=group_name, kinds=set(kinds), code_version=code_version, description=description,
             check_specs=[SUITES[fn.__name__].spec()],
         )(fn)
