@@ -18,6 +18,7 @@ from quality.expectations import SUITES, validate
 from resources.storage import Storage
 from synth_assets import parts
 from synth_assets.partitions import shards
+from synth_assets.plots import bar_chart_png, markdown_image
 from synth_assets.parts import QUARANTINE
 from synth_assets.records import Quarantined
 
@@ -199,10 +200,16 @@ def params(**values: Any) -> str:
 
 
 def histogram_md(values: pd.Series, bins: list[float], label: str) -> MetadataValue:
-    """A text histogram that reads well in the Dagster UI's metadata panel."""
-    counts = pd.cut(values, bins=bins, include_lowest=True).value_counts(sort=False)
+    """A histogram for the Dagster UI's metadata panel: a bar chart (PNG inside the Markdown) and
+    the same counts as a table, which also reads in plain-text views of the metadata."""
+    # Values past the last edge still count, in the last bucket ("over 0.5" includes a WER of 3).
+    counts = pd.cut(values.clip(upper=bins[-1]), bins=bins, include_lowest=True).value_counts(sort=False)
     peak = max(int(counts.max()), 1)
-    lines = [f"| {label} | clips | |", "|---|---:|---|"]
+    edges = list(zip(bins[:-1], bins[1:]))
+    names = [f"{lo:g}-{hi:g}" for lo, hi in edges[:-1]] + [f"over {bins[-2]:g}"]
+    chart = bar_chart_png(names, [int(c) for c in counts], label)
+    lines = [markdown_image(chart, f"{label} histogram"), "",
+             f"| {label} | clips | |", "|---|---:|---|"]
     for interval, count in counts.items():
         lines.append(f"| {interval} | {int(count)} | {'█' * round(20 * int(count) / peak)} |")
     return MetadataValue.md("\n".join(lines))
