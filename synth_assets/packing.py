@@ -107,6 +107,21 @@ def join_words(words: list[dict]) -> str:
     return " ".join(w["word"] for w in words if w["word"]).strip()
 
 
+# Whisper's own "this decode is poor" line (its log_prob_threshold). Inside a packed window a
+# segment below it is usually text Whisper made up in a gap or at the window's end ("Thank you.").
+LOW_LOGPROB = -1.0
+
+
+def has_doubtful_segment(segments: list[dict], clips: list[Placed]) -> list[bool]:
+    """Per clip: does any segment Whisper put in it decode below ``LOW_LOGPROB``? Such a clip is
+    transcribed again on its own, so packing never makes a label worse than the single-clip path."""
+    doubtful = [False] * len(clips)
+    for s in segments:
+        if s["words"] and s["avg_logprob"] < LOW_LOGPROB:
+            doubtful[owner(s["start"], s["end"], clips)] = True
+    return doubtful
+
+
 def looks_misaligned(words: list[dict], *, min_confidence: float = 0.5, max_collapsed_share: float = 0.25) -> bool:
     """A packed clip whose words are probably not what it says: Whisper decodes a window as one
     sequence, so a clip it cannot hear well may be "heard" as a copy of an earlier clip's text.

