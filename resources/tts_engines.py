@@ -1,20 +1,30 @@
 """TTS engines: each turns a voice into a function (text, speed, seed) -> (samples, native rate).
 
-Three kinds:
+Four kinds:
 - ``hibari``: the bundled hibari-tts model (onnxruntime, in process);
 - ``piper``: any Piper .onnx voice (the optional GPL extra), in process;
 - ``command``: any program that writes a WAV file: espeak-ng and flite are two, and a user's own
   engine is a third (see "Adding a voice" in the README). Text goes in on stdin or a file, never
-  on the command line, so it cannot be read as an option.
+  on the command line, so it cannot be read as an option;
+- ``python``: a user's own in-process engine, named ``"module:factory"`` or ``"/path/file.py:factory"``;
+  ``factory(threads)`` returns the speak function.
+
+An engine is loaded from an ``EngineSpec`` (the picklable part of a voice) and cached per process:
+TTS worker processes receive specs, so they need neither the voice registry nor Dagster.
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
+import importlib
 import importlib.util
+import json
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -33,6 +43,37 @@ class VoiceUnavailable(RuntimeError):
 
 class EngineFailed(RuntimeError):
     """The engine ran but did not produce audio (crash, non-zero exit, timeout)."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """What loading a voice's engine needs, and nothing else: small, hashable and picklable."""
+
+    engine: str  # hibari, piper, command, python
+    model: str = ""
+    engine_voice: str = ""
+    command: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=None)
+def loaded(spec: EngineSpec, threads: int) -> Speak:
+    """The engine of ``spec`` with ``threads`` compute threads, loaded once per process."""
+    if spec.engine == "hibari":
+        return load_hibari(spec.model, threads)
+    if spec.engine == "piper":
+        return load_piper(spec.model, threads)
+    if spec.engine == "command":
+        return load_command(list(spec.command), spec.engine_voice)
+    if spec.engine == "python":
+        return load_python(spec.model, threads)
+    raise VoiceUnavailable(f"unknown engine {spec.engine!r}")
+
+
+def release_engines() -> None:
+    """Drop loaded engines before interpreter teardown: onnxruntime sessions still alive while
+    Python finalises its modules can abort the process ("terminate called without an active exception")."""
+    loaded.cache_clear()
+    gc.collect()
 
 
 def joe_model_path() -> Path:
@@ -87,14 +128,23 @@ def load_hibari(model: str, threads: int) -> Speak:
 
 
 def load_piper(model: str, threads: int) -> Speak:
-    from piper import PiperVoice, SynthesisConfig
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice, SynthesisConfig
 
-    # onnxruntime's default thread pool, as the bare engine uses (see the README's "Scaling out").
-    voice = PiperVoice.load(str(piper_model_path(model)))
+    # PiperVoice.load takes no session options, and its default session uses every core: built
+    # here with ``threads`` so that parallel TTS workers do not fight over the cores.
+    path = piper_model_path(model)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = threads
+    voice = PiperVoice(config=PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))),
+                       session=onnxruntime.InferenceSession(str(path), sess_options=options,
+                                                            providers=["CPUExecutionProvider"]))
 
     def speak(text: str, speed: float, seed: int, noise_scale: float | None = None,
               noise_w_scale: float | None = None, **variation) -> tuple[np.ndarray, int]:
-        # Piper's noise is drawn from onnxruntime's RNG; the config is what we can pin.
+        # Piper's noise is drawn from onnxruntime's RNG, seeded once per session: a clip's noise depends
+        # on the clips the session made before it, so Piper clips are not reproducible; the config is
+        # what we can pin (tts_audio reuses stored clips rather than remaking them).
         config = SynthesisConfig(length_scale=1.0 / speed, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
         chunks = list(voice.synthesize(text, syn_config=config))
         if not chunks:
@@ -131,3 +181,34 @@ def load_command(command: list[str], voice_name: str) -> Speak:
             return audio.mean(axis=1), int(rate)
 
     return speak
+
+
+def python_engine_file(model: str) -> Path:
+    """The source file of a ``python`` engine ("module:factory" or "/path/file.py:factory")."""
+    target, colon, factory = model.rpartition(":")
+    if not colon or not target or not factory:
+        raise VoiceUnavailable(f"python engine {model!r}: expected 'module:factory' or '/path/file.py:factory'")
+    if target.endswith(".py") or "/" in target:
+        path = Path(target).expanduser()
+        if not path.is_file():
+            raise VoiceUnavailable(f"python engine file {path} does not exist")
+        return path
+    spec = importlib.util.find_spec(target)
+    if spec is None or not spec.origin:
+        raise VoiceUnavailable(f"python engine module {target!r} is not importable")
+    return Path(spec.origin)
+
+
+def load_python(model: str, threads: int) -> Speak:
+    """A user's in-process engine: ``factory(threads)`` returns (text, speed, seed, **variation) ->
+    (samples, rate). A file path is loaded by path, so worker processes need no sys.path setup."""
+    target, _, factory = model.rpartition(":")
+    path = python_engine_file(model)
+    if target.endswith(".py") or "/" in target:
+        name = "synth_python_engine_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(target)
+    return getattr(module, factory)(threads)

@@ -3,18 +3,17 @@
 A voice is an id, an engine, a gender, an accent, its native sample rate, a license, a quality
 figure and the hash of its model file. Engines live in resources/tts_engines.py and load once per
 process (a module cache): a Dagster run in one process pays each model load once, however many
-partitions or clips it makes.
+partitions or clips it makes, and so does each TTS worker process (synth_assets/tts_pool.py).
 
 More voices come from a JSON file named by ``SYNTH_VOICES_FILE`` (or ``register_voices_file``): a
-list of objects with the ``Voice`` fields, e.g. a Piper .onnx a user has, or any program that
-writes a WAV (engine "command"). See "Adding a voice" in the README.
+list of objects with the ``Voice`` fields, e.g. a Piper .onnx a user has, any program that writes
+a WAV (engine "command"), or a Python engine factory (engine "python"). See "Adding a voice" in the README.
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
-import gc
 import json
 import os
 import random
@@ -27,8 +26,9 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from resources import tts_engines
-from resources.tts_engines import EngineFailed, VoiceUnavailable  # noqa: F401 - re-exported
-from synth_assets.audio import SAMPLE_RATE, normalize_loudness, resample
+from resources.tts_engines import EngineFailed, EngineSpec, VoiceUnavailable  # noqa: F401 - re-exported
+from synth_assets.tts_clips import speak
+from synth_assets.tts_pool import POOL_MIN_CLIPS
 
 ESPEAK = ["espeak-ng", "-v", "{voice}", "-s", "{wpm}", "-w", "{wav}", "--stdin"]
 FLITE = ["flite", "-voice", "{voice}", "--setf", "duration_stretch={stretch}", "-f", "{text_file}", "-o", "{wav}"]
@@ -37,13 +37,13 @@ FLITE = ["flite", "-voice", "{voice}", "--setf", "duration_stretch={stretch}", "
 @dataclass(frozen=True)
 class Voice:
     id: str
-    engine: str  # hibari, piper, command
+    engine: str  # hibari, piper, command, python
     gender: str  # "female" / "male"
     accent: str  # BCP-47-like: en-US, en-GB, en-GB-scotland, en-029 ...
     sample_rate: int  # native rate of the engine; every clip is resampled to 24 kHz
     license: str
     quality_mos: float | None  # distillMOS measured on this engine (DESIGN.md); None when unmeasured
-    model: str = ""  # engine-specific: hibari voice name, Piper .onnx path ("joe" = packaged)
+    model: str = ""  # engine-specific: hibari voice name, Piper .onnx path ("joe" = packaged), python "module:factory"
     engine_voice: str = ""  # command engines: the value of {voice}
     command: tuple[str, ...] = ()  # command engines: argv template
     family: str = ""  # what a person calls the engine: hibari, piper, espeak-ng, flite, ...
@@ -53,6 +53,10 @@ class Voice:
         data["command"] = list(self.command)
         data["family"] = self.family or self.engine
         return data
+
+    @property
+    def engine_spec(self) -> EngineSpec:
+        return EngineSpec(self.engine, self.model, self.engine_voice, tuple(self.command))
 
 
 def _espeak(id_: str, variant: str, gender: str, accent: str) -> Voice:
@@ -87,13 +91,18 @@ BUILTIN: tuple[Voice, ...] = (
 REGISTRY: dict[str, Voice] = {v.id: v for v in BUILTIN}
 
 
+ENGINES = ("hibari", "piper", "command", "python")
+
+
 def register(voice: Voice) -> Voice:
-    if voice.engine not in ("hibari", "piper", "command"):
-        raise ValueError(f"voice {voice.id}: unknown engine {voice.engine!r} (hibari, piper or command)")
+    if voice.engine not in ENGINES:
+        raise ValueError(f"voice {voice.id}: unknown engine {voice.engine!r} ({', '.join(ENGINES)})")
     if voice.gender not in ("female", "male"):
         raise ValueError(f"voice {voice.id}: gender must be 'female' or 'male', not {voice.gender!r}")
     if voice.engine == "command" and not voice.command:
         raise ValueError(f"voice {voice.id}: a command engine needs a 'command' argv template")
+    if voice.engine == "python" and ":" not in voice.model:
+        raise ValueError(f"voice {voice.id}: a python engine needs a model 'module:factory' or '/path/file.py:factory'")
     REGISTRY[voice.id] = voice
     model_hash.cache_clear()
     is_available.cache_clear()
@@ -131,6 +140,8 @@ def _model_files(voice: Voice) -> tuple[list[Path], str]:
         return [tts_engines.hibari_model_path()], ""
     if voice.engine == "piper":
         return [tts_engines.piper_model_path(voice.model)], ""
+    if voice.engine == "python":
+        return [tts_engines.python_engine_file(voice.model)], voice.model
     exe = tts_engines.command_executable(list(voice.command))
     try:
         version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
@@ -147,24 +158,11 @@ def model_hash(voice_id: str) -> str:
     return tts_engines.file_digest(paths, extra)
 
 
-def _release_engines() -> None:
-    """Drop loaded engines before interpreter teardown: onnxruntime sessions still alive while
-    Python finalises its modules can abort the process ("terminate called without an active exception")."""
-    _engine.cache_clear()
-    gc.collect()
-
-
-@functools.lru_cache(maxsize=None)
 def _engine(voice_id: str, threads: int) -> tts_engines.Speak:
-    """A loaded engine as a function (text, speed, seed) -> (samples, native rate)."""
-    voice = REGISTRY[voice_id]
-    if voice.engine == "hibari":
-        return tts_engines.load_hibari(voice.model, threads)
-    if voice.engine == "piper":
-        return tts_engines.load_piper(voice.model, threads)
-    if voice.engine == "command":
-        return tts_engines.load_command(list(voice.command), voice.engine_voice)
-    raise VoiceUnavailable(f"unknown engine {voice.engine!r} for voice {voice_id}")
+    """A loaded engine as a function (text, speed, seed) -> (samples, native rate); cached per process."""
+    if voice_id not in REGISTRY:
+        raise VoiceUnavailable(f"unknown voice {voice_id!r}; known: {sorted(REGISTRY)}")
+    return tts_engines.loaded(REGISTRY[voice_id].engine_spec, threads)
 
 
 @functools.lru_cache(maxsize=None)
@@ -178,6 +176,8 @@ def is_available(voice_id: str) -> bool:
             tts_engines.piper_model_path(voice.model)
         elif voice.engine == "command":
             tts_engines.command_executable(list(voice.command))
+        elif voice.engine == "python":
+            tts_engines.python_engine_file(voice.model)
         return True
     except VoiceUnavailable:
         return False
@@ -200,6 +200,11 @@ class TTSVoices(ConfigurableResource):
     user_voices: list[str] = Field(default=["hibari-heart", "piper-joe"], description="Voice ids users speak with.")
     assistant_voice: str = Field(default="hibari-heart", description="The one consistent assistant voice.")
     threads: int = Field(default=1, description="Engine threads per worker, so parallel workers do not fight.")
+    workers: int = Field(default=0, description="TTS worker processes per partition; 0: one per usable core; "
+                         "1: synthesize in the step's own process.")
+    pool_min_clips: int = Field(default=POOL_MIN_CLIPS, description="A partition with fewer clips to make runs in "
+                                "process (unless the worker pool is already up): below this the pool's start-up "
+                                "costs more than it saves.")
     target_female_share: float = Field(default=0.5, description="Share of user clips voiced by a female voice.")
 
     def available_user_voices(self) -> list[str]:
@@ -239,16 +244,25 @@ class TTSVoices(ConfigurableResource):
         voice_id = rng.choice([v for v in candidates if REGISTRY[v].accent == accent])
         return VoiceChoice(voice_id, gender, accent, slot)
 
+    def worker_count(self) -> int:
+        """Worker processes to synthesize with: ``workers``, or one per core this process may use."""
+        return self.workers if self.workers > 0 else usable_cores()
+
     def synthesize(self, voice_id: str, text: str, *, seed: int, speed: float = 1.0, **variation) -> np.ndarray:
-        """24 kHz mono float32, loudness-normalised. ``variation``: engine prosody knobs
-        (Piper: noise_scale, noise_w_scale); engines without them ignore them."""
+        """24 kHz mono float32, loudness-normalised, in this process. ``variation``: engine prosody
+        knobs (Piper: noise_scale, noise_w_scale); engines without them ignore them."""
         if voice_id not in REGISTRY:
             raise VoiceUnavailable(f"unknown voice {voice_id!r}; known: {sorted(REGISTRY)}")
-        samples, rate = _engine(voice_id, self.threads)(text, speed, seed, **variation)
-        samples = np.asarray(samples, np.float32)
-        if samples.ndim != 1:
-            samples = samples.reshape(samples.shape[0], -1).mean(axis=1)
-        return normalize_loudness(resample(samples, rate, SAMPLE_RATE))
+        return speak(REGISTRY[voice_id].engine_spec, text, seed=seed, speed=speed, threads=self.threads,
+                     variation=variation)
 
 
-atexit.register(_release_engines)
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which containers and taskset narrow)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+atexit.register(tts_engines.release_engines)

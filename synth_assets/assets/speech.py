@@ -2,7 +2,6 @@
 
 
 import json
-import random
 
 import numpy as np
 import pandas as pd
@@ -13,14 +12,16 @@ from quality.expectations import MAX_CLIP_SECONDS, WER_THRESHOLD
 from quality.metrics import cer, wer
 from resources.asr import WhisperASR
 from resources.storage import Storage
-from resources.voices import REGISTRY, TTSVoices, VoiceChoice, model_hash
+from resources.voices import TTSVoices, model_hash
 from synth_assets import parts
-from synth_assets.audio import SAMPLE_RATE, from_flac, rms_dbfs, to_flac
-from synth_assets.audio_input import BadAudio, check_samples, decode_mono
+from synth_assets.audio import SAMPLE_RATE, from_flac, to_flac
+from synth_assets.audio_input import BadAudio, decode_mono
 from synth_assets.augment import CHAIN_VERSION, augment
+from synth_assets.clip_reuse import PreviousClips
 from synth_assets.records import Quarantined, seed_from_id, stable_id
-from synth_assets.speakable import Unspeakable, clean_for_speech
 from synth_assets.stage import StageRun, histogram_md, params, run_stage, stage_asset, upstream_fingerprint
+from synth_assets.tts_clips import ClipFailed
+from synth_assets.voicing import VoicingTally, clip_row, plan_clips, voice_partition
 
 LINEAGE_COLUMNS = ("source", "snapshot", "role", "document_id", "license")
 
@@ -56,54 +57,29 @@ def clip_metadata(frame: pd.DataFrame) -> dict:
 )
 def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Storage, voices: TTSVoices):
     partition = context.partition_key
+    tally = VoicingTally()
 
     def produce(stage: StageRun):
-        slot = seed_from_id(partition, "gender-slot") % 1000  # where this partition's rotation starts
-        for row in parts.read_rows(store, "spoken_text", partition):
-            seed = seed_from_id(row["id"], "voice")
-            if row["role"] == "assistant":
-                voice = REGISTRY[voices.assistant_voice]
-                choice = VoiceChoice(voice.id, voice.gender, voice.accent)
-            else:
-                choice = voices.choose_user_voice(seed, slot)
-                slot += 1
-            voice_id = choice.voice_id
-            rng = random.Random(seed)
-            speed = round(rng.uniform(config.min_speed, config.max_speed), 3)
-            variation = ({"noise_scale": round(rng.uniform(config.min_noise_scale, config.max_noise_scale), 3),
-                          "noise_w_scale": round(rng.uniform(config.min_noise_w_scale, config.max_noise_w_scale), 3)}
-                         if REGISTRY[voice_id].engine == "piper" else {})
-            try:
-                text = clean_for_speech(row["text"])
-                audio = check_samples(voices.synthesize(voice_id, text, seed=seed, speed=speed, **variation),
-                                      SAMPLE_RATE)
-                if audio.size / SAMPLE_RATE > MAX_CLIP_SECONDS:
-                    raise Unspeakable(f"clip is {audio.size / SAMPLE_RATE:.1f} s, over the {MAX_CLIP_SECONDS:.0f} s limit")
-            except Exception as error:  # one clip's failure (text, engine crash, bad samples) must not sink the partition
-                stage.quarantine(Quarantined(stage="tts_audio", file=row["id"], position=voice_id,
-                                             reason=f"{type(error).__name__}: {error}", raw=row["text"][:300]))
-                continue
-            voice = REGISTRY[voice_id]
-            yield {
-                "id": stable_id("tts_audio", row["id"], voice_id, model_hash(voice_id), speed, seed, *variation.values()),
-                "parent_id": row["id"], "stage": "tts_audio",
-                "params": params(voice_id=voice_id, engine=voice.family or voice.engine, model_hash=model_hash(voice_id),
-                                 seed=seed, speed=speed, **variation, accent=voice.accent, gender_slot=choice.slot,
-                                 cleaned_text=text if text != row["text"] else None),
-                **{k: row[k] for k in LINEAGE_COLUMNS},
-                "text": text, "voice_id": voice_id, "voice_gender": voice.gender, "voice_accent": voice.accent,
-                "voice_license": voice.license, "sample_rate": SAMPLE_RATE,
-                "duration_s": round(audio.size / SAMPLE_RATE, 3), "rms_dbfs": round(rms_dbfs(audio), 2),
-                "audio": to_flac(audio),
-            }
+        def plans():
+            return plan_clips(parts.read_rows(store, "spoken_text", partition), partition, config, voices)
+
+        # Opened before the first new part replaces an old one: clips already made are copied, not remade.
+        with PreviousClips(store, "tts_audio", partition, stage.code_version) as previous:
+            for plan, outcome in voice_partition(plans, previous, voices, max_seconds=MAX_CLIP_SECONDS, tally=tally):
+                if isinstance(outcome, ClipFailed):  # text, engine crash or bad samples: this clip only
+                    stage.quarantine(Quarantined(stage="tts_audio", file=plan.row["id"], position=plan.choice.voice_id,
+                                                 reason=outcome.reason, raw=plan.row["text"][:300]))
+                    continue
+                yield clip_row(plan, outcome, LINEAGE_COLUMNS)
 
     def summarize(frame):
         users = frame[frame["role"] != "assistant"]
-        return {**clip_metadata(frame),
+        return {**clip_metadata(frame), **tally.metadata(),
                 "female_share": round(float((frame["voice_gender"] == "female").mean()), 3),
                 "user_female_share": round(float((users["voice_gender"] == "female").mean()), 3) if len(users) else None,
                 "clips_per_accent": frame["voice_accent"].value_counts().to_dict()}
 
+    # Workers and threads are left out: they change how fast clips are made, never their bytes.
     return run_stage(context, store, produce=produce, summarize=summarize,
                      inputs={"spoken_text": upstream_fingerprint(store, "spoken_text", partition),
                              "config": config.model_dump(),
