@@ -106,6 +106,8 @@ def _lineage():
 MAX_CLIP_SECONDS = 30.0
 # Round-trip WER above this marks a clip whose audio does not say its text.
 WER_THRESHOLD = 0.25
+# Real recordings have no reference text: Whisper's own word confidence is the quality signal.
+RECORDING_MIN_CONFIDENCE = 0.5
 
 # Gender balance of user / narration voices (assistant turns all use the one assistant voice).
 TARGET_FEMALE_SHARE = 0.5
@@ -172,6 +174,23 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           "Conversations are two-channel 24 kHz with 2+ turns.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
                    _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0)]),
+    Suite("recorded_speech_valid", "recorded_speech",
+          "Utterances of real recordings are 24 kHz, 0.3-30 s long, lie inside their file, come from a mono, "
+          "left or right channel, and name the file (and its content hash) they were cut from.",
+          lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
+                   _between("duration_s", 0.3, MAX_CLIP_SECONDS), _between("start_s", 0.0),
+                   gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="end_s", column_B="start_s"),
+                   gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="file_duration_s", column_B="end_s",
+                                                               or_equal=True),
+                   gxe.ExpectColumnValuesToBeInSet(column="channel_name", value_set=["mono", "left", "right"]),
+                   _between("source_rate", 8000, 192000), _not_null("file"), _not_null("file_sha256")]),
+    Suite("recording_labels_valid", "recording_labels",
+          "Every transcribed utterance has text and word timestamps; confidence (mean word probability) lies in "
+          f"[0, 1] and is at least {RECORDING_MIN_CONFIDENCE} for half of a partition's utterances (else the audio "
+          "is probably not English speech Whisper can hear).",
+          lambda: [*_lineage(), _nonempty_text("transcript"), _between("word_count", 1),
+                   _between("confidence", 0.0, 1.0),
+                   _between("confidence", RECORDING_MIN_CONFIDENCE, 1.0, mostly=0.5), _not_null("parent_id")]),
     Suite("dataset_valid", "speech_dataset", "Every released sample has audio, text and lineage.",
           lambda: [_unique("id"), _nonempty_text(), _not_null("parent_id"), _not_null("source_document"),
                    _between("duration_s", 0.3, 300.0)]),

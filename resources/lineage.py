@@ -18,7 +18,7 @@ from resources.storage import Storage
 
 # Stage assets in graph order; every one of their rows has these columns.
 LINEAGE_ASSETS = ("crawl_snapshot", "text_segments", "spoken_text", "tts_audio", "pseudo_labels",
-                  "augmented_clips", "safety_dialogues", "false_premise_dialogues")
+                  "augmented_clips", "safety_dialogues", "false_premise_dialogues", "recorded_speech", "recording_labels")
 CORE = ("id", "parent_id", "stage", "params", "code_version", "run_id")
 DESCRIPTIVE = ("source", "snapshot", "title", "url", "revision_id", "voice_id", "text", "transcript", "wer",
                "license")

@@ -31,6 +31,10 @@ def _print_summary(summary, as_json: bool) -> None:
     print(f"  quality checks      {s.checks_passed} passed, {s.checks_failed} failed"
           + (f" ({', '.join(s.failed_checks)})" if s.failed_checks else ""))
     print(f"  partitions          {s.partitions} ({len(s.failed_partitions)} failed)")
+    if s.recording_batches:
+        print(f"  recordings          {s.recording_utterances} utterances, "
+              f"{s.recording_speech_seconds / 60:.1f} min speech from {s.recording_files} files "
+              f"(mean Whisper confidence {s.recording_mean_confidence})")
     for key, message in s.failed_partitions.items():
         print(f"    ! {key}: {message[:200]}")
     print(f"  quarantined records {s.quarantined}  in {s.quarantine_path}")
@@ -42,7 +46,9 @@ def cmd_materialize(args) -> int:
     from synth_assets.runner import materialize_landing
 
     log = (lambda m: print(m, file=sys.stderr))
-    summary = materialize_landing(Path(args.landing), Path(args.data), log=log)
+    audio = getattr(args, "audio_landing", None)
+    summary = materialize_landing(Path(args.landing), Path(args.data), log=log,
+                                  audio_landing=Path(audio) if audio else None)
     _print_summary(summary, args.json)
     return 0 if summary.clips else 1
 
@@ -108,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = sub.add_parser("demo", help="run the whole graph on the bundled sample snapshot")
     demo.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    demo.set_defaults(func=cmd_materialize, landing=str(settings.SAMPLE_LANDING))
+    demo.set_defaults(func=cmd_materialize, landing=str(settings.SAMPLE_LANDING),
+                      audio_landing=str(settings.SAMPLE_RECORDINGS))
 
     mat = sub.add_parser("materialize", help="run the whole graph on a landing zone")
     mat.add_argument("--landing", required=True, help="folder laid out as <source>/<snapshot>/<files>")
+    mat.add_argument("--audio-landing", help="folder of real recordings laid out as <collection>/<folders>/<files>")
     mat.add_argument("--json", action="store_true")
     mat.set_defaults(func=cmd_materialize)
 

@@ -14,9 +14,9 @@ from resources.storage import LocalStorage, S3Storage, Storage
 from resources.tracking import ExperimentTracker
 from resources.voices import TTSVoices
 from synth_assets import settings
-from synth_assets.assets import crawl, dialogues, release, speech, text
-from synth_assets.automation import (landing_zone_recheck, landing_zone_sensor, nightly_release, pipeline_job,
-                                     release_job)
+from synth_assets.assets import crawl, dialogues, recordings, release, speech, text
+from synth_assets.automation import (audio_landing_sensor, landing_zone_recheck, landing_zone_sensor, nightly_release,
+                                     pipeline_job, recordings_job, release_job)
 
 
 def storage_resources() -> dict[str, Storage]:
@@ -27,13 +27,19 @@ def storage_resources() -> dict[str, Storage]:
             aws_access_key_id=EnvVar("AWS_ACCESS_KEY_ID"),
             aws_secret_access_key=EnvVar("AWS_SECRET_ACCESS_KEY"),
         )
+        # Real recordings: their own bucket if SYNTH_AUDIO_LANDING_BUCKET is set, else beside the dumps.
+        audio_bucket = ("SYNTH_AUDIO_LANDING_BUCKET" if os.environ.get("SYNTH_AUDIO_LANDING_BUCKET")
+                        else "SYNTH_LANDING_BUCKET")
         return {
             "store": S3Storage(s3=s3, bucket=EnvVar("SYNTH_S3_BUCKET"), prefix=os.environ.get("SYNTH_S3_PREFIX", "data")),
             "landing": S3Storage(s3=s3, bucket=EnvVar("SYNTH_LANDING_BUCKET"),
                                  prefix=os.environ.get("SYNTH_LANDING_PREFIX", "landing")),
+            "audio_landing": S3Storage(s3=s3, bucket=EnvVar(audio_bucket),
+                                       prefix=os.environ.get("SYNTH_AUDIO_LANDING_PREFIX", "audio_landing")),
         }
     return {"store": LocalStorage(root=str(settings.data_root())),
-            "landing": LocalStorage(root=str(settings.landing_root()))}
+            "landing": LocalStorage(root=str(settings.landing_root())),
+            "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}
 
 
 def rewriter_resource() -> TextRewriter:
@@ -67,9 +73,9 @@ def build_resources() -> dict:
 def make_defs() -> Definitions:
     """Definitions for the environment as it is now (the CLI sets paths, then calls this)."""
     return Definitions(
-        assets=load_assets_from_modules([crawl, text, speech, dialogues, release]),
-        jobs=[pipeline_job, release_job],
-        sensors=[landing_zone_sensor],
+        assets=load_assets_from_modules([crawl, text, speech, dialogues, recordings, release]),
+        jobs=[pipeline_job, recordings_job, release_job],
+        sensors=[landing_zone_sensor, audio_landing_sensor],
         schedules=[nightly_release, landing_zone_recheck],
         resources=build_resources(),
     )

@@ -16,6 +16,9 @@ from resources.storage import Storage
 from synth_assets.sources.slices import Slice, plan, split_name
 
 shards = DynamicPartitionsDefinition(name="crawl_shards")
+# Real recordings: one partition per group of a folder's files, "<collection>/<folder>@part-NNN"
+# (see synth_assets/recordings/batches.py for why every key has the suffix).
+audio_batches = DynamicPartitionsDefinition(name="audio_batches")
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,11 @@ def landing_shards(landing: Storage) -> list[str]:
             folder = key.rsplit("/", 1)[0]
             keys += [f"{folder}/{name}" for name in plan(parts[2], landing.size(key), slice_bytes())]
     return processing_order(keys)
+
+
+def landing_audio_batches(audio_landing: Storage) -> dict[str, list[str]]:
+    """Audio batch key -> its files, for every recording in the audio landing zone, in order."""
+    from synth_assets.recordings.batches import landing_batches
+    from synth_assets.settings import audio_files_per_partition
+
+    return landing_batches(audio_landing, audio_files_per_partition())

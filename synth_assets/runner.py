@@ -1,6 +1,7 @@
 """Running the graph on a landing zone from the command line, against a real Dagster instance.
 
-Each partition runs as its own run of the `synth_pipeline` job (so one bad dump fails alone), then
+Each partition runs as its own run of the `synth_pipeline` job (so one bad dump fails alone), each
+audio batch of an audio landing zone (when one is given) as a run of `recordings_pipeline`, then
 the `release` job gathers the finished ones. Runs execute in this process, so each model loads once
 for all partitions, and they are recorded in the instance that `dagster dev` shows.
 """
@@ -17,7 +18,7 @@ from dagster import DagsterInstance
 
 from resources.storage import LocalStorage
 from synth_assets import parts
-from synth_assets.partitions import landing_shards, shards
+from synth_assets.partitions import audio_batches, landing_audio_batches, landing_shards, shards
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -41,6 +42,11 @@ class RunSummary:
     dagster_home: str = ""
     run_ids: list[str] = field(default_factory=list)
     ui_command: str = ""
+    recording_batches: int = 0
+    recording_files: int = 0
+    recording_utterances: int = 0  # transcribed
+    recording_speech_seconds: float = 0.0
+    recording_mean_confidence: float | None = None
 
 
 def ensure_instance() -> DagsterInstance:
@@ -54,9 +60,13 @@ def ensure_instance() -> DagsterInstance:
     return DagsterInstance.get()
 
 
-def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print) -> RunSummary:
+def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print,
+                        audio_landing: Path | None = None) -> RunSummary:
+    """Run every crawl shard of ``landing`` (and every audio batch of ``audio_landing``), then the release."""
     os.environ["SYNTH_LANDING"] = str(Path(landing).resolve())
     os.environ["SYNTH_DATA_ROOT"] = str(Path(data_root).resolve())
+    if audio_landing is not None:
+        os.environ["SYNTH_AUDIO_LANDING"] = str(Path(audio_landing).resolve())
     from synth_assets.definitions import make_defs
 
     defs = make_defs()
@@ -77,6 +87,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
         if not result.success:
             summary.failed_partitions[key] = _failure_message(result)
             log(f"    failed: {summary.failed_partitions[key]}")
+    batches = _run_recordings(defs, instance, summary, Path(audio_landing), log) if audio_landing is not None else {}
     log("[release] gathering finished partitions")
     release = defs.resolve_job_def("release").execute_in_process(instance=instance, raise_on_error=False,
                                                                  run_config=QUIET)
@@ -84,10 +95,45 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
     if not release.success:
         summary.failed_partitions["release"] = _failure_message(release)
     _add_figures(summary, LocalStorage(root=str(data_root)), keys)
+    _add_recording_figures(summary, LocalStorage(root=str(data_root)), batches)
+    audio = f"SYNTH_AUDIO_LANDING={Path(audio_landing).resolve()} " if audio_landing is not None else ""
     summary.ui_command = (f"DAGSTER_HOME={summary.dagster_home} SYNTH_DATA_ROOT={Path(data_root).resolve()} "
-                          f"SYNTH_LANDING={Path(landing).resolve()} .venv/bin/dagster dev -w workspace.yaml "
+                          f"SYNTH_LANDING={Path(landing).resolve()} {audio}.venv/bin/dagster dev -w workspace.yaml "
                           f"-h 127.0.0.1 -p 3000")
     return summary
+
+
+def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_landing: Path,
+                    log: Callable[[str], None]) -> dict[str, list[str]]:
+    """One `recordings_pipeline` run per audio batch; returns the batches and their files."""
+    batches = landing_audio_batches(LocalStorage(root=str(audio_landing)))
+    known = set(instance.get_dynamic_partitions(audio_batches.name))
+    instance.add_dynamic_partitions(audio_batches.name, [k for k in batches if k not in known])
+    summary.recording_batches = len(batches)
+    job = defs.resolve_job_def("recordings_pipeline")
+    for index, key in enumerate(batches, 1):
+        log(f"[recordings {index}/{len(batches)}] {key} ({len(batches[key])} files)")
+        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
+        _count_checks(summary, result)
+        if not result.success:
+            summary.failed_partitions[key] = _failure_message(result)
+            log(f"    failed: {summary.failed_partitions[key]}")
+    return batches
+
+
+def _add_recording_figures(summary: RunSummary, store: LocalStorage, batches: dict[str, list[str]]) -> None:
+    confidences: list[float] = []
+    for key, files in batches.items():
+        if key in summary.failed_partitions:
+            continue
+        summary.recording_files += len(files)
+        summary.recording_speech_seconds += sum(
+            r["duration_s"] for r in parts.read_rows(store, "recorded_speech", key, columns=["duration_s"]))
+        confidences += [r["confidence"]
+                        for r in parts.read_rows(store, "recording_labels", key, columns=["confidence"])]
+    summary.recording_utterances = len(confidences)
+    summary.recording_speech_seconds = round(summary.recording_speech_seconds, 1)
+    summary.recording_mean_confidence = round(statistics.fmean(confidences), 4) if confidences else None
 
 
 def _count_checks(summary: RunSummary, result) -> None:
