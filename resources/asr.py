@@ -20,9 +20,11 @@ from pydantic import Field
 from resources import whisper_backends, whisper_models
 from synth_assets.audio import resample
 from synth_assets.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, has_doubtful_segment, join_words,
-                                  looks_misaligned, owner, pack, split_words)
+                                  Window, looks_misaligned, owner, pack, split_words)
 
 WHISPER_RATE = 16_000
+# Bump when decoding changes what a transcript says (v2: temperature 0 only, batched windows).
+DECODING_VERSION = 2
 
 
 @dataclass
@@ -58,10 +60,18 @@ class WhisperASR(ConfigurableResource):
     pack_seconds: float = Field(default=MAX_WINDOW_SECONDS,
                                 description="Pack consecutive clips into windows up to this long; 0 turns packing off.")
     gap_seconds: float = Field(default=GAP_SECONDS, description="Silence between packed clips.")
+    batch_windows: int = Field(default=8, description="Packed windows decoded together in one batch "
+                               "(faster-whisper, English-only models); 1 decodes them one by one.")
 
     @property
     def model_id(self) -> str:
         return whisper_models.model_id(self.backend, self.model)
+
+    @property
+    def output_settings(self) -> list:
+        """Everything here that changes a transcript: what a stage's fingerprint must include."""
+        return [self.model_id, self.beam_size, self.pack_seconds, self.gap_seconds, self._batch_size(),
+                DECODING_VERSION]
 
     def ensure_loaded(self) -> None:
         """Load the engine now, so a bad model or folder fails here with its own message."""
@@ -105,29 +115,69 @@ class WhisperASR(ConfigurableResource):
                 yield key, self._transcribe_safely(resample(np.asarray(audio, np.float32), rate, WHISPER_RATE))
             return
         resampled = ((key, resample(np.asarray(audio, np.float32), rate, WHISPER_RATE)) for key, audio, rate in clips)
-        for window in pack(resampled, WHISPER_RATE, max_seconds=self.pack_seconds, gap_seconds=self.gap_seconds):
-            if len(window.clips) == 1:
-                yield window.clips[0].key, self._transcribe_safely(window.audio)
-                continue
+        windows = pack(resampled, WHISPER_RATE, max_seconds=self.pack_seconds, gap_seconds=self.gap_seconds)
+        for group in _batches(windows, self._batch_size()):
+            decoded = self._decode_windows([w for w in group if len(w.clips) > 1])
+            for window in group:
+                yield from self._split_window(window, decoded.get(id(window)))
+
+    def _batch_size(self) -> int:
+        # Batched decoding fixes the language up front, so only English-only models batch.
+        return max(1, self.batch_windows) if self.backend == "faster-whisper" and self.model.endswith(".en") else 1
+
+    def _decode_windows(self, windows: list[Window]) -> dict[int, tuple[list[dict], str] | None]:
+        """(segments, language) per window (by ``id``), or None for a window the engine failed on."""
+        if len(windows) > 1:
             try:
-                segments, language = self._segments(window.audio)
-            except Exception:  # one bad window: each of its clips gets its own try
-                for placed in window.clips:
-                    lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
-                    yield placed.key, self._transcribe_safely(window.audio[lo:hi])
+                batch = self._engine().segments_batch([w.audio for w in windows], "en", self.beam_size)
+                return {id(w): (segments, "en") for w, segments in zip(windows, batch)}
+            except Exception:  # noqa: BLE001 - one bad window must not sink its batch: try them one by one
+                pass
+        decoded: dict[int, tuple[list[dict], str] | None] = {}
+        for window in windows:
+            try:
+                decoded[id(window)] = self._segments(window.audio)
+            except Exception:  # noqa: BLE001 - its clips get their own try
+                decoded[id(window)] = None
+        return decoded
+
+    def _split_window(self, window: Window, decoded: tuple[list[dict], str] | None
+                      ) -> Iterator[tuple[Hashable, Transcript]]:
+        """Each clip's transcript from its window's words, or from its own decode when the window's
+        words for it cannot be trusted."""
+        if len(window.clips) == 1:
+            yield window.clips[0].key, self._transcribe_safely(window.audio)
+            return
+        if decoded is None:  # one bad window: each of its clips gets its own try
+            for placed in window.clips:
+                lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
+                yield placed.key, self._transcribe_safely(window.audio[lo:hi])
+            return
+        segments, language = decoded
+        per_clip = split_words([w for s in segments for w in s["words"]], window.clips)
+        logprobs = _segment_logprobs(segments, window.clips)
+        doubtful = has_doubtful_segment(segments, window.clips)
+        for index, placed in enumerate(window.clips):
+            words = per_clip[index]
+            if doubtful[index] or looks_misaligned(words):
+                lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
+                yield placed.key, self._transcribe_safely(window.audio[lo:hi])
                 continue
-            per_clip = split_words([w for s in segments for w in s["words"]], window.clips)
-            logprobs = _segment_logprobs(segments, window.clips)
-            doubtful = has_doubtful_segment(segments, window.clips)
-            for index, placed in enumerate(window.clips):
-                words = per_clip[index]
-                if doubtful[index] or looks_misaligned(words):
-                    lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
-                    yield placed.key, self._transcribe_safely(window.audio[lo:hi])
-                    continue
-                yield placed.key, Transcript(
-                    text=join_words(words), words=words, language=language, model_id=self.model_id,
-                    avg_logprob=logprobs[index], confidence=_confidence(words), packed=True)
+            yield placed.key, Transcript(
+                text=join_words(words), words=words, language=language, model_id=self.model_id,
+                avg_logprob=logprobs[index], confidence=_confidence(words), packed=True)
+
+
+def _batches(windows: Iterable[Window], size: int) -> Iterator[list[Window]]:
+    """Consecutive windows, ``size`` at a time: only one batch of audio is held at once."""
+    group: list[Window] = []
+    for window in windows:
+        group.append(window)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _segment_logprobs(segments: list[dict], clips: list[Placed]) -> list[float]:

@@ -22,7 +22,7 @@ import numpy as np
 from resources import whisper_models
 
 BACKENDS = ("faster-whisper", "transformers")
-SAMPLING_SEED = 1234
+WHISPER_RATE = 16_000
 
 
 class WhisperBackend(Protocol):
@@ -32,6 +32,10 @@ class WhisperBackend(Protocol):
                  ) -> tuple[list[dict], str]:
         ...
 
+    def segments_batch(self, windows: list[np.ndarray], language: str, beam_size: int = 1) -> list[list[dict]]:
+        """Segments of several windows of at most 30 s each, times relative to each window."""
+        ...
+
 
 class FasterWhisper:
     """CTranslate2 Whisper through faster-whisper."""
@@ -39,30 +43,54 @@ class FasterWhisper:
     name = "faster-whisper"
 
     def __init__(self, model: str, *, threads: int = 2):
-        from faster_whisper import WhisperModel
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         self.model = WhisperModel(str(whisper_models.ct2_folder(model)), device="cpu", compute_type="int8",
                                   cpu_threads=threads)
+        self.batched = BatchedInferencePipeline(self.model)
 
     def segments(self, audio16: np.ndarray, language: str | None = None, beam_size: int = 1
                  ) -> tuple[list[dict], str]:
-        import ctranslate2
-
-        # faster-whisper falls back to sampling at higher temperatures when greedy decoding looks
-        # poor; a fixed seed makes that fallback, and so every label, the same on a rerun.
-        ctranslate2.set_random_seed(SAMPLING_SEED)
+        # Temperature 0 only: faster-whisper's default fallback samples at higher temperatures when
+        # greedy decoding looks poor, and CTranslate2's sampling is not reproducible even with a
+        # seed, so labels would change from run to run. A poor decode is caught downstream instead
+        # (the round-trip WER filter; a packed clip is retried on its own).
         segments, info = self.model.transcribe(
             audio16, language=language, beam_size=beam_size, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=False,
+            condition_on_previous_text=False, vad_filter=False, temperature=0.0,
         )
-        out = []
+        return [_segment_dict(s) for s in segments], info.language
+
+    def segments_batch(self, windows: list[np.ndarray], language: str, beam_size: int = 1) -> list[list[dict]]:
+        """Several windows through the encoder and decoder together: on a CPU one batched matrix
+        product is cheaper than as many one-row ones, which packing alone cannot save. Greedy at
+        temperature 0, like the one-window path."""
+        audio = np.concatenate(windows)
+        bounds, cursor = [], 0
+        for window in windows:
+            bounds.append((cursor / WHISPER_RATE, (cursor + window.size) / WHISPER_RATE))
+            cursor += window.size
+        segments, _ = self.batched.transcribe(
+            audio, language=language, beam_size=beam_size, word_timestamps=True, without_timestamps=False,
+            clip_timestamps=[{"start": lo, "end": hi} for lo, hi in bounds], batch_size=len(windows),
+            vad_filter=False, temperature=0.0,
+        )
+        out: list[list[dict]] = [[] for _ in windows]
         for s in segments:
-            out.append({
-                "start": float(s.start), "end": float(s.end), "avg_logprob": float(s.avg_logprob),
-                "words": [{"word": w.word.strip(), "start": round(float(w.start), 3), "end": round(float(w.end), 3),
-                           "probability": round(float(w.probability), 4)} for w in (s.words or [])],
-            })
-        return out, info.language
+            # By the segment's middle: its start is rounded and can fall a hair before its window.
+            middle = (s.start + s.end) / 2
+            index = next(i for i, (lo, hi) in enumerate(bounds) if middle < hi or i == len(bounds) - 1)
+            out[index].append(_segment_dict(s, offset=bounds[index][0]))
+        return out
+
+
+def _segment_dict(s, offset: float = 0.0) -> dict:
+    return {
+        "start": float(s.start) - offset, "end": float(s.end) - offset, "avg_logprob": float(s.avg_logprob),
+        "words": [{"word": w.word.strip(), "start": round(float(w.start) - offset, 3),
+                   "end": round(float(w.end) - offset, 3), "probability": round(float(w.probability), 4)}
+                  for w in (s.words or [])],
+    }
 
 
 class Transformers:
@@ -79,6 +107,9 @@ class Transformers:
                  ) -> tuple[list[dict], str]:
         check_beam_size(self.name, beam_size)
         return self.engine.segments(audio16, language)
+
+    def segments_batch(self, windows: list[np.ndarray], language: str, beam_size: int = 1) -> list[list[dict]]:
+        return [self.segments(window, language, beam_size)[0] for window in windows]
 
 
 def check_beam_size(backend: str, beam_size: int) -> None:

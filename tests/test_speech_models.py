@@ -43,6 +43,26 @@ def test_packed_transcripts_match_one_at_a_time_and_keep_word_times_inside_each_
     assert np.mean([wer(t, packed[i].text) for i, (t, _) in enumerate(clips)]) <= 0.1
 
 
+def test_batched_windows_give_the_labels_of_windows_decoded_one_by_one(monkeypatch):
+    voices = TTSVoices()
+    texts = PLAIN_SENTENCES[:14]  # three packed windows
+    items = [(i, voices.synthesize("hibari-heart", text, seed=i), 24_000) for i, text in enumerate(texts)]
+    one_by_one = dict(WhisperASR(batch_windows=1).transcribe_many(items))
+    batched_asr = WhisperASR(batch_windows=8)
+    engine, batches = batched_asr._engine(), []
+    real = engine.segments_batch
+    monkeypatch.setattr(engine, "segments_batch", lambda windows, *a, **k: batches.append(len(windows)) or real(windows, *a, **k))
+    batched = dict(batched_asr.transcribe_many(items))
+    assert batches == [3]  # every window went through the encoder and decoder together
+    for i, text in enumerate(texts):
+        assert wer(text, batched[i].text) <= wer(text, one_by_one[i].text) + 0.1
+        duration = items[i][1].size / 24_000
+        assert batched[i].words and all(0 <= w["start"] <= w["end"] <= duration + 1e-6 for w in batched[i].words)
+    assert sum(t.packed for t in batched.values()) >= len(texts) - 2  # a doubtful clip may be redone alone
+    assert np.mean([wer(t, batched[i].text) for i, t in enumerate(texts)]) <= 0.05
+    assert batched_asr.output_settings != WhisperASR(batch_windows=1).output_settings
+
+
 def run_cli(capsys, *argv) -> tuple[int, str]:
     from synth_assets.cli import main
 

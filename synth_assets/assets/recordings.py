@@ -245,4 +245,4 @@ def recording_labels(context: AssetExecutionContext, store: Storage, asr: Whispe
 
     return run_stage(context, store, produce=produce, summarize=summarize,
                      inputs={"recorded_speech": upstream_fingerprint(store, "recorded_speech", partition),
-                             "asr": [asr.model_id, asr.beam_size, asr.pack_seconds, asr.gap_seconds]})
+                             "asr": asr.output_settings})

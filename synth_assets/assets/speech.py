@@ -144,7 +144,7 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
 
     return run_stage(context, store, produce=produce, summarize=summarize,
                      inputs={"tts_audio": upstream_fingerprint(store, "tts_audio", partition),
-                             "asr": [asr.model_id, asr.beam_size, asr.pack_seconds, asr.gap_seconds]})
+                             "asr": asr.output_settings})
 
 
 @stage_asset(
