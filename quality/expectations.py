@@ -103,11 +103,22 @@ def _lineage():
     return [_unique("id"), _not_null("stage"), _not_null("code_version"), _not_null("run_id")]
 
 
+# Bump when an expectation changes without its suite's description changing: stored check results
+# of unchanged partitions are reused only while this and the description match.
+SUITES_VERSION = 2
 MAX_CLIP_SECONDS = 30.0
 # Round-trip WER above this marks a clip whose audio does not say its text.
 WER_THRESHOLD = 0.25
 # Real recordings have no reference text: Whisper's own word confidence is the quality signal.
 RECORDING_MIN_CONFIDENCE = 0.5
+# Share of a partition's clips that must pass WER_THRESHOLD.
+ROUND_TRIP_SHARE = 0.8
+
+
+def round_trip_share(frame: pd.DataFrame) -> list:
+    """The WER expectation with one clip of slack: on a 7-clip partition a single clip is 14 points,
+    and one poorly heard clip is noise, not a broken voice or model (which fails most clips)."""
+    return [_between("wer", 0.0, WER_THRESHOLD, mostly=max(0.0, ROUND_TRIP_SHARE - 1 / len(frame)))]
 
 # Gender balance of user / narration voices (assistant turns all use the one assistant voice).
 TARGET_FEMALE_SHARE = 0.5
@@ -161,9 +172,9 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
                    _not_null("voice_id")],
           from_frame=gender_balance, prepare=_user_female),
     Suite("round_trip_wer", "pseudo_labels",
-          f"Whisper hears what was said: round-trip WER at most {WER_THRESHOLD:.0%} for 80 % of clips.",
-          lambda: [*_lineage(), _between("wer", 0.0, WER_THRESHOLD, mostly=0.8),
-                   _nonempty_text("transcript")]),
+          f"Whisper hears what was said: round-trip WER at most {WER_THRESHOLD:.0%} for "
+          f"{ROUND_TRIP_SHARE:.0%} of clips (less one clip's worth, so one clip cannot fail a small partition).",
+          lambda: [*_lineage(), _nonempty_text("transcript")], from_frame=round_trip_share),
     Suite("augmented_valid", "augmented_clips", "Augmented clips are 24 kHz, finite and record their chain.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations")]),

@@ -14,7 +14,7 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetExecutionContext
                      MaterializeResult, MetadataValue, PartitionsDefinition, asset)
 from dagster._serdes import deserialize_value, serialize_value
 
-from quality.expectations import SUITES, validate
+from quality.expectations import SUITES, SUITES_VERSION, validate
 from resources.storage import Storage
 from synth_assets import parts
 from synth_assets.partitions import shards
@@ -156,6 +156,7 @@ def save_summary(store: Storage, asset: str, partition: str | None, fingerprint_
                  metadata: dict[str, Any], checks: list[AssetCheckResult]) -> None:
     record = {
         "fingerprint": fingerprint_value,
+        "suite": suite_signature(asset),
         "metadata": serialize_value(metadata),
         "checks": [{"name": c.check_name, "passed": c.passed, "severity": c.severity.value,
                     "metadata": serialize_value(dict(c.metadata))} for c in checks],
@@ -169,12 +170,18 @@ def load_summary(store: Storage, asset: str, partition: str | None, fingerprint_
     if not store.exists(key):
         return None
     record = json.loads(store.read_bytes(key))
-    if record["fingerprint"] != fingerprint_value:
+    # Check results are reused only while the rules that made them are the same.
+    if record["fingerprint"] != fingerprint_value or record.get("suite") != suite_signature(asset):
         return None
     checks = [AssetCheckResult(check_name=c["name"], asset_key=AssetKey(asset), passed=c["passed"],
                                severity=AssetCheckSeverity(c["severity"]), metadata=deserialize_value(c["metadata"]))
               for c in record["checks"]]
     return deserialize_value(record["metadata"]), checks
+
+
+def suite_signature(asset: str) -> str | None:
+    suite = SUITES.get(asset)
+    return f"{SUITES_VERSION}|{suite.name}|{suite.description}" if suite else None
 
 
 def plain(value: Any) -> Any:

@@ -167,3 +167,17 @@ def test_a_poorly_decoded_segment_marks_only_the_clip_it_falls_in():
         {"start": 16.0, "end": 16.0, "avg_logprob": -3.0, "words": []},  # no words: nothing to doubt
     ]
     assert has_doubtful_segment(segments, clips) == [False, False, True]
+
+
+def labels_frame(good: int, bad: int) -> pd.DataFrame:
+    wers = [0.0] * good + [0.6] * bad
+    return pd.DataFrame({"id": [f"l{i}" for i in range(len(wers))], "stage": "pseudo_labels", "code_version": "v",
+                         "run_id": "r", "wer": wers, "transcript": "heard"})
+
+
+def test_round_trip_check_allows_one_clip_of_slack_and_no_more():
+    suite = SUITES["pseudo_labels"]
+    assert validate(suite, labels_frame(5, 2)).passed  # 71 % of 7: one clip short of 80 %
+    assert not validate(suite, labels_frame(4, 3)).passed  # 57 %: more than one clip short
+    assert validate(suite, labels_frame(80, 20)).passed
+    assert not validate(suite, labels_frame(75, 25)).passed  # 75 % of 100 is under 79 %

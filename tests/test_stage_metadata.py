@@ -1,4 +1,5 @@
-"""The WER histogram a person sees in the UI: a real PNG inside the Markdown, counts that add up."""
+"""What a person reads in the UI: the WER histogram (a real PNG inside the Markdown, counts that add
+up), and check results that are reused only while the data and the rules are the same."""
 
 import base64
 import re
@@ -41,3 +42,19 @@ def test_histograms_of_different_data_draw_different_charts():
     low = embedded_png(histogram_md(pd.Series([0.0] * 5), WER_BINS, "WER").value)
     high = embedded_png(histogram_md(pd.Series([0.9] * 5), WER_BINS, "WER").value)
     assert low != high
+
+
+def test_stored_check_results_are_not_reused_once_the_rules_change(tmp_path, monkeypatch):
+    from dagster import AssetCheckResult, AssetKey
+
+    from resources.storage import LocalStorage
+    from synth_assets import stage
+
+    store = LocalStorage(root=str(tmp_path))
+    check = AssetCheckResult(check_name="round_trip_wer", asset_key=AssetKey("pseudo_labels"), passed=False)
+    stage.save_summary(store, "pseudo_labels", "src/snap/file", "fp1", {"rows": 7}, [check])
+    metadata, checks = stage.load_summary(store, "pseudo_labels", "src/snap/file", "fp1")
+    assert metadata == {"rows": 7} and checks[0].passed is False
+    assert stage.load_summary(store, "pseudo_labels", "src/snap/file", "fp2") is None  # other data
+    monkeypatch.setattr(stage, "SUITES_VERSION", stage.SUITES_VERSION + 1)
+    assert stage.load_summary(store, "pseudo_labels", "src/snap/file", "fp1") is None  # other rules
