@@ -250,11 +250,7 @@ def convert_ct2_to_hf(ct2_dir: str | Path, hf_dir: str | Path, *, overwrite: boo
         (staging / CONVERSION_FILE).write_text(json.dumps(conversion, indent=1))
         for path in [staging, *staging.iterdir()]:  # mkdtemp makes it private; a model folder is shared
             path.chmod(0o755 if path.is_dir() else 0o644)
-        if hf_dir.exists():  # overwrite: move the old one aside first, rename cannot replace a folder
-            old = hf_dir.with_name(f".{hf_dir.name}.old-{os.getpid()}")
-            hf_dir.rename(old)
-            shutil.rmtree(old, ignore_errors=True)
-        staging.rename(hf_dir)
+        publish_folder(staging, hf_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -287,3 +283,13 @@ def verify(ct2_dir: str | Path, hf_dir: str | Path) -> int:
         if rebuilt.dtype != original.dtype or not np.array_equal(rebuilt, original):
             raise ConversionError(f"{ct2_name}: converted tensor differs from the CT2 tensor")
     return len(pairs)
+
+
+def publish_folder(staging: Path, target: Path) -> None:
+    """Move a finished staging folder into place. An existing target is moved aside first: a
+    rename cannot replace a folder, and readers must never see a half-written one."""
+    if target.exists():
+        aside = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(aside)
+        shutil.rmtree(aside, ignore_errors=True)
+    staging.rename(target)

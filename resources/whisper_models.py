@@ -27,6 +27,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from resources.whisper_convert import publish_folder
+
 BUNDLED = "tiny.en"
 BASE = "base"
 NAMED_MODELS = (BUNDLED, BASE)
@@ -131,11 +133,7 @@ def base_folder() -> Path:
             "parts": [{"file": str(p), "size": s, "sha256": d} for p, s, d in parts],
             "size": expected_size, "sha256": whole.hexdigest()}, indent=1))
         os.chmod(staging, 0o755)
-        if target.exists():  # stale or damaged: move it aside, a rename cannot replace a folder
-            aside = target.with_name(f".whisper-base.old-{os.getpid()}")
-            target.rename(aside)
-            shutil.rmtree(aside, ignore_errors=True)
-        staging.rename(target)
+        publish_folder(staging, target)  # a stale or damaged one is moved aside
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
         if (target / ASSEMBLED_MARKER).is_file():  # a concurrent worker finished first
