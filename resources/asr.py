@@ -121,6 +121,19 @@ class WhisperASR(ConfigurableResource):
             for window in group:
                 yield from self._split_window(window, decoded.get(id(window)))
 
+    def transcribe_rows(self, rows: Iterable[tuple[dict, np.ndarray, int]]) -> Iterator[tuple[dict, Transcript]]:
+        """``transcribe_many`` for stage rows: (row, audio, rate) in, (row, transcript) out, in order.
+        Only the rows whose clips sit in the windows being transcribed are held."""
+        pending: dict[Hashable, dict] = {}
+
+        def clips():
+            for row, audio, rate in rows:
+                pending[row["id"]] = row
+                yield row["id"], audio, rate
+
+        for key, transcript in self.transcribe_many(clips()):
+            yield pending.pop(key), transcript
+
     def _batch_size(self) -> int:
         # Batched decoding fixes the language up front, so only English-only models batch.
         return max(1, self.batch_windows) if self.backend == "faster-whisper" and self.model.endswith(".en") else 1

@@ -202,16 +202,11 @@ def recording_labels(context: AssetExecutionContext, store: Storage, asr: Whispe
     partition = context.partition_key
 
     def produce(stage: StageRun):
-        pending: dict[str, dict] = {}  # rows whose utterances are in the window being transcribed
-
-        def clips():
+        def utterances():
             for row in parts.read_rows(store, "recorded_speech", partition):
-                audio, rate = from_flac(row.pop("audio"))
-                pending[row["id"]] = row
-                yield row["id"], audio, rate
+                yield (row, *from_flac(row.pop("audio")))
 
-        for key, transcript in asr.transcribe_many(clips()):
-            row = pending.pop(key)
+        for row, transcript in asr.transcribe_rows(utterances()):
             where = f"{row['channel_name']} {row['start_s']:.2f}-{row['end_s']:.2f} s"
             if transcript.error or not transcript.text.strip():
                 reason = (f"ASR failed: {transcript.error}" if transcript.error

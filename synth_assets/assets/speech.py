@@ -100,21 +100,15 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
     partition = context.partition_key
 
     def produce(stage: StageRun):
-        pending: dict[str, dict] = {}  # rows whose clips are in the window being transcribed
-
         def clips():
             for row in parts.read_rows(store, "tts_audio", partition):
                 try:
-                    audio, rate = decode_mono(row.pop("audio"))
+                    yield (row, *decode_mono(row.pop("audio")))
                 except BadAudio as error:
                     stage.quarantine(Quarantined(stage="pseudo_labels", file=row["id"], position="audio",
                                                  reason=f"BadAudio: {error}", raw=row["text"][:300]))
-                    continue
-                pending[row["id"]] = row
-                yield row["id"], audio, rate
 
-        for key, transcript in asr.transcribe_many(clips()):
-            row = pending.pop(key)
+        for row, transcript in asr.transcribe_rows(clips()):
             if transcript.error:
                 stage.quarantine(Quarantined(stage="pseudo_labels", file=row["id"], position=asr.model_id,
                                              reason=f"ASR failed: {transcript.error}", raw=row["text"][:300]))
