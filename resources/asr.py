@@ -18,11 +18,11 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from resources import whisper_backends, whisper_models
+from resources.whisper_backends import WHISPER_RATE
 from synth_assets.audio import resample
 from synth_assets.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, has_doubtful_segment, join_words,
                                   Window, looks_misaligned, owner, pack, split_words)
 
-WHISPER_RATE = 16_000
 # Bump when decoding changes what a transcript says (v2: temperature 0 only, batched windows).
 DECODING_VERSION = 2
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from resources import whisper_alignment as align
+from resources.whisper_backends import WHISPER_RATE
 
-SAMPLE_RATE = 16_000
 HOP = 160  # samples per mel frame
 WINDOW_FRAMES = 3000  # 30 s of mel frames: what the encoder always sees
 TIME_PRECISION = 0.02  # seconds per timestamp token, and per encoder frame
@@ -219,7 +219,7 @@ class TransformersWhisper:
             self.torch.set_num_threads(self.threads)
 
     def _encode(self, window: np.ndarray):
-        features = self.features(window, sampling_rate=SAMPLE_RATE, return_tensors="pt").input_features
+        features = self.features(window, sampling_rate=WHISPER_RATE, return_tensors="pt").input_features
         return self.model.model.encoder(features.to(self.device, self.dtype)).last_hidden_state
 
     def segments(self, audio16: np.ndarray, language: str | None = None) -> tuple[list[dict], str]:
@@ -240,7 +240,7 @@ class TransformersWhisper:
                     language = self._detect_language(encoder_out)
                 tokenizer = self._make_tokenizer(language if self.multilingual else None)
             with self._decoder_threads():
-                segments, advance, last_speech = self._window(encoder_out, tokenizer, seek * HOP / SAMPLE_RATE,
+                segments, advance, last_speech = self._window(encoder_out, tokenizer, seek * HOP / WHISPER_RATE,
                                                               window_frames, last_speech)
             out.extend(segments)
             seek += advance
@@ -285,7 +285,7 @@ def _split_by_timestamps(tokens: list[int], tokenizer, time_offset: float, windo
             last = cut
         advance = window_frames if single_ending else (tokens[last - 1] - begin) * 2  # 2 mel frames a token
         return pieces, max(advance, 1)
-    duration = window_frames * HOP / SAMPLE_RATE
+    duration = window_frames * HOP / WHISPER_RATE
     stamps = [t for t in tokens if t >= begin]
     if stamps and stamps[-1] != begin:
         duration = (stamps[-1] - begin) * TIME_PRECISION

@@ -15,10 +15,14 @@ class BadAudio(ValueError):
     """This clip cannot be used; the message says why."""
 
 
-def check_samples(audio: np.ndarray, rate: int) -> np.ndarray:
-    """The samples as float32 if they are usable: a plausible rate, some samples, all finite."""
+def check_rate(rate: int) -> None:
     if not MIN_RATE <= int(rate) <= MAX_RATE:
         raise BadAudio(f"implausible sample rate {rate} Hz (expected {MIN_RATE}-{MAX_RATE})")
+
+
+def check_samples(audio: np.ndarray, rate: int) -> np.ndarray:
+    """The samples as float32 if they are usable: a plausible rate, some samples, all finite."""
+    check_rate(rate)
     audio = np.asarray(audio, np.float32)
     if audio.size == 0:
         raise BadAudio("no samples (zero-length audio)")

@@ -24,7 +24,7 @@ import soundfile as sf
 import soxr
 
 from synth_assets.audio import SAMPLE_RATE
-from synth_assets.audio_input import MAX_RATE, MIN_RATE, BadAudio
+from synth_assets.audio_input import BadAudio, check_rate
 from synth_assets.recordings.utterances import Span
 from synth_assets.recordings.vad import VAD_RATE, SpeechProbabilities
 
@@ -69,9 +69,11 @@ def _open(path: Path) -> sf.SoundFile:
         if "does not exist" in message:  # what libsndfile says of an MP3 whose frames it cannot find
             message = f"corrupt or unrecognised data ({message})"
         raise BadAudio(f"not audio that can be decoded ({path.suffix or 'no extension'}): {message}") from None
-    if not MIN_RATE <= handle.samplerate <= MAX_RATE:
+    try:
+        check_rate(handle.samplerate)
+    except BadAudio:
         handle.close()
-        raise BadAudio(f"implausible sample rate {handle.samplerate} Hz (expected {MIN_RATE}-{MAX_RATE})")
+        raise
     if handle.channels not in CHANNEL_NAMES:
         handle.close()
         # Policy: no guessing which of 3+ channels is which speaker (5.1, mic arrays): the user splits it.
