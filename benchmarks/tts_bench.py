@@ -92,10 +92,11 @@ def bare_pass(plans) -> Measured:
 def pipeline_pass(store, voice_id: str, workers: int) -> Measured:
     """tts_audio's path: read, plan, synthesize, loudness, FLAC, Parquet (no Dagster around it)."""
     from quality.expectations import MAX_CLIP_SECONDS
-    from synth_assets import parts, tts_pool
+    from synth_assets.core import parts
+    from synth_assets.tts import pool as tts_pool
     from synth_assets.assets.speech import LINEAGE_COLUMNS, ProsodyConfig
-    from synth_assets.tts_clips import ClipAudio
-    from synth_assets.voicing import VoicingTally, clip_row, plan_clips, voice_partition
+    from synth_assets.tts.clips import ClipAudio
+    from synth_assets.tts.voicing import VoicingTally, clip_row, plan_clips, voice_partition
 
     voices, prosody, tally = voices_for(voice_id, workers), ProsodyConfig(), VoicingTally()
     pids = tts_pool.shared_pool(workers, 1).worker_pids() if workers > 1 else []
@@ -123,8 +124,8 @@ def pool_start_up(voice_ids: list[str]) -> dict:
     """Seconds: a cold pool (forkserver + 2 workers ready), a restart (workers only), and each
     voice's first clip in fresh workers (engine loading) beyond the same clip once loaded."""
     from resources.voices import REGISTRY
-    from synth_assets import tts_pool
-    from synth_assets.tts_clips import ClipJob
+    from synth_assets.tts import pool as tts_pool
+    from synth_assets.tts.clips import ClipJob
 
     tts_pool.shutdown_pool()
     start = time.perf_counter()
@@ -152,9 +153,9 @@ def pool_start_up(voice_ids: list[str]) -> dict:
 def run(voice_ids: list[str], clips: int, repeats: int) -> dict:
     from resources.storage import LocalStorage
     from resources.voices import TTSVoices, usable_cores
-    from synth_assets import parts
+    from synth_assets.core import parts
     from synth_assets.assets.speech import ProsodyConfig
-    from synth_assets.voicing import plan_clips
+    from synth_assets.tts.voicing import plan_clips
 
     load_before = os.getloadavg()[0]
     voice_ids = [v for v in voice_ids if TTSVoices.is_available(v)]

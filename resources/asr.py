@@ -1,8 +1,8 @@
 """Whisper pseudo-labelling: the ``WhisperASR`` resource, whichever engine runs underneath.
 
 The engines (faster-whisper/CTranslate2, transformers) sit behind one interface in
-resources/whisper_backends.py and return the same segments; this module builds transcripts and the
-packing on top. Short clips are packed into shared ~30 s windows (synth_assets/packing.py) by
+synth_assets/asr/backends.py and return the same segments; this module builds transcripts and the
+packing on top. Short clips are packed into shared ~30 s windows (synth_assets/asr/packing.py) by
 ``transcribe_many``: Whisper's encoder always runs on 30 s, so transcribing 5 s clips one at a time
 pays for six times the audio. ``transcribe`` is the one-clip path, kept for single files and as the
 fallback when a packed clip comes back without words.
@@ -17,10 +17,10 @@ import numpy as np
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from resources import whisper_backends, whisper_models
-from resources.whisper_backends import WHISPER_RATE
-from synth_assets.audio import resample
-from synth_assets.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, has_doubtful_segment, join_words,
+from synth_assets.asr import backends as whisper_backends, models as whisper_models
+from synth_assets.asr.backends import WHISPER_RATE
+from synth_assets.core.audio import resample
+from synth_assets.asr.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, has_doubtful_segment, join_words,
                                   Window, looks_misaligned, owner, pack, split_words)
 
 # Bump when decoding changes what a transcript says (v2: temperature 0 only, batched windows).

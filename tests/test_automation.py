@@ -5,8 +5,8 @@ from __future__ import annotations
 from dagster import DagsterInstance, build_sensor_context
 
 from resources.storage import LocalStorage
-from synth_assets.automation import landing_zone_sensor
-from synth_assets.partitions import ShardKey, shards
+from synth_assets.orchestration.automation import landing_zone_sensor
+from synth_assets.orchestration.partitions import ShardKey, shards
 
 
 def test_sensor_requests_runs_only_for_new_files(tiny_landing):
@@ -28,7 +28,7 @@ def test_shard_keys_name_source_snapshot_and_file():
 
 
 def test_hourly_recheck_registers_and_requests_what_the_sensor_missed(tiny_landing):
-    from synth_assets.automation import landing_zone_recheck, register_new_shards
+    from synth_assets.orchestration.automation import landing_zone_recheck, register_new_shards
 
     landing = LocalStorage(root=str(tiny_landing))
     instance = DagsterInstance.ephemeral()

@@ -13,10 +13,11 @@ from dagster import DagsterInstance, materialize
 
 from conftest import CLOCK_TEXT, LONG_PARAGRAPH, mediawiki_xml
 from resources.storage import LocalStorage
-from synth_assets import dedup, parts
+from synth_assets.segments import dedup
+from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot
 from synth_assets.assets.text import text_segments
-from synth_assets.partitions import shards
+from synth_assets.orchestration.partitions import shards
 
 BRIDGE = ("The stone bridge over the Orvin river was finished in the summer of 1872 after four years of hard "
           "work, and it still carries a narrow road that walkers cross every year on their way to the high pastures.")
@@ -91,7 +92,7 @@ def test_signatures_are_deterministic_across_processes():
     signature = dedup.minhash(BRIDGE)
     assert signature.dtype.name == "uint32" and len(signature) == dedup.NUM_PERM
     assert (dedup.minhash(BRIDGE) == signature).all()
-    code = ("import sys; from synth_assets import dedup; "
+    code = ("import sys; from synth_assets.segments import dedup; "
             "sys.stdout.write(dedup.minhash(sys.argv[1]).tobytes().hex())")
     other = subprocess.run([sys.executable, "-c", code, BRIDGE], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": "12345"}).stdout

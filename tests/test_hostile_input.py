@@ -11,9 +11,10 @@ import pytest
 
 from conftest import mediawiki_xml
 from resources.storage import LocalStorage, UnsafeKey
-from synth_assets.partitions import ShardKey, landing_shards
-from synth_assets.records import Document, Quarantined
-from synth_assets.sources import _common, read_file
+from synth_assets.orchestration.partitions import ShardKey, landing_shards
+from synth_assets.core.records import Document, Quarantined
+from synth_assets.crawl.sources import _common
+from synth_assets.crawl.sources import read_file
 
 
 def read(path, rel="src/snap/file"):

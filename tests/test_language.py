@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synth_assets.text.language import boilerplate, detect_language
+from synth_assets.segments.language import boilerplate, detect_language
 
 CASES = [
     ("The bridge was finished in 1872 and it still carries a narrow road over the river.", "en"),

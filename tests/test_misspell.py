@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import random
 
-from synth_assets.records import Segment
-from synth_assets.text.misspell import misspell
-from synth_assets.text.spoken import spoken_text_record
+from synth_assets.core.records import Segment
+from synth_assets.spoken.misspell import misspell
+from synth_assets.spoken.rewrite import spoken_text_record
 
 QUESTION = ("Could you tell me whether their new library will open before the weekend, and which "
             "entrance I should use to reach the reading rooms on the second floor?")

@@ -13,7 +13,7 @@ import soundfile as sf
 
 from conftest import write_tiny_landing
 from resources.storage import LocalStorage
-from synth_assets import parts
+from synth_assets.core import parts
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def graph(tmp_path_factory):
     (junk / "dump.bin").write_bytes(b"\x00\x9f\x92\x96 not a dump format at all")
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING")}
     os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
-    from synth_assets.runner import materialize_landing
+    from synth_assets.orchestration.runner import materialize_landing
 
     summary = materialize_landing(landing, base / "data", log=lambda message: None)
     yield {"summary": summary, "landing": landing, "data": base / "data", "store": LocalStorage(root=str(base / "data"))}
@@ -106,7 +106,7 @@ def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
 
 
 def test_rerun_with_unchanged_inputs_reuses_every_part(graph):
-    from synth_assets.runner import materialize_landing
+    from synth_assets.orchestration.runner import materialize_landing
 
     store = graph["store"]
     key = "wikipedia/2026-11-01/pages.xml"

@@ -14,8 +14,8 @@ import soxr
 from dagster import DagsterInstance, build_sensor_context, materialize
 
 from resources.storage import LocalStorage
-from synth_assets import parts
-from synth_assets.audio_input import BadAudio
+from synth_assets.core import parts
+from synth_assets.core.audio_input import BadAudio
 from synth_assets.recordings.batches import AudioBatch, plan_batches
 from synth_assets.recordings.decode import scan
 from synth_assets.recordings.synthetic import speak, write_call
@@ -55,7 +55,7 @@ def test_folders_become_numbered_groups_that_never_nest():
 
 
 def test_sensor_registers_new_batches_and_reruns_only_the_group_that_grew(tmp_path, monkeypatch):
-    from synth_assets.automation import audio_landing_sensor, recordings_job
+    from synth_assets.orchestration.automation import audio_landing_sensor, recordings_job
 
     monkeypatch.setenv("SYNTH_AUDIO_FILES_PER_PARTITION", "2")
     folder = tmp_path / "calls" / "2026-05"
@@ -317,7 +317,7 @@ def test_recordings_are_read_from_an_s3_prefix(moto_endpoint, tmp_path):
     s3 = S3Resource(endpoint_url=moto_endpoint, region_name="us-east-1")
     landing = S3Storage(s3=s3, bucket=bucket, prefix="audio")
 
-    from synth_assets.partitions import landing_audio_batches
+    from synth_assets.orchestration.partitions import landing_audio_batches
 
     batches = landing_audio_batches(landing)
     assert batches == {"support-calls/2026-11@part-001": ["support-calls/2026-11/broken.wav",

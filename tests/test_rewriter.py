@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from resources.rewriter import TextRewriter, smollm2_dir
-from synth_assets.records import Segment
-from synth_assets.text.prompts import TEMPLATES, template
-from synth_assets.text.spoken import DropText, spoken_text_record, to_spoken
+from synth_assets.core.records import Segment
+from synth_assets.spoken.prompts import TEMPLATES, template
+from synth_assets.spoken.rewrite import DropText, spoken_text_record, to_spoken
 
 WRITTEN = "The **tower** (finished in 1889) is 330 m tall."
 
@@ -123,10 +123,10 @@ def test_instruction_documents_get_a_new_spoken_answer_from_the_llm(chat_server,
     from dagster import DagsterInstance, materialize
 
     from resources.storage import LocalStorage
-    from synth_assets import parts
+    from synth_assets.core import parts
     from synth_assets.assets.crawl import crawl_snapshot
     from synth_assets.assets.text import spoken_text, text_segments
-    from synth_assets.partitions import shards
+    from synth_assets.orchestration.partitions import shards
 
     key = "alpaca/2026-11-01/alpaca.json"
     store = LocalStorage(root=str(tmp_path / "data"))

@@ -10,10 +10,10 @@ from dagster_aws.s3 import S3Resource
 
 from resources.rewriter import TextRewriter
 from resources.storage import S3Storage
-from synth_assets import parts
+from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot
 from synth_assets.assets.text import spoken_text, text_segments
-from synth_assets.partitions import landing_shards, shards
+from synth_assets.orchestration.partitions import landing_shards, shards
 
 
 def test_text_stages_read_and_write_s3(tiny_landing, moto_endpoint):

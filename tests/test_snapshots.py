@@ -6,10 +6,10 @@ from dagster import DagsterInstance, materialize
 
 from conftest import CLOCK_TEXT, LAKE_TEXT, mediawiki_xml
 from resources.storage import LocalStorage
-from synth_assets import parts
+from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot, snapshot_changes
 from synth_assets.assets.text import text_segments
-from synth_assets.partitions import shards
+from synth_assets.orchestration.partitions import shards
 
 NOVEMBER = "wikipedia/2026-11-01/pages.xml"
 DECEMBER = "wikipedia/2026-12-01/pages.xml"
@@ -73,7 +73,7 @@ def test_rematerializing_an_unchanged_snapshot_reuses_its_parts(tmp_path):
 
 
 def test_documents_in_other_languages_are_dropped_with_the_reason(tmp_path):
-    from synth_assets.parts import QUARANTINE
+    from synth_assets.core.parts import QUARANTINE
 
     landing = tmp_path / "landing"
     (landing / "wikipedia" / "2026-11-01").mkdir(parents=True)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from synth_assets.records import Document, Quarantined, content_hash
+from synth_assets.core.records import Document, Quarantined, content_hash
 from resources.storage import LocalStorage
-from synth_assets.partitions import ShardKey, landing_shards
+from synth_assets.orchestration.partitions import ShardKey, landing_shards
 from synth_assets.settings import SAMPLE_LANDING
-from synth_assets.sources import UnknownFormat, detect_kind, read_file
-from synth_assets.sources.instructions import JsonArray, MalformedJSON
-from synth_assets.sources.mediawiki import wikitext_to_text
+from synth_assets.crawl.sources import UnknownFormat, detect_kind, read_file
+from synth_assets.crawl.sources.instructions import JsonArray, MalformedJSON
+from synth_assets.crawl.sources.mediawiki import wikitext_to_text
 
 WIKI_HEADER = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10" xml:lang="en">
   <siteinfo>
@@ -419,7 +419,7 @@ def test_sample_landing_zone_reads_cleanly():
 
 
 def test_prestrip_cuts_dropped_templates_and_refs_but_keeps_inline_ones():
-    from synth_assets.sources.mediawiki import prestrip
+    from synth_assets.crawl.sources.mediawiki import prestrip
 
     text = ("{{Infobox river|name=X|length={{convert|10|km}}}}The river is {{convert|10|km}} long."
             "<ref name=a>{{cite web|title=T}}</ref> It floods.<ref name=a/><!-- note --> {{unbalanced")
@@ -428,7 +428,7 @@ def test_prestrip_cuts_dropped_templates_and_refs_but_keeps_inline_ones():
 
 
 def test_plain_links_become_their_text_before_the_parse():
-    from synth_assets.sources.mediawiki import prestrip
+    from synth_assets.crawl.sources.mediawiki import prestrip
 
     assert prestrip("A [[river]] in [[Alps|the Alps]] near [[Lake Orvin#History]].") == \
         "A river in the Alps near Lake Orvin."

@@ -17,7 +17,7 @@ from quality.metrics import wer
 from resources.asr import WhisperASR
 from resources.storage import LocalStorage
 from resources.voices import REGISTRY, TTSVoices, Voice, register
-from synth_assets import parts
+from synth_assets.core import parts
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,7 @@ def test_say_writes_24khz_wav_and_transcribe_reads_it_back(tmp_path, capsys):
     said = tmp_path / "hibari-heart.wav"
     audio, _ = sf.read(said, dtype="float32")
     # A two-channel telephone recording: the clip on the left, silence on the right, at 8 kHz.
-    from synth_assets.audio import resample
+    from synth_assets.core.audio import resample
 
     phone = resample(audio, 24_000, 8_000)
     stereo = tmp_path / "phone.wav"
@@ -180,7 +180,7 @@ def test_corrupt_empty_and_nan_audio_are_quarantined_and_other_rates_are_transcr
     nan_wav = io.BytesIO()
     sf.write(nan_wav, np.where(np.arange(audio.size) % 100 == 0, np.nan, audio).astype(np.float32), 24_000,
              format="WAV", subtype="FLOAT")
-    from synth_assets.audio import resample
+    from synth_assets.core.audio import resample
 
     payloads = {"good": flac(audio), "empty": b"", "corrupt": b"fLaC\x00garbage", "nan": nan_wav.getvalue(),
                 "phone": flac(resample(audio, 24_000, 8_000), 8_000), "good2": flac(clips[1][1])}

@@ -12,9 +12,9 @@ import soundfile as sf
 
 from quality.expectations import SUITES, validate
 from resources.voices import REGISTRY, TTSVoices, Voice, register, register_voices_file
-from synth_assets.audio_input import BadAudio, decode, decode_mono
-from synth_assets.packing import Placed, has_doubtful_segment, join_words, looks_misaligned, pack, split_words
-from synth_assets.speakable import Unspeakable, clean_for_speech
+from synth_assets.core.audio_input import BadAudio, decode, decode_mono
+from synth_assets.asr.packing import Placed, has_doubtful_segment, join_words, looks_misaligned, pack, split_words
+from synth_assets.tts.speakable import Unspeakable, clean_for_speech
 
 RATE = 16_000
 
@@ -131,7 +131,7 @@ def test_gender_balance_check_fails_beyond_five_points_once_there_are_enough_cli
 
 
 def test_a_piper_onnx_a_user_has_is_added_from_a_voices_file(tmp_path):
-    from resources.tts_engines import VoiceUnavailable, joe_model_path
+    from synth_assets.tts.engines import VoiceUnavailable, joe_model_path
 
     try:
         onnx = joe_model_path()  # stands in for any .onnx (with its .onnx.json) a user downloaded

@@ -7,7 +7,7 @@ import struct
 
 import pandas as pd
 
-from synth_assets.stage import histogram_md
+from synth_assets.orchestration.stage import histogram_md
 
 WER_BINS = [0, 0.001, 0.05, 0.1, 0.2, 0.3, 0.5, 10]
 
@@ -48,7 +48,7 @@ def test_stored_check_results_are_not_reused_once_the_rules_change(tmp_path, mon
     from dagster import AssetCheckResult, AssetKey
 
     from resources.storage import LocalStorage
-    from synth_assets import stage
+    from synth_assets.orchestration import stage
 
     store = LocalStorage(root=str(tmp_path))
     check = AssetCheckResult(check_name="round_trip_wer", asset_key=AssetKey("pseudo_labels"), passed=False)

@@ -9,7 +9,7 @@ import pytest
 from dagster_aws.s3 import S3Resource
 
 from resources.storage import LocalStorage, S3Storage, UnsafeKey
-from synth_assets import parts
+from synth_assets.core import parts
 
 
 @pytest.fixture(params=["local", "s3"])

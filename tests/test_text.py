@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from synth_assets.records import Document, Segment, seed_from_id, stable_id
-from synth_assets.text.segment import split_document, split_sentences
-from synth_assets.text.spoken import REWRITER_VERSION, DropText, EmptyAfterRewrite, spoken_text_record, to_spoken
-from synth_assets.text.verbalize import verbalize
+from synth_assets.core.records import Document, Segment, seed_from_id, stable_id
+from synth_assets.segments.segment import split_document, split_sentences
+from synth_assets.spoken.rewrite import REWRITER_VERSION, DropText, EmptyAfterRewrite, spoken_text_record, to_spoken
+from synth_assets.spoken.verbalize import verbalize
 
 
 def make_doc(text: str, **fields) -> Document:

@@ -11,11 +11,11 @@ import pytest
 from benchmarks.asr_packing_bench import SENTENCES
 from resources.storage import LocalStorage
 from resources.voices import REGISTRY, TTSVoices, Voice, register
-from synth_assets import parts
-from synth_assets.audio import to_flac
-from synth_assets.clip_reuse import PreviousClips
-from synth_assets import tts_pool
-from synth_assets.tts_pool import describe_exit, worth_a_pool
+from synth_assets.core import parts
+from synth_assets.core.audio import to_flac
+from synth_assets.tts.reuse import PreviousClips
+from synth_assets.tts import pool as tts_pool
+from synth_assets.tts.pool import describe_exit, worth_a_pool
 
 KEY = "tests/2026-11-01/parallel.jsonl"
 

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from synth_assets.text.normalize_stream import normalize_stream
-from synth_assets.text.spoken import DropText, to_spoken
-from synth_assets.text.verbalize import verbalize
+from synth_assets.spoken.normalize_stream import normalize_stream
+from synth_assets.spoken.rewrite import DropText, to_spoken
+from synth_assets.spoken.verbalize import verbalize
 
 FORMS = [
     ("He was born on 4 March 1961.", "He was born on the fourth of March nineteen sixty-one."),

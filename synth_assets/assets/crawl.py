@@ -7,11 +7,12 @@ import json
 from dagster import AssetExecutionContext, Failure, MetadataValue
 
 from resources.storage import Storage
-from synth_assets import parts, snapshots
-from synth_assets.partitions import ShardKey
-from synth_assets.records import Quarantined
-from synth_assets.sources import UnknownFormat, read_file
-from synth_assets.stage import StageRun, run_stage, stage_asset
+from synth_assets.core import parts
+from synth_assets.crawl import snapshots
+from synth_assets.orchestration.partitions import ShardKey
+from synth_assets.core.records import Quarantined
+from synth_assets.crawl.sources import UnknownFormat, read_file
+from synth_assets.orchestration.stage import StageRun, run_stage, stage_asset
 
 
 SOURCE_OPTIONS = "_source.json"  # per-source settings beside its snapshots: text_field, license, site

@@ -9,13 +9,13 @@ from pydantic import Field
 
 from resources.storage import Storage
 from resources.voices import TTSVoices, model_hash
-from synth_assets import parts
-from synth_assets.audio import SAMPLE_RATE, to_flac
-from synth_assets.conversation import voice_dialogue
-from synth_assets.dialogue_scripts import false_premise_scripts, safety_scripts
-from synth_assets.partitions import ShardKey
-from synth_assets.records import DialogueScript, Quarantined, Segment
-from synth_assets.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
+from synth_assets.core import parts
+from synth_assets.core.audio import SAMPLE_RATE, to_flac
+from synth_assets.dialogues.conversation import voice_dialogue
+from synth_assets.dialogues.scripts import false_premise_scripts, safety_scripts
+from synth_assets.orchestration.partitions import ShardKey
+from synth_assets.core.records import DialogueScript, Quarantined, Segment
+from synth_assets.orchestration.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
 
 
 class SafetyConfig(Config):

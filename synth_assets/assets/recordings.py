@@ -13,16 +13,17 @@ from pydantic import Field
 
 from resources.asr import WhisperASR
 from resources.storage import Storage
-from synth_assets import parts, settings
-from synth_assets.audio import from_flac, rms_dbfs, to_flac
-from synth_assets.audio_input import BadAudio
-from synth_assets.partitions import audio_batches
+from synth_assets.core import parts
+from synth_assets import settings
+from synth_assets.core.audio import from_flac, rms_dbfs, to_flac
+from synth_assets.core.audio_input import BadAudio
+from synth_assets.orchestration.partitions import audio_batches
 from synth_assets.recordings.batches import AudioBatch, batch_files, collection_options
 from synth_assets.recordings.decode import OUTPUT_QUALITY, OUTPUT_RATE, Recording, cut, scan
 from synth_assets.recordings.utterances import Segmentation, Span, utterances
 from synth_assets.recordings.vad import FRAME_SECONDS
-from synth_assets.records import Quarantined, stable_id
-from synth_assets.stage import StageRun, histogram_md, params, run_stage, stage_asset, upstream_fingerprint
+from synth_assets.core.records import Quarantined, stable_id
+from synth_assets.orchestration.stage import StageRun, histogram_md, params, run_stage, stage_asset, upstream_fingerprint
 
 RECORDING_COLUMNS = ("source", "snapshot", "role", "document_id", "license", "collection", "file", "channel",
                      "channel_name", "start_s", "end_s", "duration_s")

@@ -17,8 +17,8 @@ from quality.expectations import WER_THRESHOLD
 from resources.lineage import LineageStore
 from resources.storage import Storage
 from resources.tracking import ExperimentTracker
-from synth_assets import parts
-from synth_assets.stage import StageRun, run_stage, stage_asset
+from synth_assets.core import parts
+from synth_assets.orchestration.stage import StageRun, run_stage, stage_asset
 
 DATASET = "speech_dataset"
 UPSTREAM = ("tts_audio", "pseudo_labels", "augmented_clips", "safety_dialogues", "false_premise_dialogues")

@@ -13,15 +13,15 @@ from quality.metrics import cer, wer
 from resources.asr import WhisperASR
 from resources.storage import Storage
 from resources.voices import TTSVoices, model_hash
-from synth_assets import parts
-from synth_assets.audio import SAMPLE_RATE, from_flac, to_flac
-from synth_assets.audio_input import BadAudio, decode_mono
-from synth_assets.augment import CHAIN_VERSION, augment
-from synth_assets.clip_reuse import PreviousClips
-from synth_assets.records import Quarantined, seed_from_id, stable_id
-from synth_assets.stage import StageRun, histogram_md, params, run_stage, stage_asset, upstream_fingerprint
-from synth_assets.tts_clips import ClipFailed
-from synth_assets.voicing import VoicingTally, clip_row, plan_clips, voice_partition
+from synth_assets.core import parts
+from synth_assets.core.audio import SAMPLE_RATE, from_flac, to_flac
+from synth_assets.core.audio_input import BadAudio, decode_mono
+from synth_assets.augment.chain import CHAIN_VERSION, augment
+from synth_assets.tts.reuse import PreviousClips
+from synth_assets.core.records import Quarantined, seed_from_id, stable_id
+from synth_assets.orchestration.stage import StageRun, histogram_md, params, run_stage, stage_asset, upstream_fingerprint
+from synth_assets.tts.clips import ClipFailed
+from synth_assets.tts.voicing import VoicingTally, clip_row, plan_clips, voice_partition
 
 LINEAGE_COLUMNS = ("source", "snapshot", "role", "document_id", "license")
 

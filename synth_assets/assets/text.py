@@ -7,13 +7,14 @@ from pydantic import Field
 
 from resources.rewriter import TextRewriter
 from resources.storage import Storage
-from synth_assets import dedup, parts
-from synth_assets.records import Document, Quarantined, Segment
-from synth_assets.snapshots import UNCHANGED
-from synth_assets.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
-from synth_assets.text.language import boilerplate, detect_language
-from synth_assets.text.segment import split_document
-from synth_assets.text.spoken import DropText, new_response_record, single_exchange, spoken_text_record
+from synth_assets.segments import dedup
+from synth_assets.core import parts
+from synth_assets.core.records import Document, Quarantined, Segment
+from synth_assets.crawl.snapshots import UNCHANGED
+from synth_assets.orchestration.stage import StageRun, run_stage, stage_asset, upstream_fingerprint
+from synth_assets.segments.language import boilerplate, detect_language
+from synth_assets.segments.segment import split_document
+from synth_assets.spoken.rewrite import DropText, new_response_record, single_exchange, spoken_text_record
 
 
 class SegmentConfig(Config):

@@ -23,8 +23,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from synth_assets.audio import SAMPLE_RATE
-from synth_assets.audio_input import BadAudio, check_rate
+from synth_assets.core.audio import SAMPLE_RATE
+from synth_assets.core.audio_input import BadAudio, check_rate
 from synth_assets.recordings.utterances import Span
 from synth_assets.recordings.vad import VAD_RATE, SpeechProbabilities
 

@@ -1,0 +1,156 @@
+"""`synth`: the command line of synth_assets."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+
+from synth_assets import settings
+
+
+def _quiet_environment() -> None:
+    for name, value in {"DAGSTER_TELEMETRY_DISABLED": "1", "GX_ANALYTICS_ENABLED": "false",
+                        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TQDM_DISABLE": "1",
+                        "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}.items():
+        os.environ.setdefault(name, value)
+
+
+def _print_summary(summary, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(dataclasses.asdict(summary), indent=2))
+        return
+    s = summary
+    print("\nsynth_assets: run finished")
+    print(f"  clips made          {s.clips}  ({s.audio_seconds / 3600:.3f} h, {s.audio_seconds:.0f} s)")
+    print("  clips per voice     " + ", ".join(f"{v}: {n}" for v, n in s.clips_per_voice.items()))
+    print(f"  median round-trip WER  {s.median_wer if s.median_wer is None else f'{s.median_wer:.2%}'}")
+    print(f"  quality checks      {s.checks_passed} passed, {s.checks_failed} failed"
+          + (f" ({', '.join(s.failed_checks)})" if s.failed_checks else ""))
+    print(f"  partitions          {s.partitions} ({len(s.failed_partitions)} failed)")
+    if s.recording_batches:
+        print(f"  recordings          {s.recording_utterances} utterances, "
+              f"{s.recording_speech_seconds / 60:.1f} min speech from {s.recording_files} files "
+              f"(mean Whisper confidence {s.recording_mean_confidence})")
+    for key, message in s.failed_partitions.items():
+        print(f"    ! {key}: {message[:200]}")
+    print(f"  quarantined records {s.quarantined}  in {s.quarantine_path}")
+    print(f"  dataset             {s.dataset_samples} samples, {s.dataset_hours:.3f} h  in {s.dataset_path}")
+    print(f"  web UI              {s.ui_command}")
+
+
+def cmd_materialize(args) -> int:
+    from synth_assets.orchestration.runner import materialize_landing
+
+    log = (lambda m: print(m, file=sys.stderr))
+    audio = getattr(args, "audio_landing", None)
+    summary = materialize_landing(Path(args.landing), Path(args.data), log=log,
+                                  audio_landing=Path(audio) if audio else None)
+    _print_summary(summary, args.json)
+    return 0 if summary.clips else 1
+
+
+def cmd_lineage(args) -> int:
+    from resources.lineage import LineageStore
+
+    store = LineageStore(path=str(Path(args.data) / "lineage.duckdb"))
+    chain = store.walk(args.id)
+    if not chain:
+        print(f"no sample {args.id!r} in the lineage store {store.path} (run `synth demo` first)", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(chain, indent=2, default=str))
+        return 0
+    for depth, node in enumerate(chain):
+        detail = {k: node[k] for k in ("voice_id", "wer", "title", "url", "revision_id", "source", "snapshot")
+                  if node.get(k) not in (None, "")}
+        print(f"{'  ' * depth}{node['stage']:<24} {node['id']}  " + " ".join(f"{k}={v}" for k, v in detail.items()))
+        print(f"{'  ' * depth}{'':<24} params={node['params']}  code={node['code_version']} run={node['run_id']}")
+        if node.get("text"):
+            print(f"{'  ' * depth}{'':<24} \"{node['text'][:100]}\"")
+    root = chain[-1]
+    if root["parent_id"]:
+        print(f"(chain ends at {root['parent_id']})")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from benchmarks.pipeline_bench import run_benchmark
+
+    report = run_benchmark(Path(args.work))
+    print(json.dumps(report, indent=2) if args.json else report["table"])
+    return 0
+
+
+def cmd_normalize(args) -> int:
+    from synth_assets.spoken.normalize_stream import main as normalize_main  # no dagster: starts fast
+
+    return normalize_main()
+
+
+def cmd_ingest(args) -> int:
+    from synth_assets.crawl.ingest import ingest
+
+    report = ingest([Path(f) for f in args.files], source=args.source, snapshot=args.snapshot, out=Path(args.out))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), indent=2))
+    else:
+        for item in report.files:
+            print(f"{item['file']}: {item['documents']} documents, {item['quarantined']} quarantined")
+        for bad in report.quarantined[:20]:
+            print(f"  ! {bad['file']} at {bad['position']}: {bad['reason'][:160]}")
+        print(f"{report.documents} documents from {report.bytes_read:,} bytes -> {report.out}")
+    return 0 if report.documents else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_environment()
+    parser = argparse.ArgumentParser(prog="synth", description="Synthetic speech datasets as Dagster assets.")
+    parser.add_argument("--data", default=str(settings.data_root()), help="storage root (default: ./data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the whole graph on the bundled sample snapshot")
+    demo.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    demo.set_defaults(func=cmd_materialize, landing=str(settings.SAMPLE_LANDING),
+                      audio_landing=str(settings.SAMPLE_RECORDINGS))
+
+    mat = sub.add_parser("materialize", help="run the whole graph on a landing zone")
+    mat.add_argument("--landing", required=True, help="folder laid out as <source>/<snapshot>/<files>")
+    mat.add_argument("--audio-landing", help="folder of real recordings laid out as <collection>/<folders>/<files>")
+    mat.add_argument("--json", action="store_true")
+    mat.set_defaults(func=cmd_materialize)
+
+    lin = sub.add_parser("lineage", help="walk a sample back to its source document and snapshot")
+    lin.add_argument("id")
+    lin.add_argument("--json", action="store_true")
+    lin.set_defaults(func=cmd_lineage)
+
+    ing = sub.add_parser("ingest", help="parse dump files into documents (Parquet) and a quarantine, as crawl_snapshot does")
+    ing.add_argument("--source", required=True)
+    ing.add_argument("--snapshot", required=True)
+    ing.add_argument("--out", default="ingested", help="output folder (documents/ and quarantine/ parts)")
+    ing.add_argument("--json", action="store_true")
+    ing.add_argument("files", nargs="+")
+    ing.set_defaults(func=cmd_ingest)
+
+    bench = sub.add_parser("bench", help="audio seconds per wall second, per stage, vs the bare engines")
+    bench.add_argument("--work", default=str(Path.cwd() / ".bench"), help="scratch folder")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(func=cmd_bench)
+
+    from synth_assets.cli import speech as speech_cli
+
+    speech_cli.register(sub)  # voices, say, transcribe
+
+    norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
+    norm.set_defaults(func=cmd_normalize)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

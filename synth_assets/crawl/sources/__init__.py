@@ -1,0 +1,141 @@
+"""Streaming readers that turn landing-zone dump files into Document records.
+
+    kind = detect_kind(path)          # "mediawiki", "stackexchange", "alpaca", "ultrachat", "jsonl"
+    for record in read_file(path, source="wikipedia", snapshot="2026-11-01", rel_path="wikipedia/..."):
+        ...                           # Document, or Quarantined for input that could not be read
+
+Record-level problems (a bad line, a row missing a field, an empty page) come out as Quarantined
+records and reading goes on; a broken XML file yields what was read before the break, then one
+Quarantined record. Only a file whose format cannot be recognised raises (UnknownFormat).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from synth_assets.core.records import Document, Quarantined
+
+from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
+from .instructions import (JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet,
+                           read_ultrachat)
+from .mediawiki import read_mediawiki
+from .slices import Slice
+from .stackexchange import DEFAULT_SITE, read_stackexchange, read_stackexchange_archive
+
+__all__ = [
+    "FileContext",
+    "UnknownFormat",
+    "detect_kind",
+    "read_file",
+]
+
+READERS = {
+    "mediawiki": read_mediawiki,
+    "stackexchange": read_stackexchange,
+    "alpaca": read_alpaca,
+    "ultrachat": read_ultrachat,
+    "jsonl": read_jsonl,
+    "parquet": read_parquet,
+    "stackexchange-7z": read_stackexchange_archive,
+}
+MAGIC = {b"PAR1": "parquet", b"7z\xbc\xaf\x27\x1c": "stackexchange-7z"}
+XML_ROOTS = {"mediawiki": "mediawiki", "posts": "stackexchange"}
+HEAD_BYTES = 1 << 16
+SNIFF_LINES = 20  # JSONL: the first object among this many lines decides
+
+_XML_NOISE = re.compile(r"<\?.*?\?>|<!--.*?-->", re.DOTALL)  # declaration, PIs, comments
+_XML_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
+
+
+class UnknownFormat(ValueError):
+    """The file is none of the dump formats these readers know."""
+
+
+SLICEABLE = {"mediawiki", "ultrachat", "jsonl"}
+
+
+def read_file(
+    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE, part: Slice | None = None,
+    text_field: str = "text",
+) -> Iterator[Document | Quarantined]:
+    """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
+    path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
+    ``part`` reads one slice of a large file only (see slices.py); ``text_field`` is the text column
+    of a generic JSONL or Parquet source.
+    Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
+    path = Path(path)
+    ctx = FileContext(source, snapshot, rel_path)
+    try:
+        head = _head(path)
+    except FileNotFoundError:
+        raise
+    except COMPRESSION_ERRORS as err:
+        return iter([ctx.unreadable("byte 0", err)])
+    if not head.strip():
+        return iter([ctx.quarantine("byte 0", "empty file")])
+    kind = _detect(path, head, text_field)
+    if part is not None and kind not in SLICEABLE:
+        raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
+    options = {"site": site} if kind.startswith("stackexchange") else {}
+    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind, part, text_field), **options)
+
+
+def detect_kind(path: Path, text_field: str = "text") -> str:
+    """Which reader a file needs, judged from its content (compressed files are looked inside)."""
+    path = Path(path)
+    return _detect(path, _head(path), text_field)
+
+
+def _detect(path: Path, head: str, text_field: str = "text") -> str:
+    with open(path, "rb") as handle:  # binary formats by their magic bytes, before any decoding
+        magic = handle.read(8)
+    for prefix, kind in MAGIC.items():
+        if magic.startswith(prefix):
+            return kind
+    start = head.lstrip("\ufeff \t\r\n")
+    kind = None
+    if start.startswith("<"):
+        kind = XML_ROOTS.get(_xml_root(start))
+    elif start.startswith("["):
+        kind = _json_array_kind(path)
+    elif start.startswith("{"):
+        kind = _jsonl_kind(path, text_field)
+    if kind is None:
+        raise UnknownFormat(f"{path}: not a MediaWiki, Stack Exchange, Alpaca, UltraChat, text JSONL or Parquet dump")
+    return kind
+
+
+def _head(path: Path) -> str:
+    with open_binary(path) as stream:
+        return stream.read(HEAD_BYTES).decode("utf-8", "replace")
+
+
+def _xml_root(text: str) -> str:
+    match = _XML_TAG.search(_XML_NOISE.sub("", text))
+    return match.group(1).rsplit(":", 1)[-1].lower() if match else ""
+
+
+def _json_array_kind(path: Path) -> str | None:
+    try:
+        with open_text(path) as stream:
+            _, first = next(iter(JsonArray(stream)))
+    except (StopIteration, MalformedJSON, UnicodeDecodeError, *COMPRESSION_ERRORS):
+        return None
+    return "alpaca" if isinstance(first, dict) and {"instruction", "output"} <= first.keys() else None
+
+
+def _jsonl_kind(path: Path, text_field: str = "text") -> str | None:
+    with open_binary(path) as stream:
+        for _, (_, raw) in zip(range(SNIFF_LINES), bounded_lines(stream)):
+            if raw is None:
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8", "replace"))
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict):
+                return jsonl_kind(row, text_field)
+    return None

@@ -1,0 +1,188 @@
+"""Running the graph on a landing zone from the command line, against a real Dagster instance.
+
+Each partition runs as its own run of the `synth_pipeline` job (so one bad dump fails alone), each
+audio batch of an audio landing zone (when one is given) as a run of `recordings_pipeline`, then
+the `release` job gathers the finished ones. Runs execute in this process, so each model loads once
+for all partitions, and they are recorded in the instance that `dagster dev` shows.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from dagster import DagsterInstance
+
+from resources.storage import LocalStorage
+from synth_assets.core import parts
+from synth_assets.orchestration.partitions import audio_batches, landing_audio_batches, landing_shards, shards
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class RunSummary:
+    clips: int = 0
+    audio_seconds: float = 0.0
+    clips_per_voice: dict[str, int] = field(default_factory=dict)
+    median_wer: float | None = None
+    checks_passed: int = 0
+    checks_failed: int = 0
+    failed_checks: list[str] = field(default_factory=list)
+    dataset_path: str = ""
+    dataset_samples: int = 0
+    dataset_hours: float = 0.0
+    partitions: int = 0
+    failed_partitions: dict[str, str] = field(default_factory=dict)
+    quarantined: int = 0
+    quarantine_path: str = ""
+    dagster_home: str = ""
+    run_ids: list[str] = field(default_factory=list)
+    ui_command: str = ""
+    recording_batches: int = 0
+    recording_files: int = 0
+    recording_utterances: int = 0  # transcribed
+    recording_speech_seconds: float = 0.0
+    recording_mean_confidence: float | None = None
+
+
+def ensure_instance() -> DagsterInstance:
+    """The instance under DAGSTER_HOME, defaulting to a project-local .dagster_home (SQLite)."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home"))).resolve()
+    os.environ["DAGSTER_HOME"] = str(home)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    return DagsterInstance.get()
+
+
+def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print,
+                        audio_landing: Path | None = None) -> RunSummary:
+    """Run every crawl shard of ``landing`` (and every audio batch of ``audio_landing``), then the release."""
+    os.environ["SYNTH_LANDING"] = str(Path(landing).resolve())
+    os.environ["SYNTH_DATA_ROOT"] = str(Path(data_root).resolve())
+    if audio_landing is not None:
+        os.environ["SYNTH_AUDIO_LANDING"] = str(Path(audio_landing).resolve())
+    from synth_assets.definitions import make_defs
+
+    defs = make_defs()
+    instance = ensure_instance()
+    keys = landing_shards(LocalStorage(root=str(landing)))
+    if not keys:
+        raise SystemExit(f"no dump files found in {landing} (expected <source>/<snapshot>/<file>)")
+    known = set(instance.get_dynamic_partitions(shards.name))
+    instance.add_dynamic_partitions(shards.name, [k for k in keys if k not in known])
+
+    summary = RunSummary(partitions=len(keys), dagster_home=os.environ["DAGSTER_HOME"])
+    pipeline = defs.resolve_job_def("synth_pipeline")
+    for index, key in enumerate(keys, 1):
+        log(f"[{index}/{len(keys)}] {key}")
+        result = pipeline.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
+                                             run_config=QUIET)
+        _count_checks(summary, result)
+        if not result.success:
+            summary.failed_partitions[key] = _failure_message(result)
+            log(f"    failed: {summary.failed_partitions[key]}")
+    batches = _run_recordings(defs, instance, summary, Path(audio_landing), log) if audio_landing is not None else {}
+    log("[release] gathering finished partitions")
+    release = defs.resolve_job_def("release").execute_in_process(instance=instance, raise_on_error=False,
+                                                                 run_config=QUIET)
+    _count_checks(summary, release)
+    if not release.success:
+        summary.failed_partitions["release"] = _failure_message(release)
+    _add_figures(summary, LocalStorage(root=str(data_root)), keys)
+    _add_recording_figures(summary, LocalStorage(root=str(data_root)), batches)
+    audio = f"SYNTH_AUDIO_LANDING={Path(audio_landing).resolve()} " if audio_landing is not None else ""
+    summary.ui_command = (f"DAGSTER_HOME={summary.dagster_home} SYNTH_DATA_ROOT={Path(data_root).resolve()} "
+                          f"SYNTH_LANDING={Path(landing).resolve()} {audio}.venv/bin/dagster dev -w workspace.yaml "
+                          f"-h 127.0.0.1 -p 3000")
+    return summary
+
+
+def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_landing: Path,
+                    log: Callable[[str], None]) -> dict[str, list[str]]:
+    """One `recordings_pipeline` run per audio batch; returns the batches and their files."""
+    batches = landing_audio_batches(LocalStorage(root=str(audio_landing)))
+    known = set(instance.get_dynamic_partitions(audio_batches.name))
+    instance.add_dynamic_partitions(audio_batches.name, [k for k in batches if k not in known])
+    summary.recording_batches = len(batches)
+    job = defs.resolve_job_def("recordings_pipeline")
+    for index, key in enumerate(batches, 1):
+        log(f"[recordings {index}/{len(batches)}] {key} ({len(batches[key])} files)")
+        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
+        _count_checks(summary, result)
+        if not result.success:
+            summary.failed_partitions[key] = _failure_message(result)
+            log(f"    failed: {summary.failed_partitions[key]}")
+    return batches
+
+
+def _add_recording_figures(summary: RunSummary, store: LocalStorage, batches: dict[str, list[str]]) -> None:
+    confidences: list[float] = []
+    for key, files in batches.items():
+        if key in summary.failed_partitions:
+            continue
+        summary.recording_files += len(files)
+        summary.recording_speech_seconds += sum(
+            r["duration_s"] for r in parts.read_rows(store, "recorded_speech", key, columns=["duration_s"]))
+        confidences += [r["confidence"]
+                        for r in parts.read_rows(store, "recording_labels", key, columns=["confidence"])]
+    summary.recording_utterances = len(confidences)
+    summary.recording_speech_seconds = round(summary.recording_speech_seconds, 1)
+    summary.recording_mean_confidence = round(statistics.fmean(confidences), 4) if confidences else None
+
+
+def _count_checks(summary: RunSummary, result) -> None:
+    summary.run_ids.append(result.run_id)
+    partition = result.dagster_run.tags.get("dagster/partition")
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            summary.checks_passed += 1
+            continue
+        summary.checks_failed += 1
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        summary.failed_checks.append(f"{name} [{partition}]" if partition else name)
+
+
+def _failure_message(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            return f"{event.step_key}: {error.message.strip() if error else 'failed'}"
+    return "run failed"
+
+
+def _add_figures(summary: RunSummary, store: LocalStorage, keys: list[str]) -> None:
+    voices: dict[str, int] = {}
+    wers: list[float] = []
+    for key in keys:
+        if key in summary.failed_partitions:
+            continue
+        for row in parts.read_rows(store, "tts_audio", key, columns=["voice_id", "duration_s"]):
+            summary.clips += 1
+            summary.audio_seconds += row["duration_s"]
+            voices[row["voice_id"]] = voices.get(row["voice_id"], 0) + 1
+        wers += [r["wer"] for r in parts.read_rows(store, "pseudo_labels", key, columns=["wer"])]
+    for key in store.list_keys("quarantine"):
+        summary.quarantined += sum(1 for _ in _rows_of(store, key))
+    summary.clips_per_voice = dict(sorted(voices.items()))
+    summary.audio_seconds = round(summary.audio_seconds, 1)
+    summary.median_wer = round(statistics.median(wers), 4) if wers else None
+    summary.dataset_path = store.uri("speech_dataset")
+    summary.quarantine_path = store.uri("quarantine")
+    for row in parts.read_rows(store, "speech_dataset", None, columns=["duration_s"]):
+        summary.dataset_samples += 1
+        summary.dataset_hours += row["duration_s"] / 3600
+    summary.dataset_hours = round(summary.dataset_hours, 3)
+
+
+def _rows_of(store: LocalStorage, key: str):
+    import io
+
+    import pyarrow.parquet as pq
+
+    return range(pq.read_metadata(io.BytesIO(store.read_bytes(key))).num_rows)

@@ -1,0 +1,222 @@
+"""What every stage asset does around its domain code: skip unchanged work, stamp lineage,
+write parts and the quarantine atomically, validate, and report metadata a person reads in the UI.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+import pyarrow as pa
+from dagster import (AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, AssetKey, DataVersion, Failure,
+                     MaterializeResult, MetadataValue, PartitionsDefinition, asset)
+from dagster._serdes import deserialize_value, serialize_value
+
+from quality.expectations import SUITES, SUITES_VERSION, validate
+from resources.storage import Storage
+from synth_assets.core import parts
+from synth_assets.orchestration.partitions import shards
+from synth_assets.core.plots import bar_chart_png, markdown_image
+from synth_assets.core.parts import QUARANTINE
+from synth_assets.core.records import Quarantined
+
+BINARY_COLUMNS = ("audio",)
+SUMMARY = "summary.json"  # metadata and check results of the stored parts, reused with them
+
+
+@dataclass
+class StageRun:
+    """Handed to a stage's row producer: where it runs and where bad records go."""
+
+    asset: str
+    partition: str | None
+    run_id: str
+    code_version: str
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+    def quarantine(self, record: Quarantined) -> None:
+        record.partition = record.partition or (self.partition or "")
+        record.run_id = self.run_id
+        record.stage = record.stage or self.asset
+        self.quarantined.append(record)
+
+    def stamp(self, row: dict[str, Any]) -> dict[str, Any]:
+        row["code_version"] = self.code_version
+        row["run_id"] = self.run_id
+        return row
+
+
+def metadata_frame(store: Storage, asset: str, partition: str | None) -> pd.DataFrame:
+    """The partition's rows without audio bytes: what checks and metadata look at."""
+    keys = parts.part_keys(store, asset, partition)
+    if not keys:
+        return pd.DataFrame()
+    schema = parts.part_schema(store, keys[0])
+    columns = [name for name in schema.names if name not in BINARY_COLUMNS]
+    return parts.read_table(store, asset, partition, columns).to_pandas()
+
+
+def upstream_fingerprint(store: Storage, asset: str, partition: str | None) -> str:
+    value = parts.stored_fingerprint(store, asset, partition)
+    if value is None:
+        raise Failure(f"upstream {asset} has no complete data for partition {partition!r}: "
+                      f"materialize it first")
+    return value
+
+
+def stage_asset(*, group_name: str, code_version: str, description: str, deps: tuple[str, ...] = (),
+                kinds: tuple[str, ...] = ("python", "parquet"), partitioned: bool = True,
+                partitions_def: PartitionsDefinition | None = None):
+    """@asset with what every stage shares: partitions (crawl shards unless ``partitions_def`` names
+    another set), kinds, and its suite as a blocking check."""
+
+    def wrap(fn):
+        return asset(
+            name=fn.__name__, partitions_def=(partitions_def or shards) if partitioned else None, deps=list(deps),
+            group_name=group_name, kinds=set(kinds), code_version=code_version, description=description,
+            check_specs=[SUITES[fn.__name__].spec()],
+        )(fn)
+
+    return wrap
+
+
+def run_stage(
+    context: AssetExecutionContext,
+    store: Storage,
+    *,
+    inputs: dict[str, Any],
+    produce: Callable[[StageRun], Iterable[dict[str, Any]]],
+    summarize: Callable[[pd.DataFrame], dict[str, Any]] | None = None,
+    schema: pa.Schema | None = None,
+    require_rows: bool = False,
+    cache_summary: bool = True,
+) -> MaterializeResult:
+    """Materialize one partition of the asset being computed.
+
+    ``inputs`` is everything the output depends on besides code (upstream fingerprints, config);
+    when it and the code version match what the stored part was made from, the part is reused, and
+    so are the metadata and check results computed from it (the data is byte-identical), so an
+    unchanged partition costs a listing and two small reads. ``cache_summary=False`` for a stage whose
+    summary has side effects that must happen on every run.
+    """
+    asset = context.assets_def.key.to_user_string()
+    partition = context.partition_key if context.has_partition_key else None
+    code_version = context.assets_def.code_versions_by_key[context.assets_def.key] or ""
+    fingerprint_value = parts.fingerprint(asset, code_version, inputs)
+    reused = parts.stored_fingerprint(store, asset, partition) == fingerprint_value
+    stage = StageRun(asset, partition, context.run.run_id, code_version)
+    if reused:
+        context.log.info(f"{asset} [{partition}] unchanged since its last run: reusing stored parts")
+        cached = load_summary(store, asset, partition, fingerprint_value) if cache_summary else None
+        if cached is not None:
+            metadata, checks = cached
+            return MaterializeResult(metadata={**metadata, "reused_stored_parts": True}, check_results=checks,
+                                     data_version=DataVersion(fingerprint_value))
+    else:
+        rows = (stage.stamp(row) for row in produce(stage))
+        parts.write_parts(store, asset, partition, rows, fingerprint_value=fingerprint_value, schema=schema)
+        parts.write_quarantine(store, asset, partition, stage.quarantined)
+        for record in stage.quarantined:
+            context.log.info(f"quarantined {record.file} at {record.position}: {record.reason}")
+        if stage.quarantined:
+            context.log.warning(f"{asset} [{partition}]: {len(stage.quarantined)} records quarantined "
+                                f"(reasons in {store.uri(f'{QUARANTINE}/{asset}')})")
+
+    frame = metadata_frame(store, asset, partition)
+    quarantined = metadata_frame(store, QUARANTINE, f"{asset}/{partition}" if partition else asset)
+    if require_rows and frame.empty:
+        raise Failure(
+            f"{asset} produced no rows for {partition}; {len(quarantined)} records quarantined",
+            metadata={"quarantine": MetadataValue.md(_quarantine_table(quarantined))},
+        )
+    metadata: dict[str, Any] = {
+        "rows": len(frame),
+        "quarantined": len(quarantined),
+        "reused_stored_parts": reused,
+        "path": MetadataValue.path(store.uri(parts.partition_prefix(asset, partition))),
+    }
+    if not quarantined.empty:
+        metadata["quarantine_sample"] = MetadataValue.md(_quarantine_table(quarantined.head(10)))
+    if summarize is not None and not frame.empty:
+        metadata.update(summarize(frame))
+    metadata = {key: plain(value) for key, value in metadata.items()}
+    checks = [validate(SUITES[asset], frame)] if asset in SUITES else []
+    if cache_summary:
+        save_summary(store, asset, partition, fingerprint_value, metadata, checks)
+    return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint_value))
+
+
+def _summary_key(asset: str, partition: str | None) -> str:
+    return f"{parts.partition_prefix(asset, partition)}/{SUMMARY}"
+
+
+def save_summary(store: Storage, asset: str, partition: str | None, fingerprint_value: str,
+                 metadata: dict[str, Any], checks: list[AssetCheckResult]) -> None:
+    record = {
+        "fingerprint": fingerprint_value,
+        "suite": suite_signature(asset),
+        "metadata": serialize_value(metadata),
+        "checks": [{"name": c.check_name, "passed": c.passed, "severity": c.severity.value,
+                    "metadata": serialize_value(dict(c.metadata))} for c in checks],
+    }
+    store.write_bytes(_summary_key(asset, partition), json.dumps(record).encode())
+
+
+def load_summary(store: Storage, asset: str, partition: str | None, fingerprint_value: str):
+    """(metadata, check results) saved when the stored parts were made, if they match the fingerprint."""
+    key = _summary_key(asset, partition)
+    if not store.exists(key):
+        return None
+    record = json.loads(store.read_bytes(key))
+    # Check results are reused only while the rules that made them are the same.
+    if record["fingerprint"] != fingerprint_value or record.get("suite") != suite_signature(asset):
+        return None
+    checks = [AssetCheckResult(check_name=c["name"], asset_key=AssetKey(asset), passed=c["passed"],
+                               severity=AssetCheckSeverity(c["severity"]), metadata=deserialize_value(c["metadata"]))
+              for c in record["checks"]]
+    return deserialize_value(record["metadata"]), checks
+
+
+def suite_signature(asset: str) -> str | None:
+    suite = SUITES.get(asset)
+    return f"{SUITES_VERSION}|{suite.name}|{suite.description}" if suite else None
+
+
+def plain(value: Any) -> Any:
+    """NumPy scalars (from pandas sums and counts) as Python values, which Dagster can store."""
+    if isinstance(value, MetadataValue):
+        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _quarantine_table(frame: pd.DataFrame) -> str:
+    lines = ["| file | position | reason |", "|---|---|---|"]
+    for row in frame.itertuples():
+        lines.append(f"| {row.file} | {row.position} | {str(row.reason)[:120]} |")
+    return "\n".join(lines)
+
+
+def params(**values: Any) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def histogram_md(values: pd.Series, bins: list[float], label: str) -> MetadataValue:
+    """A histogram for the Dagster UI's metadata panel: a bar chart (PNG inside the Markdown) and
+    the same counts as a table, which also reads in plain-text views of the metadata."""
+    # Values past the last edge still count, in the last bucket ("over 0.5" includes a WER of 3).
+    counts = pd.cut(values.clip(upper=bins[-1]), bins=bins, include_lowest=True).value_counts(sort=False)
+    peak = max(int(counts.max()), 1)
+    edges = list(zip(bins[:-1], bins[1:]))
+    names = [f"{lo:g}-{hi:g}" for lo, hi in edges[:-1]] + [f"over {bins[-2]:g}"]
+    chart = bar_chart_png(names, [int(c) for c in counts], label)
+    lines = [markdown_image(chart, f"{label} histogram"), "",
+             f"| {label} | clips | |", "|---|---:|---|"]
+    for interval, count in counts.items():
+        lines.append(f"| {interval} | {int(count)} | {'█' * round(20 * int(count) / peak)} |")
+    return MetadataValue.md("\n".join(lines))
