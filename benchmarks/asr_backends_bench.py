@@ -24,20 +24,20 @@ ENGINES = [("faster-whisper", "tiny.en"), ("faster-whisper", "base"), ("transfor
 
 
 def hibari_clips(count: int) -> list[tuple[str, object, int]]:
-    from resources.voices import TTSVoices
+    from synth_assets.tts.policy import VoicePolicy
 
-    voices = TTSVoices()
+    voices = VoicePolicy()
     return [(text, voices.synthesize("hibari-heart", text, seed=i), 24_000) for i, text in enumerate(SENTENCES[:count])]
 
 
 def run(count: int = 10, threads: int = 2, repeats: int = 2, engines=ENGINES) -> dict:
-    from resources.asr import WhisperASR
+    from synth_assets.asr.transcriber import Transcriber
 
     clips = hibari_clips(count)
     rows = []
     for backend, model in engines:
-        single = WhisperASR(backend=backend, model=model, cpu_threads=threads, pack_seconds=0)
-        packed = WhisperASR(backend=backend, model=model, cpu_threads=threads)
+        single = Transcriber(backend=backend, model=model, cpu_threads=threads, pack_seconds=0)
+        packed = Transcriber(backend=backend, model=model, cpu_threads=threads)
         started = time.perf_counter()
         single.transcribe(clips[0][1], clips[0][2])  # load (and convert/join) outside the timings
         load = time.perf_counter() - started

@@ -47,9 +47,9 @@ SENTENCES = [
 
 def make_clips(count: int) -> list[tuple[str, "object", int]]:
     """(text, 24 kHz audio, rate) for ``count`` sentences, voices alternating."""
-    from resources.voices import TTSVoices
+    from synth_assets.tts.policy import VoicePolicy
 
-    voices = TTSVoices()
+    voices = VoicePolicy()
     names = [v for v in ("hibari-heart", "piper-joe") if voices.is_available(v)]
     clips = []
     for index in range(count):
@@ -77,12 +77,12 @@ def measure(asr, clips, repeats: int = 1) -> dict:
 
 
 def run(clips_count: int = 24, model: str = "tiny.en", threads: int = 2, repeats: int = 2) -> dict:
-    from resources.asr import WhisperASR
+    from synth_assets.asr.transcriber import Transcriber
 
     clips = make_clips(clips_count)
-    single = WhisperASR(model=model, cpu_threads=threads, pack_seconds=0)
-    packed = WhisperASR(model=model, cpu_threads=threads)
-    unbatched = WhisperASR(model=model, cpu_threads=threads, batch_windows=1)
+    single = Transcriber(model=model, cpu_threads=threads, pack_seconds=0)
+    packed = Transcriber(model=model, cpu_threads=threads)
+    unbatched = Transcriber(model=model, cpu_threads=threads, batch_windows=1)
     single.transcribe(clips[0][1], clips[0][2])  # load the model once, outside both timings
     report = {"clips": len(clips), "model": model, "cpu_threads": threads, "cores": os.cpu_count(),
               "mean_clip_s": round(statistics.mean(a.size / r for _, a, r in clips), 2),

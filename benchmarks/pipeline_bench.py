@@ -23,7 +23,7 @@ from resources.storage import LocalStorage
 from synth_assets.core import parts
 from synth_assets import settings
 from synth_assets.core.audio import SAMPLE_RATE, from_flac, normalize_loudness, resample
-from synth_assets.orchestration.partitions import landing_shards
+from synth_assets.crawl.shards import landing_shards
 
 ENGINE_STAGES = ("tts_audio", "pseudo_labels", "augmented_clips")
 

@@ -25,7 +25,7 @@ from benchmarks.asr_packing_bench import SENTENCES
 def run_benchmark(minutes: float, workdir: Path) -> dict:
     import soundfile as sf
 
-    from resources.asr import WhisperASR
+    from synth_assets.asr.transcriber import Transcriber
     from synth_assets.recordings.decode import cut, scan
     from synth_assets.recordings.synthetic import write_call
     from synth_assets.recordings.utterances import utterances
@@ -51,7 +51,7 @@ def run_benchmark(minutes: float, workdir: Path) -> dict:
     pieces = list(cut(path, recording, spans))
     cutting = time.perf_counter() - started
 
-    asr = WhisperASR()
+    asr = Transcriber()
     asr.transcribe(pieces[0][2], 24_000)  # warm-up: loads the model
     started = time.perf_counter()
     transcripts = [t for _, t in asr.transcribe_many((i, audio, 24_000) for i, (_, _, audio) in enumerate(pieces))]

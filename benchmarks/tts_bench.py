@@ -3,7 +3,7 @@ two worker processes, and what starting the worker pool costs.
 
 For each voice, ~5 s sentences are planned once (voice, seed, speed, variation, as tts_audio plans
 them). Then, with every engine already loaded:
-- bare: the engine itself in a loop (``resources.voices._engine``, 1 thread), native rate, nothing else;
+- bare: the engine itself in a loop (``synth_assets.tts.registry._engine``, 1 thread), native rate, nothing else;
 - pipeline w=1: what tts_audio does without Dagster around it: read the spoken text, plan, synthesize,
   resample, normalise loudness, encode FLAC, write the Parquet part, in this process;
 - pipeline w=2: the same with the worker pool (already started, engines loaded in the workers).
@@ -45,9 +45,9 @@ def spoken_rows(count: int) -> list[dict]:
 
 
 def voices_for(voice_id: str, workers: int):
-    from resources.voices import TTSVoices
+    from synth_assets.tts.policy import VoicePolicy
 
-    return TTSVoices(user_voices=[voice_id], assistant_voice=voice_id, workers=workers, pool_min_clips=0)
+    return VoicePolicy(user_voices=[voice_id], assistant_voice=voice_id, workers=workers, pool_min_clips=0)
 
 
 def own_cpu() -> float:
@@ -76,7 +76,7 @@ class Measured:
 
 def bare_pass(plans) -> Measured:
     """The engine alone on the planned texts, seeds, speeds and variations."""
-    from resources import voices
+    from synth_assets.tts import registry as voices
 
     wall = audio = cpu = 0.0
     for plan in plans:
@@ -91,7 +91,7 @@ def bare_pass(plans) -> Measured:
 
 def pipeline_pass(store, voice_id: str, workers: int) -> Measured:
     """tts_audio's path: read, plan, synthesize, loudness, FLAC, Parquet (no Dagster around it)."""
-    from quality.expectations import MAX_CLIP_SECONDS
+    from synth_assets.core.limits import MAX_CLIP_SECONDS
     from synth_assets.core import parts
     from synth_assets.tts import pool as tts_pool
     from synth_assets.assets.speech import LINEAGE_COLUMNS, ProsodyConfig
@@ -123,7 +123,7 @@ def pipeline_pass(store, voice_id: str, workers: int) -> Measured:
 def pool_start_up(voice_ids: list[str]) -> dict:
     """Seconds: a cold pool (forkserver + 2 workers ready), a restart (workers only), and each
     voice's first clip in fresh workers (engine loading) beyond the same clip once loaded."""
-    from resources.voices import REGISTRY
+    from synth_assets.tts.registry import REGISTRY
     from synth_assets.tts import pool as tts_pool
     from synth_assets.tts.clips import ClipJob
 
@@ -152,13 +152,14 @@ def pool_start_up(voice_ids: list[str]) -> dict:
 
 def run(voice_ids: list[str], clips: int, repeats: int) -> dict:
     from resources.storage import LocalStorage
-    from resources.voices import TTSVoices, usable_cores
+    from synth_assets.tts.policy import usable_cores
+    from synth_assets.tts.registry import is_available
     from synth_assets.core import parts
     from synth_assets.assets.speech import ProsodyConfig
     from synth_assets.tts.voicing import plan_clips
 
     load_before = os.getloadavg()[0]
-    voice_ids = [v for v in voice_ids if TTSVoices.is_available(v)]
+    voice_ids = [v for v in voice_ids if is_available(v)]
     work = tempfile.TemporaryDirectory(prefix="tts-bench-")
     store = LocalStorage(root=work.name)
     parts.write_parts(store, "spoken_text", PARTITION, spoken_rows(clips), fingerprint_value="bench")

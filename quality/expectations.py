@@ -14,6 +14,9 @@ from typing import Callable
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
+from synth_assets.core.limits import (GENDER_MIN_CLIPS, GENDER_TOLERANCE, MAX_CLIP_SECONDS, RECORDING_MIN_CONFIDENCE,
+                                      ROUND_TRIP_SHARE, TARGET_FEMALE_SHARE, WER_THRESHOLD)
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per validation otherwise
 
@@ -50,15 +53,16 @@ def _batch_definition():
     return context, asset.add_batch_definition_whole_dataframe("whole")
 
 
-def validate(suite: Suite, frame: pd.DataFrame) -> AssetCheckResult:
-    """Run a suite on a frame and say, per expectation, what failed and a few offending values."""
+def validate(suite: Suite, frame: pd.DataFrame, settings: dict | None = None) -> AssetCheckResult:
+    """Run a suite on a frame and say, per expectation, what failed and a few offending values.
+    ``settings``: configured values the suite's partition-dependent expectations judge against."""
     if frame.empty:
         return AssetCheckResult(check_name=suite.name, asset_key=AssetKey(suite.asset), passed=True,
                                 metadata={"rows": 0, "note": "empty partition: nothing to check"})
     context, batch_definition = _batch_definition()
     if suite.prepare is not None:
         frame = suite.prepare(frame)
-    built = suite.build() + (suite.from_frame(frame) if suite.from_frame is not None else [])
+    built = suite.build() + (suite.from_frame(frame, **(settings or {})) if suite.from_frame is not None else [])
     expectations = gx.ExpectationSuite(name=suite.name, expectations=built)
     result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(expectations)
     lines, failed = [], 0
@@ -106,24 +110,14 @@ def _lineage():
 # Bump when an expectation changes without its suite's description changing: stored check results
 # of unchanged partitions are reused only while this and the description match.
 SUITES_VERSION = 2
-MAX_CLIP_SECONDS = 30.0
-# Round-trip WER above this marks a clip whose audio does not say its text.
-WER_THRESHOLD = 0.25
-# Real recordings have no reference text: Whisper's own word confidence is the quality signal.
-RECORDING_MIN_CONFIDENCE = 0.5
-# Share of a partition's clips that must pass WER_THRESHOLD.
-ROUND_TRIP_SHARE = 0.8
 
 
-def round_trip_share(frame: pd.DataFrame) -> list:
+def round_trip_share(frame: pd.DataFrame, **_) -> list:
     """The WER expectation with one clip of slack: on a 7-clip partition a single clip is 14 points,
     and one poorly heard clip is noise, not a broken voice or model (which fails most clips)."""
     return [_between("wer", 0.0, WER_THRESHOLD, mostly=max(0.0, ROUND_TRIP_SHARE - 1 / len(frame)))]
 
 # Gender balance of user / narration voices (assistant turns all use the one assistant voice).
-TARGET_FEMALE_SHARE = 0.5
-GENDER_TOLERANCE = 0.05  # fail beyond 5 points from the target...
-GENDER_MIN_CLIPS = 20  # ...judged once a partition has this many user clips
 
 
 def _user_female(frame: pd.DataFrame) -> pd.DataFrame:
@@ -134,8 +128,8 @@ def _user_female(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(user_female=female.where(frame["role"] != "assistant"))
 
 
-def gender_balance(frame: pd.DataFrame, target: float = TARGET_FEMALE_SHARE, tolerance: float = GENDER_TOLERANCE,
-                   min_clips: int = GENDER_MIN_CLIPS) -> list:
+def gender_balance(frame: pd.DataFrame, target_female_share: float = TARGET_FEMALE_SHARE,
+                   tolerance: float = GENDER_TOLERANCE, min_clips: int = GENDER_MIN_CLIPS) -> list:
     """The female share of user clips within ``tolerance`` of ``target``, plus one clip's worth.
 
     The voice policy assigns genders by a rotation over a partition's user clips (not a coin flip
@@ -150,8 +144,8 @@ def gender_balance(frame: pd.DataFrame, target: float = TARGET_FEMALE_SHARE, tol
     if users < min_clips:
         return []
     slack = tolerance + 1.0 / users
-    return [gxe.ExpectColumnMeanToBeBetween(column="user_female", min_value=round(target - slack, 4),
-                                            max_value=round(target + slack, 4))]
+    return [gxe.ExpectColumnMeanToBeBetween(column="user_female", min_value=round(target_female_share - slack, 4),
+                                            max_value=round(target_female_share + slack, 4))]
 
 
 SUITES: dict[str, Suite] = {s.asset: s for s in (
@@ -165,8 +159,9 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("spoken_text_valid", "spoken_text", "Spoken text is non-empty and has almost no digits left.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("parent_id"),
                    gxe.ExpectColumnValuesToNotMatchRegex(column="text", regex=r"\d", mostly=0.9)]),
-    Suite("tts_audio_valid", "tts_audio", "Clips are 24 kHz mono, 0.3-30 s long and not silent; user voices "
-          f"are {TARGET_FEMALE_SHARE:.0%} female within {GENDER_TOLERANCE:.0%} (judged from {GENDER_MIN_CLIPS} user clips).",
+    Suite("tts_audio_valid", "tts_audio", "Clips are 24 kHz mono, 0.3-30 s long and not silent; the female share "
+          f"of user voices is the configured target (TTSVoices.target_female_share, default {TARGET_FEMALE_SHARE:.0%}) "
+          f"within {GENDER_TOLERANCE:.0%} (judged from {GENDER_MIN_CLIPS} user clips).",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS), _between("rms_dbfs", -45.0, -3.0),
                    _not_null("voice_id")],

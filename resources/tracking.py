@@ -1,11 +1,11 @@
-"""Experiment tracking with MLflow: each release logs its figures so runs can be compared."""
+"""Experiment tracking resource: where MLflow lives, from configuration; synth_assets/core/tracking.py logs."""
 
 from __future__ import annotations
 
-import os
-
 from dagster import ConfigurableResource
 from pydantic import Field
+
+from synth_assets.core.tracking import log_run
 
 
 class ExperimentTracker(ConfigurableResource):
@@ -16,15 +16,4 @@ class ExperimentTracker(ConfigurableResource):
     def log_release(self, run_name: str, params: dict, metrics: dict) -> str | None:
         if not self.enabled:
             return None
-        os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
-        import logging
-
-        import mlflow
-
-        logging.getLogger("mlflow").setLevel(logging.WARNING)  # its table-creation chatter
-        mlflow.set_tracking_uri(self.tracking_uri)
-        mlflow.set_experiment(self.experiment)
-        with mlflow.start_run(run_name=run_name) as run:
-            mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
-            mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
-            return run.info.run_id
+        return log_run(self.tracking_uri, self.experiment, run_name, params, metrics)

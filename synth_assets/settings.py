@@ -1,8 +1,12 @@
-"""Where things live, from the environment, with embedded defaults for one machine."""
+"""Every setting synth_assets reads from the environment, in one place, with embedded defaults for
+one machine. Nothing here imports Dagster; `definitions.py` turns these into resources (secrets
+stay ``EnvVar``s there, so their values never reach this module or the UI).
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_LANDING = Path(__file__).parent / "sample_landing"
@@ -30,6 +34,76 @@ def audio_files_per_partition() -> int:
     return max(1, int(os.environ.get("SYNTH_AUDIO_FILES_PER_PARTITION", "50")))
 
 
+def slice_bytes() -> int:
+    """Dumps larger than this (SYNTH_SLICE_MB, default 256) split into slices, one partition each."""
+    return int(float(os.environ.get("SYNTH_SLICE_MB", "256")) * (1 << 20))
+
+
 def deployment() -> str:
     """'local' (folders, SQLite, DuckDB: the default) or 's3' (storage root and landing zone in S3)."""
     return os.environ.get("SYNTH_DEPLOYMENT", "local")
+
+
+def dagster_home() -> Path:
+    """Dagster's instance folder: DAGSTER_HOME, or a project-local .dagster_home (SQLite)."""
+    return Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home").resolve()
+
+
+def voices_file() -> str:
+    """A JSON list of extra voices to register (SYNTH_VOICES_FILE; see "Adding a voice" in the README)."""
+    return os.environ.get("SYNTH_VOICES_FILE", "")
+
+
+def model_cache() -> Path:
+    """Where models assembled or converted once are kept (SYNTH_MODEL_CACHE, default ~/.cache/synth_assets)."""
+    return Path(os.environ.get("SYNTH_MODEL_CACHE") or Path.home() / ".cache" / "synth_assets")
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """Where the S3 deployment keeps things. Bucket names and credentials are read by Dagster's
+    ``EnvVar`` (named here), so a secret never passes through Python code of ours."""
+
+    endpoint_url: str | None
+    region: str
+    prefix: str
+    landing_prefix: str
+    audio_landing_prefix: str
+    bucket_variable: str = "SYNTH_S3_BUCKET"
+    landing_bucket_variable: str = "SYNTH_LANDING_BUCKET"
+    audio_landing_bucket_variable: str = "SYNTH_LANDING_BUCKET"
+
+
+def s3() -> S3Settings:
+    return S3Settings(
+        endpoint_url=os.environ.get("SYNTH_S3_ENDPOINT_URL"),
+        region=os.environ.get("AWS_REGION", "us-east-1"),
+        prefix=os.environ.get("SYNTH_S3_PREFIX", "data"),
+        landing_prefix=os.environ.get("SYNTH_LANDING_PREFIX", "landing"),
+        audio_landing_prefix=os.environ.get("SYNTH_AUDIO_LANDING_PREFIX", "audio_landing"),
+        # Real recordings: their own bucket if SYNTH_AUDIO_LANDING_BUCKET is set, else beside the dumps.
+        audio_landing_bucket_variable=("SYNTH_AUDIO_LANDING_BUCKET" if os.environ.get("SYNTH_AUDIO_LANDING_BUCKET")
+                                       else "SYNTH_LANDING_BUCKET"),
+    )
+
+
+def rewriter() -> dict[str, str]:
+    """The text rewriter's settings: SYNTH_REWRITER=rules (default) | transformers | openai;
+    SYNTH_REWRITER_MODEL is a local model dir (transformers) or the served model's name (openai),
+    SYNTH_REWRITER_GGUF a GGUF file inside it, SYNTH_REWRITER_URL the OpenAI-compatible endpoint."""
+    backend = os.environ.get("SYNTH_REWRITER", "rules")
+    if backend == "transformers":
+        return {"backend": backend, "model_path": os.environ.get("SYNTH_REWRITER_MODEL", "smollm2"),
+                "gguf_file": os.environ.get("SYNTH_REWRITER_GGUF", "")}
+    if backend == "openai":
+        return {"backend": backend, "base_url": os.environ.get("SYNTH_REWRITER_URL", ""),
+                "model": os.environ.get("SYNTH_REWRITER_MODEL", "")}
+    return {"backend": backend}
+
+
+def mlflow_tracking_uri() -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{data_root() / 'mlflow.db'}"
+
+
+def mlflow_enabled() -> bool:
+    return os.environ.get("SYNTH_MLFLOW", "1") != "0"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from quality.metrics import wer
-from resources.asr import WhisperASR
+from synth_assets.asr.transcriber import Transcriber
 from synth_assets.asr.ct2_model import read_ct2
 from synth_assets.asr.convert import convert_ct2_to_hf, verify
 from synth_assets.asr.models import BASE_PARTS, ModelUnavailable, base_folder, ct2_folder
@@ -76,8 +76,8 @@ def test_conversion_is_lossless_and_splits_the_fused_projections(hf_tiny):
 
 
 def test_both_backends_agree_with_each_other_and_the_text(hf_tiny, clips):
-    fast = WhisperASR()
-    hf = WhisperASR(backend="transformers", model=str(hf_tiny))
+    fast = Transcriber()
+    hf = Transcriber(backend="transformers", model=str(hf_tiny))
     assert fast.model_id == "faster-whisper/tiny.en"
     assert hf.model_id.startswith("transformers/whisper-tiny.en-hf-") and hf.model_id != fast.model_id
     for text, audio in clips[:2]:
@@ -96,7 +96,7 @@ def test_both_backends_agree_with_each_other_and_the_text(hf_tiny, clips):
 
 
 def test_transformers_backend_packs_clips_and_splits_the_words_back(hf_tiny, clips):
-    asr = WhisperASR(backend="transformers", model=str(hf_tiny))
+    asr = Transcriber(backend="transformers", model=str(hf_tiny))
     results = dict(asr.transcribe_many((i, audio, RATE) for i, (_, audio) in enumerate(clips)))
     assert all(t.packed for t in results.values())
     for i, (text, audio) in enumerate(clips):
@@ -127,7 +127,7 @@ def test_whisper_base_is_joined_from_its_two_wheels_once_and_transcribes(tmp_pat
     stamp = (folder / "model.bin").stat().st_mtime_ns
     assert base_folder() == folder and (folder / "model.bin").stat().st_mtime_ns == stamp  # reused
     text, audio = clips[1]
-    transcript = WhisperASR(model="base").transcribe(audio, RATE)
+    transcript = Transcriber(model="base").transcribe(audio, RATE)
     assert transcript.model_id == "faster-whisper/base" and transcript.language == "en"
     assert wer(text, transcript.text) <= 0.1
     assert_words_fit(transcript.words, audio.size / RATE)
@@ -144,15 +144,15 @@ def test_a_bad_model_folder_fails_once_with_a_message_naming_it(tmp_path, hf_tin
     empty = tmp_path / "not-a-model"
     empty.mkdir()
     with pytest.raises(ModelUnavailable, match="not-a-model"):
-        list(WhisperASR(model=str(empty)).transcribe_many([("x", np.zeros(16_000, np.float32), 16_000)]))
+        list(Transcriber(model=str(empty)).transcribe_many([("x", np.zeros(16_000, np.float32), 16_000)]))
     with pytest.raises(ModelFolderError, match="not-a-model.*lacks config.json"):
-        WhisperASR(backend="transformers", model=str(empty)).ensure_loaded()
+        Transcriber(backend="transformers", model=str(empty)).ensure_loaded()
     with pytest.raises(ModelFolderError, match="convert it"):  # a CT2 folder handed to transformers
-        WhisperASR(backend="transformers", model=str(ct2_folder("tiny.en"))).ensure_loaded()
+        Transcriber(backend="transformers", model=str(ct2_folder("tiny.en"))).ensure_loaded()
     with pytest.raises(ModelUnavailable, match="no model.bin"):  # an HF folder handed to faster-whisper
-        WhisperASR(model=str(hf_tiny)).ensure_loaded()
+        Transcriber(model=str(hf_tiny)).ensure_loaded()
     with pytest.raises(ValueError, match="greedily"):
-        WhisperASR(backend="transformers", model=str(hf_tiny), beam_size=5).ensure_loaded()
+        Transcriber(backend="transformers", model=str(hf_tiny), beam_size=5).ensure_loaded()
 
 
 def test_a_truncated_ct2_model_is_refused_with_its_path(tmp_path):

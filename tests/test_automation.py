@@ -6,7 +6,8 @@ from dagster import DagsterInstance, build_sensor_context
 
 from resources.storage import LocalStorage
 from synth_assets.orchestration.automation import landing_zone_sensor
-from synth_assets.orchestration.partitions import ShardKey, shards
+from synth_assets.crawl.shards import ShardKey
+from synth_assets.orchestration.partitions import shards
 
 
 def test_sensor_requests_runs_only_for_new_files(tiny_landing):

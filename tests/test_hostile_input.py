@@ -11,7 +11,7 @@ import pytest
 
 from conftest import mediawiki_xml
 from resources.storage import LocalStorage, UnsafeKey
-from synth_assets.orchestration.partitions import ShardKey, landing_shards
+from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.core.records import Document, Quarantined
 from synth_assets.crawl.sources import _common
 from synth_assets.crawl.sources import read_file

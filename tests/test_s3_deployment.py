@@ -13,7 +13,8 @@ from resources.storage import S3Storage
 from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot
 from synth_assets.assets.text import spoken_text, text_segments
-from synth_assets.orchestration.partitions import landing_shards, shards
+from synth_assets.crawl.shards import landing_shards
+from synth_assets.orchestration.partitions import shards
 
 
 def test_text_stages_read_and_write_s3(tiny_landing, moto_endpoint):

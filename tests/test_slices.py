@@ -9,7 +9,7 @@ import pytest
 
 from conftest import mediawiki_xml
 from resources.storage import LocalStorage
-from synth_assets.orchestration.partitions import ShardKey, landing_shards
+from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.core.records import Document, Quarantined
 from synth_assets.crawl.sources import read_file
 from synth_assets.crawl.sources.slices import Slice, plan, split_name

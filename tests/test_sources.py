@@ -12,7 +12,7 @@ import pytest
 
 from synth_assets.core.records import Document, Quarantined, content_hash
 from resources.storage import LocalStorage
-from synth_assets.orchestration.partitions import ShardKey, landing_shards
+from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.settings import SAMPLE_LANDING
 from synth_assets.crawl.sources import UnknownFormat, detect_kind, read_file
 from synth_assets.crawl.sources.instructions import JsonArray, MalformedJSON

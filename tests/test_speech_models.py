@@ -15,8 +15,11 @@ import soundfile as sf
 from benchmarks.asr_packing_bench import SENTENCES as PLAIN_SENTENCES
 from quality.metrics import wer
 from resources.asr import WhisperASR
+from synth_assets.asr.transcriber import Transcriber
 from resources.storage import LocalStorage
-from resources.voices import REGISTRY, TTSVoices, Voice, register
+from resources.voices import TTSVoices
+from synth_assets.tts.policy import VoicePolicy
+from synth_assets.tts.registry import REGISTRY, Voice, is_available, register
 from synth_assets.core import parts
 
 pytestmark = pytest.mark.slow
@@ -26,14 +29,14 @@ SENTENCES = PLAIN_SENTENCES[:6]  # the benchmark's plain sentences: short, well-
 
 @pytest.fixture(scope="module")
 def clips():
-    voices = TTSVoices()
+    voices = VoicePolicy()
     return [(text, voices.synthesize("hibari-heart", text, seed=i)) for i, text in enumerate(SENTENCES)]
 
 
 def test_packed_transcripts_match_one_at_a_time_and_keep_word_times_inside_each_clip(clips):
     items = [(i, audio, 24_000) for i, (_, audio) in enumerate(clips)]
-    single = dict(WhisperASR(pack_seconds=0).transcribe_many(items))
-    packed = dict(WhisperASR().transcribe_many(items))
+    single = dict(Transcriber(pack_seconds=0).transcribe_many(items))
+    packed = dict(Transcriber().transcribe_many(items))
     assert any(t.packed for t in packed.values())
     for i, (text, audio) in enumerate(clips):
         assert wer(text, packed[i].text) <= wer(text, single[i].text) + 0.1
@@ -44,11 +47,11 @@ def test_packed_transcripts_match_one_at_a_time_and_keep_word_times_inside_each_
 
 
 def test_batched_windows_give_the_labels_of_windows_decoded_one_by_one(monkeypatch):
-    voices = TTSVoices()
+    voices = VoicePolicy()
     texts = PLAIN_SENTENCES[:14]  # three packed windows
     items = [(i, voices.synthesize("hibari-heart", text, seed=i), 24_000) for i, text in enumerate(texts)]
-    one_by_one = dict(WhisperASR(batch_windows=1).transcribe_many(items))
-    batched_asr = WhisperASR(batch_windows=8)
+    one_by_one = dict(Transcriber(batch_windows=1).transcribe_many(items))
+    batched_asr = Transcriber(batch_windows=8)
     engine, batches = batched_asr._engine(), []
     real = engine.segments_batch
     monkeypatch.setattr(engine, "segments_batch", lambda windows, *a, **k: batches.append(len(windows)) or real(windows, *a, **k))
@@ -60,7 +63,7 @@ def test_batched_windows_give_the_labels_of_windows_decoded_one_by_one(monkeypat
         assert batched[i].words and all(0 <= w["start"] <= w["end"] <= duration + 1e-6 for w in batched[i].words)
     assert sum(t.packed for t in batched.values()) >= len(texts) - 2  # a doubtful clip may be redone alone
     assert np.mean([wer(t, batched[i].text) for i, t in enumerate(texts)]) <= 0.05
-    assert batched_asr.output_settings != WhisperASR(batch_windows=1).output_settings
+    assert batched_asr.output_settings != Transcriber(batch_windows=1).output_settings
 
 
 def run_cli(capsys, *argv) -> tuple[int, str]:
@@ -81,7 +84,7 @@ def test_voices_command_lists_the_registry(capsys):
 
 def test_say_writes_24khz_wav_and_transcribe_reads_it_back(tmp_path, capsys):
     said = tmp_path / "said.wav"
-    voices = ["hibari-heart"] + [v for v in ("flite-slt",) if TTSVoices.is_available(v)]
+    voices = ["hibari-heart"] + [v for v in ("flite-slt",) if is_available(v)]
     for voice in voices:
         out = tmp_path / f"{voice}.wav"
         code, _ = run_cli(capsys, "say", "--voice", voice, "-o", str(out), "The", "garden", "gate", "is", "open.")

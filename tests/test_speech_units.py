@@ -11,7 +11,8 @@ import pytest
 import soundfile as sf
 
 from quality.expectations import SUITES, validate
-from resources.voices import REGISTRY, TTSVoices, Voice, register, register_voices_file
+from synth_assets.tts.policy import VoicePolicy
+from synth_assets.tts.registry import REGISTRY, Voice, is_available, register, register_voices_file
 from synth_assets.core.audio_input import BadAudio, decode, decode_mono
 from synth_assets.asr.packing import Placed, has_doubtful_segment, join_words, looks_misaligned, pack, split_words
 from synth_assets.tts.speakable import Unspeakable, clean_for_speech
@@ -100,15 +101,15 @@ def test_two_channel_and_telephone_rate_audio_decode():
 
 
 def test_user_genders_rotate_to_the_target_share_and_choices_repeat():
-    voices = TTSVoices(user_voices=["hibari-heart", "espeak-us-f2", "espeak-us-m3", "flite-rms", "flite-awb"])
-    if not all(voices.is_available(v) for v in voices.user_voices):
+    voices = VoicePolicy(user_voices=["hibari-heart", "espeak-us-f2", "espeak-us-m3", "flite-rms", "flite-awb"])
+    if not all(is_available(v) for v in voices.user_voices):
         pytest.skip("espeak-ng / flite not installed (scripts/install.sh installs them)")
     choices = [voices.choose_user_voice(seed=1000 + i, slot=i) for i in range(40)]
     assert sum(c.gender == "female" for c in choices) == 20
     assert all(REGISTRY[c.voice_id].gender == c.gender for c in choices)
     assert {c.accent for c in choices if c.gender == "male"} == {"en-US", "en-GB-scotland"}
     assert [voices.choose_user_voice(seed=1000 + i, slot=i) for i in range(40)] == choices
-    third = TTSVoices(user_voices=voices.user_voices, target_female_share=0.3)
+    third = VoicePolicy(user_voices=voices.user_voices, target_female_share=0.3)
     assert sum(third.choose_user_voice(seed=i, slot=i).gender == "female" for i in range(100)) == 30
 
 
@@ -142,7 +143,7 @@ def test_a_piper_onnx_a_user_has_is_added_from_a_voices_file(tmp_path):
                                  "accent": "en-US", "license": "MIT"}]))
     try:
         (voice,) = register_voices_file(file)
-        assert voice.sample_rate == 22_050 and TTSVoices.is_available("my-piper")
+        assert voice.sample_rate == 22_050 and is_available("my-piper")
     finally:
         REGISTRY.pop("my-piper", None)
 

@@ -10,7 +10,8 @@ import pytest
 
 from benchmarks.asr_packing_bench import SENTENCES
 from resources.storage import LocalStorage
-from resources.voices import REGISTRY, TTSVoices, Voice, register
+from resources.voices import TTSVoices
+from synth_assets.tts.registry import REGISTRY, Voice, is_available, register
 from synth_assets.core import parts
 from synth_assets.core.audio import to_flac
 from synth_assets.tts.reuse import PreviousClips
@@ -64,7 +65,7 @@ def clips(store: LocalStorage) -> list[dict]:
 
 
 def available(*voice_ids: str) -> list[str]:
-    return [v for v in voice_ids if TTSVoices.is_available(v)]
+    return [v for v in voice_ids if is_available(v)]
 
 
 @pytest.fixture

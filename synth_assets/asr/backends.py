@@ -20,9 +20,9 @@ from typing import Protocol
 import numpy as np
 
 from synth_assets.asr import models as whisper_models
+from synth_assets.core.audio import WHISPER_RATE  # noqa: F401 - re-exported
 
 BACKENDS = ("faster-whisper", "transformers")
-WHISPER_RATE = 16_000
 
 
 class WhisperBackend(Protocol):

@@ -27,6 +27,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from synth_assets import settings
 from synth_assets.asr.convert import publish_folder
 
 BUNDLED = "tiny.en"
@@ -45,7 +46,7 @@ class ModelUnavailable(RuntimeError):
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("SYNTH_MODEL_CACHE") or Path.home() / ".cache" / "synth_assets")
+    return settings.model_cache()
 
 
 def ct2_folder(model: str) -> Path:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from synth_assets.asr import alignment as align
-from synth_assets.asr.backends import WHISPER_RATE
+from synth_assets.core.audio import WHISPER_RATE
 
 HOP = 160  # samples per mel frame
 WINDOW_FRAMES = 3000  # 30 s of mel frames: what the encoder always sees

@@ -1,39 +1,34 @@
-"""Speech stages: spoken text voiced by TTS, transcribed back by Whisper, and degraded by augmentation."""
+"""Speech stages: spoken text voiced by TTS (synth_assets/tts/), transcribed back by Whisper
+(synth_assets/asr/), and degraded by augmentation (synth_assets/augment/)."""
 
-
-import json
-
-import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
-from quality.expectations import MAX_CLIP_SECONDS, WER_THRESHOLD
-from quality.metrics import cer, wer
 from resources.asr import WhisperASR
 from resources.storage import Storage
-from resources.voices import TTSVoices, model_hash
-from synth_assets.core import parts
-from synth_assets.core.audio import SAMPLE_RATE, from_flac, to_flac
-from synth_assets.core.audio_input import BadAudio, decode_mono
-from synth_assets.augment.chain import CHAIN_VERSION, augment
-from synth_assets.tts.reuse import PreviousClips
-from synth_assets.core.records import Quarantined, seed_from_id, stable_id
-from synth_assets.orchestration.stage import StageRun, histogram_md, params, run_stage, stage_asset, upstream_fingerprint
-from synth_assets.tts.clips import ClipFailed
-from synth_assets.tts.voicing import VoicingTally, clip_row, plan_clips, voice_partition
+from resources.voices import TTSVoices
+from synth_assets.asr.labels import label_clips
+from synth_assets.augment.clips import augment_partition
+from synth_assets.core import names
+from synth_assets.core.limits import WER_THRESHOLD
+from synth_assets.orchestration.stage import histogram_md, run_stage, stage_asset, upstream_fingerprint
+from synth_assets.tts.voicing import Prosody, VoicingTally, voice_clips, voice_inputs
 
-LINEAGE_COLUMNS = ("source", "snapshot", "role", "document_id", "license")
+_PROSODY = Prosody()
 
 
 class ProsodyConfig(Config):
-    min_speed: float = Field(default=0.95, description="Slowest speaking rate drawn per clip.")
-    max_speed: float = Field(default=1.05, description="Fastest speaking rate drawn per clip.")
+    min_speed: float = Field(default=_PROSODY.min_speed, description="Slowest speaking rate drawn per clip.")
+    max_speed: float = Field(default=_PROSODY.max_speed, description="Fastest speaking rate drawn per clip.")
     # Piper's sampling noise (its defaults are 0.667 and 0.8): drawn per clip for Piper voices.
-    min_noise_scale: float = Field(default=0.6, description="Piper noise_scale, low end.")
-    max_noise_scale: float = Field(default=0.75, description="Piper noise_scale, high end.")
-    min_noise_w_scale: float = Field(default=0.7, description="Piper noise_w_scale, low end.")
-    max_noise_w_scale: float = Field(default=0.9, description="Piper noise_w_scale, high end.")
+    min_noise_scale: float = Field(default=_PROSODY.min_noise_scale, description="Piper noise_scale, low end.")
+    max_noise_scale: float = Field(default=_PROSODY.max_noise_scale, description="Piper noise_scale, high end.")
+    min_noise_w_scale: float = Field(default=_PROSODY.min_noise_w_scale, description="Piper noise_w_scale, low end.")
+    max_noise_w_scale: float = Field(default=_PROSODY.max_noise_w_scale, description="Piper noise_w_scale, high end.")
+
+    def prosody(self) -> Prosody:
+        return Prosody(**self.model_dump())
 
 
 class RoundTripConfig(Config):
@@ -47,7 +42,7 @@ def clip_metadata(frame: pd.DataFrame) -> dict:
 
 
 @stage_asset(
-    deps=("spoken_text",),
+    deps=(names.SPOKEN_TEXT,),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
     code_version="tts-v2",
@@ -56,40 +51,26 @@ def clip_metadata(frame: pd.DataFrame) -> dict:
     "speed are recorded per clip.",
 )
 def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Storage, voices: TTSVoices):
-    partition = context.partition_key
-    tally = VoicingTally()
-
-    def produce(stage: StageRun):
-        def plans():
-            return plan_clips(parts.read_rows(store, "spoken_text", partition), partition, config, voices)
-
-        # Opened before the first new part replaces an old one: clips already made are copied, not remade.
-        with PreviousClips(store, "tts_audio", partition, stage.code_version) as previous:
-            for plan, outcome in voice_partition(plans, previous, voices, max_seconds=MAX_CLIP_SECONDS, tally=tally):
-                if isinstance(outcome, ClipFailed):  # text, engine crash or bad samples: this clip only
-                    stage.quarantine(Quarantined(stage="tts_audio", file=plan.row["id"], position=plan.choice.voice_id,
-                                                 reason=outcome.reason, raw=plan.row["text"][:300]))
-                    continue
-                yield clip_row(plan, outcome, LINEAGE_COLUMNS)
+    partition, policy, tally = context.partition_key, voices.policy(), VoicingTally()
 
     def summarize(frame):
         users = frame[frame["role"] != "assistant"]
         return {**clip_metadata(frame), **tally.metadata(),
                 "female_share": round(float((frame["voice_gender"] == "female").mean()), 3),
                 "user_female_share": round(float((users["voice_gender"] == "female").mean()), 3) if len(users) else None,
+                "target_female_share": policy.target_female_share,
                 "clips_per_accent": frame["voice_accent"].value_counts().to_dict()}
 
-    # Workers and threads are left out: they change how fast clips are made, never their bytes.
-    return run_stage(context, store, produce=produce, summarize=summarize,
-                     inputs={"spoken_text": upstream_fingerprint(store, "spoken_text", partition),
-                             "config": config.model_dump(),
-                             "voices": {v: model_hash(v) for v in voices.available_user_voices()},
-                             "assistant_voice": voices.assistant_voice,
-                             "target_female_share": voices.target_female_share})
+    return run_stage(context, store, summarize=summarize,
+                     produce=lambda stage: voice_clips(stage, store, partition, config.prosody(), policy, tally),
+                     inputs={"spoken_text": upstream_fingerprint(store, names.SPOKEN_TEXT, partition),
+                             "config": config.model_dump(), **voice_inputs(policy),
+                             "target_female_share": policy.target_female_share},
+                     check_settings={"target_female_share": policy.target_female_share})
 
 
 @stage_asset(
-    deps=("tts_audio",),
+    deps=(names.TTS_AUDIO,),
     group_name="speech",
     kinds=("python", "parquet"),
     code_version="labels-v2",
@@ -97,35 +78,7 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
     "the round-trip WER / CER against the text the voice was given (Whisper's English normaliser).",
 )
 def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperASR):
-    partition = context.partition_key
-
-    def produce(stage: StageRun):
-        def clips():
-            for row in parts.read_rows(store, "tts_audio", partition):
-                try:
-                    yield (row, *decode_mono(row.pop("audio")))
-                except BadAudio as error:
-                    stage.quarantine(Quarantined(stage="pseudo_labels", file=row["id"], position="audio",
-                                                 reason=f"BadAudio: {error}", raw=row["text"][:300]))
-
-        for row, transcript in asr.transcribe_rows(clips()):
-            if transcript.error:
-                stage.quarantine(Quarantined(stage="pseudo_labels", file=row["id"], position=asr.model_id,
-                                             reason=f"ASR failed: {transcript.error}", raw=row["text"][:300]))
-                continue
-            yield {
-                "id": stable_id("pseudo_labels", row["id"], asr.model_id, asr.beam_size),
-                "parent_id": row["id"], "stage": "pseudo_labels",
-                "params": params(model_id=asr.model_id, beam_size=asr.beam_size, packed=transcript.packed),
-                **{k: row[k] for k in LINEAGE_COLUMNS},
-                "voice_id": row["voice_id"], "duration_s": row["duration_s"],
-                "reference": row["text"], "transcript": transcript.text,
-                "words": json.dumps(transcript.words), "language": transcript.language,
-                "avg_logprob": round(transcript.avg_logprob, 4), "confidence": transcript.confidence,
-                "model_id": transcript.model_id,
-                "wer": round(wer(row["text"], transcript.text), 4),
-                "cer": round(cer(row["text"], transcript.text), 4),
-            }
+    partition, transcriber = context.partition_key, asr.transcriber()
 
     def summarize(frame):
         return {
@@ -136,13 +89,14 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
             "wer_histogram": histogram_md(frame["wer"], [0, 0.001, 0.05, 0.1, 0.2, 0.3, 0.5, 10], "WER"),
         }
 
-    return run_stage(context, store, produce=produce, summarize=summarize,
-                     inputs={"tts_audio": upstream_fingerprint(store, "tts_audio", partition),
-                             "asr": asr.output_settings})
+    return run_stage(context, store, summarize=summarize,
+                     produce=lambda stage: label_clips(stage, store, partition, transcriber),
+                     inputs={"tts_audio": upstream_fingerprint(store, names.TTS_AUDIO, partition),
+                             "asr": transcriber.output_settings})
 
 
 @stage_asset(
-    deps=("tts_audio", "pseudo_labels"),
+    deps=(names.TTS_AUDIO, names.PSEUDO_LABELS),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
     code_version="augment-v1",
@@ -153,35 +107,12 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
 def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, store: Storage):
     partition = context.partition_key
 
-    def produce(stage: StageRun):
-        labels = {r["parent_id"]: r for r in parts.read_rows(store, "pseudo_labels", partition,
-                                                           columns=["parent_id", "wer", "transcript"])}
-        for row in parts.read_rows(store, "tts_audio", partition):
-            label = labels.get(row["id"])
-            if label is None or label["wer"] > config.max_wer:
-                stage.quarantine(Quarantined(
-                    stage="augmented_clips", file=row["id"], position="round trip",
-                    reason=f"round-trip WER {label['wer'] if label else 'missing'} over {config.max_wer}",
-                    raw=f"said: {row['text'][:140]} | heard: {(label or {}).get('transcript', '')[:140]}"))
-                continue
-            seed = seed_from_id(row["id"], CHAIN_VERSION)
-            audio, chain = augment(from_flac(row["audio"])[0], seed)
-            yield {
-                "id": stable_id("augmented_clips", row["id"], CHAIN_VERSION, seed),
-                "parent_id": row["id"], "stage": "augmented_clips",
-                "params": params(chain_version=CHAIN_VERSION, seed=seed, chain=chain),
-                **{k: row[k] for k in LINEAGE_COLUMNS},
-                "text": row["text"], "voice_id": row["voice_id"], "sample_rate": SAMPLE_RATE,
-                "duration_s": round(audio.size / SAMPLE_RATE, 3),
-                "augmentations": ",".join(step["transform"] for step in chain),
-                "audio": to_flac(audio),
-            }
-
     def summarize(frame):
         return {**clip_metadata(frame),
                 "transforms": frame["augmentations"].str.split(",").explode().value_counts().to_dict()}
 
-    return run_stage(context, store, produce=produce, summarize=summarize,
-                     inputs={"tts_audio": upstream_fingerprint(store, "tts_audio", partition),
-                             "pseudo_labels": upstream_fingerprint(store, "pseudo_labels", partition),
+    return run_stage(context, store, summarize=summarize,
+                     produce=lambda stage: augment_partition(stage, store, partition, config.max_wer),
+                     inputs={"tts_audio": upstream_fingerprint(store, names.TTS_AUDIO, partition),
+                             "pseudo_labels": upstream_fingerprint(store, names.PSEUDO_LABELS, partition),
                              "config": config.model_dump()})

@@ -54,7 +54,7 @@ def cmd_materialize(args) -> int:
 
 
 def cmd_lineage(args) -> int:
-    from resources.lineage import LineageStore
+    from synth_assets.release.lineage import LineageStore
 
     store = LineageStore(path=str(Path(args.data) / "lineage.duckdb"))
     chain = store.walk(args.id)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def cmd_voices(args) -> int:
-    from resources.voices import REGISTRY, is_available, model_hash
+    from synth_assets.tts.registry import REGISTRY, is_available, model_hash
 
     rows = []
     for voice in REGISTRY.values():
@@ -33,7 +33,8 @@ def cmd_voices(args) -> int:
 def cmd_say(args) -> int:
     import soundfile as sf
 
-    from resources.voices import REGISTRY, TTSVoices, is_available
+    from synth_assets.tts.policy import VoicePolicy
+    from synth_assets.tts.registry import REGISTRY, is_available
     from synth_assets.core.audio import SAMPLE_RATE
     from synth_assets.tts.speakable import Unspeakable, clean_for_speech
 
@@ -48,7 +49,7 @@ def cmd_say(args) -> int:
     except Unspeakable as error:
         print(f"cannot say this: {error}", file=sys.stderr)
         return 2
-    audio = TTSVoices().synthesize(args.voice, text, seed=args.seed, speed=args.speed)
+    audio = VoicePolicy().synthesize(args.voice, text, seed=args.seed, speed=args.speed)
     out = Path(args.output)
     sf.write(out, audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
     print(f"{out}  {audio.size / SAMPLE_RATE:.2f} s, {SAMPLE_RATE} Hz mono, voice {args.voice}", file=sys.stderr)
@@ -68,13 +69,13 @@ def _channels(path: str):
 
 
 def cmd_transcribe(args) -> int:
-    from resources.asr import WhisperASR
+    from synth_assets.asr.transcriber import Transcriber
     from synth_assets.core.audio_input import BadAudio
 
     from synth_assets.asr.models import ModelUnavailable
     from synth_assets.asr.transformers_whisper import ModelFolderError
 
-    asr = WhisperASR(model=args.model, backend=args.backend, pack_seconds=0 if args.no_pack else 28.0)
+    asr = Transcriber(model=args.model, backend=args.backend, pack_seconds=0 if args.no_pack else 28.0)
     try:
         asr.ensure_loaded()  # a bad model is one clear message, not an error per file
     except (ModelUnavailable, ModelFolderError, ValueError) as error:

@@ -10,6 +10,7 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 SAMPLE_RATE = 24_000  # every clip the product makes is 24 kHz
+WHISPER_RATE = 16_000  # what Whisper hears
 TARGET_RMS_DBFS = -20.0
 
 

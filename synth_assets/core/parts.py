@@ -1,4 +1,4 @@
-"""Parquet parts of a stage's partition: ``<asset>/<partition>/part-NNNNN.parquet`` in a Storage.
+"""Parquet parts of a stage's partition: ``<asset>/<partition>/part-NNNNN.parquet`` in a Store.
 
 The part's schema metadata carries a fingerprint of everything that made it (inputs' fingerprints,
 code version, config), so a rerun with unchanged inputs can reuse the part instead of redoing work.
@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from resources.storage import Storage
+from synth_assets.core.storage import Store
 
 FINGERPRINT_KEY = b"synth_assets.fingerprint"
 QUARANTINE = "quarantine"
@@ -40,7 +40,7 @@ def _table(rows: list[dict[str, Any]], schema: pa.Schema | None) -> pa.Table:
 
 
 def write_parts(
-    store: Storage,
+    store: Store,
     asset: str,
     partition: str | None,
     rows: Iterable[dict[str, Any]],
@@ -85,19 +85,19 @@ def write_parts(
     return keys
 
 
-def part_keys(store: Storage, asset: str, partition: str | None) -> list[str]:
+def part_keys(store: Store, asset: str, partition: str | None) -> list[str]:
     prefix = partition_prefix(asset, partition)
     return [k for k in store.list_keys(prefix) if k.rsplit("/", 1)[-1].startswith("part-")
             and k.rsplit("/", 1)[0] == prefix]
 
 
-def part_schema(store: Storage, key: str) -> pa.Schema:
+def part_schema(store: Store, key: str) -> pa.Schema:
     """A part's schema from its footer: on local storage only the footer is read, never the audio."""
     with store.local_copy(key) as path:
         return pq.read_schema(path)
 
 
-def stored_fingerprint(store: Storage, asset: str, partition: str | None) -> str | None:
+def stored_fingerprint(store: Store, asset: str, partition: str | None) -> str | None:
     """The fingerprint of a complete partition, or None when it is missing or incomplete."""
     keys = part_keys(store, asset, partition)
     if not keys:
@@ -107,23 +107,23 @@ def stored_fingerprint(store: Storage, asset: str, partition: str | None) -> str
     return value.decode() if value else None
 
 
-def iter_tables(store: Storage, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[pa.Table]:
+def iter_tables(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[pa.Table]:
     for key in part_keys(store, asset, partition):
         yield pq.read_table(io.BytesIO(store.read_bytes(key)), columns=columns)
 
 
-def read_rows(store: Storage, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
+def read_rows(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """Rows of a partition, one part in memory at a time."""
     for table in iter_tables(store, asset, partition, columns):
         yield from table.to_pylist()
 
 
-def read_table(store: Storage, asset: str, partition: str | None, columns: list[str] | None = None) -> pa.Table:
+def read_table(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> pa.Table:
     tables = list(iter_tables(store, asset, partition, columns))
     return pa.concat_tables(tables, promote_options="default") if tables else pa.table({})
 
 
-def write_quarantine(store: Storage, asset: str, partition: str | None, records: list) -> None:
+def write_quarantine(store: Store, asset: str, partition: str | None, records: list) -> None:
     prefix = f"{asset}/{partition}" if partition else asset
     schema = pa.schema([(name, pa.string()) for name in
                         ("stage", "file", "position", "reason", "raw", "partition", "run_id")])

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# Columns every sample row carries down from its document: where it came from and under what license.
+LINEAGE_COLUMNS = ("source", "snapshot", "role", "document_id", "license")
+
+
 def stable_id(stage: str, *parts: Any) -> str:
     """A 20-hex-digit id from a stage name and its inputs: the same inputs always give the same id."""
     payload = json.dumps([stage, *parts], sort_keys=True, ensure_ascii=False, default=str)
@@ -23,6 +27,11 @@ def stable_id(stage: str, *parts: Any) -> str:
 def seed_from_id(sample_id: str, salt: str = "") -> int:
     """A 32-bit RNG seed derived from a sample id, so a rerun draws the same random choices."""
     return int.from_bytes(hashlib.sha256(f"{sample_id}|{salt}".encode()).digest()[:4], "little")
+
+
+def params(**values: Any) -> str:
+    """The ``params`` lineage column: the parameters that made a row, as canonical JSON."""
+    return json.dumps(values, sort_keys=True, default=str)
 
 
 def content_hash(text: str) -> str:

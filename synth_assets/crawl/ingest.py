@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resources.storage import LocalStorage
+from synth_assets.core.storage import LocalStore
 from synth_assets.core import parts
 from synth_assets.core.records import Quarantined
 from synth_assets.crawl.sources import UnknownFormat, read_file
@@ -36,7 +36,7 @@ def ingest(files: list[Path], *, source: str, snapshot: str, out: Path) -> Inges
                                    reason=f"{type(error).__name__}: {error}"))
         report.files.append({"file": str(path), "documents": len(rows) - before_docs,
                              "quarantined": len(bad) - before_bad})
-    store = LocalStorage(root=str(out))
+    store = LocalStore(out)
     parts.write_parts(store, "documents", None, rows, fingerprint_value=f"ingest:{source}/{snapshot}")
     write_quarantine(store, "documents", None, bad)
     report.documents = len(rows)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from resources.storage import Storage
+from synth_assets.core.storage import Store
 from synth_assets.core import parts
-from synth_assets.orchestration.partitions import ShardKey
+from synth_assets.crawl.shards import ShardKey
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
@@ -25,7 +25,7 @@ class Earlier:
     content_hash: str
 
 
-def crawled_partitions(store: Storage, source: str | None = None) -> list[str]:
+def crawled_partitions(store: Store, source: str | None = None) -> list[str]:
     """Complete crawl_snapshot partitions in storage (of one source, or all), sorted."""
     prefix = f"crawl_snapshot/{source}" if source else "crawl_snapshot"
     found = {key.split("/", 1)[1].rsplit("/", 1)[0] for key in store.list_keys(prefix)
@@ -33,11 +33,11 @@ def crawled_partitions(store: Storage, source: str | None = None) -> list[str]:
     return sorted(p for p in found if parts.stored_fingerprint(store, "crawl_snapshot", p))
 
 
-def earlier_partitions(store: Storage, shard: ShardKey) -> list[str]:
+def earlier_partitions(store: Store, shard: ShardKey) -> list[str]:
     return [p for p in crawled_partitions(store, shard.source) if ShardKey.parse(p).snapshot < shard.snapshot]
 
 
-def earlier_documents(store: Storage, partitions: list[str]) -> dict[str, Earlier]:
+def earlier_documents(store: Store, partitions: list[str]) -> dict[str, Earlier]:
     """doc_id -> its latest earlier version, following "unchanged" rows to the processed one."""
     rows = [row for p in partitions for row in parts.read_rows(
         store, "crawl_snapshot", p, columns=["doc_id", "id", "snapshot", "content_hash", "change", "previous_id"])]
@@ -75,7 +75,7 @@ GROUP BY ALL ORDER BY s.source, s.snapshot
 """
 
 
-def snapshot_changes(store: Storage) -> list[dict]:
+def snapshot_changes(store: Store) -> list[dict]:
     """New / changed / unchanged / removed document counts per source and snapshot."""
     tables = [parts.read_table(store, "crawl_snapshot", p, columns=["source", "snapshot", "doc_id", "change"])
               for p in crawled_partitions(store)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from resources.voices import TTSVoices
+from synth_assets.tts.policy import VoicePolicy
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
 from synth_assets.spoken.rewrite import to_spoken
@@ -27,7 +27,7 @@ class VoicedDialogue:
     assistant_voice: str
 
 
-def voice_dialogue(script: DialogueScript, voices: TTSVoices, *, filler_rate: float = 0.15) -> VoicedDialogue:
+def voice_dialogue(script: DialogueScript, voices: VoicePolicy, *, filler_rate: float = 0.15) -> VoicedDialogue:
     rng = random.Random(seed_from_id(script.id, "timing"))
     user_voice = voices.pick_user_voice(seed_from_id(script.id, "voice"))
     chunks: list[tuple[int, np.ndarray]] = []

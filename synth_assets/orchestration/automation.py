@@ -6,7 +6,9 @@ from dagster import (AssetSelection, DagsterInstance, DefaultScheduleStatus, Def
                      define_asset_job, schedule, sensor)
 
 from resources.storage import Storage
-from synth_assets.orchestration.partitions import audio_batches, landing_audio_batches, landing_shards, shards
+from synth_assets.orchestration.partitions import audio_batches, shards
+from synth_assets.recordings.batches import landing_audio_batches
+from synth_assets.crawl.shards import landing_shards
 from synth_assets.recordings.batches import content_signature
 
 RECORDINGS_GROUP = "recordings"  # partitioned by audio batches, not crawl shards: its own job

@@ -17,8 +17,11 @@ from typing import Callable
 from dagster import DagsterInstance
 
 from resources.storage import LocalStorage
+from synth_assets import settings
 from synth_assets.core import parts
-from synth_assets.orchestration.partitions import audio_batches, landing_audio_batches, landing_shards, shards
+from synth_assets.orchestration.partitions import audio_batches, shards
+from synth_assets.recordings.batches import landing_audio_batches
+from synth_assets.crawl.shards import landing_shards
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -51,8 +54,8 @@ class RunSummary:
 
 def ensure_instance() -> DagsterInstance:
     """The instance under DAGSTER_HOME, defaulting to a project-local .dagster_home (SQLite)."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path.cwd() / ".dagster_home"))).resolve()
-    os.environ["DAGSTER_HOME"] = str(home)
+    home = settings.dagster_home()
+    os.environ["DAGSTER_HOME"] = str(home)  # DagsterInstance.get() reads it
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -77,7 +80,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
     known = set(instance.get_dynamic_partitions(shards.name))
     instance.add_dynamic_partitions(shards.name, [k for k in keys if k not in known])
 
-    summary = RunSummary(partitions=len(keys), dagster_home=os.environ["DAGSTER_HOME"])
+    summary = RunSummary(partitions=len(keys), dagster_home=str(settings.dagster_home()))
     pipeline = defs.resolve_job_def("synth_pipeline")
     for index, key in enumerate(keys, 1):
         log(f"[{index}/{len(keys)}] {key}")

@@ -4,8 +4,8 @@ write parts and the quarantine atomically, validate, and report metadata a perso
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import pandas as pd
@@ -15,40 +15,18 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetExecutionContext
 from dagster._serdes import deserialize_value, serialize_value
 
 from quality.expectations import SUITES, SUITES_VERSION, validate
-from resources.storage import Storage
+from synth_assets.core.storage import Store
 from synth_assets.core import parts
 from synth_assets.orchestration.partitions import shards
 from synth_assets.core.plots import bar_chart_png, markdown_image
 from synth_assets.core.parts import QUARANTINE
-from synth_assets.core.records import Quarantined
+from synth_assets.core.stage_run import StageError, StageRun
 
 BINARY_COLUMNS = ("audio",)
 SUMMARY = "summary.json"  # metadata and check results of the stored parts, reused with them
 
 
-@dataclass
-class StageRun:
-    """Handed to a stage's row producer: where it runs and where bad records go."""
-
-    asset: str
-    partition: str | None
-    run_id: str
-    code_version: str
-    quarantined: list[Quarantined] = field(default_factory=list)
-
-    def quarantine(self, record: Quarantined) -> None:
-        record.partition = record.partition or (self.partition or "")
-        record.run_id = self.run_id
-        record.stage = record.stage or self.asset
-        self.quarantined.append(record)
-
-    def stamp(self, row: dict[str, Any]) -> dict[str, Any]:
-        row["code_version"] = self.code_version
-        row["run_id"] = self.run_id
-        return row
-
-
-def metadata_frame(store: Storage, asset: str, partition: str | None) -> pd.DataFrame:
+def metadata_frame(store: Store, asset: str, partition: str | None) -> pd.DataFrame:
     """The partition's rows without audio bytes: what checks and metadata look at."""
     keys = parts.part_keys(store, asset, partition)
     if not keys:
@@ -58,7 +36,7 @@ def metadata_frame(store: Storage, asset: str, partition: str | None) -> pd.Data
     return parts.read_table(store, asset, partition, columns).to_pandas()
 
 
-def upstream_fingerprint(store: Storage, asset: str, partition: str | None) -> str:
+def upstream_fingerprint(store: Store, asset: str, partition: str | None) -> str:
     value = parts.stored_fingerprint(store, asset, partition)
     if value is None:
         raise Failure(f"upstream {asset} has no complete data for partition {partition!r}: "
@@ -70,21 +48,29 @@ def stage_asset(*, group_name: str, code_version: str, description: str, deps: t
                 kinds: tuple[str, ...] = ("python", "parquet"), partitioned: bool = True,
                 partitions_def: PartitionsDefinition | None = None):
     """@asset with what every stage shares: partitions (crawl shards unless ``partitions_def`` names
-    another set), kinds, and its suite as a blocking check."""
+    another set), kinds, its suite as a blocking check, and a ``StageError`` from the domain code
+    turned into a failed step that says what is wrong."""
 
     def wrap(fn):
+        @functools.wraps(fn)
+        def body(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except StageError as error:
+                raise Failure(str(error)) from error
+
         return asset(
             name=fn.__name__, partitions_def=(partitions_def or shards) if partitioned else None, deps=list(deps),
             group_name=group_name, kinds=set(kinds), code_version=code_version, description=description,
             check_specs=[SUITES[fn.__name__].spec()],
-        )(fn)
+        )(body)
 
     return wrap
 
 
 def run_stage(
     context: AssetExecutionContext,
-    store: Storage,
+    store: Store,
     *,
     inputs: dict[str, Any],
     produce: Callable[[StageRun], Iterable[dict[str, Any]]],
@@ -92,6 +78,7 @@ def run_stage(
     schema: pa.Schema | None = None,
     require_rows: bool = False,
     cache_summary: bool = True,
+    check_settings: dict[str, Any] | None = None,
 ) -> MaterializeResult:
     """Materialize one partition of the asset being computed.
 
@@ -99,7 +86,8 @@ def run_stage(
     when it and the code version match what the stored part was made from, the part is reused, and
     so are the metadata and check results computed from it (the data is byte-identical), so an
     unchanged partition costs a listing and two small reads. ``cache_summary=False`` for a stage whose
-    summary has side effects that must happen on every run.
+    summary has side effects that must happen on every run. ``check_settings`` are the configured
+    values the asset's checks judge against (the female share the voices were drawn with).
     """
     asset = context.assets_def.key.to_user_string()
     partition = context.partition_key if context.has_partition_key else None
@@ -142,7 +130,7 @@ def run_stage(
     if summarize is not None and not frame.empty:
         metadata.update(summarize(frame))
     metadata = {key: plain(value) for key, value in metadata.items()}
-    checks = [validate(SUITES[asset], frame)] if asset in SUITES else []
+    checks = [validate(SUITES[asset], frame, check_settings)] if asset in SUITES else []
     if cache_summary:
         save_summary(store, asset, partition, fingerprint_value, metadata, checks)
     return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint_value))
@@ -152,7 +140,7 @@ def _summary_key(asset: str, partition: str | None) -> str:
     return f"{parts.partition_prefix(asset, partition)}/{SUMMARY}"
 
 
-def save_summary(store: Storage, asset: str, partition: str | None, fingerprint_value: str,
+def save_summary(store: Store, asset: str, partition: str | None, fingerprint_value: str,
                  metadata: dict[str, Any], checks: list[AssetCheckResult]) -> None:
     record = {
         "fingerprint": fingerprint_value,
@@ -164,7 +152,7 @@ def save_summary(store: Storage, asset: str, partition: str | None, fingerprint_
     store.write_bytes(_summary_key(asset, partition), json.dumps(record).encode())
 
 
-def load_summary(store: Storage, asset: str, partition: str | None, fingerprint_value: str):
+def load_summary(store: Store, asset: str, partition: str | None, fingerprint_value: str):
     """(metadata, check results) saved when the stored parts were made, if they match the fingerprint."""
     key = _summary_key(asset, partition)
     if not store.exists(key):
@@ -200,10 +188,6 @@ def _quarantine_table(frame: pd.DataFrame) -> str:
     for row in frame.itertuples():
         lines.append(f"| {row.file} | {row.position} | {str(row.reason)[:120]} |")
     return "\n".join(lines)
-
-
-def params(**values: Any) -> str:
-    return json.dumps(values, sort_keys=True, default=str)
 
 
 def histogram_md(values: pd.Series, bins: list[float], label: str) -> MetadataValue:

@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from resources.storage import Storage
+from synth_assets import settings
+from synth_assets.core.storage import Store
 
 BATCH_KEY = re.compile(r"^(?P<folder>[^/].*)@part-(?P<number>\d+)$")
 COLLECTION_OPTIONS = "_collection.json"
@@ -82,11 +83,11 @@ def plan_batches(keys: Iterable[str], per_partition: int) -> dict[str, list[str]
     return batches
 
 
-def landing_batches(landing: Storage, per_partition: int) -> dict[str, list[str]]:
+def landing_batches(landing: Store, per_partition: int) -> dict[str, list[str]]:
     return plan_batches(landing.list_keys(), per_partition)
 
 
-def batch_files(landing: Storage, batch: AudioBatch, per_partition: int) -> list[str]:
+def batch_files(landing: Store, batch: AudioBatch, per_partition: int) -> list[str]:
     """The files of one batch, listing only its own folder."""
     return plan_batches(landing.list_keys(batch.folder), per_partition).get(str(batch), [])
 
@@ -98,7 +99,7 @@ def content_signature(files: list[str]) -> str:
     return hashlib.sha256("\n".join(files).encode()).hexdigest()[:16]
 
 
-def collection_options(landing: Storage, collection: str) -> dict:
+def collection_options(landing: Store, collection: str) -> dict:
     """Settings of a collection from ``<collection>/_collection.json`` (all optional):
     ``license`` (default "unknown") and ``description``."""
     key = f"{collection}/{COLLECTION_OPTIONS}"
@@ -112,3 +113,8 @@ def collection_options(landing: Storage, collection: str) -> dict:
         found = sorted(options) if isinstance(options, dict) else type(options).__name__
         raise ValueError(f"{key}: expected an object with keys among {sorted(KNOWN_OPTIONS)}, got {found}")
     return {"license": DEFAULT_LICENSE, **options}
+
+
+def landing_audio_batches(audio_landing: Store) -> dict[str, list[str]]:
+    """Audio batch key -> its files, for every recording in the audio landing zone, in order."""
+    return landing_batches(audio_landing, settings.audio_files_per_partition())

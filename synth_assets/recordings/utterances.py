@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synth_assets.core.limits import MAX_UTTERANCE_SECONDS
 from synth_assets.recordings.vad import FRAME_SECONDS
 
 
@@ -26,7 +27,7 @@ class Segmentation:
     min_silence_s: float = 0.3
     pad_s: float = 0.2
     merge_gap_s: float = 0.8
-    max_utterance_s: float = 28.0  # Whisper hears 30 s at once; packing keeps clips under 28 s
+    max_utterance_s: float = MAX_UTTERANCE_SECONDS
     min_utterance_s: float = 0.5
 
 

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from synth_assets.orchestration.partitions import order_key, processing_order
+from synth_assets.crawl.shards import order_key, processing_order
 
 if TYPE_CHECKING:  # the index needs only NumPy; storage helpers import their modules when called
-    from resources.storage import Storage
+    from synth_assets.core.storage import Store
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -211,7 +211,7 @@ class DedupIndex:
 ASSET = "text_segments"
 
 
-def stored_partitions(store: Storage, asset: str = ASSET) -> list[str]:
+def stored_partitions(store: Store, asset: str = ASSET) -> list[str]:
     """Partition keys that have parts of the asset in storage (complete or not)."""
     found = set()
     for key in store.list_keys(asset):
@@ -223,7 +223,7 @@ def stored_partitions(store: Storage, asset: str = ASSET) -> list[str]:
     return sorted(found)
 
 
-def earlier_partitions(store: Storage, partition: str, asset: str = ASSET) -> dict[str, str]:
+def earlier_partitions(store: Store, partition: str, asset: str = ASSET) -> dict[str, str]:
     """Complete partitions of the asset that sort before ``partition``, with their fingerprints."""
     from synth_assets.core import parts
 
@@ -238,7 +238,7 @@ def earlier_partitions(store: Storage, partition: str, asset: str = ASSET) -> di
     return earlier
 
 
-def index_partitions(index: DedupIndex, store: Storage, partitions: dict[str, str], asset: str = ASSET) -> int:
+def index_partitions(index: DedupIndex, store: Store, partitions: dict[str, str], asset: str = ASSET) -> int:
     """Add every kept segment of the given partitions to the index, reading ids and texts part by part.
 
     Fails when a partition changed since its fingerprint was taken (a parallel rewrite), so the result

@@ -19,7 +19,7 @@ import contextlib
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from resources.storage import Storage
+from synth_assets.core.storage import Store
 from synth_assets.core import parts
 from synth_assets.tts.clips import ClipAudio
 
@@ -31,7 +31,7 @@ class PreviousClips(contextlib.AbstractContextManager):
     """``with PreviousClips(store, "tts_audio", partition, code_version) as previous:`` then
     ``previous.find(clip_id, text)`` gives the stored clip, or None."""
 
-    def __init__(self, store: Storage, asset: str, partition: str | None, code_version: str):
+    def __init__(self, store: Store, asset: str, partition: str | None, code_version: str):
         self._open = contextlib.ExitStack()
         self._files: list[pq.ParquetFile] = []
         self._where: dict[str, tuple[int, int, int]] = {}  # id -> (part, row, hash of the text)

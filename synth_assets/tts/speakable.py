@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-MAX_CLIP_SECONDS = 30.0
+from synth_assets.core.limits import MAX_CLIP_SECONDS
+
 WORDS_PER_SECOND = 2.5  # a brisk reading pace: longer texts cannot fit in one clip
 ALLOWED_PUNCTUATION = set(".,;:!?'\"-()")
 

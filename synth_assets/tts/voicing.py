@@ -13,14 +13,31 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 
-from resources.voices import REGISTRY, TTSVoices, Voice, VoiceChoice, model_hash
+from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE
-from synth_assets.tts.reuse import PreviousClips
-from synth_assets.core.records import seed_from_id, stable_id
-from synth_assets.tts.speakable import clean_for_speech
-from synth_assets.orchestration.stage import params
+from synth_assets.core.limits import MAX_CLIP_SECONDS
+from synth_assets.core.records import LINEAGE_COLUMNS, Quarantined, params, seed_from_id, stable_id
+from synth_assets.core.stage_run import StageRun
+from synth_assets.core.storage import Store
 from synth_assets.tts.clips import ClipAudio, ClipFailed, ClipJob, Outcome
+from synth_assets.tts.policy import VoiceChoice, VoicePolicy
 from synth_assets.tts.pool import SynthesisReport, pool_is_up, synthesize_in_order, worth_a_pool
+from synth_assets.tts.registry import REGISTRY, Voice, model_hash
+from synth_assets.tts.reuse import PreviousClips
+from synth_assets.tts.speakable import clean_for_speech
+
+
+@dataclass(frozen=True)
+class Prosody:
+    """The ranges a clip's speaking rate and (Piper's) sampling noise are drawn from."""
+
+    min_speed: float = 0.95
+    max_speed: float = 1.05
+    # Piper's sampling noise (its defaults are 0.667 and 0.8): drawn per clip for Piper voices.
+    min_noise_scale: float = 0.6
+    max_noise_scale: float = 0.75
+    min_noise_w_scale: float = 0.7
+    max_noise_w_scale: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -51,8 +68,8 @@ class VoicingTally:
                 "tts_workers": self.pool.workers, "tts_worker_crashes": self.pool.worker_crashes}
 
 
-def plan_clips(rows: Iterable[dict[str, Any]], partition: str, prosody: Any, voices: TTSVoices) -> Iterator[ClipPlan]:
-    """One plan per spoken-text row. ``prosody``: the ProsodyConfig ranges drawn from per clip."""
+def plan_clips(rows: Iterable[dict[str, Any]], partition: str, prosody: Prosody, voices: VoicePolicy) -> Iterator[ClipPlan]:
+    """One plan per spoken-text row, its speed and variation drawn from the ``prosody`` ranges."""
     slot = seed_from_id(partition, "gender-slot") % 1000  # where this partition's rotation starts
     for row in rows:
         seed = seed_from_id(row["id"], "voice")
@@ -71,7 +88,7 @@ def plan_clips(rows: Iterable[dict[str, Any]], partition: str, prosody: Any, voi
         plan = ClipPlan(row, voice, choice, seed, speed, variation)
         try:
             text = clean_for_speech(row["text"])
-            clip_id = stable_id("tts_audio", row["id"], voice.id, model_hash(voice.id), speed, seed,
+            clip_id = stable_id(names.TTS_AUDIO, row["id"], voice.id, model_hash(voice.id), speed, seed,
                                 *variation.values())
         except Exception as error:  # text it cannot speak, or a voice whose engine is missing here
             yield replace(plan, refused=f"{type(error).__name__}: {error}")
@@ -84,7 +101,7 @@ def job_for(plan: ClipPlan, max_seconds: float) -> ClipJob:
                    tuple(plan.variation.items()), max_seconds)
 
 
-def voice_partition(plans: Callable[[], Iterator[ClipPlan]], previous: PreviousClips | None, voices: TTSVoices,
+def voice_partition(plans: Callable[[], Iterator[ClipPlan]], previous: PreviousClips | None, voices: VoicePolicy,
                     *, max_seconds: float, tally: VoicingTally) -> Iterator[tuple[ClipPlan, Outcome]]:
     """(plan, clip or failure) for every plan, in order. ``plans`` makes the plan stream afresh: when
     the pool is not up yet, a first pass counts the clips to make (stopping at the threshold) to
@@ -119,7 +136,7 @@ def clip_row(plan: ClipPlan, audio: ClipAudio, lineage_columns: Iterable[str]) -
     """The tts_audio row of a finished clip (code_version and run_id are stamped by the stage)."""
     row, voice = plan.row, plan.voice
     return {
-        "id": plan.clip_id, "parent_id": row["id"], "stage": "tts_audio",
+        "id": plan.clip_id, "parent_id": row["id"], "stage": names.TTS_AUDIO,
         "params": params(voice_id=voice.id, engine=voice.family or voice.engine, model_hash=model_hash(voice.id),
                          seed=plan.seed, speed=plan.speed, **plan.variation, accent=voice.accent,
                          gender_slot=plan.choice.slot, cleaned_text=plan.text if plan.text != row["text"] else None),
@@ -128,3 +145,27 @@ def clip_row(plan: ClipPlan, audio: ClipAudio, lineage_columns: Iterable[str]) -
         "voice_license": voice.license, "sample_rate": SAMPLE_RATE,
         "duration_s": audio.duration_s, "rms_dbfs": audio.rms_dbfs, "audio": audio.flac,
     }
+
+
+def voice_clips(stage: StageRun, store: Store, partition: str, prosody: Prosody, voices: VoicePolicy,
+                tally: VoicingTally) -> Iterator[dict[str, Any]]:
+    """tts_audio's work: a clip row for every spoken-text row of the partition; a clip that cannot be
+    made (text, engine crash, bad samples) is quarantined alone."""
+    def plans():
+        return plan_clips(parts.read_rows(store, names.SPOKEN_TEXT, partition), partition, prosody, voices)
+
+    # Opened before the first new part replaces an old one: clips already made are copied, not remade.
+    with PreviousClips(store, names.TTS_AUDIO, partition, stage.code_version) as previous:
+        for plan, outcome in voice_partition(plans, previous, voices, max_seconds=MAX_CLIP_SECONDS, tally=tally):
+            if isinstance(outcome, ClipFailed):
+                stage.quarantine(Quarantined(stage=names.TTS_AUDIO, file=plan.row["id"], position=plan.choice.voice_id,
+                                             reason=outcome.reason, raw=plan.row["text"][:300]))
+                continue
+            yield clip_row(plan, outcome, LINEAGE_COLUMNS)
+
+
+def voice_inputs(voices: VoicePolicy) -> dict[str, Any]:
+    """What in the voice policy changes a clip's bytes: the voices and their model hashes, the
+    assistant voice. Workers and threads are left out: they change how fast clips are made, never their bytes."""
+    return {"voices": {v: model_hash(v) for v in voices.available_user_voices()},
+            "assistant_voice": voices.assistant_voice}

@@ -1,0 +1,20 @@
+"""Limits every stage shares, in one place: the stages that enforce them and the checks that judge
+them read the same numbers."""
+
+from __future__ import annotations
+
+# The longest clip a voice may make, and the longest the checks accept.
+MAX_CLIP_SECONDS = 30.0
+# Real recordings are cut into utterances at most this long: Whisper hears 30 s at once, and
+# packing keeps a little room.
+MAX_UTTERANCE_SECONDS = 28.0
+# Round-trip WER above this marks a clip whose audio does not say its text.
+WER_THRESHOLD = 0.25
+# Share of a partition's clips that must pass WER_THRESHOLD.
+ROUND_TRIP_SHARE = 0.8
+# Real recordings have no reference text: Whisper's own word confidence is the quality signal.
+RECORDING_MIN_CONFIDENCE = 0.5
+# Default share of user clips voiced by a female voice (the TTSVoices resource may set another).
+TARGET_FEMALE_SHARE = 0.5
+GENDER_TOLERANCE = 0.05  # the balance check fails beyond 5 points from the target...
+GENDER_MIN_CLIPS = 20  # ...judged once a partition has this many user clips

@@ -1,0 +1,83 @@
+"""The lineage store: a DuckDB table of every sample's id, parent and the parameters that made it.
+
+Only the release step writes it (DuckDB allows one writer per file); `synth lineage ID` reads it and
+walks a sample back to its source document and snapshot.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synth_assets.core.names import LINEAGE_ASSETS
+from synth_assets.core.storage import Store
+
+# Every row of the stage assets (names.LINEAGE_ASSETS) has these columns.
+CORE = ("id", "parent_id", "stage", "params", "code_version", "run_id")
+DESCRIPTIVE = ("source", "snapshot", "title", "url", "revision_id", "voice_id", "text", "transcript", "wer",
+               "license")
+
+
+class LineageStore:
+    """The DuckDB file at ``path`` (the LineageStore resource in resources/lineage.py names it)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+
+    def rebuild(self, store: Store) -> int:
+        """Recreate the lineage table from the stored parts; returns its row count."""
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = f"{self.path}.tmp"
+        Path(tmp).unlink(missing_ok=True)
+        with duckdb.connect(tmp) as con:
+            con.execute("CREATE TABLE lineage (id VARCHAR PRIMARY KEY, parent_id VARCHAR, stage VARCHAR, "
+                        "params VARCHAR, code_version VARCHAR, run_id VARCHAR, partition VARCHAR, "
+                        + ", ".join(f"{c} VARCHAR" for c in DESCRIPTIVE) + ")")
+            for asset in LINEAGE_ASSETS:
+                for key in store.list_keys(asset):
+                    if not key.rsplit("/", 1)[-1].startswith("part-"):
+                        continue
+                    batch = self._lineage_columns(store.read_bytes(key), key.split("/", 1)[1].rsplit("/", 1)[0])
+                    con.register("batch", batch)
+                    con.execute("INSERT OR REPLACE INTO lineage SELECT * FROM batch")
+                    con.unregister("batch")
+            count = con.execute("SELECT count(*) FROM lineage").fetchone()[0]
+        Path(tmp).replace(self.path)  # readers never see a half-built store
+        return count
+
+    @staticmethod
+    def _lineage_columns(data: bytes, partition: str) -> pa.Table:
+        schema = pq.read_schema(io.BytesIO(data))
+        wanted = [c for c in (*CORE, *DESCRIPTIVE) if c in schema.names]
+        table = pq.read_table(io.BytesIO(data), columns=wanted)
+        columns = {}
+        for name in (*CORE, "partition", *DESCRIPTIVE):
+            if name == "partition":
+                columns[name] = pa.array([partition] * table.num_rows, pa.string())
+            elif name in table.column_names:
+                columns[name] = table[name].cast(pa.string())
+            else:
+                columns[name] = pa.nulls(table.num_rows, pa.string())
+        return pa.table(columns)
+
+    def walk(self, sample_id: str) -> list[dict]:
+        """The sample and each of its ancestors, newest first, up to the source document."""
+        if not Path(self.path).exists():
+            return []
+        chain, seen = [], set()
+        with duckdb.connect(self.path, read_only=True) as con:
+            current = sample_id
+            while current and current not in seen:
+                seen.add(current)
+                cursor = con.execute("SELECT * FROM lineage WHERE id = ?", [current])
+                row = cursor.fetchone()
+                if row is None:
+                    break
+                record = dict(zip([d[0] for d in cursor.description], row))
+                chain.append(record)
+                current = record["parent_id"]
+        return chain

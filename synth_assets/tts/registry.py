@@ -1,0 +1,182 @@
+"""The voice registry: every voice synth_assets can speak with.
+
+A voice is an id, an engine, a gender, an accent, its native sample rate, a license, a quality
+figure and the hash of its model file. Engines live in synth_assets/tts/engines.py and load once per
+process (a module cache): a Dagster run in one process pays each model load once, however many
+partitions or clips it makes, and so does each TTS worker process (synth_assets/tts/pool.py).
+The policy that picks a voice for each clip is in synth_assets/tts/policy.py.
+
+More voices come from a JSON file named by ``SYNTH_VOICES_FILE`` (or ``register_voices_file``): a
+list of objects with the ``Voice`` fields, e.g. a Piper .onnx a user has, any program that writes
+a WAV (engine "command"), or a Python engine factory (engine "python"). See "Adding a voice" in the README.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import subprocess
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+
+from synth_assets import settings
+from synth_assets.tts import engines as tts_engines
+from synth_assets.tts.engines import EngineFailed, EngineSpec, VoiceUnavailable  # noqa: F401 - re-exported
+
+ESPEAK = ["espeak-ng", "-v", "{voice}", "-s", "{wpm}", "-w", "{wav}", "--stdin"]
+FLITE = ["flite", "-voice", "{voice}", "--setf", "duration_stretch={stretch}", "-f", "{text_file}", "-o", "{wav}"]
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str
+    engine: str  # hibari, piper, command, python
+    gender: str  # "female" / "male"
+    accent: str  # BCP-47-like: en-US, en-GB, en-GB-scotland, en-029 ...
+    sample_rate: int  # native rate of the engine; every clip is resampled to 24 kHz
+    license: str
+    quality_mos: float | None  # distillMOS measured on this engine (DESIGN.md); None when unmeasured
+    model: str = ""  # engine-specific: hibari voice name, Piper .onnx path ("joe" = packaged), python "module:factory"
+    engine_voice: str = ""  # command engines: the value of {voice}
+    command: tuple[str, ...] = ()  # command engines: argv template
+    family: str = ""  # what a person calls the engine: hibari, piper, espeak-ng, flite, ...
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["command"] = list(self.command)
+        data["family"] = self.family or self.engine
+        return data
+
+    @property
+    def engine_spec(self) -> EngineSpec:
+        return EngineSpec(self.engine, self.model, self.engine_voice, tuple(self.command))
+
+
+def _espeak(id_: str, variant: str, gender: str, accent: str) -> Voice:
+    return Voice(id_, "command", gender, accent, 22_050, "GPL-3.0-or-later (engine)", 2.5,
+                 engine_voice=variant, command=tuple(ESPEAK), family="espeak-ng")
+
+
+def _flite(id_: str, name: str, gender: str, accent: str, rate: int = 16_000) -> Voice:
+    return Voice(id_, "command", gender, accent, rate, "BSD-style (CMU flite)", 2.5,
+                 engine_voice=name, command=tuple(FLITE), family="flite")
+
+
+BUILTIN: tuple[Voice, ...] = (
+    Voice("hibari-heart", "hibari", "female", "en-US", 24_000, "Apache-2.0", 4.58, model="heart", family="hibari"),
+    Voice("piper-joe", "piper", "male", "en-US", 22_050, "MIT (voice), GPL-3.0 (engine)", 4.16, model="joe",
+          family="piper"),
+    # Cheap extra speakers (Debian espeak-ng / flite): formant and diphone voices, MOS about 2.5.
+    _espeak("espeak-us-f2", "en-us+f2", "female", "en-US"),
+    _espeak("espeak-us-f4", "en-us+f4", "female", "en-US"),
+    _espeak("espeak-gb-f3", "en-gb+f3", "female", "en-GB"),
+    _espeak("espeak-029-f1", "en-029+f1", "female", "en-029"),
+    _espeak("espeak-us-m3", "en-us+m3", "male", "en-US"),
+    _espeak("espeak-gb-m1", "en-gb+m1", "male", "en-GB"),
+    _espeak("espeak-scotland-m2", "en-gb-scotland+m2", "male", "en-GB-scotland"),
+    _espeak("espeak-rp-m4", "en-gb-x-rp+m4", "male", "en-GB"),
+    _flite("flite-slt", "slt", "female", "en-US"),
+    _flite("flite-rms", "rms", "male", "en-US"),
+    _flite("flite-awb", "awb", "male", "en-GB-scotland"),
+    _flite("flite-kal16", "kal16", "male", "en-US"),
+)
+
+REGISTRY: dict[str, Voice] = {v.id: v for v in BUILTIN}
+
+
+ENGINES = ("hibari", "piper", "command", "python")
+
+
+def register(voice: Voice) -> Voice:
+    if voice.engine not in ENGINES:
+        raise ValueError(f"voice {voice.id}: unknown engine {voice.engine!r} ({', '.join(ENGINES)})")
+    if voice.gender not in ("female", "male"):
+        raise ValueError(f"voice {voice.id}: gender must be 'female' or 'male', not {voice.gender!r}")
+    if voice.engine == "command" and not voice.command:
+        raise ValueError(f"voice {voice.id}: a command engine needs a 'command' argv template")
+    if voice.engine == "python" and ":" not in voice.model:
+        raise ValueError(f"voice {voice.id}: a python engine needs a model 'module:factory' or '/path/file.py:factory'")
+    REGISTRY[voice.id] = voice
+    model_hash.cache_clear()
+    is_available.cache_clear()
+    return voice
+
+
+def voice_from_dict(entry: dict) -> Voice:
+    names = {f.name for f in fields(Voice)}
+    unknown = set(entry) - names
+    if unknown:
+        raise ValueError(f"voice {entry.get('id')}: unknown fields {sorted(unknown)}")
+    entry = dict(entry)
+    if entry.get("engine") == "piper" and "sample_rate" not in entry and entry.get("model"):
+        # A Piper voice's rate is in the .onnx.json beside it.
+        config = Path(f"{Path(entry['model']).expanduser()}.json")
+        entry["sample_rate"] = int(json.loads(config.read_text())["audio"]["sample_rate"])
+    entry.setdefault("quality_mos", None)
+    entry.setdefault("license", "unknown")
+    entry["command"] = tuple(entry.get("command", ()))
+    return Voice(**entry)
+
+
+def register_voices_file(path: str | Path) -> list[Voice]:
+    """Add every voice of a JSON file (a list of ``Voice`` objects) to the registry."""
+    return [register(voice_from_dict(entry)) for entry in json.loads(Path(path).read_text())]
+
+
+if settings.voices_file():
+    register_voices_file(settings.voices_file())
+
+
+def _model_files(voice: Voice) -> tuple[list[Path], str]:
+    """The files a voice's output depends on, and any extra text (engine version, voice name)."""
+    if voice.engine == "hibari":
+        return [tts_engines.hibari_model_path()], ""
+    if voice.engine == "piper":
+        return [tts_engines.piper_model_path(voice.model)], ""
+    if voice.engine == "python":
+        return [tts_engines.python_engine_file(voice.model)], voice.model
+    exe = tts_engines.command_executable(list(voice.command))
+    try:
+        version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        version = ""
+    return [Path(exe)], f"{version}|{voice.engine_voice}|{' '.join(voice.command)}"
+
+
+@functools.lru_cache(maxsize=None)
+def model_hash(voice_id: str) -> str:
+    """sha256 (first 16 hex digits) of the voice's model file (and, for program engines, the
+    program, its version and the voice it selects), for lineage."""
+    paths, extra = _model_files(REGISTRY[voice_id])
+    return tts_engines.file_digest(paths, extra)
+
+
+def _engine(voice_id: str, threads: int) -> tts_engines.Speak:
+    """A loaded engine as a function (text, speed, seed) -> (samples, native rate); cached per process."""
+    if voice_id not in REGISTRY:
+        raise VoiceUnavailable(f"unknown voice {voice_id!r}; known: {sorted(REGISTRY)}")
+    return tts_engines.loaded(REGISTRY[voice_id].engine_spec, threads)
+
+
+@functools.lru_cache(maxsize=None)
+def is_available(voice_id: str) -> bool:
+    """Cached: the policy asks for every clip, and a lookup may search PATH or import paths."""
+    voice = REGISTRY.get(voice_id)
+    if voice is None:
+        return False
+    try:
+        if voice.engine == "piper":
+            tts_engines.piper_model_path(voice.model)
+        elif voice.engine == "command":
+            tts_engines.command_executable(list(voice.command))
+        elif voice.engine == "python":
+            tts_engines.python_engine_file(voice.model)
+        return True
+    except VoiceUnavailable:
+        return False
+
+
+atexit.register(tts_engines.release_engines)
