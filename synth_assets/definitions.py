@@ -14,8 +14,15 @@ from resources.tracking import ExperimentTracker
 from resources.voices import TTSVoices
 from synth_assets import settings
 from synth_assets.assets import crawl, dialogues, recordings, release, speech, text
-from synth_assets.orchestration.automation import (audio_landing_sensor, landing_zone_recheck, landing_zone_sensor,
-                                                   nightly_release, pipeline_job, recordings_job, release_job)
+from synth_assets.orchestration.automation import (
+    audio_landing_sensor,
+    landing_zone_recheck,
+    landing_zone_sensor,
+    nightly_release,
+    pipeline_job,
+    recordings_job,
+    release_job,
+)
 
 
 def storage_resources() -> dict[str, Storage]:

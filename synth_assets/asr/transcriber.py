@@ -18,9 +18,19 @@ import numpy as np
 
 from synth_assets.asr import backends as whisper_backends
 from synth_assets.asr import models as whisper_models
+from synth_assets.asr.packing import (
+    GAP_SECONDS,
+    MAX_WINDOW_SECONDS,
+    Placed,
+    Window,
+    has_doubtful_segment,
+    join_words,
+    looks_misaligned,
+    owner,
+    pack,
+    split_words,
+)
 from synth_assets.core.audio import WHISPER_RATE, resample
-from synth_assets.asr.packing import (GAP_SECONDS, MAX_WINDOW_SECONDS, Placed, has_doubtful_segment, join_words,
-                                  Window, looks_misaligned, owner, pack, split_words)
 
 # Bump when decoding changes what a transcript says (v2: temperature 0 only, batched windows).
 DECODING_VERSION = 2

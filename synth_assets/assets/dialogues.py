@@ -54,5 +54,5 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     return run_stage(context, store, summarize=dialogue_metadata,
                      produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
                                                                           config.max_per_partition, policy),
-                     inputs={"text_segments": upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
+                     inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), **voice_inputs(policy)})

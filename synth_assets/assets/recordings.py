@@ -134,5 +134,5 @@ def recording_labels(context: AssetExecutionContext, store: Storage, asr: Whispe
 
     return run_stage(context, store, summarize=summarize,
                      produce=lambda stage: label_utterances(stage, store, partition, transcriber),
-                     inputs={"recorded_speech": upstream_fingerprint(store, names.RECORDED_SPEECH, partition),
+                     inputs={names.RECORDED_SPEECH: upstream_fingerprint(store, names.RECORDED_SPEECH, partition),
                              "asr": transcriber.output_settings})

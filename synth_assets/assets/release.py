@@ -17,8 +17,17 @@ from synth_assets.core import names
 from synth_assets.core.limits import WER_THRESHOLD
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import run_stage, stage_asset
-from synth_assets.release.rows import (MANIFEST, RECORDINGS, RELEASE_SCHEMA, UPSTREAM, complete, manifest,
-                                       recording_rows, release_rows, upstream_versions)
+from synth_assets.release.rows import (
+    MANIFEST,
+    RECORDINGS,
+    RELEASE_SCHEMA,
+    UPSTREAM,
+    complete,
+    manifest,
+    recording_rows,
+    release_rows,
+    upstream_versions,
+)
 
 
 class ReleaseConfig(Config):

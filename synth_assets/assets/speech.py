@@ -63,7 +63,7 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
 
     return run_stage(context, store, summarize=summarize,
                      produce=lambda stage: voice_clips(stage, store, partition, config.prosody(), policy, tally),
-                     inputs={"spoken_text": upstream_fingerprint(store, names.SPOKEN_TEXT, partition),
+                     inputs={names.SPOKEN_TEXT: upstream_fingerprint(store, names.SPOKEN_TEXT, partition),
                              "config": config.model_dump(), **voice_inputs(policy),
                              "target_female_share": policy.target_female_share},
                      check_settings={"target_female_share": policy.target_female_share})
@@ -91,7 +91,7 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
 
     return run_stage(context, store, summarize=summarize,
                      produce=lambda stage: label_clips(stage, store, partition, transcriber),
-                     inputs={"tts_audio": upstream_fingerprint(store, names.TTS_AUDIO, partition),
+                     inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),
                              "asr": transcriber.output_settings})
 
 
@@ -113,6 +113,6 @@ def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, sto
 
     return run_stage(context, store, summarize=summarize,
                      produce=lambda stage: augment_partition(stage, store, partition, config.max_wer),
-                     inputs={"tts_audio": upstream_fingerprint(store, names.TTS_AUDIO, partition),
-                             "pseudo_labels": upstream_fingerprint(store, names.PSEUDO_LABELS, partition),
+                     inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),
+                             names.PSEUDO_LABELS: upstream_fingerprint(store, names.PSEUDO_LABELS, partition),
                              "config": config.model_dump()})

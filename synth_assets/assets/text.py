@@ -64,7 +64,7 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
     return run_stage(context, store, summarize=summarize,
                      produce=lambda stage: segment_partition(stage, store, partition, settings, earlier,
                                                              log=context.log.info),
-                     inputs={"crawl_snapshot": upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
+                     inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "dedup_against": earlier})
 
 
@@ -86,5 +86,5 @@ def spoken_text(context: AssetExecutionContext, config: SpokenConfig, store: Sto
     return run_stage(context, store, summarize=summarize,
                      produce=lambda stage: speak_partition(stage, store, partition, SpokenSettings(**config.model_dump()),
                                                            engine),
-                     inputs={"text_segments": upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
+                     inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), "rewriter": engine.output_settings()})

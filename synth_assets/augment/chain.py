@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-import audiomentations as A
 import numpy as np
 
 from synth_assets.core.audio import SAMPLE_RATE
@@ -30,7 +29,9 @@ def _echo(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 _echo.last = {}
 
 
-def build_chain() -> A.Compose:
+def build_chain():
+    import audiomentations as A  # imports scipy and numba-backed code: only when a chain is built
+
     return A.Compose([
         A.AddColorNoise(min_snr_db=12.0, max_snr_db=30.0, p=1.0),
         A.Gain(min_gain_db=-8.0, max_gain_db=4.0, p=0.6),
@@ -55,7 +56,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def augment(audio: np.ndarray, seed: int, chain: A.Compose | None = None) -> tuple[np.ndarray, list[dict]]:
+def augment(audio: np.ndarray, seed: int, chain=None) -> tuple[np.ndarray, list[dict]]:
     """Apply the chain with a seed; returns the audio and the transforms that fired with their values."""
     chain = chain or build_chain()
     random.seed(seed)
@@ -67,7 +68,7 @@ def augment(audio: np.ndarray, seed: int, chain: A.Compose | None = None) -> tup
         if not params.pop("should_apply", False):
             continue
         name = type(transform).__name__
-        if isinstance(transform, A.Lambda):
+        if name == "Lambda":  # our echo
             name, params = "Echo", dict(_echo.last)
         applied.append({"transform": name, **_jsonable(params)})
     return np.clip(out, -1.0, 1.0).astype(np.float32), applied

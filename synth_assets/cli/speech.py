@@ -33,9 +33,9 @@ def cmd_voices(args) -> int:
 def cmd_say(args) -> int:
     import soundfile as sf
 
+    from synth_assets.core.audio import SAMPLE_RATE
     from synth_assets.tts.policy import VoicePolicy
     from synth_assets.tts.registry import REGISTRY, is_available
-    from synth_assets.core.audio import SAMPLE_RATE
     from synth_assets.tts.speakable import Unspeakable, clean_for_speech
 
     if args.voice not in REGISTRY:
@@ -69,11 +69,10 @@ def _channels(path: str):
 
 
 def cmd_transcribe(args) -> int:
-    from synth_assets.asr.transcriber import Transcriber
-    from synth_assets.core.audio_input import BadAudio
-
     from synth_assets.asr.models import ModelUnavailable
+    from synth_assets.asr.transcriber import Transcriber
     from synth_assets.asr.transformers_whisper import ModelFolderError
+    from synth_assets.core.audio_input import BadAudio
 
     asr = Transcriber(model=args.model, backend=args.backend, pack_seconds=0 if args.no_pack else 28.0)
     try:

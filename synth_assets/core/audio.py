@@ -7,7 +7,6 @@ from math import gcd
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 SAMPLE_RATE = 24_000  # every clip the product makes is 24 kHz
 WHISPER_RATE = 16_000  # what Whisper hears
@@ -19,6 +18,8 @@ def resample(audio: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     if rate_in == rate_out:
         return audio.astype(np.float32, copy=False)
     g = gcd(rate_in, rate_out)
+    from scipy.signal import resample_poly  # scipy.signal takes ~1 s to import: only when resampling
+
     return resample_poly(audio, rate_out // g, rate_in // g, axis=0).astype(np.float32)
 
 

@@ -11,7 +11,6 @@ import base64
 import io
 
 import numpy as np
-from matplotlib.figure import Figure
 
 # Small and flat: a few kilobytes per plot in the event log.
 FIGSIZE = (5.0, 2.2)
@@ -20,6 +19,8 @@ DPI = 80
 
 def bar_chart_png(labels: list[str], counts: list[int], xlabel: str, ylabel: str = "clips") -> bytes:
     """A PNG bar chart with each bar's count on top of it."""
+    from matplotlib.figure import Figure  # ~1 s to import: only when a plot is drawn
+
     figure = Figure(figsize=FIGSIZE, dpi=DPI)
     axes = figure.add_subplot()
     positions = np.arange(len(counts))

@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-
 # Columns every sample row carries down from its document: where it came from and under what license.
 LINEAGE_COLUMNS = ("source", "snapshot", "role", "document_id", "license")
 

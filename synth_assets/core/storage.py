@@ -15,9 +15,7 @@ import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path, PurePosixPath
-from typing import Iterator
-
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 class UnsafeKey(ValueError):

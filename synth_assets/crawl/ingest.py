@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from synth_assets.core.storage import LocalStore
-from synth_assets.core import parts
-from synth_assets.core.records import Quarantined
-from synth_assets.crawl.sources import UnknownFormat, read_file
+from synth_assets.core import names, parts
 from synth_assets.core.parts import write_quarantine
+from synth_assets.core.records import Quarantined
+from synth_assets.core.storage import LocalStore
+from synth_assets.crawl.sources import UnknownFormat, read_file
 
 
 @dataclass
@@ -32,7 +32,7 @@ def ingest(files: list[Path], *, source: str, snapshot: str, out: Path) -> Inges
                 (bad if isinstance(item, Quarantined) else rows).append(item if isinstance(item, Quarantined)
                                                                          else item.to_row())
         except (UnknownFormat, OSError) as error:  # a file that cannot be opened or recognised at all
-            bad.append(Quarantined(stage="crawl_snapshot", file=str(path), position="byte 0",
+            bad.append(Quarantined(stage=names.CRAWL_SNAPSHOT, file=str(path), position="byte 0",
                                    reason=f"{type(error).__name__}: {error}"))
         report.files.append({"file": str(path), "documents": len(rows) - before_docs,
                              "quarantined": len(bad) - before_bad})

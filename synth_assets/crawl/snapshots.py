@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from synth_assets.core import names, parts
 from synth_assets.core.storage import Store
-from synth_assets.core import parts
 from synth_assets.crawl.shards import ShardKey
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -27,10 +27,10 @@ class Earlier:
 
 def crawled_partitions(store: Store, source: str | None = None) -> list[str]:
     """Complete crawl_snapshot partitions in storage (of one source, or all), sorted."""
-    prefix = f"crawl_snapshot/{source}" if source else "crawl_snapshot"
+    prefix = f"{names.CRAWL_SNAPSHOT}/{source}" if source else names.CRAWL_SNAPSHOT
     found = {key.split("/", 1)[1].rsplit("/", 1)[0] for key in store.list_keys(prefix)
              if key.rsplit("/", 1)[-1].startswith("part-")}
-    return sorted(p for p in found if parts.stored_fingerprint(store, "crawl_snapshot", p))
+    return sorted(p for p in found if parts.stored_fingerprint(store, names.CRAWL_SNAPSHOT, p))
 
 
 def earlier_partitions(store: Store, shard: ShardKey) -> list[str]:
@@ -40,7 +40,7 @@ def earlier_partitions(store: Store, shard: ShardKey) -> list[str]:
 def earlier_documents(store: Store, partitions: list[str]) -> dict[str, Earlier]:
     """doc_id -> its latest earlier version, following "unchanged" rows to the processed one."""
     rows = [row for p in partitions for row in parts.read_rows(
-        store, "crawl_snapshot", p, columns=["doc_id", "id", "snapshot", "content_hash", "change", "previous_id"])]
+        store, names.CRAWL_SNAPSHOT, p, columns=["doc_id", "id", "snapshot", "content_hash", "change", "previous_id"])]
     latest: dict[str, Earlier] = {}
     for row in sorted(rows, key=lambda r: r["snapshot"]):
         processed = row["previous_id"] if row["change"] == UNCHANGED else row["id"]
@@ -77,7 +77,7 @@ GROUP BY ALL ORDER BY s.source, s.snapshot
 
 def snapshot_changes(store: Store) -> list[dict]:
     """New / changed / unchanged / removed document counts per source and snapshot."""
-    tables = [parts.read_table(store, "crawl_snapshot", p, columns=["source", "snapshot", "doc_id", "change"])
+    tables = [parts.read_table(store, names.CRAWL_SNAPSHOT, p, columns=["source", "snapshot", "doc_id", "change"])
               for p in crawled_partitions(store)]
     tables = [t for t in tables if "change" in t.column_names and t.num_rows]
     if not tables:

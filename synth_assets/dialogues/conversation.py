@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth_assets.tts.policy import VoicePolicy
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
 from synth_assets.spoken.rewrite import to_spoken
+from synth_assets.tts.policy import VoicePolicy
 
 CHANNEL = {"user": 0, "assistant": 1}
 

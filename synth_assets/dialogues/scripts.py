@@ -14,6 +14,7 @@ import random
 import re
 from dataclasses import dataclass
 
+from synth_assets.core import names
 from synth_assets.core.records import DialogueScript, Segment, Turn, seed_from_id, stable_id
 from synth_assets.segments.segment import split_sentences
 from synth_assets.spoken.rewrite import lower_first_word
@@ -182,7 +183,7 @@ def safety_scripts(partition_key: str, count: int) -> list[DialogueScript]:
                       Turn("assistant", _say(HOLDS[hold], category, opener=False))]
         scripts.append(DialogueScript(
             id=stable_id("dialogue", "safety", partition_key, index, templates),
-            parent_id=f"template:{category.name}/{phrasing}", stage="safety_dialogues",
+            parent_id=f"template:{category.name}/{phrasing}", stage=names.SAFETY_DIALOGUES,
             params=json.dumps({"templates": templates, "bank": BANK_VERSION}), kind="safety",
             source="safety_templates", snapshot=BANK_VERSION, turns=turns, license=BANK_LICENSE,
         ))
@@ -253,7 +254,7 @@ def false_premise_scripts(segments: list[Segment], *, max_count: int) -> list[Di
         answer = rng.choice(ANSWERS)
         scripts.append(DialogueScript(
             id=stable_id("dialogue", "false_premise", segment.id, altered), parent_id=segment.id,
-            stage="false_premise_dialogues", params=json.dumps({"original": original, "altered": altered}),
+            stage=names.FALSE_PREMISE_DIALOGUES, params=json.dumps({"original": original, "altered": altered}),
             kind="false_premise", source=segment.source, snapshot=segment.snapshot, license=segment.license,
             turns=[Turn("user", question.format(claim=claim, altered=altered)),
                    Turn("assistant", answer.format(original=sentence, was=original, altered=altered))],

@@ -1,21 +1,32 @@
 """Jobs, the landing-zone sensor and the schedules."""
 
 
-from dagster import (AssetSelection, DagsterInstance, DefaultScheduleStatus, DefaultSensorStatus, RunRequest,
-                     ScheduleDefinition, ScheduleEvaluationContext, SensorEvaluationContext, SensorResult,
-                     define_asset_job, schedule, sensor)
+from dagster import (
+    AssetSelection,
+    DagsterInstance,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SensorResult,
+    define_asset_job,
+    schedule,
+    sensor,
+)
 
 from resources.storage import Storage
-from synth_assets.orchestration.partitions import audio_batches, shards
-from synth_assets.recordings.batches import landing_audio_batches
+from synth_assets.core import names
 from synth_assets.crawl.shards import landing_shards
-from synth_assets.recordings.batches import content_signature
+from synth_assets.orchestration.partitions import audio_batches, shards
+from synth_assets.recordings.batches import content_signature, landing_audio_batches
 
 RECORDINGS_GROUP = "recordings"  # partitioned by audio batches, not crawl shards: its own job
 
 pipeline_job = define_asset_job(
     "synth_pipeline",
-    selection=(AssetSelection.all() - AssetSelection.assets("speech_dataset", "snapshot_changes")
+    selection=(AssetSelection.all() - AssetSelection.assets(names.SPEECH_DATASET, names.SNAPSHOT_CHANGES)
                - AssetSelection.groups(RECORDINGS_GROUP)),
     partitions_def=shards,
     description="Every stage for one crawl shard: documents to labelled, augmented clips and dialogues.",
@@ -27,7 +38,7 @@ recordings_job = define_asset_job(
 )
 
 release_job = define_asset_job(
-    "release", selection=AssetSelection.assets("speech_dataset", "snapshot_changes"),
+    "release", selection=AssetSelection.assets(names.SPEECH_DATASET, names.SNAPSHOT_CHANGES),
     description="Gather every finished partition into the dataset, manifest and lineage store, and "
     "count how the snapshots changed.",
 )

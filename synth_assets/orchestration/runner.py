@@ -18,10 +18,10 @@ from dagster import DagsterInstance
 
 from resources.storage import LocalStorage
 from synth_assets import settings
-from synth_assets.core import parts
+from synth_assets.core import names, parts
+from synth_assets.crawl.shards import landing_shards
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.recordings.batches import landing_audio_batches
-from synth_assets.crawl.shards import landing_shards
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -131,9 +131,9 @@ def _add_recording_figures(summary: RunSummary, store: LocalStorage, batches: di
             continue
         summary.recording_files += len(files)
         summary.recording_speech_seconds += sum(
-            r["duration_s"] for r in parts.read_rows(store, "recorded_speech", key, columns=["duration_s"]))
+            r["duration_s"] for r in parts.read_rows(store, names.RECORDED_SPEECH, key, columns=["duration_s"]))
         confidences += [r["confidence"]
-                        for r in parts.read_rows(store, "recording_labels", key, columns=["confidence"])]
+                        for r in parts.read_rows(store, names.RECORDING_LABELS, key, columns=["confidence"])]
     summary.recording_utterances = len(confidences)
     summary.recording_speech_seconds = round(summary.recording_speech_seconds, 1)
     summary.recording_mean_confidence = round(statistics.fmean(confidences), 4) if confidences else None
@@ -165,19 +165,19 @@ def _add_figures(summary: RunSummary, store: LocalStorage, keys: list[str]) -> N
     for key in keys:
         if key in summary.failed_partitions:
             continue
-        for row in parts.read_rows(store, "tts_audio", key, columns=["voice_id", "duration_s"]):
+        for row in parts.read_rows(store, names.TTS_AUDIO, key, columns=["voice_id", "duration_s"]):
             summary.clips += 1
             summary.audio_seconds += row["duration_s"]
             voices[row["voice_id"]] = voices.get(row["voice_id"], 0) + 1
-        wers += [r["wer"] for r in parts.read_rows(store, "pseudo_labels", key, columns=["wer"])]
+        wers += [r["wer"] for r in parts.read_rows(store, names.PSEUDO_LABELS, key, columns=["wer"])]
     for key in store.list_keys("quarantine"):
         summary.quarantined += sum(1 for _ in _rows_of(store, key))
     summary.clips_per_voice = dict(sorted(voices.items()))
     summary.audio_seconds = round(summary.audio_seconds, 1)
     summary.median_wer = round(statistics.median(wers), 4) if wers else None
-    summary.dataset_path = store.uri("speech_dataset")
+    summary.dataset_path = store.uri(names.SPEECH_DATASET)
     summary.quarantine_path = store.uri("quarantine")
-    for row in parts.read_rows(store, "speech_dataset", None, columns=["duration_s"]):
+    for row in parts.read_rows(store, names.SPEECH_DATASET, None, columns=["duration_s"]):
         summary.dataset_samples += 1
         summary.dataset_hours += row["duration_s"] / 3600
     summary.dataset_hours = round(summary.dataset_hours, 3)

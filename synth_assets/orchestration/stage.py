@@ -10,17 +10,27 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 import pyarrow as pa
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, AssetKey, DataVersion, Failure,
-                     MaterializeResult, MetadataValue, PartitionsDefinition, asset)
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    DataVersion,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
 from dagster._serdes import deserialize_value, serialize_value
 
 from quality.expectations import SUITES, SUITES_VERSION, validate
-from synth_assets.core.storage import Store
 from synth_assets.core import parts
-from synth_assets.orchestration.partitions import shards
-from synth_assets.core.plots import bar_chart_png, markdown_image
 from synth_assets.core.parts import QUARANTINE
+from synth_assets.core.plots import bar_chart_png, markdown_image
 from synth_assets.core.stage_run import StageError, StageRun
+from synth_assets.core.storage import Store
+from synth_assets.orchestration.partitions import shards
 
 BINARY_COLUMNS = ("audio",)
 SUMMARY = "summary.json"  # metadata and check results of the stored parts, reused with them

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from synth_assets.core import names
 from synth_assets.crawl.shards import order_key, processing_order
 
 if TYPE_CHECKING:  # the index needs only NumPy; storage helpers import their modules when called
@@ -208,7 +209,7 @@ class DedupIndex:
 
 # --- which partitions a text_segments partition is compared with --------------------------------
 
-ASSET = "text_segments"
+ASSET = names.TEXT_SEGMENTS
 
 
 def stored_partitions(store: Store, asset: str = ASSET) -> list[str]:

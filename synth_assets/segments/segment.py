@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 
+from synth_assets.core import names
 from synth_assets.core.records import Document, Segment, stable_id
 
 # Words that end in a period without ending the sentence ("Dr. Smith", "approx. 5").
@@ -126,7 +127,7 @@ def split_document(doc: Document, *, min_words: int = 4,
                           "text": text[:DROP_TEXT_CHARS]})
             continue
         segment = Segment(id=stable_id("segment", doc.id, position, text), parent_id=doc.id,
-                          stage="text_segments", params=params, source=doc.source, snapshot=doc.snapshot,
+                          stage=names.TEXT_SEGMENTS, params=params, source=doc.source, snapshot=doc.snapshot,
                           role=role, position=position, text=text, words=words, license=doc.license)
         seen[key] = segment.id
         segments.append(segment)

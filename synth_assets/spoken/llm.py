@@ -21,7 +21,6 @@ import urllib.request
 from dataclasses import dataclass, fields
 from typing import Any
 
-
 from synth_assets.spoken.prompts import ROLE_TEMPLATES, PromptTemplate, template
 from synth_assets.spoken.rewrite import EmptyAfterRewrite, check_speakable, to_spoken
 

@@ -11,6 +11,7 @@ import json
 import random
 import re
 
+from synth_assets.core import names
 from synth_assets.core.records import Segment, SpokenText, seed_from_id, stable_id
 from synth_assets.spoken.misspell import misspell
 from synth_assets.spoken.verbalize import verbalize
@@ -194,8 +195,8 @@ def spoken_text_record(segment: Segment, *, filler_rate: float, misspell_rate: f
         identity.append(params.get("prompt_hash") or params.get("rewriter"))
     return SpokenText(
         misspelled=misspelled,
-        id=stable_id("spoken_text", *identity), parent_id=segment.id,
-        stage="spoken_text", params=json.dumps(params, sort_keys=True), source=segment.source,
+        id=stable_id(names.SPOKEN_TEXT, *identity), parent_id=segment.id,
+        stage=names.SPOKEN_TEXT, params=json.dumps(params, sort_keys=True), source=segment.source,
         snapshot=segment.snapshot, role=segment.role, text=text, written=segment.text,
         operations=operations, license=segment.license,
     )
@@ -218,8 +219,8 @@ def new_response_record(instruction: list[SpokenText], replaced: list[Segment], 
     text, operations = to_spoken(answer, seed=seed, filler_rate=0.0, role="assistant")
     params = {**params, "seed": seed, "replaces": [s.id for s in replaced], "version": REWRITER_VERSION}
     return SpokenText(
-        id=stable_id("spoken_text", "response", first.id, params.get("prompt_hash"), REWRITER_VERSION),
-        parent_id=first.id, stage="spoken_text", params=json.dumps(params, sort_keys=True),
+        id=stable_id(names.SPOKEN_TEXT, "response", first.id, params.get("prompt_hash"), REWRITER_VERSION),
+        parent_id=first.id, stage=names.SPOKEN_TEXT, params=json.dumps(params, sort_keys=True),
         source=first.source, snapshot=first.snapshot, role="assistant", text=text,
         written=" ".join(s.text for s in replaced), operations=[f"llm_response:{params.get('prompt_template')}",
                                                              *operations],

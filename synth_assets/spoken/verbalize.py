@@ -23,8 +23,7 @@ import re
 import unicodedata
 
 from synth_assets.spoken import abbreviations, dates, electronic, quantities
-from synth_assets.spoken.numbers import (cardinal, decimal, digits, fraction, mixed_number, ordinal,
-                                       ordinal_suffix, year)
+from synth_assets.spoken.numbers import cardinal, decimal, digits, fraction, mixed_number, ordinal, ordinal_suffix, year
 
 MAX_CHARS = 100_000  # longer text is verbalized in pieces, so no regex sees more at once
 

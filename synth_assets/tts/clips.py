@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth_assets.tts.engines import EngineSpec, loaded
 from synth_assets.core.audio import SAMPLE_RATE, normalize_loudness, resample, rms_dbfs, to_flac
 from synth_assets.core.audio_input import check_samples
+from synth_assets.tts.engines import EngineSpec, loaded
 from synth_assets.tts.speakable import Unspeakable
 
 

@@ -16,11 +16,9 @@ from __future__ import annotations
 import atexit
 import functools
 import json
-import os
 import subprocess
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-
 
 from synth_assets import settings
 from synth_assets.tts import engines as tts_engines

@@ -19,8 +19,8 @@ import contextlib
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synth_assets.core.storage import Store
 from synth_assets.core import parts
+from synth_assets.core.storage import Store
 from synth_assets.tts.clips import ClipAudio
 
 INDEX_COLUMNS = ["id", "text", "code_version"]

@@ -19,8 +19,7 @@ from pathlib import Path
 from synth_assets.core.records import Document, Quarantined
 
 from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
-from .instructions import (JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet,
-                           read_ultrachat)
+from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet, read_ultrachat
 from .mediawiki import read_mediawiki
 from .slices import Slice
 from .stackexchange import DEFAULT_SITE, read_stackexchange, read_stackexchange_archive

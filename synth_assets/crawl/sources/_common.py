@@ -16,9 +16,13 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
+from synth_assets.core import names
 from synth_assets.core.records import Document, Quarantined, content_hash, stable_id
 
-STAGE = "crawl_snapshot"
+from .guard import DecompressionBomb, expansion_guard  # noqa: F401 - re-exported
+from .slices import open_slice
+
+STAGE = names.CRAWL_SNAPSHOT
 RAW_LIMIT = 300  # characters of offending input kept in a Quarantined record
 
 
@@ -29,50 +33,13 @@ class RecordError(ValueError):
 # What a truncated or corrupt .bz2 stream raises part-way through a file.
 COMPRESSION_ERRORS = (OSError, EOFError)
 
-# Real dumps expand 4-20x (full-history dumps more); far beyond that is a decompression bomb.
-MAX_EXPANSION_RATIO = 200
-MIN_EXPANSION_LIMIT = 64 << 20  # small files may expand this much whatever their ratio
 MAX_LINE_BYTES = 16 << 20  # a JSONL record longer than this is quarantined, never held in memory
-
-
-class DecompressionBomb(OSError):
-    """Compressed data that expands far beyond any real dump."""
-
-
-class _ExpansionGuard(io.RawIOBase):
-    """Counts decompressed bytes and stops reading once they pass the limit."""
-
-    def __init__(self, inner: IO[bytes], limit: int):
-        self._inner, self._limit, self._count = inner, limit, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._inner.read1(len(buffer))  # read1: what is decoded so far survives a truncated tail
-        self._count += len(data)
-        if self._count > self._limit:
-            raise DecompressionBomb(f"decompressed data passed {self._limit:,} bytes "
-                                    f"({MAX_EXPANSION_RATIO}x the compressed file): refused as a decompression bomb")
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
-
-
-def expansion_guard(stream: IO[bytes], compressed_size: int) -> IO[bytes]:
-    limit = max(MIN_EXPANSION_LIMIT, MAX_EXPANSION_RATIO * compressed_size)
-    return io.BufferedReader(_ExpansionGuard(stream, limit), buffer_size=1 << 20)
 
 
 def open_binary(path: Path, part: Any = None, kind: str = "") -> IO[bytes]:
     """Open a dump (or one slice of it, see slices.py) for reading, decompressing .bz2 on the fly so
     big dumps never sit unpacked on disk."""
     if part is not None:
-        from .slices import open_slice
-
         return open_slice(path, part, kind)
     if path.suffix != ".bz2":
         return open(path, "rb")

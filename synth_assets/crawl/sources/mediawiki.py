@@ -15,8 +15,8 @@ from urllib.parse import quote
 from xml.etree.ElementTree import Element, tostring
 
 import mwparserfromhell
-from mwparserfromhell.parser import ParserError
 from mwparserfromhell.nodes import ExternalLink, Heading, HTMLEntity, Node, Tag, Template, Text, Wikilink
+from mwparserfromhell.parser import ParserError
 from mwparserfromhell.wikicode import Wikicode
 
 from synth_assets.core.records import Document, Quarantined

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ._common import expansion_guard
+from .guard import expansion_guard
 
 SLICE_SUFFIX = re.compile(r"^(?P<file>.+)@part-(?P<index>\d+)-of-(?P<count>\d+)$")
 PAGE_START = b"<page>"

@@ -11,12 +11,12 @@ import pytest
 from benchmarks.asr_packing_bench import SENTENCES
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
-from synth_assets.tts.registry import REGISTRY, Voice, is_available, register
 from synth_assets.core import parts
 from synth_assets.core.audio import to_flac
-from synth_assets.tts.reuse import PreviousClips
 from synth_assets.tts import pool as tts_pool
 from synth_assets.tts.pool import describe_exit, worth_a_pool
+from synth_assets.tts.registry import REGISTRY, Voice, is_available, register
+from synth_assets.tts.reuse import PreviousClips
 
 KEY = "tests/2026-11-01/parallel.jsonl"
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from synth_assets.core.records import Document, Quarantined, content_hash
 from resources.storage import LocalStorage
+from synth_assets.core.records import Document, Quarantined, content_hash
 from synth_assets.crawl.shards import ShardKey, landing_shards
-from synth_assets.settings import SAMPLE_LANDING
 from synth_assets.crawl.sources import UnknownFormat, detect_kind, read_file
 from synth_assets.crawl.sources.instructions import JsonArray, MalformedJSON
 from synth_assets.crawl.sources.mediawiki import wikitext_to_text
+from synth_assets.settings import SAMPLE_LANDING
 
 WIKI_HEADER = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10" xml:lang="en">
   <siteinfo>

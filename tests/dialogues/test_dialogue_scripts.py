@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from synth_assets.dialogues.scripts import CATEGORIES, false_premise_scripts, safety_scripts
 from synth_assets.core.records import Segment, stable_id
+from synth_assets.dialogues.scripts import CATEGORIES, false_premise_scripts, safety_scripts
 
 
 def segment(text: str, index: int = 0, role: str = "narration") -> Segment:

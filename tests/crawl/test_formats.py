@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 
+import py7zr
 import pyarrow as pa
 import pyarrow.parquet as pq
-import py7zr
 from dagster import DagsterInstance, materialize
 
 from resources.storage import LocalStorage
-from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot
-from synth_assets.orchestration.partitions import shards
+from synth_assets.core import parts
 from synth_assets.core.records import Document, Quarantined
 from synth_assets.crawl.sources import detect_kind, read_file
+from synth_assets.orchestration.partitions import shards
 
 POSTS = """<?xml version="1.0" encoding="utf-8"?>
 <posts>

@@ -10,9 +10,9 @@ from dagster_aws.s3 import S3Resource
 
 from resources.rewriter import TextRewriter
 from resources.storage import S3Storage
-from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot
 from synth_assets.assets.text import spoken_text, text_segments
+from synth_assets.core import parts
 from synth_assets.crawl.shards import landing_shards
 from synth_assets.orchestration.partitions import shards
 

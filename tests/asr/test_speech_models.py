@@ -15,12 +15,12 @@ import soundfile as sf
 from benchmarks.asr_packing_bench import SENTENCES as PLAIN_SENTENCES
 from quality.metrics import wer
 from resources.asr import WhisperASR
-from synth_assets.asr.transcriber import Transcriber
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
+from synth_assets.asr.transcriber import Transcriber
+from synth_assets.core import parts
 from synth_assets.tts.policy import VoicePolicy
 from synth_assets.tts.registry import REGISTRY, Voice, is_available, register
-from synth_assets.core import parts
 
 pytestmark = pytest.mark.slow
 

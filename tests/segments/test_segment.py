@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
-from synth_assets.core.records import Document, Segment, seed_from_id, stable_id
+from synth_assets.core.records import Document, stable_id
 from synth_assets.segments.segment import split_document, split_sentences
-from synth_assets.spoken.rewrite import REWRITER_VERSION, DropText, EmptyAfterRewrite, spoken_text_record, to_spoken
-from synth_assets.spoken.verbalize import verbalize
 
 
 def make_doc(text: str, **fields) -> Document:
@@ -165,16 +162,6 @@ VERBALIZED = [
 ]
 
 
-@pytest.mark.parametrize("written, spoken", VERBALIZED)
-def test_verbalize(written, spoken):
-    assert verbalize(written) == spoken
-
-
-def test_verbalize_leaves_no_digits_or_plain_words():
-    assert verbalize("Nothing to change here.") == "Nothing to change here."
-    assert not re.search(r"\d", verbalize("On 4th July 1776, 56 men paid $2.5 million for 3/4 of 12 km."))
-
-
 # --- spoken form ---------------------------------------------------------------------------------
 
 WRITTEN = ("- The **tower** (finished in 1889) is 330 m tall. It was built by Gustave Eiffel's company; "
@@ -182,67 +169,3 @@ WRITTEN = ("- The **tower** (finished in 1889) is 330 m tall. It was built by Gu
            "It is painted every 7 years.")
 
 
-def test_rewrite_steps_are_applied_and_recorded_in_order():
-    spoken, operations = to_spoken(WRITTEN, seed=1, filler_rate=0.0)
-    assert spoken.startswith("The tower is three hundred thirty meters tall.")
-    assert "1889" not in spoken and "(" not in spoken and "*" not in spoken and "http" not in spoken
-    assert operations == ["strip_markup", "drop_list_markers", "drop_parentheses", "verbalize",
-                          "normalize_punctuation"]
-    assert not re.search(r"\d", spoken)
-
-
-def test_no_fillers_at_rate_zero():
-    spoken, operations = to_spoken(WRITTEN, seed=123, filler_rate=0.0)
-    assert not any(op.startswith("add_filler") for op in operations)
-    assert not re.search(r"\b(um|uh|so|well|okay)\b", spoken, re.I)
-
-
-def test_fillers_are_deterministic_for_a_seed_and_recorded():
-    first = to_spoken(WRITTEN, seed=7, filler_rate=0.8, role="user")
-    assert first == to_spoken(WRITTEN, seed=7, filler_rate=0.8, role="user")
-    spoken, operations = first
-    fillers = [op for op in operations if op.startswith("add_filler:")]
-    assert fillers
-    sentences = [int(op.rsplit("@", 1)[1]) for op in fillers]
-    assert len(sentences) == len(set(sentences))  # at most one filler per sentence
-    for op in fillers:
-        assert op.split(":")[1].split("@")[0].lower() in spoken.lower()
-    different = {to_spoken(WRITTEN, seed=s, filler_rate=0.8)[0] for s in range(10)}
-    assert len(different) > 1
-
-
-def test_every_sentence_gets_a_filler_at_rate_one():
-    _, operations = to_spoken(WRITTEN, seed=3, filler_rate=1.0, role="assistant")
-    assert [op.rsplit("@", 1)[1] for op in operations if op.startswith("add_filler")] == \
-        ["0", "1", "2", "3", "4"]
-
-
-def test_hey_only_opens_user_turns():
-    for seed in range(40):
-        _, operations = to_spoken(WRITTEN, seed=seed, filler_rate=1.0, role="narration")
-        assert not any(op.startswith("add_filler:hey") for op in operations)
-        _, operations = to_spoken(WRITTEN, seed=seed, filler_rate=1.0, role="user")
-        assert all(op.endswith("@0") for op in operations if op.startswith("add_filler:hey"))
-
-
-@pytest.mark.parametrize("text", ["", "   ", "(an aside only)", "**  **", "<https://example.org>"])
-def test_empty_after_rewrite_raises(text):
-    with pytest.raises(DropText):  # EmptyAfterRewrite, or NotProse for symbol soup
-        to_spoken(text, seed=0)
-
-
-def test_spoken_text_record_lineage():
-    segment = Segment(id="seg-abc", parent_id="doc-1", stage="text_segments", source="wikipedia",
-                      snapshot="2026-11-01", role="assistant", position=3, text="It costs $5 (roughly).",
-                      words=4, license="CC-BY-SA-4.0")
-    record = spoken_text_record(segment, filler_rate=0.0)
-    seed = seed_from_id("seg-abc", "fillers")
-    assert record.id == stable_id("spoken_text", "seg-abc", 0.0, REWRITER_VERSION)
-    assert (record.parent_id, record.stage, record.role, record.license) == (
-        "seg-abc", "spoken_text", "assistant", "CC-BY-SA-4.0")
-    assert json.loads(record.params) == {"rewriter": "rules", "version": REWRITER_VERSION,
-                                         "filler_rate": 0.0, "seed": seed}
-    assert record.text == "It costs five dollars."
-    assert record.written == segment.text
-    assert record.operations == ["drop_parentheses", "verbalize"]
-    assert spoken_text_record(segment, filler_rate=0.0) == record

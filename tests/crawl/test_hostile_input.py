@@ -8,13 +8,12 @@ import json
 import os
 
 import pytest
-
 from conftest import mediawiki_xml
+
 from resources.storage import LocalStorage, UnsafeKey
-from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.core.records import Document, Quarantined
-from synth_assets.crawl.sources import _common
-from synth_assets.crawl.sources import read_file
+from synth_assets.crawl.shards import ShardKey, landing_shards
+from synth_assets.crawl.sources import _common, guard, read_file
 
 
 def read(path, rel="src/snap/file"):
@@ -27,7 +26,7 @@ def good_line(n: int) -> bytes:
 
 
 def test_decompression_bomb_is_refused_not_expanded(tmp_path, monkeypatch):
-    monkeypatch.setattr(_common, "MIN_EXPANSION_LIMIT", 1 << 20)
+    monkeypatch.setattr(guard, "MIN_EXPANSION_LIMIT", 1 << 20)
     header = mediawiki_xml([("Page", "Short text about a page that is fine.")]).replace("</mediawiki>\n", "")
     bomb = tmp_path / "bomb.xml.bz2"
     with bz2.open(bomb, "wb") as handle:

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from quality.metrics import wer
-from synth_assets.asr.transcriber import Transcriber
-from synth_assets.asr.ct2_model import read_ct2
 from synth_assets.asr.convert import convert_ct2_to_hf, verify
+from synth_assets.asr.ct2_model import read_ct2
 from synth_assets.asr.models import BASE_PARTS, ModelUnavailable, base_folder, ct2_folder
+from synth_assets.asr.transcriber import Transcriber
 from synth_assets.asr.transformers_whisper import ModelFolderError
 
 pytestmark = pytest.mark.slow

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from conftest import CLOCK_TEXT, LAKE_TEXT, mediawiki_xml
 from dagster import DagsterInstance, materialize
 
-from conftest import CLOCK_TEXT, LAKE_TEXT, mediawiki_xml
 from resources.storage import LocalStorage
-from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot, snapshot_changes
 from synth_assets.assets.text import text_segments
+from synth_assets.core import parts
 from synth_assets.orchestration.partitions import shards
 
 NOVEMBER = "wikipedia/2026-11-01/pages.xml"

@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 import json
 import os
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
-
 from conftest import write_tiny_landing
+
 from resources.storage import LocalStorage
 from synth_assets.core import parts
 

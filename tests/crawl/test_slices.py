@@ -6,11 +6,11 @@ import bz2
 import json
 
 import pytest
-
 from conftest import mediawiki_xml
+
 from resources.storage import LocalStorage
-from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.core.records import Document, Quarantined
+from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.crawl.sources import read_file
 from synth_assets.crawl.sources.slices import Slice, plan, split_name
 
@@ -81,8 +81,8 @@ def test_landing_zone_registers_slices_of_large_dumps(tmp_path, monkeypatch):
 def test_crawl_snapshot_materializes_each_slice_as_a_partition(tmp_path, monkeypatch):
     from dagster import DagsterInstance, materialize
 
-    from synth_assets.core import parts
     from synth_assets.assets.crawl import crawl_snapshot
+    from synth_assets.core import parts
     from synth_assets.orchestration.partitions import shards
 
     (tmp_path / "landing" / "wiki" / "s1").mkdir(parents=True)

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from synth_assets.spoken.llm import Rewriter, smollm2_dir
 from synth_assets.core.records import Segment
+from synth_assets.spoken.llm import Rewriter, smollm2_dir
 from synth_assets.spoken.prompts import TEMPLATES, template
 from synth_assets.spoken.rewrite import DropText, spoken_text_record, to_spoken
 
@@ -124,9 +124,9 @@ def test_instruction_documents_get_a_new_spoken_answer_from_the_llm(chat_server,
 
     from resources.rewriter import TextRewriter
     from resources.storage import LocalStorage
-    from synth_assets.core import parts
     from synth_assets.assets.crawl import crawl_snapshot
     from synth_assets.assets.text import spoken_text, text_segments
+    from synth_assets.core import parts
     from synth_assets.orchestration.partitions import shards
 
     key = "alpaca/2026-11-01/alpaca.json"

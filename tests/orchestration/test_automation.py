@@ -5,8 +5,8 @@ from __future__ import annotations
 from dagster import DagsterInstance, build_sensor_context
 
 from resources.storage import LocalStorage
-from synth_assets.orchestration.automation import landing_zone_sensor
 from synth_assets.crawl.shards import ShardKey
+from synth_assets.orchestration.automation import landing_zone_sensor
 from synth_assets.orchestration.partitions import shards
 
 

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from conftest import free_port
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSETS = {"crawl_snapshot", "text_segments", "spoken_text", "tts_audio", "pseudo_labels", "augmented_clips",
           "safety_dialogues", "false_premise_dialogues", "speech_dataset", "snapshot_changes",
           "recorded_speech", "recording_labels"}

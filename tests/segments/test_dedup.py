@@ -9,15 +9,15 @@ import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from conftest import CLOCK_TEXT, LONG_PARAGRAPH, mediawiki_xml
 from dagster import DagsterInstance, materialize
 
-from conftest import CLOCK_TEXT, LONG_PARAGRAPH, mediawiki_xml
 from resources.storage import LocalStorage
-from synth_assets.segments import dedup
-from synth_assets.core import parts
 from synth_assets.assets.crawl import crawl_snapshot
 from synth_assets.assets.text import text_segments
+from synth_assets.core import parts
 from synth_assets.orchestration.partitions import shards
+from synth_assets.segments import dedup
 
 BRIDGE = ("The stone bridge over the Orvin river was finished in the summer of 1872 after four years of hard "
           "work, and it still carries a narrow road that walkers cross every year on their way to the high pastures.")

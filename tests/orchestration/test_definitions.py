@@ -1,0 +1,56 @@
+"""The one `defs` loads and holds the whole product: every asset with its group, kinds, code version
+and blocking check, the jobs, sensors and schedules, and a resource for every key an asset asks for."""
+
+from __future__ import annotations
+
+from synth_assets.core import names
+from synth_assets.definitions import defs
+
+ASSETS = {  # asset -> (group, its check)
+    names.CRAWL_SNAPSHOT: ("crawl", "documents_valid"),
+    names.SNAPSHOT_CHANGES: ("crawl", "snapshot_changes_valid"),
+    names.TEXT_SEGMENTS: ("text", "segments_valid"),
+    names.SPOKEN_TEXT: ("text", "spoken_text_valid"),
+    names.TTS_AUDIO: ("speech", "tts_audio_valid"),
+    names.PSEUDO_LABELS: ("speech", "round_trip_wer"),
+    names.AUGMENTED_CLIPS: ("speech", "augmented_valid"),
+    names.SAFETY_DIALOGUES: ("dialogues", "safety_dialogues_valid"),
+    names.FALSE_PREMISE_DIALOGUES: ("dialogues", "false_premise_dialogues_valid"),
+    names.RECORDED_SPEECH: ("recordings", "recorded_speech_valid"),
+    names.RECORDING_LABELS: ("recordings", "recording_labels_valid"),
+    names.SPEECH_DATASET: ("release", "dataset_valid"),
+}
+
+
+def test_defs_list_every_asset_check_job_sensor_and_schedule():
+    graph = defs.resolve_asset_graph()
+    specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
+    assert set(specs) == set(ASSETS)
+    for name, spec in specs.items():
+        group, check = ASSETS[name]
+        assert spec.group_name == group
+        assert spec.code_version and spec.description and spec.kinds
+        checks = {key.name for key in graph.get_check_keys_for_assets({spec.key})}
+        assert checks == {check}, name
+    assert {job.name for job in defs.resolve_all_job_defs()} >= {"synth_pipeline", "recordings_pipeline", "release"}
+    assert {sensor.name for sensor in defs.sensors} == {"landing_zone_sensor", "audio_landing_sensor"}
+    assert {schedule.name for schedule in defs.schedules} == {"release_schedule", "landing_zone_recheck"}
+
+
+def test_every_resource_an_asset_asks_for_is_provided():
+    provided = set(defs.resources) | {"io_manager"}  # Dagster's default; our assets return no values
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        assert assets_def.required_resource_keys <= provided, assets_def.key
+
+
+def test_partitioned_stages_follow_the_crawl_shards_or_the_audio_batches():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        partitions = graph.get(key).partitions_def
+        name = key.to_user_string()
+        if name in (names.SNAPSHOT_CHANGES, names.SPEECH_DATASET):
+            assert partitions is None
+        elif name in (names.RECORDED_SPEECH, names.RECORDING_LABELS):
+            assert partitions.name == names.AUDIO_BATCHES
+        else:
+            assert partitions.name == names.CRAWL_SHARDS

@@ -1,0 +1,63 @@
+"""Speech domain logic without models: packing, the voice policy, text and audio guards, the gender check."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from quality.expectations import SUITES, validate
+
+RATE = 16_000
+
+
+def tone(seconds: float) -> np.ndarray:
+    return (0.1 * np.sin(np.arange(int(seconds * RATE)) / 10)).astype(np.float32)
+
+
+def wav_bytes(audio: np.ndarray, rate: int, subtype: str = "PCM_16") -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, audio, rate, format="WAV", subtype=subtype)
+    return buffer.getvalue()
+
+
+def tts_frame(female: int, male: int, assistants: int = 5) -> pd.DataFrame:
+    rows = ([("user", "female")] * female + [("narration", "male")] * male
+            + [("assistant", "female")] * assistants)
+    return pd.DataFrame({
+        "id": [f"c{i}" for i in range(len(rows))], "stage": "tts_audio", "code_version": "v", "run_id": "r",
+        "sample_rate": 24000, "duration_s": 3.0, "rms_dbfs": -20.0, "voice_id": "v",
+        "role": [r for r, _ in rows], "voice_gender": [g for _, g in rows]})
+
+
+def test_gender_balance_check_fails_beyond_five_points_once_there_are_enough_clips():
+    suite = SUITES["tts_audio"]
+    assert validate(suite, tts_frame(25, 25)).passed
+    assert validate(suite, tts_frame(26, 24)).passed  # 52 %: within 5 points (+ one clip)
+    failed = validate(suite, tts_frame(32, 18))  # 64 %
+    assert not failed.passed and "user_female" in failed.metadata["report"].value
+    assert validate(suite, tts_frame(7, 3)).passed  # 10 user clips: too few to judge
+
+
+def labels_frame(good: int, bad: int) -> pd.DataFrame:
+    wers = [0.0] * good + [0.6] * bad
+    return pd.DataFrame({"id": [f"l{i}" for i in range(len(wers))], "stage": "pseudo_labels", "code_version": "v",
+                         "run_id": "r", "wer": wers, "transcript": "heard"})
+
+
+def test_round_trip_check_allows_one_clip_of_slack_and_no_more():
+    suite = SUITES["pseudo_labels"]
+    assert validate(suite, labels_frame(5, 2)).passed  # 71 % of 7: one clip short of 80 %
+    assert not validate(suite, labels_frame(4, 3)).passed  # 57 %: more than one clip short
+    assert validate(suite, labels_frame(80, 20)).passed
+    assert not validate(suite, labels_frame(75, 25)).passed  # 75 % of 100 is under 79 %
+
+
+def test_gender_balance_is_judged_against_the_configured_share():
+    suite = SUITES["tts_audio"]
+    thirty_percent = tts_frame(15, 35)
+    assert not validate(suite, thirty_percent).passed  # the default target is 50 %
+    assert validate(suite, thirty_percent, {"target_female_share": 0.3}).passed
+    assert not validate(suite, tts_frame(25, 25), {"target_female_share": 0.3}).passed
