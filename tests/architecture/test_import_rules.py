@@ -141,3 +141,16 @@ def test_a_domain_package_loads_without_heavy_frameworks(package):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_domain_packages_depend_on_each_other_in_one_direction():
+    def package(module: str) -> str | None:
+        parts = module.split(".")
+        return ".".join(parts[:2]) if len(parts) > 1 and parts[0] == "synth_assets" and parts[1] in DOMAIN else None
+
+    graph: dict[str, set[str]] = {}
+    for module, edges in import_graph().items():
+        source = package(module)
+        if source:
+            graph.setdefault(source, set()).update(p for p in map(package, edges) if p and p != source)
+    assert cycles(graph) == []
