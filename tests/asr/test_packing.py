@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
-import pandas as pd
 import pytest
-import soundfile as sf
 
 from synth_assets.asr.packing import Placed, has_doubtful_segment, join_words, looks_misaligned, pack, split_words
 
@@ -54,21 +50,6 @@ def test_collapsed_or_unsure_words_mark_a_packed_clip_for_a_second_look():
     assert looks_misaligned(collapsed) and looks_misaligned(unsure) and looks_misaligned([])
 
 
-def wav_bytes(audio: np.ndarray, rate: int, subtype: str = "PCM_16") -> bytes:
-    buffer = io.BytesIO()
-    sf.write(buffer, audio, rate, format="WAV", subtype=subtype)
-    return buffer.getvalue()
-
-
-def tts_frame(female: int, male: int, assistants: int = 5) -> pd.DataFrame:
-    rows = ([("user", "female")] * female + [("narration", "male")] * male
-            + [("assistant", "female")] * assistants)
-    return pd.DataFrame({
-        "id": [f"c{i}" for i in range(len(rows))], "stage": "tts_audio", "code_version": "v", "run_id": "r",
-        "sample_rate": 24000, "duration_s": 3.0, "rms_dbfs": -20.0, "voice_id": "v",
-        "role": [r for r, _ in rows], "voice_gender": [g for _, g in rows]})
-
-
 def test_a_poorly_decoded_segment_marks_only_the_clip_it_falls_in():
     clips = [Placed("a", 0.0, 4.6), Placed("b", 5.6, 10.2), Placed("c", 11.2, 15.9)]
     word = {"word": "x", "start": 0.0, "end": 0.1, "probability": 0.9}
@@ -81,11 +62,5 @@ def test_a_poorly_decoded_segment_marks_only_the_clip_it_falls_in():
         {"start": 16.0, "end": 16.0, "avg_logprob": -3.0, "words": []},  # no words: nothing to doubt
     ]
     assert has_doubtful_segment(segments, clips) == [False, False, True]
-
-
-def labels_frame(good: int, bad: int) -> pd.DataFrame:
-    wers = [0.0] * good + [0.6] * bad
-    return pd.DataFrame({"id": [f"l{i}" for i in range(len(wers))], "stage": "pseudo_labels", "code_version": "v",
-                         "run_id": "r", "wer": wers, "transcript": "heard"})
 
 

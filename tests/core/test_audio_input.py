@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pandas as pd
 import pytest
 import soundfile as sf
 
@@ -42,20 +41,5 @@ def test_two_channel_and_telephone_rate_audio_decode():
     assert audio.shape == (RATE, 2) and rate == 8_000
     mono, _ = decode_mono(wav_bytes(stereo, 8_000))
     assert mono.ndim == 1 and abs(mono).max() < 1e-3
-
-
-def tts_frame(female: int, male: int, assistants: int = 5) -> pd.DataFrame:
-    rows = ([("user", "female")] * female + [("narration", "male")] * male
-            + [("assistant", "female")] * assistants)
-    return pd.DataFrame({
-        "id": [f"c{i}" for i in range(len(rows))], "stage": "tts_audio", "code_version": "v", "run_id": "r",
-        "sample_rate": 24000, "duration_s": 3.0, "rms_dbfs": -20.0, "voice_id": "v",
-        "role": [r for r, _ in rows], "voice_gender": [g for _, g in rows]})
-
-
-def labels_frame(good: int, bad: int) -> pd.DataFrame:
-    wers = [0.0] * good + [0.6] * bad
-    return pd.DataFrame({"id": [f"l{i}" for i in range(len(wers))], "stage": "pseudo_labels", "code_version": "v",
-                         "run_id": "r", "wer": wers, "transcript": "heard"})
 
 

@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
-import numpy as np
 import pandas as pd
-import soundfile as sf
 
 from quality.expectations import SUITES, validate
-
-RATE = 16_000
-
-
-def tone(seconds: float) -> np.ndarray:
-    return (0.1 * np.sin(np.arange(int(seconds * RATE)) / 10)).astype(np.float32)
-
-
-def wav_bytes(audio: np.ndarray, rate: int, subtype: str = "PCM_16") -> bytes:
-    buffer = io.BytesIO()
-    sf.write(buffer, audio, rate, format="WAV", subtype=subtype)
-    return buffer.getvalue()
 
 
 def tts_frame(female: int, male: int, assistants: int = 5) -> pd.DataFrame:

@@ -7,23 +7,9 @@ import re
 
 import pytest
 
-from synth_assets.core.records import Document, Segment, seed_from_id, stable_id
+from synth_assets.core.records import Segment, seed_from_id, stable_id
 from synth_assets.spoken.rewrite import REWRITER_VERSION, DropText, spoken_text_record, to_spoken
 from synth_assets.spoken.verbalize import verbalize
-
-
-def make_doc(text: str, **fields) -> Document:
-    return Document(id="doc-1", parent_id=None, stage="crawl_snapshot", source="wikipedia",
-                    snapshot="2026-11-01", license="CC-BY-SA-4.0", text=text, **fields)
-
-
-PROSE = ("## History\n\n"
-         "Dr. Smith arrived in the U.S. in 1998 with Mr. Jones. The trip cost about 3.5 million dollars, "
-         "e.g. for ships and food. J. R. R. Tolkien was not on board.\n\n"
-         "[code]print('hello world, this is code')[/code]\n\n"
-         "Short one.\n\n"
-         "The city grew quickly after the war and became the largest port in the region.")
-
 
 # --- segmentation --------------------------------------------------------------------------------
 

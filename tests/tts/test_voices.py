@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 
-import numpy as np
-import pandas as pd
 import pytest
-import soundfile as sf
 
 from synth_assets.tts.policy import VoicePolicy
 from synth_assets.tts.registry import REGISTRY, Voice, is_available, register, register_voices_file
-
-RATE = 16_000
-
-
-def tone(seconds: float) -> np.ndarray:
-    return (0.1 * np.sin(np.arange(int(seconds * RATE)) / 10)).astype(np.float32)
-
-
-def wav_bytes(audio: np.ndarray, rate: int, subtype: str = "PCM_16") -> bytes:
-    buffer = io.BytesIO()
-    sf.write(buffer, audio, rate, format="WAV", subtype=subtype)
-    return buffer.getvalue()
 
 
 def test_user_genders_rotate_to_the_target_share_and_choices_repeat():
@@ -37,15 +21,6 @@ def test_user_genders_rotate_to_the_target_share_and_choices_repeat():
     assert [voices.choose_user_voice(seed=1000 + i, slot=i) for i in range(40)] == choices
     third = VoicePolicy(user_voices=voices.user_voices, target_female_share=0.3)
     assert sum(third.choose_user_voice(seed=i, slot=i).gender == "female" for i in range(100)) == 30
-
-
-def tts_frame(female: int, male: int, assistants: int = 5) -> pd.DataFrame:
-    rows = ([("user", "female")] * female + [("narration", "male")] * male
-            + [("assistant", "female")] * assistants)
-    return pd.DataFrame({
-        "id": [f"c{i}" for i in range(len(rows))], "stage": "tts_audio", "code_version": "v", "run_id": "r",
-        "sample_rate": 24000, "duration_s": 3.0, "rms_dbfs": -20.0, "voice_id": "v",
-        "role": [r for r, _ in rows], "voice_gender": [g for _, g in rows]})
 
 
 def test_a_piper_onnx_a_user_has_is_added_from_a_voices_file(tmp_path):
@@ -71,11 +46,5 @@ def test_a_voice_needs_a_known_engine_and_gender():
     with pytest.raises(ValueError, match="gender"):
         register(Voice("x", "command", "robot", "en-US", 16000, "?", None, command=("true",)))
     assert "x" not in REGISTRY
-
-
-def labels_frame(good: int, bad: int) -> pd.DataFrame:
-    wers = [0.0] * good + [0.6] * bad
-    return pd.DataFrame({"id": [f"l{i}" for i in range(len(wers))], "stage": "pseudo_labels", "code_version": "v",
-                         "run_id": "r", "wer": wers, "transcript": "heard"})
 
 
