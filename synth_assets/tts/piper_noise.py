@@ -23,16 +23,20 @@ import numpy as np
 
 RANDOM_OP = "RandomNormalLike"
 NOISE_INPUT = "synth_noise_{}"
-# Pool values per phoneme id and noise op: the flow's noise is 192 channels times the frames, about
-# 3-5 frames per id at speed 1. A pool too small fails the Reshape, and the call is retried with a
-# pool twice as large; the pool's first values do not depend on its size, so neither does the clip.
-POOL_PER_PHONEME_ID = 192 * 8
+NOISE_SIZE = "synth_noise_{}_size"  # an extra output: how many values op i took, to size the next pool
+REWRITE_VERSION = "v2"  # part of the cached file's name: a new rewrite is made afresh
+# Pool values per phoneme id for an op not yet seen: the flow's noise is 192 channels times the
+# frames, about 2.2 frames per id at speed 1. After a sentence, each op's pool is sized from what the
+# ops took (with headroom). A pool too small fails the Reshape, and the call is retried with a pool
+# twice as large; the pool's first values do not depend on its size, so neither does the clip.
+POOL_PER_PHONEME_ID = 192 * 4
+POOL_HEADROOM = 1.5
 MAX_POOL_DOUBLINGS = 6
 
 
 def seeded_model_path(source: Path, source_hash: str, cache: Path) -> Path:
     """The seeded copy of the Piper model ``source`` (made once, then read from ``cache``)."""
-    target = cache / "piper-seeded" / f"{source.stem}-{source_hash}.onnx"
+    target = cache / "piper-seeded" / f"{source.stem}-{source_hash}-{REWRITE_VERSION}.onnx"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         model = seed_random_ops(_load(source))
@@ -61,7 +65,8 @@ def _save(model, path: str) -> None:
 
 
 def seed_random_ops(model):
-    """``model`` with each RandomNormalLike op replaced by a slice of a new 1-D float input."""
+    """``model`` with each RandomNormalLike op replaced by a slice of a new 1-D float input, and the
+    number of values it took as a new output."""
     from onnx import TensorProto, helper
 
     graph, rewritten, index = model.graph, [], 0
@@ -75,11 +80,13 @@ def seed_random_ops(model):
         pool, like, out = NOISE_INPUT.format(index), node.input[0], node.output[0]
         name = f"/synth_noise_{index}"
         graph.input.append(helper.make_tensor_value_info(pool, TensorProto.FLOAT, ["noise_length"]))
+        graph.output.append(helper.make_tensor_value_info(NOISE_SIZE.format(index), TensorProto.INT64, []))
         graph.initializer.append(helper.make_tensor(f"{name}/zero", TensorProto.INT64, [1], [0]))
         rewritten += [
             helper.make_node("Shape", [like], [f"{name}/shape"], name=f"{name}/Shape"),
-            helper.make_node("Size", [like], [f"{name}/size"], name=f"{name}/Size"),
-            helper.make_node("Unsqueeze", [f"{name}/size", f"{name}/zero"], [f"{name}/end"], name=f"{name}/Unsqueeze"),
+            helper.make_node("Size", [like], [NOISE_SIZE.format(index)], name=f"{name}/Size"),
+            helper.make_node("Unsqueeze", [NOISE_SIZE.format(index), f"{name}/zero"], [f"{name}/end"],
+                             name=f"{name}/Unsqueeze"),
             helper.make_node("Slice", [pool, f"{name}/zero", f"{name}/end"], [f"{name}/flat"], name=f"{name}/Slice"),
             helper.make_node("Reshape", [f"{name}/flat", f"{name}/shape"], [out], name=f"{name}/Reshape"),
         ]
@@ -101,6 +108,8 @@ class SeededSession:
     def __init__(self, session):
         self._session = session
         self._noise = noise_inputs(session)
+        self._outputs = [o.name for o in session.get_outputs() if not o.name.startswith(NOISE_INPUT.format(""))]
+        self._most_per_id = [0.0] * len(self._noise)  # the most values per phoneme id each op has taken
         self._seed = 0
         self._sentence = 0
 
@@ -111,19 +120,26 @@ class SeededSession:
         return [i for i in self._session.get_inputs() if i.name not in self._noise]
 
     def get_outputs(self):
-        return self._session.get_outputs()
+        return [o for o in self._session.get_outputs() if o.name in self._outputs]
 
     def run(self, output_names, feed: dict[str, Any], *args, **kwargs):
         sentence, self._sentence = self._sentence, self._sentence + 1
-        size = max(1, int(np.asarray(feed["input"]).size)) * POOL_PER_PHONEME_ID
+        ids = max(1, int(np.asarray(feed["input"]).size))
+        wanted = list(output_names or self._outputs)
+        sizes = [max(1, int(ids * (POOL_HEADROOM * most if most else POOL_PER_PHONEME_ID))) for most in self._most_per_id]
         for attempt in range(MAX_POOL_DOUBLINGS + 1):
-            pools = {name: self.pool(sentence, op, size) for op, name in enumerate(self._noise)}
+            pools = {name: self.pool(sentence, op, sizes[op]) for op, name in enumerate(self._noise)}
             try:
-                return self._session.run(output_names, {**feed, **pools}, *args, **kwargs)
-            except Exception:  # the pool was shorter than the noise (a very slow sentence)
+                sized = wanted + [NOISE_SIZE.format(op) for op in range(len(self._noise))]
+                result = self._session.run(sized, {**feed, **pools}, *args, **kwargs)
+                break
+            except Exception:  # a pool was shorter than its noise (a very slow sentence)
                 if attempt == MAX_POOL_DOUBLINGS:
                     raise
-                size *= 2
+                sizes = [2 * size for size in sizes]
+        taken = result[len(wanted):]
+        self._most_per_id = [max(most, int(size) / ids) for most, size in zip(self._most_per_id, taken)]
+        return result[:len(wanted)]
 
     def pool(self, sentence: int, op: int, size: int) -> np.ndarray:
         generator = np.random.Generator(np.random.PCG64([self._seed & 0xFFFFFFFFFFFFFFFF, sentence, op]))
