@@ -9,8 +9,10 @@ own Dagster event log.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -72,23 +74,20 @@ def run_graph(landing: Path, root: Path, workers: int) -> LocalStorage:
 
 
 def steps_seen(root: Path) -> tuple[list[str], list[str]]:
-    """(steps started, steps finished) across the runs recorded in ``root``'s Dagster home."""
-    from dagster import DagsterEventType, DagsterInstance
-
-    home = root / "dagster_home"
-    if not (home / "dagster.yaml").exists():
-        return [], []
-    instance = DagsterInstance.from_config(str(home))
-    try:
-        started, finished = [], []
-        for run in instance.get_runs():
-            for entry in instance.all_logs(run.run_id, of_type={DagsterEventType.STEP_START,
-                                                                 DagsterEventType.STEP_SUCCESS}):
-                event = entry.dagster_event
-                (started if event.event_type == DagsterEventType.STEP_START else finished).append(event.step_key)
-        return started, finished
-    finally:
-        instance.dispose()
+    """(steps started, steps finished) across the runs recorded in ``root``'s Dagster home, read
+    from the runs' SQLite event logs without opening an instance (which would race the running
+    process's own set-up of those files)."""
+    started, finished = [], []
+    for log in sorted((root / "dagster_home" / "history" / "runs").glob("*.db")):
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{log}?mode=ro", uri=True)) as db:
+                events = db.execute("SELECT step_key, dagster_event_type FROM event_logs "
+                                    "WHERE dagster_event_type IN ('STEP_START', 'STEP_SUCCESS')").fetchall()
+        except sqlite3.Error:  # a run's log being created: read it next time
+            continue
+        for step, kind in events:
+            (started if kind == "STEP_START" else finished).append(step)
+    return started, finished
 
 
 def kill_inside(landing: Path, root: Path, workers: int, step: str, occurrence: int) -> None:
