@@ -42,10 +42,16 @@ def storage_resources() -> dict[str, Storage]:
             "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}
 
 
+def voices_resource() -> TTSVoices:
+    pool_min_clips = settings.tts_pool_min_clips()
+    return TTSVoices(workers=settings.tts_workers(),
+                     **({"pool_min_clips": pool_min_clips} if pool_min_clips is not None else {}))
+
+
 def build_resources() -> dict:
     return {
         **storage_resources(),
-        "voices": TTSVoices(),
+        "voices": voices_resource(),
         "asr": WhisperASR(),
         "lineage": LineageStore(path=str(settings.data_root() / "lineage.duckdb")),
         "rewriter": TextRewriter(**settings.rewriter()),

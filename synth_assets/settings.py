@@ -54,6 +54,19 @@ def voices_file() -> str:
     return os.environ.get("SYNTH_VOICES_FILE", "")
 
 
+def tts_workers() -> int:
+    """TTS worker processes per partition (SYNTH_TTS_WORKERS, default 0: one per usable core; 1: in
+    the step's own process). Clips are the same bytes whatever the count."""
+    return int(os.environ.get("SYNTH_TTS_WORKERS", "0"))
+
+
+def tts_pool_min_clips() -> int | None:
+    """SYNTH_TTS_POOL_MIN_CLIPS: a partition with fewer clips to make is voiced in process (None: the
+    policy's default threshold)."""
+    value = os.environ.get("SYNTH_TTS_POOL_MIN_CLIPS", "")
+    return int(value) if value else None
+
+
 def model_cache() -> Path:
     """Where models assembled or converted once are kept (SYNTH_MODEL_CACHE, default ~/.cache/synth_assets)."""
     return Path(os.environ.get("SYNTH_MODEL_CACHE") or Path.home() / ".cache" / "synth_assets")

@@ -8,7 +8,7 @@ from pydantic import Field
 from resources.asr import WhisperASR
 from resources.storage import Storage
 from resources.voices import TTSVoices
-from synth_assets.asr.labels import label_clips
+from synth_assets.asr.labels import LabelTally, label_clips
 from synth_assets.augment.clips import augment_partition
 from synth_assets.core import names
 from synth_assets.core.limits import WER_THRESHOLD
@@ -45,7 +45,7 @@ def clip_metadata(frame: pd.DataFrame) -> dict:
     deps=(names.SPOKEN_TEXT,),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
-    code_version="tts-v2",
+    code_version="tts-v3",  # v3: Piper noise drawn from the clip seed
     description="Spoken text voiced at 24 kHz mono FLAC: narration and user turns by a voice drawn "
     "balanced by gender, assistant turns by the one assistant voice. Voice, model hash, seed and "
     "speed are recorded per clip.",
@@ -73,15 +73,16 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
     deps=(names.TTS_AUDIO,),
     group_name="speech",
     kinds=("python", "parquet"),
-    code_version="labels-v2",
+    code_version="labels-v3",  # v3: an unchanged clip keeps its stored label
     description="Whisper pseudo-labels for every clip: transcript, word timestamps, average log-prob, and "
     "the round-trip WER / CER against the text the voice was given (Whisper's English normaliser).",
 )
 def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperASR):
-    partition, transcriber = context.partition_key, asr.transcriber()
+    partition, transcriber, tally = context.partition_key, asr.transcriber(), LabelTally()
 
     def summarize(frame):
         return {
+            **tally.metadata(),
             "median_wer": MetadataValue.float(round(float(frame["wer"].median()), 4)),
             "mean_wer": MetadataValue.float(round(float(frame["wer"].mean()), 4)),
             "mean_cer": MetadataValue.float(round(float(frame["cer"].mean()), 4)),
@@ -90,7 +91,7 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
         }
 
     return run_stage(context, store, summarize=summarize,
-                     produce=lambda stage: label_clips(stage, store, partition, transcriber),
+                     produce=lambda stage: label_clips(stage, store, partition, transcriber, tally),
                      inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),
                              "asr": transcriber.output_settings})
 

@@ -131,21 +131,25 @@ def load_piper(model: str, threads: int) -> Speak:
     import onnxruntime
     from piper import PiperConfig, PiperVoice, SynthesisConfig
 
+    from synth_assets import settings
+    from synth_assets.tts.piper_noise import SeededSession, seeded_model_path
+
     # PiperVoice.load takes no session options, and its default session uses every core: built
-    # here with ``threads`` so that parallel TTS workers do not fight over the cores.
+    # here with ``threads`` so that parallel TTS workers do not fight over the cores. The model is
+    # the seeded copy (synth_assets/tts/piper_noise.py): its noise comes from the clip's seed.
     path = piper_model_path(model)
+    seeded = seeded_model_path(path, file_digest([path]), settings.model_cache())
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = threads
+    session = SeededSession(onnxruntime.InferenceSession(str(seeded), sess_options=options,
+                                                         providers=["CPUExecutionProvider"]))
     voice = PiperVoice(config=PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))),
-                       session=onnxruntime.InferenceSession(str(path), sess_options=options,
-                                                            providers=["CPUExecutionProvider"]))
+                       session=session)
 
     def speak(text: str, speed: float, seed: int, noise_scale: float | None = None,
               noise_w_scale: float | None = None, **variation) -> tuple[np.ndarray, int]:
-        # Piper's noise is drawn from onnxruntime's RNG, seeded once per session: a clip's noise depends
-        # on the clips the session made before it, so Piper clips are not reproducible; the config is
-        # what we can pin (tts_audio reuses stored clips rather than remaking them).
         config = SynthesisConfig(length_scale=1.0 / speed, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
+        session.start(seed)
         chunks = list(voice.synthesize(text, syn_config=config))
         if not chunks:
             return np.zeros(0, np.float32), voice.config.sample_rate

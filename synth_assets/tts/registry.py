@@ -41,6 +41,9 @@ class Voice:
     engine_voice: str = ""  # command engines: the value of {voice}
     command: tuple[str, ...] = ()  # command engines: argv template
     family: str = ""  # what a person calls the engine: hibari, piper, espeak-ng, flite, ...
+    # Same seed, same text: same samples, in any process. A voice that is not (a GPU kernel, a user's
+    # engine that draws its own noise) says so here; its stored clips are reused, never remade.
+    deterministic: bool = True
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -115,6 +118,9 @@ def voice_from_dict(entry: dict) -> Voice:
         entry["sample_rate"] = int(json.loads(config.read_text())["audio"]["sample_rate"])
     entry.setdefault("quality_mos", None)
     entry.setdefault("license", "unknown")
+    # Hibari and Piper take their noise from the clip's seed; a user's program or Python engine is
+    # assumed not to unless its card says "deterministic": true.
+    entry.setdefault("deterministic", entry.get("engine") in ("hibari", "piper"))
     entry["command"] = tuple(entry.get("command", ()))
     return Voice(**entry)
 
