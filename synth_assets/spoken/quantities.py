@@ -160,7 +160,8 @@ RULES = [
     # 5'11", 12" wide: feet and inches
     (re.compile(r"(?<![\w.])(\d+)['’′]\s?(\d+(?:\.\d+)?)(?:\"|”|″|'')"),
      lambda m: f"{cardinal(int(m[1]))} {'foot' if m[1] == '1' else 'feet'} {decimal(m[2])} inch{'' if m[2] == '1' else 'es'}"),
-    (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?:\"|”|″)(?=\s|[,.;:!?)]|$)"),
+    # 12" but not the end of a quoted number ("1,000" or "12")
+    (re.compile(r"(?<![\w.,\"“])(\d+(?:\.\d+)?)(?:\"|”|″)(?=\s|[,.;:!?)]|$)"),
      lambda m: f"{decimal(m[1])} inch{'' if m[1] == '1' else 'es'}"),
     # 12/kg: per unit
     (re.compile(rf"(?<![\w.,])(?P<n1>{NUMBER})\s?/\s?(?P<unit>{_UNIT})(?![\w°²³])"),

@@ -152,8 +152,10 @@ RULES: list[tuple[re.Pattern, object, bool]] = [
     (re.compile(r"(?<=[A-Za-z])\d{4,}|\d{4,}(?=[A-Za-z])"),
      lambda m: f" {m.group() if _YEARLIKE.fullmatch(m.group()) else digits(m.group())} ", True),
     (re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"), " ", True),  # MP3 -> MP 3, B2A -> B 2 A
-    (re.compile(r"(?:(?<![\w-])-)?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?|(?<![\w.])\.\d+"),
+    # a comma after a number is punctuation unless three digits follow: '801,000,' is 801000 and a pause
+    (re.compile(r"(?:(?<![\w-])-)?(?:\d{1,3}(?:,\d{3})+(?!\d|,\d)|\d+)(?:\.\d+)?|(?<![\w.])\.\d+"),
      lambda m: decimal(m.group(), as_year=True), True),
+    (re.compile(r"(?<=[A-Za-z]),(?=[A-Za-z])"), ", ", True),  # '1,2,3' read as a list: 'one, two, three',
     (re.compile(r"/"), " ", False),
     (re.compile(_alternation(SYMBOLS)), _symbol, False),
     (re.compile(r"\s+"), " ", False),
