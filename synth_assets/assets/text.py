@@ -16,7 +16,11 @@ _SEGMENTS, _SPOKEN = SegmentSettings(), SpokenSettings()
 
 class SegmentConfig(Config):
     min_words: int = Field(default=_SEGMENTS.min_words, description="Shorter fragments are dropped with a reason.")
-    max_words: int = Field(default=_SEGMENTS.max_words, description="Longest utterance, about 15 s of speech.")
+    max_words: int = Field(default=_SEGMENTS.max_words, description="Longest segment, about 22 s of speech. A "
+                           "longer sentence is cut only where both halves stand alone as sentences, else dropped "
+                           "with a recorded reason.")
+    pack_words: int = Field(default=_SEGMENTS.pack_words, description="Whole sentences of a paragraph are joined "
+                            "into one segment up to this many words.")
     near_duplicate_threshold: float = Field(
         default=_SEGMENTS.near_duplicate_threshold, gt=0.0, le=1.0, description="MinHash-estimated Jaccard "
         "similarity of word shingles at or above which a segment is dropped as a near-duplicate of a kept one; "
@@ -48,8 +52,9 @@ class SpokenConfig(Config):
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="segments-v3",
-    description="Documents split into sentences and packed into TTS-sized segments; documents in other "
+    code_version="segments-v4",
+    description="Documents split into whole sentences and packed into TTS-sized segments (a too-long sentence "
+    "is cut only at a clause boundary where both halves stand alone, else dropped); documents in other "
     "languages, headings, code, boilerplate and fragments dropped, and exact and near-duplicates removed (within the partition and against complete "
     "partitions of earlier snapshots/sources), each with a recorded reason.",
 )

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from synth_assets.core.records import Document, stable_id
-from synth_assets.segments.segment import split_document, split_sentences
+from synth_assets.segments.segment import split_document, split_long_sentence, split_sentences
+from synth_assets.segments.wholeness import whole
 
 
 def make_doc(text: str, **fields) -> Document:
@@ -53,24 +54,70 @@ def test_positions_interleave_segments_and_drops_in_document_order():
 
 
 @pytest.mark.parametrize("max_words", [5, 8, 12, 40])
-def test_segments_never_exceed_max_words(max_words):
+def test_segments_never_exceed_max_words_and_are_whole_sentences(max_words):
     long_sentence = ("In the early years the settlement had a market, a church, two mills, a small school, "
                      "and a harbour that froze every winter " + "and thawed again in spring " * 6 + ".")
-    segments, _ = split_document(make_doc(PROSE + "\n\n" + long_sentence), min_words=1,
-                                 max_words=max_words)
+    segments, drops = split_document(make_doc(PROSE + "\n\n" + long_sentence), min_words=1,
+                                     max_words=max_words)
     assert segments and all(s.words <= max_words for s in segments)
     assert all(s.words == len(s.text.split()) for s in segments)
+    assert all(whole(s.text) for s in segments)
+    if max_words < len(long_sentence.split()):
+        assert any(d["reason"].endswith("with no clean clause split") for d in drops)
 
 
-def test_long_sentence_is_cut_at_clauses_before_words():
+def test_a_long_sentence_is_cut_only_where_both_halves_stand_alone():
+    sentence = ("Some anarchists, such as William Godwin and Wilhelm Weitling, argued for a society without "
+                "rulers, but they did not use the word anarchist for themselves, and the term was adopted "
+                "later by Proudhon; he wrote that property is theft.")
+    assert split_long_sentence(sentence, max_words=16) == [
+        "Some anarchists, such as William Godwin and Wilhelm Weitling, argued for a society without rulers.",
+        "But they did not use the word anarchist for themselves.",
+        "The term was adopted later by Proudhon; he wrote that property is theft."]
+    segments, drops = split_document(make_doc(sentence), max_words=25)
+    assert not drops and all(whole(s.text) and s.words <= 25 for s in segments)
+    assert " ".join(s.text for s in segments).startswith("Some anarchists, such as William Godwin")
+
+
+def test_a_long_sentence_without_a_clean_clause_split_is_dropped_with_its_reason_never_cut_mid_phrase():
     sentence = ("The river rises in the northern hills, runs through three large towns and many villages, "
                 "and reaches the sea after a long and slow journey across the plain.")
-    segments, _ = split_document(make_doc(sentence), max_words=15)
-    assert [s.text for s in segments] == [  # clauses of 7 and 8 words packed, then one of 13
-        "The river rises in the northern hills, runs through three large towns and many villages,",
-        "and reaches the sea after a long and slow journey across the plain."]
-    segments, _ = split_document(make_doc(sentence), max_words=10)
-    assert [s.words for s in segments] == [7, 8, 7, 6]  # 13 words cut evenly, not 10 + 3
+    segments, drops = split_document(make_doc(sentence), max_words=15)
+    assert segments == []
+    assert drops[0]["reason"] == "sentence of 28 words, over 15, with no clean clause split"
+    assert drops[0]["text"] == sentence
+
+
+def test_a_cut_never_falls_inside_brackets_or_quotes():
+    sentence = ("The report (which the council published, and they read it twice) was long, "
+                "and the mayor said \"we will act, and we will act soon\" before the vote.")
+    segments, drops = split_document(make_doc(sentence), max_words=12)
+    assert segments == [] and "no clean clause split" in drops[0]["reason"]
+
+
+def test_sentences_with_inline_code_or_math_are_dropped_and_the_rest_of_the_paragraph_kept():
+    text = ("You can sort a list in place. Call [code] items.sort() [/code] on it. "
+            "The cost is $O(n \\log n)$ in the worst case. It works for any comparable items.")
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == ["You can sort a list in place.", "It works for any comparable items."]
+    assert [d["reason"] for d in drops] == ["sentence holds inline code", "sentence holds math or markup"]
+
+
+def test_a_paragraph_whose_start_was_lost_drops_that_sentence_and_keeps_the_next():
+    text = "also called atypical autism) is diagnosed when criteria are not met. Doctors look at many signs."
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == ["Doctors look at many signs."]
+    assert drops[0]["reason"].startswith("starts mid-sentence")
+
+
+def test_a_list_lead_in_is_dropped_and_list_items_are_said_as_sentences():
+    text = ("The main schools of thought are these:\n\n"
+            "Anarcho-communism, which argues for common ownership\n\n"
+            "Mutualism, which argues for markets without profit")
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == ["Anarcho-communism, which argues for common ownership.",
+                                          "Mutualism, which argues for markets without profit."]
+    assert drops[0]["reason"] == "introduces a list, table or code that is not spoken"
 
 
 def test_turn_roles_are_kept_across_paragraphs():
@@ -90,7 +137,7 @@ def test_plain_prose_is_narration_with_lineage_copied_from_document():
     assert {s.role for s in segments} == {"narration"}
     assert (seg.parent_id, seg.stage, seg.source, seg.snapshot, seg.license) == (
         "doc-1", "text_segments", "wikipedia", "2026-11-01", "CC-BY-SA-4.0")
-    assert json.loads(seg.params) == {"min_words": 3, "max_words": 30}
+    assert json.loads(seg.params) == {"min_words": 3, "max_words": 30, "pack_words": 30}
     assert seg.id == stable_id("segment", "doc-1", seg.position, seg.text)
 
 
@@ -103,12 +150,12 @@ def test_ids_are_stable_across_calls():
 
 def test_exact_duplicates_are_dropped_naming_the_segment_they_repeat():
     text = "The bridge opened to traffic in May.\n\nSomething else happened here too.\n\n" \
-           "the  bridge opened to TRAFFIC in May."
+           "The  bridge opened to TRAFFIC in May."
     segments, drops = split_document(make_doc(text))
     assert len(segments) == 2
     [drop] = drops
     assert drop["reason"] == f"duplicate of {segments[0].id}"
-    assert drop["text"] == "the bridge opened to TRAFFIC in May."
+    assert drop["text"] == "The bridge opened to TRAFFIC in May."
 
 
 def test_unclosed_code_block_runs_to_the_end_and_empty_document_gives_nothing():
