@@ -46,6 +46,9 @@ class SpokenConfig(Config):
                                 "step two) instead of a rewrite of the dataset's written one.")
     misspell_rate: float = Field(default=_SPOKEN.misspell_rate, description="User turns: chance that a word is "
                                  "misspelled in the written copy (column `misspelled`); each change is recorded.")
+    hesitation_rate: float = Field(default=_SPOKEN.hesitation_rate, ge=0.0, le=1.0, description="User turns, "
+                                   "rule-based rewrite: chance that a sentence hesitates and repairs itself at a "
+                                   "clause start ('the, the', 'the, uh, the'); each one is recorded.")
 
 
 @stage_asset(
@@ -77,9 +80,11 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
     deps=(names.TEXT_SEGMENTS,),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="spoken-v3",
-    description="Segments rewritten into what a person would say: markup and asides dropped, numbers and "
-    "symbols verbalized, fillers added with a seeded RNG; the operations are recorded per row.",
+    code_version="spoken-v4",
+    description="Segments rewritten into what a person would say: markup and asides dropped, editorial "
+    "brackets resolved, foreign script transliterated or dropped, numbers and symbols verbalized, rows with "
+    "anything unspeakable left dropped, fillers placed by register with a seeded RNG; the operations are "
+    "recorded per row.",
 )
 def spoken_text(context: AssetExecutionContext, config: SpokenConfig, store: Storage, rewriter: TextRewriter):
     partition, engine = context.partition_key, rewriter.rewriter()
