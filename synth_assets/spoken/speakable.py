@@ -15,7 +15,8 @@ SPEAKABLE_PUNCTUATION = frozenset(" .,!?;:'’-")
 _EDITORIAL_NOTE = re.compile(
     r"\s*\[(?:\.{3}|…|sic|sic!|citation needed|clarification needed|who\??|when\??|which\??|where\??|"
     r"by whom\??|dubious[^\]]*|verification needed|failed verification|according to whom\??|"
-    r"page needed|year needed|note \w+|nb \w+|n \d+|[a-z]|[ivx]+|\d+(?:[,–-]\s?\d+)*|update|disputed[^\]]*)\]",
+    r"page needed|year needed|note \w+|nb \w+|n \d+|[a-z]|[ivx]+|\d+(?:[,–-]\s?\d+)*|update|disputed[^\]]*)\]"
+    r"(?![A-Za-z])",  # "[T]he" is an insertion, not a note
     re.IGNORECASE)
 _INSERTION = re.compile(r"\[([^\[\]]{1,60})\]")
 # A phonetic transcription, /ˈænərkɪzəm/ or [ˈæn.ər.kɪ.zəm]: not words a voice reads.
@@ -105,7 +106,7 @@ def clean_stray_punctuation(text: str) -> str:
         text = _drop_unmatched(text, opening, closing)
     text = re.sub(r"(?<=\w)[(\[{]([^()\[\]{}\s]{1,12})[)\]}]", r" \1", text)  # f(x), 401(k)
     text = re.sub(r"(?<![.])\.\.(?![.])", ".", text)  # "to revolt.. France"
-    text = re.sub(r"(?:(?<=\s)|^)[*#|~^_•·†‡¶§]+(?=\s|$)", " ", text)  # footnote marks, bullets
+    text = re.sub(r"(?:(?<=\s)|^)[*#|~^_•·†‡¶§]+(?=[\s.,;:!?]|$)", " ", text)  # footnote marks, bullets
     text = re.sub(r"(?<=\w)[*†‡]+", "", text)  # "Smith*", "born 1900†"
     return text
 
