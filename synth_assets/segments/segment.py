@@ -60,14 +60,33 @@ def split_sentences(text: str) -> list[str]:
 
 # Where a sentence too long for one clip may be cut so that both halves stand alone: a semicolon, or a
 # comma before a coordinating conjunction whose clause has its own subject (", but they did ...").
-_CLAUSE_BREAK = re.compile(r"(?P<punct>;|,)\s+(?P<conj>(?:and|but|yet|so)\s+)?(?P<next>[\"'“‘(]?[\w'’-]+)")
-# A conjunction kept at the start of the new sentence ("But they ..."); "and" is dropped instead.
+_CLAUSE_BREAK = re.compile(r"(?P<punct>[;:]|,)\s+(?P<conj>(?:and|but|yet|so|whereas|although|though)\s+)?"
+                           r"(?P<next>[\"'“‘(]?[\w'’-]+)")
+# A conjunction kept at the start of the new sentence ("But they ..."); "and" is dropped; a subordinating
+# one is rewritten so that its clause can stand alone ("..., whereas water needs" -> "By contrast, water needs").
 KEPT_CONJUNCTIONS = frozenset({"but", "yet", "so"})
-# Words that open a clause with its own subject; a capitalised word (a name) does too.
+REWRITTEN_CONJUNCTIONS = {"whereas": "by contrast,", "although": "even so,", "though": "even so,"}
+# Words that open a clause with its own subject; a capitalised word (a name) does too. Not "that": after
+# ", and" it mostly continues a reported statement ("argued that ..., and that ...").
 SUBJECT_STARTS = frozenset(
-    "i you he she it we they this that these those there the a an his her its their our my your some many "
+    "i you he she it we they this these those there the a an his her its their our my your some many "
     "most all each both one no such several few other others another neither either".split())
-_MATH_OR_MARKUP = re.compile(r"\$[^$\n]+\$|\\[a-zA-Z]+|\\[()\[\]]|\{\{|\}\}|<[a-zA-Z/][^<>]*>")
+# Words that open a dependent clause: a piece starting with one does not stand alone.
+SUBORDINATORS = frozenset("that which who whom whose where when because if whether while whereas as since "
+                          "unless until although though than".split())
+# After a semicolon or colon, a clause with a finite verb stands alone even without a listed subject word.
+_FINITE_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|did|does|do|may|might|must|"
+                          r"should|shall|became|becomes|remains|remained|\w+ed)\b")
+# "Critics argued that X; that Y": the reporting clause carried over to the second piece.
+_REPORTING = re.compile(r"^(?P<prefix>(?:\S+\s+){1,6}?(?:\w+ed|held|said|wrote|thought|knew|felt|found|"
+                        r"believe[sd]?|argue[sd]?|claim(?:s|ed)?|hold|holds|say|says)\s+)that\s")
+# TeX math ($x^2$, but not "$801 and $850"), TeX commands, templates and HTML tags.
+_MATH_OR_MARKUP = re.compile(r"\$(?![\d\s])[^$\n]+?(?<!\s)\$|\\[a-zA-Z]+|\\[()\[\]]|\{\{|\}\}|<[a-zA-Z/][^<>]*>")
+# A function word right before punctuation: a word (often inline math) was removed from the source, as
+# in "is computed as, where is the mean".
+_HOLE = re.compile(r"\b(?:the|a|an|of|by|as|than|where|when|denoted|equals)\s*[,;.](?:\s|$)")
+_LIST_LINE = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+(?=\S)")
+_TABLE_LINE = re.compile(r"^\s*\|")
 _INLINE_CODE = re.compile(r"(?<=\S)[ \t]*\[code\][^\n]*?\[/code\]")
 INLINE_CODE_MARK = "⟦code⟧"
 
@@ -83,9 +102,14 @@ def _balanced(text: str) -> bool:
     return depth == 0 and (text.count('"') % 2 == 0) and text.count("“") == text.count("”")
 
 
-def _stands_alone(clause: str) -> bool:
+def _stands_alone(clause: str, after: str) -> bool:
+    """Whether ``clause``, which followed ``after`` (',', ';' or ':'), reads as a sentence of its own."""
     word = clause.split(None, 1)[0].lstrip("\"'“‘(") if clause.split() else ""
-    return bool(word) and (word.lower() in SUBJECT_STARTS or word[0].isupper()) and _balanced(clause)
+    if not word or word.lower() in SUBORDINATORS or not _balanced(clause):
+        return False
+    if word.lower() in SUBJECT_STARTS or word[0].isupper():
+        return True
+    return after in ";:" and bool(_FINITE_VERB.search(clause))
 
 
 def _in_series(head: str, item_words: int = 4) -> bool:
@@ -103,6 +127,13 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _carried_over(head: str, rest: str) -> str | None:
+    """'that Y' after 'Critics argued that X;' becomes 'Critics argued that Y'; None when there is no
+    reporting clause to carry."""
+    reporting = _REPORTING.match(head)
+    return reporting["prefix"] + rest if reporting and rest.lower().startswith("that ") else None
+
+
 def _clause_cuts(sentence: str) -> list[tuple[str, str]]:
     """(first sentence, rest) for every clean clause boundary, each half made a sentence of its own."""
     cuts = []
@@ -113,11 +144,18 @@ def _clause_cuts(sentence: str) -> list[tuple[str, str]]:
         head = sentence[:match.start()]
         if conjunction == "and" and _in_series(head):
             continue  # "a market, a church, and a harbour": the last item of a list, not a clause
-        rest = sentence[match.start("next"):]
+        clause = sentence[match.start("next"):]
+        if not _balanced(head):
+            continue
+        if carried := _carried_over(head, clause):
+            clause = carried
+        elif not _stands_alone(clause, match["punct"]):
+            continue
         if conjunction in KEPT_CONJUNCTIONS:
-            rest = f"{conjunction} {rest}"
-        if _balanced(head) and _stands_alone(sentence[match.start("next"):]):
-            cuts.append((_as_sentence(head), _capitalised(rest)))
+            clause = f"{conjunction} {clause}"
+        elif conjunction in REWRITTEN_CONJUNCTIONS:
+            clause = f"{REWRITTEN_CONJUNCTIONS[conjunction]} {clause}"
+        cuts.append((_as_sentence(head), _capitalised(clause)))
     return cuts
 
 
@@ -154,6 +192,8 @@ def _sentence_problem(sentence: str, index: int, last: bool, max_words: int) -> 
         return "sentence holds inline code"
     if _MATH_OR_MARKUP.search(sentence):
         return "sentence holds math or markup"
+    if _HOLE.search(sentence):
+        return "a word is missing: markup was removed from the source"
     if index == 0 and starts_mid_sentence(sentence):
         return "starts mid-sentence: its beginning was lost in the source"
     if last and sentence.rstrip().endswith(":"):
@@ -184,6 +224,35 @@ def _paragraph_candidates(paragraph: str, max_words: int, pack_words: int,
     yield from ((None, piece) for piece in _pack(run, pack_words))
 
 
+TABLE = "[table]"
+
+
+def _blocks(chunk: str) -> Iterator[str]:
+    """The paragraphs of a chunk; a list item on its own line is a paragraph of its own (its marker
+    dropped), and a run of table lines ("| a | b |") becomes one TABLE marker."""
+    for paragraph in _PARAGRAPH.split(chunk):
+        lines = paragraph.split("\n")
+        if len(lines) == 1 or not any(_LIST_LINE.match(x) or _TABLE_LINE.match(x) for x in lines):
+            yield paragraph
+            continue
+        block: list[str] = []
+        in_table = False
+        for line in lines:
+            if _TABLE_LINE.match(line):
+                if not in_table:
+                    yield from ([" ".join(block)] if block else [])
+                    block, in_table = [], True
+                    yield TABLE
+                continue
+            in_table = False
+            if _LIST_LINE.match(line):
+                yield from ([" ".join(block)] if block else [])
+                block = [_LIST_LINE.sub("", line)]
+            else:
+                block.append(line)
+        yield from ([" ".join(block)] if block else [])
+
+
 def _candidates(text: str, max_words: int, pack_words: int, min_words: int) -> Iterator[tuple[str, str | None, str]]:
     """(role, drop reason or None, text) for every utterance candidate, in document order.
 
@@ -196,7 +265,10 @@ def _candidates(text: str, max_words: int, pack_words: int, min_words: int) -> I
         if chunk_index % 2:  # odd chunks are the captured code blocks
             yield role, "code", chunk
             continue
-        for paragraph in _PARAGRAPH.split(chunk):
+        for paragraph in _blocks(chunk):
+            if paragraph == TABLE:
+                yield role, "table", paragraph
+                continue
             paragraph = " ".join(paragraph.split())
             if turn := _TURN.match(paragraph):  # a turn lasts until the next prefix
                 role, paragraph = turn.group(1).lower(), paragraph[turn.end():]

@@ -125,6 +125,7 @@ def _alternation(keys) -> str:
 # (pattern, replacement, needs a digit in the text)
 RULES: list[tuple[re.Pattern, object, bool]] = [
     *((pattern, repl, False) for pattern, repl in electronic.RULES),
+    (re.compile(r"(?<=[A-Za-z)])\^([23])(?![\d.])"), lambda m: " squared" if m[1] == "2" else " cubed", True),  # x^2
     (re.compile(r"(?<![\w.])(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?:\s*[-−+*×/÷^=<>]\s*(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?![\w.]))+"),
      _equation, False),
     *((pattern, repl, True) for pattern, repl in dates.RULES),
@@ -136,6 +137,8 @@ RULES: list[tuple[re.Pattern, object, bool]] = [
     (re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)"),
      lambda m: " point ".join(decimal(part) for part in m.group().split(".")), True),
     (re.compile(r"(?<![\w:])(\d+):(\d+)(?![\w:])"), lambda m: f"{decimal(m[1])} to {decimal(m[2])}", True),  # 3:1
+    (re.compile(r"(?<![\w:])\d+(?::\d+){2,}(?![\w:])"),  # 1:5:5, a ratio (times were read before)
+     lambda m: " to ".join(decimal(part) for part in m.group().split(":")), True),
     # 1980s, 1980 s, '80s, mid-80s, 1960s-80s
     (re.compile(r"(?<![\w'’])(?:(?P<a>1\d\d0|20\d0)\s?|['’]?(?P<a2>[1-9]0))['’]?s\b"
                 r"(?:\s?[-–—]\s?['’]?(?P<b>1\d\d0|20\d0|[1-9]0)['’]?s\b)?"), _decades, True),

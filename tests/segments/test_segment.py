@@ -171,3 +171,51 @@ def test_unclosed_code_block_runs_to_the_end_and_empty_document_gives_nothing():
 # --- spoken form ---------------------------------------------------------------------------------
 
 
+
+
+def test_a_clause_after_a_semicolon_or_colon_with_its_own_verb_becomes_a_sentence():
+    sentence = ("Specific heat often varies with temperature, and differs for each state of matter: liquid water "
+                "has one of the highest values among common substances, but ice has only half of it.")
+    assert split_long_sentence(sentence, max_words=20) == [
+        "Specific heat often varies with temperature, and differs for each state of matter.",
+        "Liquid water has one of the highest values among common substances, but ice has only half of it."]
+
+
+def test_a_subordinate_clause_is_rewritten_to_stand_alone():
+    sentence = ("Copper needs only a little heat to warm up, which is why a copper pan heats quickly on a stove, "
+                "whereas the same mass of water needs almost eleven times as much energy to warm by one degree.")
+    assert split_long_sentence(sentence, max_words=25) == [
+        "Copper needs only a little heat to warm up, which is why a copper pan heats quickly on a stove.",
+        "By contrast, the same mass of water needs almost eleven times as much energy to warm by one degree."]
+
+
+def test_a_reporting_clause_is_carried_over_to_the_piece_that_continues_it():
+    sentence = ("Syndicalists held that the class struggle takes place at the point of production; that every "
+                "gain trains the workers for the final strike; and that the union is the cell of the future society.")
+    assert split_long_sentence(sentence, max_words=20) == [
+        "Syndicalists held that the class struggle takes place at the point of production.",
+        "Syndicalists held that every gain trains the workers for the final strike.",
+        "Syndicalists held that the union is the cell of the future society."]
+
+
+def test_a_piece_opening_with_a_subordinator_is_never_cut_off():
+    sentence = ("They argued for years about the plan in the council, and which of the two towns should pay for "
+                "the bridge was never settled by anyone at all.")
+    assert split_long_sentence(sentence, max_words=15) is None
+
+
+def test_list_lines_of_one_paragraph_become_sentences_and_table_lines_are_dropped():
+    text = ("Here are three tips:\n1. Go to bed at the same time every day.\n2. Keep the bedroom cool and dark."
+            "\n3. Avoid coffee late in the day.\n\n| City | Population |\n|---|---|\n| Lyon | 522,000 |")
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == [  # each item is a paragraph of its own
+        "Go to bed at the same time every day.", "Keep the bedroom cool and dark.", "Avoid coffee late in the day."]
+    assert [d["reason"] for d in drops] == ["introduces a list, table or code that is not spoken", "table"]
+
+
+def test_a_sentence_with_a_hole_left_by_removed_markup_is_dropped():
+    text = ("A reading score is computed as, where is the mean, and a child is referred when. "
+            "Most children are never referred at all.")
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == ["Most children are never referred at all."]
+    assert drops[0]["reason"] == "a word is missing: markup was removed from the source"
