@@ -94,7 +94,10 @@ def _inches(m: re.Match) -> str:
 
 def _si_compound(m: re.Match) -> str:
     denominators = re.findall(rf"({_SI})-1", m["per"])
-    return " ".join([SI_NAMES[m["head"]], *(f"per {SI_NAMES[d].rstrip('s') if d != 'K' else 'kelvin'}" for d in denominators)])
+    amount = [decimal(m["amount"])] if m["amount"] else []  # "2093 J⋅kg−1" is an amount, never a year
+    head = SI_NAMES[m["head"]]
+    head = head[:-1] if m["amount"] == "1" and head.endswith("s") else head
+    return " ".join([*amount, head, *(f"per {SI_NAMES[d].rstrip('s') if d != 'K' else 'kelvin'}" for d in denominators)])
 
 
 def _alternation(keys) -> str:
@@ -165,7 +168,8 @@ MIXED = r"\d{1,3}\s\d{1,2}/\d{1,2}"  # 4 1/2 lbs
 _RANGE = r"\s?[-–—]\s?|\sto\s"
 
 RULES = [
-    (re.compile(rf"(?<![\w])(?P<head>{_SI})(?P<per>(?:\s?[⋅·]\s?(?:{_SI})-1)+)(?![\w-])"), _si_compound),
+    (re.compile(rf"(?:(?<![\w.,])(?P<amount>{AMOUNT})\s?)?(?<![\w])(?P<head>{_SI})(?P<per>(?:\s?[⋅·]\s?(?:{_SI})-1)+)"
+                rf"(?![\w-])"), _si_compound),
     (re.compile(rf"(?<![\w$])(?P<cur>{_CURRENCY})\s?(?P<amount>{AMOUNT}){_SCALE.format(n=1)}"
                 rf"(?:\s?[-–—]\s?(?P<cur2>{_CURRENCY})?(?P<amount2>{AMOUNT}){_SCALE.format(n=2)})?{_PERIOD}"),
      _money),
