@@ -81,6 +81,8 @@ def _reason_kind(reason: str) -> str:
         return "long sentence with no clean clause split"
     if reason.startswith("unspeakable after rewrite"):
         return "unspeakable after rewrite"
+    if reason.startswith("too long for one clip"):
+        return "too long for one clip once spoken"
     return reason.split(":")[0].split(" of ")[0] if reason.startswith(("fragment", "duplicate")) else reason
 
 

@@ -14,6 +14,7 @@ import random
 import re
 
 from synth_assets.core import names
+from synth_assets.core.limits import MAX_UTTERANCE_SECONDS
 from synth_assets.core.records import Segment, SpokenText, seed_from_id, stable_id
 from synth_assets.spoken.fillers import add_fillers, add_hesitations, lower_first_word  # noqa: F401 (dialogues)
 from synth_assets.spoken.misspell import misspell
@@ -30,6 +31,10 @@ from synth_assets.spoken.verbalize import verbalize
 REWRITER_VERSION = "3"
 MAX_WRITTEN_CHARS = 20_000  # about 50 minutes of speech: anything longer is not one utterance
 MIN_LETTER_SHARE = 0.3  # below this share of letters among non-space characters, it is not prose
+# A spoken segment must fit one clip: voices say about 2.5 words a second (hibari: 69 words in 26 s), and
+# verbalizing can double a segment ("2093 J⋅kg−1⋅K−1" is eight words).
+SPOKEN_WORDS_PER_SECOND = 2.5
+MAX_SPOKEN_WORDS = int(MAX_UTTERANCE_SECONDS * SPOKEN_WORDS_PER_SECOND)
 
 
 class DropText(ValueError):
@@ -42,6 +47,10 @@ class EmptyAfterRewrite(DropText):
 
 class Unspeakable(DropText):
     """Digits, brackets, markup or a script no voice reads are still there after the rewrite."""
+
+
+class TooLongToSay(DropText):
+    """The spoken form would not fit one clip."""
 
 
 class NotProse(DropText):
@@ -157,6 +166,9 @@ def spoken_text_record(segment: Segment, *, filler_rate: float, misspell_rate: f
         text, operations, rewriter_params = rewriter.rewrite(segment.text, seed=seed, role=segment.role,
                                                              filler_rate=filler_rate)
         params.update(rewriter_params)
+    if len(text.split()) > MAX_SPOKEN_WORDS:
+        raise TooLongToSay(f"too long for one clip once spoken: {len(text.split())} words, over "
+                           f"{MAX_SPOKEN_WORDS} (about {MAX_UTTERANCE_SECONDS:.0f} s)")
     misspelled = ""
     if misspell_rate > 0 and segment.role == "user":
         misspelled, typos = misspell(segment.text, random.Random(seed_from_id(segment.id, "misspell")),

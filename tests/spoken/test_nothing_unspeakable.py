@@ -65,3 +65,16 @@ def test_unspeakable_names_digits_brackets_markup_and_other_scripts():
     assert unspeakable("It has 3 parts [a] and α <b>") == ["3", "[", "]", "α", "<", ">"]
     assert unspeakable_excerpt("The period [the") == "'[' in 'The period [the'"
     assert unspeakable_excerpt("Nothing wrong.") == ""
+
+
+def test_a_segment_whose_spoken_form_would_not_fit_one_clip_is_dropped_with_its_reason():
+    from synth_assets.core.records import Segment
+    from synth_assets.spoken.rewrite import MAX_SPOKEN_WORDS, TooLongToSay, spoken_text_record
+
+    written = "The readings were " + ", ".join(["2093 J⋅kg−1⋅K−1"] * 10) + "."
+    segment = Segment(id="seg-long", parent_id="doc", stage="text_segments", params="{}", source="wikipedia",
+                      snapshot="2026-11-01", role="narration", position=0, text=written,
+                      words=len(written.split()), license="CC-BY-SA-4.0")
+    assert segment.words < 40
+    with pytest.raises(TooLongToSay, match=f"over {MAX_SPOKEN_WORDS}"):
+        spoken_text_record(segment, filler_rate=0.0)
