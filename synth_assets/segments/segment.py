@@ -85,6 +85,9 @@ _MATH_OR_MARKUP = re.compile(r"\$(?![\d\s])[^$\n]+?(?<!\s)\$|\\[a-zA-Z]+|\\[()\[
 # A function word right before punctuation: a word (often inline math) was removed from the source, as
 # in "is computed as, where is the mean".
 _HOLE = re.compile(r"\b(?:the|a|an|of|by|as|than|where|when|denoted|equals)\s*[,;.](?:\s|$)")
+# A paragraph that stops on a comma, a semicolon or a word that needs a continuation lost its end.
+_TRUNCATED = re.compile(r"(?:[,;(\[-]|\b(?:and|or|but|nor|of|the|a|an|to|in|on|at|with|for|by|as|from|such as|"
+                        r"including|than|that|which|who|whose|is|are|was|were))[\s\"'”’]*$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+(?=\S)")
 _TABLE_LINE = re.compile(r"^\s*\|")
 _INLINE_CODE = re.compile(r"(?<=\S)[ \t]*\[code\][^\n]*?\[/code\]")
@@ -218,8 +221,13 @@ def _paragraph_candidates(paragraph: str, max_words: int, pack_words: int,
             run = []
             yield reason, sentence
             continue
-        if last and ends_mid_sentence(pieces[-1]):  # a list item or caption: say it as a sentence
-            pieces[-1] = pieces[-1].rstrip(" ,;") + "."
+        if last and ends_mid_sentence(pieces[-1]):
+            if _TRUNCATED.search(pieces[-1]):
+                yield from ((None, piece) for piece in _pack(run, pack_words))
+                run = []
+                yield "ends mid-sentence: its end was lost in the source", sentence
+                continue
+            pieces[-1] = pieces[-1].rstrip() + "."  # a list item or caption: say it as a sentence
         run.extend(pieces)
     yield from ((None, piece) for piece in _pack(run, pack_words))
 

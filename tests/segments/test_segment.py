@@ -219,3 +219,12 @@ def test_a_sentence_with_a_hole_left_by_removed_markup_is_dropped():
     segments, drops = split_document(make_doc(text))
     assert [s.text for s in segments] == ["Most children are never referred at all."]
     assert drops[0]["reason"] == "a word is missing: markup was removed from the source"
+
+
+def test_a_paragraph_that_lost_its_end_drops_that_sentence_instead_of_faking_a_full_stop():
+    text = ("Early writers used the word freely. Some, such as William Godwin and Wilhelm Weitling,\n\n"
+            "A list item without a full stop")
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == ["Early writers used the word freely.", "A list item without a full stop."]
+    assert drops[0]["reason"] == "ends mid-sentence: its end was lost in the source"
+    assert drops[0]["text"] == "Some, such as William Godwin and Wilhelm Weitling,"
