@@ -38,6 +38,8 @@ COMMON_STARTS = frozenset(
     "please let use try make take go see note check add open run keep remember such both other another "
     "only even still later early most much few several any".split()
 )
+# Where a spoken sentence ends: not after an initial or a short abbreviation ("c. 4650", "J. Smith").
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Za-z]\.)(?<!\b[A-Z][a-z]\.)\s+(?=[A-Z\"'“‘])")
 CLAUSE_CONJUNCTIONS = frozenset("and but so because then when while although though since if".split())
 REPEATABLE = frozenset("the a an i we it my this that to in and they he she you there".split())
 
@@ -112,7 +114,7 @@ def _choices(role: str, first_sentence: bool, somber: bool, opening: bool) -> li
 
 def add_fillers(text: str, rng: random.Random, rate: float, role: str) -> tuple[str, list[str]]:
     """Each sentence gets at most one filler, with probability ``rate``, at a place and of a kind that fit."""
-    sentences = re.split(r"(?<=[.!?])\s+", text)
+    sentences = SENTENCE_END.split(text)
     operations = []
     for index, sentence in enumerate(sentences):
         if rng.random() >= rate:
@@ -136,7 +138,7 @@ def add_fillers(text: str, rng: random.Random, rate: float, role: str) -> tuple[
 def add_hesitations(text: str, rng: random.Random, rate: float) -> tuple[str, list[str]]:
     """User turns: a word at a clause start said twice ('the, the') or repaired through a hesitation
     ('the, uh, the'), at most once a sentence, with probability ``rate``."""
-    sentences = re.split(r"(?<=[.!?])\s+", text)
+    sentences = SENTENCE_END.split(text)
     operations = []
     for index, sentence in enumerate(sentences):
         if rate <= 0 or rng.random() >= rate:

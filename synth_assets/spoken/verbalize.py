@@ -128,6 +128,7 @@ RULES: list[tuple[re.Pattern, object, bool]] = [
     (re.compile(r"(?<=[A-Za-z)])\^([23])(?![\d.])"), lambda m: " squared" if m[1] == "2" else " cubed", True),  # x^2
     (re.compile(r"(?<![\w.])(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?:\s*[-−+*×/÷^=<>]\s*(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?![\w.]))+"),
      _equation, False),
+    (re.compile(r"(?<![\w.])ca?\.\s?(?=\d)"), "circa ", True),  # before dates read "3000 BC": c. 3000 BC
     *((pattern, repl, True) for pattern, repl in dates.RULES),
     *((pattern, repl, False) for pattern, repl in abbreviations.RULES),
     (re.compile(r"(?<![\w/])(" + _alternation(SLASH_IDIOMS) + r")(?![\w/])"), lambda m: SLASH_IDIOMS[m[1]], False),

@@ -83,3 +83,10 @@ def test_hesitations_are_only_for_user_turns_and_off_by_default():
     assert not any(op.startswith("add_hesitation") for op in operations)
     _, operations = to_spoken(text, seed=4, filler_rate=0.0, role="user", hesitation_rate=1.0)
     assert any(op.startswith("add_hesitation") for op in operations)
+
+
+def test_a_filler_never_lands_after_an_initial_or_circa_as_if_a_sentence_had_ended():
+    text = "The earliest objects were dated to c. 4650 BC by J. Smith and his team in the field."
+    for seed in range(30):
+        spoken, _ = to_spoken(text, seed=seed, filler_rate=1.0, role="narration")
+        assert re.search(r"circa forty-six fifty BC by J\.? Smith and his team", spoken), spoken
