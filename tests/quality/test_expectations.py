@@ -62,3 +62,17 @@ def test_spoken_text_check_fails_beyond_half_a_percent_of_unspeakable_rows_and_s
     assert not failed.passed
     report = failed.metadata["report"].value
     assert "unspeakable" in report and "'['" in report  # an example of what is left
+
+
+def segments_frame(whole: int, cut: list[str]) -> pd.DataFrame:
+    texts = ["A whole sentence, with its end."] * whole + cut
+    return pd.DataFrame({"id": [f"g{i}" for i in range(len(texts))], "stage": "text_segments", "code_version": "v",
+                         "run_id": "r", "parent_id": "p", "text": texts, "words": 6})
+
+
+def test_segments_check_fails_beyond_one_percent_of_segments_cut_mid_sentence_and_shows_them():
+    suite = SUITES["text_segments"]
+    assert validate(suite, segments_frame(99, ["such as William Godwin and Wilhelm Weitling,"])).passed
+    failed = validate(suite, segments_frame(98, ["but they did not use the word anarchist.",
+                                                 "The list goes on with such as William Godwin,"]))
+    assert not failed.passed and "but they did" in failed.metadata["report"].value
