@@ -21,7 +21,8 @@ from synth_assets.segments.wholeness import ends_mid_sentence, starts_mid_senten
 # Words that end in a period without ending the sentence ("Dr. Smith", "approx. 5").
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr vs etc no nos fig figs approx inc ltd co corp gen col lt sgt gov sen "
-    "rep rev mt ft ave cf al ca vol pp ed eds pop est fl ibid viz ch sec op cit jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    "rep rev mt ft ave cf al ca vol pp ed eds pop est fl ibid viz ch sec op cit "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
 # A possible sentence end: punctuation, closing quotes/brackets, a space, then a capital or digit.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
@@ -98,7 +99,7 @@ def _balanced(text: str) -> bool:
     """No bracket or double quote left open or closed across the cut."""
     depth = 0
     for ch in text:
-        depth += ch in "([" 
+        depth += ch in "(["
         depth -= ch in ")]"
         if depth < 0:
             return False
@@ -172,7 +173,8 @@ def split_long_sentence(sentence: str, max_words: int, min_words: int = 1) -> li
     for head, rest in cuts:
         if count_words(head) < min_words or count_words(rest) < min_words:
             continue
-        first, second = split_long_sentence(head, max_words, min_words), split_long_sentence(rest, max_words, min_words)
+        first = split_long_sentence(head, max_words, min_words)
+        second = split_long_sentence(rest, max_words, min_words)
         if first is not None and second is not None:
             return first + second
     return None
@@ -189,7 +191,7 @@ def _pack(parts: list[str], max_words: int) -> list[str]:
     return packed
 
 
-def _sentence_problem(sentence: str, index: int, last: bool, max_words: int) -> str | None:
+def _sentence_problem(sentence: str, index: int, last: bool) -> str | None:
     """Why a sentence cannot be spoken as written, or None."""
     if INLINE_CODE_MARK in sentence:
         return "sentence holds inline code"
@@ -212,7 +214,7 @@ def _paragraph_candidates(paragraph: str, max_words: int, pack_words: int,
     run: list[str] = []
     for index, sentence in enumerate(sentences):
         last = index == len(sentences) - 1
-        reason = _sentence_problem(sentence, index, last, max_words)
+        reason = _sentence_problem(sentence, index, last)
         pieces = None if reason else split_long_sentence(sentence, max_words, min_words)
         if reason is None and pieces is None:
             reason = f"sentence of {count_words(sentence)} words, over {max_words}, with no clean clause split"
@@ -261,7 +263,8 @@ def _blocks(chunk: str) -> Iterator[str]:
         yield from ([" ".join(block)] if block else [])
 
 
-def _candidates(text: str, max_words: int, pack_words: int, min_words: int) -> Iterator[tuple[str, str | None, str]]:
+def _candidates(text: str, max_words: int, pack_words: int,
+                min_words: int) -> Iterator[tuple[str, str | None, str]]:
     """(role, drop reason or None, text) for every utterance candidate, in document order.
 
     A code block of its own acts as a paragraph break: the prose around it is kept separately. A code
@@ -297,7 +300,8 @@ def split_document(doc: Document, *, min_words: int = 4, max_words: int = MAX_WO
     order; a segment's id is made from its position and text.
     """
     pack_words = min(pack_words, max_words)
-    params = json.dumps({"min_words": min_words, "max_words": max_words, "pack_words": pack_words}, sort_keys=True)
+    params = json.dumps({"min_words": min_words, "max_words": max_words, "pack_words": pack_words},
+                        sort_keys=True)
     segments: list[Segment] = []
     drops: list[dict] = []
     seen: dict[str, str] = {}  # normalised text -> id of the segment that kept it

@@ -3,14 +3,9 @@ clip ("it starts in the middle of something"), shared by the segmenter, its test
 
 from __future__ import annotations
 
-
 _OPENING = "\"'“‘([¿¡"
 _CLOSING = "\"'”’)]"
 SENTENCE_END = ".!?…"
-# Words that continue a sentence rather than start one: a clip opening with "which" or "and" has lost its
-# start.
-CONTINUATIONS = frozenset("and or nor which whom whose who that than as also called including such "
-                          "respectively whereas".split())
 
 
 def first_word(text: str) -> str:
@@ -19,8 +14,8 @@ def first_word(text: str) -> str:
 
 
 def starts_mid_sentence(text: str) -> bool:
-    """The text opens inside a sentence: a lower-case first word (not 'iPhone'-style), a closing bracket
-    or punctuation, or a word that only continues a sentence."""
+    """The text opens inside a sentence: a lower-case first word (not 'iPhone'-style: "which ...",
+    "and ...", "also called ...") or a closing bracket or punctuation mark."""
     stripped = text.lstrip()
     if not stripped:
         return False
@@ -30,9 +25,7 @@ def starts_mid_sentence(text: str) -> bool:
     letters = [ch for ch in word if ch.isalpha()]
     if not letters:
         return False
-    if letters[0].islower() and not any(ch.isupper() for ch in letters[1:]):
-        return True
-    return word.lower().strip(",;:") in CONTINUATIONS and word[0].islower()
+    return letters[0].islower() and not any(ch.isupper() for ch in letters[1:])
 
 
 def ends_mid_sentence(text: str) -> bool:

@@ -26,7 +26,7 @@ def test_a_sentence_about_a_death_or_an_attack_never_gets_a_casual_filler():
 def test_after_an_opening_filler_a_common_word_is_lower_cased_and_a_name_keeps_its_capital():
     text = "The alloy is hard. It was made by Godwin in the north, and Godwin sold it."
     spoken, _ = add_fillers(text, random.Random(0), 1.0, "narration")
-    first, second = re.split(r"(?<=\.)\s", spoken)
+    first, _ = re.split(r"(?<=\.)\s", spoken)
     assert re.match(r"^[A-Z][a-z ]*, the alloy is hard\.$", first)
     assert first_word_case("Godwin sold it.", text) == "keep"
     assert first_word_case("The alloy is hard.", text) == "lower"
@@ -48,7 +48,7 @@ def test_a_capitalised_word_seen_in_lower_case_elsewhere_is_lower_cased():
 def test_fillers_inside_a_sentence_only_open_a_clause_after_its_conjunction():
     text = "The river rose quickly in spring, and the town built a wall to hold it back."
     for seed in range(40):
-        spoken, operations = add_fillers(text, random.Random(seed), 1.0, "user")
+        spoken, _ = add_fillers(text, random.Random(seed), 1.0, "user")
         if spoken.startswith("The river"):  # placed inside: right after ", and"
             assert re.search(r"spring, and, (um|uh|you know|like), the town", spoken), spoken
 
