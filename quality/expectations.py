@@ -31,6 +31,8 @@ import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 
 from synth_assets.core import names
+from synth_assets.segments.wholeness import ends_mid_sentence, starts_mid_sentence
+from synth_assets.spoken.speakable import unspeakable_excerpt
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,27 @@ def round_trip_share(frame: pd.DataFrame, **_) -> list:
     and one poorly heard clip is noise, not a broken voice or model (which fails most clips)."""
     return [_between("wer", 0.0, WER_THRESHOLD, mostly=max(0.0, ROUND_TRIP_SHARE - 1 / len(frame)))]
 
+# Segments: the share that may start or end inside a sentence.
+MID_SENTENCE_SHARE = 0.01
+
+
+def _mid_sentence(frame: pd.DataFrame) -> pd.DataFrame:
+    """'' per whole segment, else which end is cut and how it reads (the check's examples)."""
+    def where(text: str) -> str:
+        if starts_mid_sentence(text):
+            return f"starts: {text[:30]!r}"
+        return f"ends: {text[-30:]!r}" if ends_mid_sentence(text) else ""
+    return frame.assign(mid_sentence=frame["text"].fillna("").map(where))
+
+
+# Spoken text: the share of rows a voice cannot read as written.
+UNSPEAKABLE_SHARE = 0.005
+
+
+def _unspeakable(frame: pd.DataFrame) -> pd.DataFrame:
+    """'' per speakable row, else its first unspeakable character in context (the check's examples)."""
+    return frame.assign(unspeakable=frame["text"].fillna("").map(unspeakable_excerpt))
+
 # Gender balance of user / narration voices (assistant turns all use the one assistant voice).
 
 
@@ -163,11 +186,19 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("snapshot_changes_valid", names.SNAPSHOT_CHANGES, "Every snapshot has counts, none negative.",
           lambda: [_not_null("source"), _not_null("snapshot"), _between("new", 0), _between("changed", 0),
                    _between("unchanged", 0), _between("removed", 0)]),
-    Suite("segments_valid", names.TEXT_SEGMENTS, "Segments are non-empty and TTS-sized (at most 60 words).",
-          lambda: [*_lineage(), _nonempty_text(), _between("words", 1, 60), _not_null("parent_id")]),
-    Suite("spoken_text_valid", names.SPOKEN_TEXT, "Spoken text is non-empty and has almost no digits left.",
+    Suite("segments_valid", names.TEXT_SEGMENTS, "Segments are non-empty, TTS-sized (at most 60 words) and "
+          f"whole sentences: at most {MID_SENTENCE_SHARE:.0%} start or end mid-sentence (the report shows examples).",
+          lambda: [*_lineage(), _nonempty_text(), _between("words", 1, 60), _not_null("parent_id"),
+                   gxe.ExpectColumnValuesToBeInSet(column="mid_sentence", value_set=[""],
+                                                   mostly=1.0 - MID_SENTENCE_SHARE)],
+          prepare=_mid_sentence),
+    Suite("spoken_text_valid", names.SPOKEN_TEXT, "Spoken text is non-empty, and at most "
+          f"{UNSPEAKABLE_SHARE:.1%} of rows still hold digits, brackets, markup or non-Latin script (the "
+          "report shows examples).",
           lambda: [*_lineage(), _nonempty_text(), _not_null("parent_id"),
-                   gxe.ExpectColumnValuesToNotMatchRegex(column="text", regex=r"\d", mostly=0.9)]),
+                   gxe.ExpectColumnValuesToBeInSet(column="unspeakable", value_set=[""],
+                                                   mostly=1.0 - UNSPEAKABLE_SHARE)],
+          prepare=_unspeakable),
     Suite("tts_audio_valid", names.TTS_AUDIO, "Clips are 24 kHz mono, 0.3-30 s long and not silent; the female share "
           f"of user voices is the configured target (TTSVoices.target_female_share, default {TARGET_FEMALE_SHARE:.0%}) "
           f"within {GENDER_TOLERANCE:.0%} (judged from {GENDER_MIN_CLIPS} user clips).",

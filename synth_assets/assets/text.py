@@ -16,7 +16,11 @@ _SEGMENTS, _SPOKEN = SegmentSettings(), SpokenSettings()
 
 class SegmentConfig(Config):
     min_words: int = Field(default=_SEGMENTS.min_words, description="Shorter fragments are dropped with a reason.")
-    max_words: int = Field(default=_SEGMENTS.max_words, description="Longest utterance, about 15 s of speech.")
+    max_words: int = Field(default=_SEGMENTS.max_words, description="Longest segment, about 22 s of speech. A "
+                           "longer sentence is cut only where both halves stand alone as sentences, else dropped "
+                           "with a recorded reason.")
+    pack_words: int = Field(default=_SEGMENTS.pack_words, description="Whole sentences of a paragraph are joined "
+                            "into one segment up to this many words.")
     near_duplicate_threshold: float = Field(
         default=_SEGMENTS.near_duplicate_threshold, gt=0.0, le=1.0, description="MinHash-estimated Jaccard "
         "similarity of word shingles at or above which a segment is dropped as a near-duplicate of a kept one; "
@@ -42,14 +46,18 @@ class SpokenConfig(Config):
                                 "step two) instead of a rewrite of the dataset's written one.")
     misspell_rate: float = Field(default=_SPOKEN.misspell_rate, description="User turns: chance that a word is "
                                  "misspelled in the written copy (column `misspelled`); each change is recorded.")
+    hesitation_rate: float = Field(default=_SPOKEN.hesitation_rate, ge=0.0, le=1.0, description="User turns, "
+                                   "rule-based rewrite: chance that a sentence hesitates and repairs itself at a "
+                                   "clause start ('the, the', 'the, uh, the'); each one is recorded.")
 
 
 @stage_asset(
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="segments-v3",
-    description="Documents split into sentences and packed into TTS-sized segments; documents in other "
+    code_version="segments-v4",
+    description="Documents split into whole sentences and packed into TTS-sized segments (a too-long sentence "
+    "is cut only at a clause boundary where both halves stand alone, else dropped); documents in other "
     "languages, headings, code, boilerplate and fragments dropped, and exact and near-duplicates removed (within the partition and against complete "
     "partitions of earlier snapshots/sources), each with a recorded reason.",
 )
@@ -72,9 +80,11 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
     deps=(names.TEXT_SEGMENTS,),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="spoken-v3",
-    description="Segments rewritten into what a person would say: markup and asides dropped, numbers and "
-    "symbols verbalized, fillers added with a seeded RNG; the operations are recorded per row.",
+    code_version="spoken-v4",
+    description="Segments rewritten into what a person would say: markup and asides dropped, editorial "
+    "brackets resolved, foreign script transliterated or dropped, numbers and symbols verbalized, rows with "
+    "anything unspeakable left dropped, fillers placed by register with a seeded RNG; the operations are "
+    "recorded per row.",
 )
 def spoken_text(context: AssetExecutionContext, config: SpokenConfig, store: Storage, rewriter: TextRewriter):
     partition, engine = context.partition_key, rewriter.rewriter()

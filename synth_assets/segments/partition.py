@@ -14,13 +14,14 @@ from synth_assets.core.storage import Store
 from synth_assets.crawl.snapshots import UNCHANGED
 from synth_assets.segments import dedup
 from synth_assets.segments.language import boilerplate, detect_language
-from synth_assets.segments.segment import split_document
+from synth_assets.segments.segment import MAX_WORDS, PACK_WORDS, split_document
 
 
 @dataclass(frozen=True)
 class SegmentSettings:
     min_words: int = 4  # shorter fragments are dropped with a reason
-    max_words: int = 40  # longest utterance, about 15 s of speech
+    max_words: int = MAX_WORDS  # longest segment; a longer sentence is cut at a clause or dropped
+    pack_words: int = PACK_WORDS  # whole sentences are joined into segments up to this many words
     near_duplicate_threshold: float = 0.8  # MinHash Jaccard at or above which a segment is a near-duplicate
     shingle_words: int = dedup.SHINGLE_WORDS
     languages: tuple[str, ...] = ("en",)  # empty keeps every language
@@ -53,7 +54,8 @@ def segment_partition(stage: StageRun, store: Store, partition: str, settings: S
             drop(f"language {language} ({share:.0%} function words), keeping {', '.join(settings.languages)}",
                  text=document.text)
             continue
-        segments, drops = split_document(document, min_words=settings.min_words, max_words=settings.max_words)
+        segments, drops = split_document(document, min_words=settings.min_words, max_words=settings.max_words,
+                                         pack_words=settings.pack_words)
         for item in drops:
             drop(item["reason"], item["position"], item["text"])
         for segment in segments:

@@ -21,6 +21,7 @@ class SpokenSettings:
     filler_rate: float = 0.15  # chance that a sentence gets a filler word
     new_responses: bool = True  # with an LLM: instruction documents get a new spoken answer
     misspell_rate: float = 0.05  # user turns: chance that a word is misspelled in the written copy
+    hesitation_rate: float = 0.0  # user turns: chance that a sentence repeats or repairs a word ("the, the")
 
 
 def speak_partition(stage: StageRun, store: Store, partition: str, settings: SpokenSettings,
@@ -36,7 +37,8 @@ def speak_partition(stage: StageRun, store: Store, partition: str, settings: Spo
                 continue  # replaced below by a new spoken answer
             try:
                 spoken = spoken_text_record(segment, filler_rate=settings.filler_rate,
-                                            misspell_rate=settings.misspell_rate, rewriter=engine)
+                                            misspell_rate=settings.misspell_rate, rewriter=engine,
+                                            hesitation_rate=settings.hesitation_rate)
             except DropText as error:
                 stage.quarantine(Quarantined(stage=names.SPOKEN_TEXT, file=segment.id, position="",
                                              reason=str(error), raw=segment.text[:300]))

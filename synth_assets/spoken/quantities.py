@@ -69,7 +69,13 @@ UNITS = {  # written: (singular, plural)
     "cm3": ("cubic centimeter", "cubic centimeters"), "cm³": ("cubic centimeter", "cubic centimeters"),
     "km³": ("cubic kilometer", "cubic kilometers"), "ft²": ("square foot", "square feet"),
     "kcal": ("kilocalorie", "kilocalories"), "cal": ("calorie", "calories"),
+    "J": ("joule", "joules"), "kJ": ("kilojoule", "kilojoules"), "MJ": ("megajoule", "megajoules"),
+    "mol": ("mole", "moles"),
 }
+# Units in compound SI symbols ("J⋅kg−1⋅K−1"): read as "joules per kilogram per kelvin".
+SI_NAMES = {"J": "joules", "kJ": "kilojoules", "W": "watts", "g": "grams", "kg": "kilograms", "m": "meters",
+            "mol": "moles", "K": "kelvin", "s": "seconds", "N": "newtons", "Pa": "pascals"}
+_SI = "|".join(sorted(map(re.escape, SI_NAMES), key=len, reverse=True))
 # Units whose upper- or mixed-case spelling means the same ("12KG", "5 Km"); "M" or "G" alone do not.
 _ANY_CASE = ("mm", "cm", "km", "kg", "mg", "lb", "lbs", "oz", "mph", "kph", "kbps", "mbps", "gbps",
              "khz", "mhz", "ghz", "kwh", "ml", "ft", "kcal")
@@ -77,6 +83,21 @@ for _unit in _ANY_CASE:
     _spelled = UNITS.get(_unit) or UNITS[next(k for k in UNITS if k.lower() == _unit)]
     for _variant in {_unit.upper(), _unit.capitalize(), _unit.lower()}:
         UNITS.setdefault(_variant, _spelled)
+
+
+def _inches(m: re.Match) -> str:
+    before = m.string[:m.start()]
+    if before.count('"') % 2 or before.count("“") > before.count("”"):
+        return m.group()  # the quote closes a quotation
+    return f"{decimal(m[1])} inch{'' if m[1] == '1' else 'es'}"
+
+
+def _si_compound(m: re.Match) -> str:
+    denominators = re.findall(rf"({_SI})-1", m["per"])
+    amount = [decimal(m["amount"])] if m["amount"] else []  # "2093 J⋅kg−1" is an amount, never a year
+    head = SI_NAMES[m["head"]]
+    head = head[:-1] if m["amount"] == "1" and head.endswith("s") else head
+    return " ".join([*amount, head, *(f"per {SI_NAMES[d].rstrip('s') if d != 'K' else 'kelvin'}" for d in denominators)])
 
 
 def _alternation(keys) -> str:
@@ -147,6 +168,8 @@ MIXED = r"\d{1,3}\s\d{1,2}/\d{1,2}"  # 4 1/2 lbs
 _RANGE = r"\s?[-–—]\s?|\sto\s"
 
 RULES = [
+    (re.compile(rf"(?:(?<![\w.,])(?P<amount>{AMOUNT})\s?)?(?<![\w])(?P<head>{_SI})(?P<per>(?:\s?[⋅·]\s?(?:{_SI})-1)+)"
+                rf"(?![\w-])"), _si_compound),
     (re.compile(rf"(?<![\w$])(?P<cur>{_CURRENCY})\s?(?P<amount>{AMOUNT}){_SCALE.format(n=1)}"
                 rf"(?:\s?[-–—]\s?(?P<cur2>{_CURRENCY})?(?P<amount2>{AMOUNT}){_SCALE.format(n=2)})?{_PERIOD}"),
      _money),
@@ -160,8 +183,8 @@ RULES = [
     # 5'11", 12" wide: feet and inches
     (re.compile(r"(?<![\w.])(\d+)['’′]\s?(\d+(?:\.\d+)?)(?:\"|”|″|'')"),
      lambda m: f"{cardinal(int(m[1]))} {'foot' if m[1] == '1' else 'feet'} {decimal(m[2])} inch{'' if m[2] == '1' else 'es'}"),
-    (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?:\"|”|″)(?=\s|[,.;:!?)]|$)"),
-     lambda m: f"{decimal(m[1])} inch{'' if m[1] == '1' else 'es'}"),
+    # 12" but not the end of a quoted number ("1,000" or "12") or of a quotation ("... in 1990")
+    (re.compile(r"(?<![\w.,\"“])(\d+(?:\.\d+)?)(?:\"|”|″)(?=\s|[,.;:!?)]|$)"), _inches),
     # 12/kg: per unit
     (re.compile(rf"(?<![\w.,])(?P<n1>{NUMBER})\s?/\s?(?P<unit>{_UNIT})(?![\w°²³])"),
      lambda m: f"{decimal(m['n1'])} per {UNITS[m['unit']][0]}"),

@@ -1,8 +1,10 @@
 """Rewrite written text into what a person would say, recording each operation applied.
 
-Markup, list markers and parenthetical asides are removed, numbers and symbols verbalized, and
-punctuation normalised so TTS phrases it well. Then fillers are added LLaMA-Omni style: each sentence
-gets at most one, with probability ``filler_rate``, drawn from a seeded RNG so a rerun is identical.
+Markup, list markers and parenthetical asides are removed, editorial brackets resolved, Greek and
+Cyrillic transliterated and other scripts dropped, numbers and symbols verbalized, and punctuation
+normalised so TTS phrases it well. Text that still holds something unspeakable is dropped with its
+reason. Then fillers are added LLaMA-Omni style (synth_assets/spoken/fillers.py): each sentence gets at
+most one, with probability ``filler_rate``, drawn from a seeded RNG so a rerun is identical.
 """
 
 from __future__ import annotations
@@ -12,13 +14,27 @@ import random
 import re
 
 from synth_assets.core import names
+from synth_assets.core.limits import MAX_UTTERANCE_SECONDS
 from synth_assets.core.records import Segment, SpokenText, seed_from_id, stable_id
+from synth_assets.spoken.fillers import add_fillers, add_hesitations, lower_first_word  # noqa: F401 (dialogues)
 from synth_assets.spoken.misspell import misspell
+from synth_assets.spoken.speakable import (
+    clean_stray_punctuation,
+    drop_foreign_script,
+    resolve_editorial_brackets,
+    transliterate_greek_cyrillic,
+    unspeakable,
+    unspeakable_excerpt,
+)
 from synth_assets.spoken.verbalize import verbalize
 
-REWRITER_VERSION = "2"
+REWRITER_VERSION = "3"
 MAX_WRITTEN_CHARS = 20_000  # about 50 minutes of speech: anything longer is not one utterance
 MIN_LETTER_SHARE = 0.3  # below this share of letters among non-space characters, it is not prose
+# A spoken segment must fit one clip: voices say about 2.5 words a second (hibari: 69 words in 26 s), and
+# verbalizing can double a segment ("2093 J⋅kg−1⋅K−1" is eight words).
+SPOKEN_WORDS_PER_SECOND = 2.5
+MAX_SPOKEN_WORDS = int(MAX_UTTERANCE_SECONDS * SPOKEN_WORDS_PER_SECOND)
 
 
 class DropText(ValueError):
@@ -27,6 +43,14 @@ class DropText(ValueError):
 
 class EmptyAfterRewrite(DropText):
     """Nothing speakable is left once markup and asides are removed."""
+
+
+class Unspeakable(DropText):
+    """Digits, brackets, markup or a script no voice reads are still there after the rewrite."""
+
+
+class TooLongToSay(DropText):
+    """The spoken form would not fit one clip."""
 
 
 class NotProse(DropText):
@@ -96,66 +120,18 @@ normalize_punctuation = _substitute([
 
 STEPS = [("drop_code_blocks", drop_code_blocks), ("drop_tables", drop_tables),
          ("strip_headings", strip_headings), ("strip_markup", strip_markup), ("drop_list_markers", drop_list_markers),
-         ("drop_parentheses", drop_parentheses), ("verbalize", verbalize),
+         ("resolve_editorial_brackets", resolve_editorial_brackets), ("drop_parentheses", drop_parentheses),
+         ("transliterate_greek_cyrillic", transliterate_greek_cyrillic), ("drop_foreign_script", drop_foreign_script),
+         ("verbalize", verbalize), ("clean_stray_punctuation", clean_stray_punctuation),
          ("normalize_punctuation", normalize_punctuation)]
 
-FILLERS = {  # (filler, weight): "like" and "you know" are rare on purpose
-    "narration": [("so", 3), ("well", 2), ("um", 3), ("uh", 3), ("I mean", 1), ("okay", 1),
-                  ("you know", 0.5), ("like", 0.5)],
-    "user": [("so", 2), ("um", 3), ("uh", 3), ("well", 1), ("okay", 1), ("hey", 1.5), ("I mean", 1),
-             ("you know", 0.5), ("like", 0.5)],
-    "assistant": [("so", 3), ("well", 3), ("okay", 2), ("um", 1), ("uh", 1), ("I mean", 0.5),
-                  ("you know", 0.3)],
-}
-HESITATIONS = {"um", "uh", "you know", "like"}  # may also fall between two words
-OPENERS_ONLY = {"hey"}  # only opens a turn
-# Sentence-initial words that are safe to lower-case after a filler; names keep their capital.
-COMMON_STARTS = frozenset(
-    "a an the this that these those it its there here we you they he she our your their his her my "
-    "in on at for from to of by with as and but or if when while after before because although what "
-    "which who how why where yes no not all some many most more one each every then now also however "
-    "today first next finally since during is are was were do does did can could would should will "
-    "please let use try make take go see note check add open run keep remember".split()
-)
+def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15, role: str = "narration",
+              hesitation_rate: float = 0.0) -> tuple[str, list[str]]:
+    """The spoken form of ``text`` and the operations applied, in order. User turns hesitate and repair
+    themselves at ``hesitation_rate`` a sentence.
 
-
-def lower_first_word(text: str) -> str:
-    word, _, rest = text.partition(" ")
-    if word.lower().rstrip(",.!?") in COMMON_STARTS:
-        word = word.lower()
-    return f"{word} {rest}" if rest else word
-
-
-def _with_filler(sentence: str, filler: str, at: int) -> str:
-    words = sentence.split()
-    if at == 0:
-        return f"{filler[0].upper()}{filler[1:]}, {lower_first_word(sentence)}"
-    before = " ".join(words[:at]).rstrip(",")
-    return f"{before}, {filler}, {' '.join(words[at:])}"
-
-
-def add_fillers(text: str, rng: random.Random, rate: float, role: str) -> tuple[str, list[str]]:
-    sentences = re.split(r"(?<=[.!?])\s+", text)
-    operations = []
-    for index, sentence in enumerate(sentences):
-        if rng.random() >= rate:
-            continue
-        choices = [(f, w) for f, w in FILLERS.get(role, FILLERS["narration"])
-                   if index == 0 or f not in OPENERS_ONLY]
-        filler = rng.choices([f for f, _ in choices], weights=[w for _, w in choices])[0]
-        words = len(sentence.split())
-        mid = filler in HESITATIONS and words > 2 and rng.random() < 0.5
-        at = rng.randrange(1, words) if mid else 0
-        sentences[index] = _with_filler(sentence, filler, at)
-        operations.append(f"add_filler:{filler}@{index}")
-    return " ".join(sentences), operations
-
-
-def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15,
-              role: str = "narration") -> tuple[str, list[str]]:
-    """The spoken form of ``text`` and the operations applied, in order.
-
-    Raises DropText (EmptyAfterRewrite, NotProse) with the reason when there is nothing to say.
+    Raises DropText (EmptyAfterRewrite, NotProse, Unspeakable) with the reason when there is nothing to
+    say, or something no voice can say is left.
     """
     check_speakable(text)
     spoken, operations = text, []
@@ -166,22 +142,33 @@ def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15,
         spoken = rewritten
     if not re.search(r"\w", spoken):
         raise EmptyAfterRewrite(f"nothing left to say after rewriting {text[:80]!r}")
-    spoken, fillers = add_fillers(spoken, random.Random(seed), filler_rate, role)
+    leftover = unspeakable(spoken)
+    if leftover:
+        raise Unspeakable(f"unspeakable after rewrite: {''.join(leftover)!r}, {unspeakable_excerpt(spoken)}")
+    rng = random.Random(seed)
+    spoken, fillers = add_fillers(spoken, rng, filler_rate, role)
+    if role == "user" and hesitation_rate > 0:
+        spoken, hesitations = add_hesitations(spoken, random.Random(seed + 1), hesitation_rate)
+        fillers += hesitations
     return spoken, operations + fillers
 
 
 def spoken_text_record(segment: Segment, *, filler_rate: float, misspell_rate: float = 0.0,
-                       rewriter=None) -> SpokenText:
+                       rewriter=None, hesitation_rate: float = 0.0) -> SpokenText:
     """The spoken form of a segment. ``rewriter`` (resources.rewriter) replaces the rule-based rewrite;
     user turns also get a misspelled written copy (``misspelled``) at ``misspell_rate``."""
     seed = seed_from_id(segment.id, "fillers")
     params = {"rewriter": "rules", "version": REWRITER_VERSION, "filler_rate": filler_rate, "seed": seed}
     if rewriter is None:
-        text, operations = to_spoken(segment.text, seed=seed, filler_rate=filler_rate, role=segment.role)
+        text, operations = to_spoken(segment.text, seed=seed, filler_rate=filler_rate, role=segment.role,
+                                     hesitation_rate=hesitation_rate)
     else:
         text, operations, rewriter_params = rewriter.rewrite(segment.text, seed=seed, role=segment.role,
                                                              filler_rate=filler_rate)
         params.update(rewriter_params)
+    if len(text.split()) > MAX_SPOKEN_WORDS:
+        raise TooLongToSay(f"too long for one clip once spoken: {len(text.split())} words, over "
+                           f"{MAX_SPOKEN_WORDS} (about {MAX_UTTERANCE_SECONDS:.0f} s)")
     misspelled = ""
     if misspell_rate > 0 and segment.role == "user":
         misspelled, typos = misspell(segment.text, random.Random(seed_from_id(segment.id, "misspell")),
@@ -189,6 +176,9 @@ def spoken_text_record(segment: Segment, *, filler_rate: float, misspell_rate: f
         operations = operations + typos
         params["misspell_rate"] = misspell_rate
     identity = [segment.id, filler_rate, REWRITER_VERSION]
+    if hesitation_rate > 0 and segment.role == "user":
+        params["hesitation_rate"] = hesitation_rate
+        identity.append(f"hesitation={hesitation_rate}")
     if misspell_rate > 0:
         identity.append(misspell_rate)
     if rewriter is not None:

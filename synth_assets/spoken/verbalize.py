@@ -125,8 +125,10 @@ def _alternation(keys) -> str:
 # (pattern, replacement, needs a digit in the text)
 RULES: list[tuple[re.Pattern, object, bool]] = [
     *((pattern, repl, False) for pattern, repl in electronic.RULES),
+    (re.compile(r"(?<=[A-Za-z)])\^([23])(?![\d.])"), lambda m: " squared" if m[1] == "2" else " cubed", True),  # x^2
     (re.compile(r"(?<![\w.])(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?:\s*[-−+*×/÷^=<>]\s*(?:[A-Za-z]{1,3}|\d+(?:\.\d+)?)(?![\w.]))+"),
      _equation, False),
+    (re.compile(r"(?<![\w.])ca?\.\s?(?=\d)"), "circa ", True),  # before dates read "3000 BC": c. 3000 BC
     *((pattern, repl, True) for pattern, repl in dates.RULES),
     *((pattern, repl, False) for pattern, repl in abbreviations.RULES),
     (re.compile(r"(?<![\w/])(" + _alternation(SLASH_IDIOMS) + r")(?![\w/])"), lambda m: SLASH_IDIOMS[m[1]], False),
@@ -136,6 +138,8 @@ RULES: list[tuple[re.Pattern, object, bool]] = [
     (re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)"),
      lambda m: " point ".join(decimal(part) for part in m.group().split(".")), True),
     (re.compile(r"(?<![\w:])(\d+):(\d+)(?![\w:])"), lambda m: f"{decimal(m[1])} to {decimal(m[2])}", True),  # 3:1
+    (re.compile(r"(?<![\w:])\d+(?::\d+){2,}(?![\w:])"),  # 1:5:5, a ratio (times were read before)
+     lambda m: " to ".join(decimal(part) for part in m.group().split(":")), True),
     # 1980s, 1980 s, '80s, mid-80s, 1960s-80s
     (re.compile(r"(?<![\w'’])(?:(?P<a>1\d\d0|20\d0)\s?|['’]?(?P<a2>[1-9]0))['’]?s\b"
                 r"(?:\s?[-–—]\s?['’]?(?P<b>1\d\d0|20\d0|[1-9]0)['’]?s\b)?"), _decades, True),
@@ -152,8 +156,10 @@ RULES: list[tuple[re.Pattern, object, bool]] = [
     (re.compile(r"(?<=[A-Za-z])\d{4,}|\d{4,}(?=[A-Za-z])"),
      lambda m: f" {m.group() if _YEARLIKE.fullmatch(m.group()) else digits(m.group())} ", True),
     (re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"), " ", True),  # MP3 -> MP 3, B2A -> B 2 A
-    (re.compile(r"(?:(?<![\w-])-)?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(?:\.\d+)?|(?<![\w.])\.\d+"),
+    # a comma after a number is punctuation unless three digits follow: '801,000,' is 801000 and a pause
+    (re.compile(r"(?:(?<![\w-])-)?(?:\d{1,3}(?:,\d{3})+(?!\d|,\d)|\d+)(?:\.\d+)?|(?<![\w.])\.\d+"),
      lambda m: decimal(m.group(), as_year=True), True),
+    (re.compile(r"(?<=[A-Za-z]),(?=[A-Za-z])"), ", ", True),  # '1,2,3' read as a list: 'one, two, three',
     (re.compile(r"/"), " ", False),
     (re.compile(_alternation(SYMBOLS)), _symbol, False),
     (re.compile(r"\s+"), " ", False),

@@ -130,7 +130,7 @@ def test_failed_blocking_check_stops_downstream_stages(tmp_path, monkeypatch):
     job = make_defs().resolve_job_def("synth_pipeline")
     result = job.execute_in_process(
         partition_key=key, instance=instance, raise_on_error=False,
-        run_config={"ops": {"text_segments": {"config": {"max_words": 400, "min_words": 1}}}},
+        run_config={"ops": {"text_segments": {"config": {"max_words": 400, "pack_words": 400, "min_words": 1}}}},
     )
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert evaluations["documents_valid"] is True

@@ -45,3 +45,34 @@ def test_gender_balance_is_judged_against_the_configured_share():
     assert not validate(suite, thirty_percent).passed  # the default target is 50 %
     assert validate(suite, thirty_percent, {"target_female_share": 0.3}).passed
     assert not validate(suite, tts_frame(25, 25), {"target_female_share": 0.3}).passed
+
+
+def spoken_frame(clean: int, unspeakable: list[str]) -> pd.DataFrame:
+    texts = ["A plain sentence anyone can say."] * clean + unspeakable
+    return pd.DataFrame({"id": [f"s{i}" for i in range(len(texts))], "stage": "spoken_text", "code_version": "v",
+                         "run_id": "r", "parent_id": "p", "text": texts})
+
+
+def test_spoken_text_check_fails_beyond_half_a_percent_of_unspeakable_rows_and_shows_them():
+    suite = SUITES["spoken_text"]
+    assert validate(suite, spoken_frame(1000, ["This period [the nineties] was calm."] * 5)).passed  # 0.5 %
+    failed = validate(suite, spoken_frame(1000, ["This period [the nineties] was calm.",
+                                                 "From the Greek ἀναρχία.", "In 1998 it rose.",
+                                                 "See <b>this</b> now.", "A {b} c d.", "A | b c d."]))
+    assert not failed.passed
+    report = failed.metadata["report"].value
+    assert "unspeakable" in report and "'['" in report  # an example of what is left
+
+
+def segments_frame(whole: int, cut: list[str]) -> pd.DataFrame:
+    texts = ["A whole sentence, with its end."] * whole + cut
+    return pd.DataFrame({"id": [f"g{i}" for i in range(len(texts))], "stage": "text_segments", "code_version": "v",
+                         "run_id": "r", "parent_id": "p", "text": texts, "words": 6})
+
+
+def test_segments_check_fails_beyond_one_percent_of_segments_cut_mid_sentence_and_shows_them():
+    suite = SUITES["text_segments"]
+    assert validate(suite, segments_frame(99, ["such as William Godwin and Wilhelm Weitling,"])).passed
+    failed = validate(suite, segments_frame(98, ["but they did not use the word anarchist.",
+                                                 "The list goes on with such as William Godwin,"]))
+    assert not failed.passed and "but they did" in failed.metadata["report"].value

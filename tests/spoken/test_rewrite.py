@@ -104,10 +104,12 @@ def test_fillers_are_deterministic_for_a_seed_and_recorded():
     assert len(different) > 1
 
 
-def test_every_sentence_gets_a_filler_at_rate_one():
+def test_every_sentence_with_a_safe_place_gets_a_filler_at_rate_one():
+    # "Visitors climb it every day." (sentence 2) has no clause start, and nothing in the text tells
+    # whether "Visitors" is a name: a filler before it would leave its case wrong, so it gets none.
     _, operations = to_spoken(WRITTEN, seed=3, filler_rate=1.0, role="assistant")
     assert [op.rsplit("@", 1)[1] for op in operations if op.startswith("add_filler")] == \
-        ["0", "1", "2", "3", "4"]
+        ["0", "1", "3", "4"]
 
 
 def test_hey_only_opens_user_turns():
