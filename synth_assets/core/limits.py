@@ -18,3 +18,10 @@ RECORDING_MIN_CONFIDENCE = 0.5
 TARGET_FEMALE_SHARE = 0.5
 GENDER_TOLERANCE = 0.05  # the balance check fails beyond 5 points from the target...
 GENDER_MIN_CLIPS = 20  # ...judged once a partition has this many user clips
+# Audio quality gates of the release (core/audio_quality.py measures, the speech_dataset check judges).
+MIN_PEAK_DBFS = -40.0  # a quieter peak is a near-silent clip
+MAX_CLIPPING_RATIO = 0.001  # share of samples at full scale
+MAX_SILENCE_RATIO = 0.7  # share of 20 ms frames without speech (conversations judged on both channels)
+MIN_SNR_DB = 3.0  # augmented clips carry noise on purpose: only speech drowned in it fails
+MOS_SAMPLE_SHARE = 0.05  # DNSMOS costs ~0.6 s a clip: a release rates this share of its samples...
+MOS_SAMPLE_MIN = 8  # ...and at least this many
