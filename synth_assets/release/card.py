@@ -7,6 +7,7 @@ the card), the code versions and model hashes, and what changed since the previo
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 
@@ -59,10 +60,16 @@ def _table(header: list[str], body: list[list]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def figure_values(rows: list[dict], name: str) -> np.ndarray:
+    """A figure's finite values (None or NaN where a kind has none, such as WER of a conversation)."""
+    values = np.array([r[name] for r in rows if r.get(name) is not None], dtype=float)
+    return values[np.isfinite(values)]
+
+
 def _quality_table(rows: list[dict]) -> str:
     body = []
     for figure in QUALITY_FIGURES:
-        values = np.array([r[figure] for r in rows if r.get(figure) is not None], dtype=float)
+        values = figure_values(rows, figure)
         if values.size:
             p10, p50, p90 = np.percentile(values, [10, 50, 90])
             body.append([figure, values.size, f"{values.min():.3g}", f"{p10:.3g}", f"{p50:.3g}", f"{p90:.3g}",
@@ -74,16 +81,14 @@ def quality_plot_png(rows: list[dict]) -> bytes:
     """Histograms of the quality figures, one panel each."""
     from matplotlib.figure import Figure  # ~1 s to import: only when a card is written
 
-    figures = [f for f in QUALITY_FIGURES if any(r.get(f) is not None for r in rows)]
+    figures = [f for f in QUALITY_FIGURES if figure_values(rows, f).size]
     figure = Figure(figsize=(2.4 * len(figures), 2.0), dpi=80)
     for index, name in enumerate(figures, start=1):
         axes = figure.add_subplot(1, len(figures), index)
-        axes.hist([r[name] for r in rows if r.get(name) is not None], bins=20, color="#4f6fad")
+        axes.hist(figure_values(rows, name), bins=20, color="#4f6fad")
         axes.set_title(name, fontsize=8)
         axes.tick_params(labelsize=6)
     figure.tight_layout()
-    import io
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -96,7 +101,7 @@ def dataset_card(release, rows: list[dict]) -> str:
     genders = Counter()
     for voice in voices.values():
         genders[voice["gender"]] += voice["samples"]
-    mos_rated = sum(1 for r in rows if r.get("mos") is not None)
+    mos_rated = figure_values(rows, "mos").size
     parts = [
         _yaml_header(release, rows, licenses),
         f"# synth_assets release `{release.name}`\n",
