@@ -45,6 +45,7 @@ class LineageStore:
                     con.register("batch", batch)
                     con.execute("INSERT OR REPLACE INTO lineage SELECT * FROM batch")
                     con.unregister("batch")
+            con.execute("CREATE INDEX lineage_parent ON lineage (parent_id)")  # --downstream walks children
             count = con.execute("SELECT count(*) FROM lineage").fetchone()[0]
         Path(tmp).replace(self.path)  # readers never see a half-built store
         return count
@@ -81,3 +82,26 @@ class LineageStore:
                 chain.append(record)
                 current = record["parent_id"]
         return chain
+
+    def downstream(self, origin: str, limit: int = 1000) -> list[dict]:
+        """Everything ``origin`` produced: a sample or source document (by id or parent id), a voice
+        (voice_id), or a model or any parameter value named in a row's params; then their
+        descendants, generation by generation. Each row gets its ``depth`` from the origin."""
+        if not Path(self.path).exists():
+            return []
+        with duckdb.connect(self.path, read_only=True) as con:
+            cursor = con.execute(
+                """
+                WITH RECURSIVE found(id, depth) AS (
+                    SELECT id, 0 FROM lineage
+                    WHERE id = $origin OR parent_id = $origin OR voice_id = $origin
+                       OR contains(params, '"' || $origin || '"')
+                    UNION
+                    SELECT child.id, found.depth + 1 FROM lineage child JOIN found ON child.parent_id = found.id
+                    WHERE found.depth < 20
+                )
+                SELECT lineage.*, min(found.depth) AS depth FROM found JOIN lineage USING (id)
+                GROUP BY ALL ORDER BY depth, stage, id LIMIT $limit
+                """, {"origin": origin, "limit": limit})
+            columns = [d[0] for d in cursor.description]
+            return [dict(zip(columns, row)) for row in cursor.fetchall()]

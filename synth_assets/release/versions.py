@@ -16,7 +16,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 import pyarrow as pa
@@ -68,6 +68,7 @@ class Release:
     code_versions: dict[str, list[str]]  # kind -> code versions of the rows
     source_revisions: dict[str, str] = field(default_factory=dict)  # source document id -> revision id
     diff: dict = field(default_factory=dict)
+    mlflow_run_id: str | None = None
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
@@ -203,8 +204,10 @@ def diff_releases(store: Store, old: str, new: str) -> dict:
 
 
 def create_release(store: Store, name: str, selection: Selection = Selection(), *,
-                   now: dt.datetime | None = None, rate_mos_share: float | None = None) -> Release:
-    """Cut a release from the stored speech_dataset. The dataset and earlier releases are only read."""
+                   now: dt.datetime | None = None, rate_mos_share: float | None = None,
+                   track: Callable[[Release, str], str | None] | None = None) -> Release:
+    """Cut a release from the stored speech_dataset. The dataset and earlier releases are only read.
+    ``track(release, card)`` logs it (to MLflow) and returns a run id, recorded in release.json."""
     from synth_assets.release.card import dataset_card  # the card reads the figures made here
 
     check_name(name)
@@ -234,7 +237,10 @@ def create_release(store: Store, name: str, selection: Selection = Selection(), 
                                           {r["partition"] for r in rows}),
         diff=diff_indexes(release_index(store, previous), index) if previous else {},
     )
-    store.write_bytes(f"{prefix}/{CARD_FILE}", dataset_card(release, rows).encode())
+    card = dataset_card(release, rows)
+    store.write_bytes(f"{prefix}/{CARD_FILE}", card.encode())
+    if track is not None:
+        release.mlflow_run_id = track(release, card)
     store.write_bytes(f"{prefix}/{RELEASE_FILE}", release.to_json())  # last: the release now exists
     return release
 
@@ -287,3 +293,21 @@ def verify_release(store: Store, name: str) -> Verification:
                 result.mismatched.append(sample_id)
     result.bad_parts += [f"{p}: not in the release record" for p in sorted(set(present) - set(release.parts))]
     return result
+
+
+def mlflow_tracker(tracking_uri: str, experiment: str = "synth_assets") -> Callable[[Release, str], str]:
+    """Each release as one MLflow run: its selection and figures, with the card attached."""
+    from synth_assets.core.tracking import log_run
+
+    def track(release: Release, card: str) -> str:
+        params = {"release": release.name, "previous": release.previous, "selection": json.dumps(release.selection),
+                  "dataset_fingerprint": release.dataset_fingerprint,
+                  **{f"code_versions.{k}": ",".join(v) for k, v in release.code_versions.items()}}
+        metrics = {"samples": release.samples, "hours": release.hours,
+                   **{f"samples.{k}": v for k, v in release.counts_by_kind.items()},
+                   **{f"diff.{k}": release.diff[k] for k in ("added", "removed", "changed") if k in release.diff}}
+        return log_run(tracking_uri, experiment, f"release {release.name}", params, metrics,
+                       artifacts={"README.md": card, RELEASE_FILE: release.to_json().decode()},
+                       tags={"synth_assets.kind": "release"})
+
+    return track

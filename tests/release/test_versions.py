@@ -107,3 +107,19 @@ def test_a_release_rates_a_seeded_sample_with_dnsmos(store):
     mos = [r["mos"] for t in [pq.read_table(io.BytesIO(store.read_bytes(k))) for k in release_part_keys(store, "v1")]
            for r in t.to_pylist() if r["mos"] is not None]
     assert len(mos) == 7 and all(1.0 <= m <= 5.0 for m in mos)  # 7 samples: the minimum of 8 takes them all
+
+
+@pytest.mark.slow
+def test_a_release_is_an_mlflow_run_with_its_card_attached(store, tmp_path):
+    import mlflow
+
+    from synth_assets.release.versions import mlflow_tracker
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    release = create_release(store, "v1", rate_mos_share=0, track=mlflow_tracker(uri))
+    assert load_release(store, "v1").mlflow_run_id == release.mlflow_run_id
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    run = client.get_run(release.mlflow_run_id)
+    assert run.data.metrics["samples"] == 7 and run.data.params["release"] == "v1"
+    card = mlflow.artifacts.load_text(f"{run.info.artifact_uri}/README.md")
+    assert card == store.read_bytes("releases/v1/README.md").decode()
