@@ -8,7 +8,16 @@ without audio; the lineage store is rebuilt and the release's figures go to MLfl
 import dataclasses
 import itertools
 
-from dagster import AssetExecutionContext, Config, MetadataValue
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from pydantic import Field
 
 from resources.lineage import LineageStore
@@ -38,6 +47,14 @@ from synth_assets.release.rows import (
     recording_rows,
     release_rows,
     upstream_versions,
+)
+from synth_assets.release.versions import (
+    CARD_FILE,
+    RELEASES,
+    ReleaseError,
+    Selection,
+    create_release,
+    verify_release,
 )
 
 
@@ -110,3 +127,46 @@ def quality_metadata(frame) -> dict:
     return {f"median_{c}": MetadataValue.float(round(float(frame[c].median()), 4)) for c in figures} | {
         "quality_distributions": MetadataValue.md(markdown_image(quality_plot_png(frame.to_dict("records")),
                                                                  "quality distributions"))}
+
+
+class DatasetReleaseConfig(Config):
+    name: str = Field(description="The release's name (letters, digits, '.', '_', '-'); a taken name is refused.")
+    partitions: list[str] = Field(default_factory=list, description="Only these crawl shards / audio batches.")
+    sources: list[str] = Field(default_factory=list, description="Only these sources.")
+    snapshots: list[str] = Field(default_factory=list, description="Only these snapshots.")
+    kinds: list[str] = Field(default_factory=list,
+                             description="Only these kinds: clip, augmented, safety, false_premise, recording, ...")
+    rate_mos: bool = Field(default=True, description="Rate a seeded sample with DNSMOS (~0.6 s a clip).")
+
+
+@asset(
+    name=names.DATASET_RELEASE, deps=[names.SPEECH_DATASET], group_name="release", kinds={"parquet", "mlflow"},
+    code_version="dataset-release-v1",
+    description="A named, frozen release cut from speech_dataset (the same as `synth release create`): the "
+    "chosen partitions and kinds with content hashes, a dataset card and the diff against the previous release, "
+    "under releases/<name>/; logged to MLflow. Launch it with a config naming the release.",
+    check_specs=[AssetCheckSpec("release_verified", asset=names.DATASET_RELEASE, blocking=True,
+                                description="Every part and sample of the new release hashes to what it recorded.")],
+)
+def dataset_release(context: AssetExecutionContext, config: DatasetReleaseConfig, store: Storage,
+                    tracker: ExperimentTracker):
+    selection = Selection(tuple(config.partitions), tuple(config.sources), tuple(config.snapshots),
+                          tuple(config.kinds))
+    try:
+        release = create_release(store, config.name, selection, track=tracker.release_tracker(),
+                                 rate_mos_share=None if config.rate_mos else 0)
+    except ReleaseError as error:
+        raise Failure(str(error)) from error
+    verified = verify_release(store, release.name)
+    card = store.read_bytes(f"{RELEASES}/{release.name}/{CARD_FILE}").decode()
+    return MaterializeResult(
+        metadata={"release": release.name, "samples": release.samples, "hours": MetadataValue.float(release.hours),
+                  "samples_by_kind": release.counts_by_kind, "previous": release.previous or "none",
+                  "diff": {k: release.diff.get(k, 0) for k in ("added", "removed", "changed")},
+                  "path": MetadataValue.path(store.uri(f"{RELEASES}/{release.name}")),
+                  "card": MetadataValue.md(card.split("---", 2)[-1]),
+                  "mlflow_run_id": release.mlflow_run_id or "tracking disabled"},
+        check_results=[AssetCheckResult(check_name="release_verified", passed=verified.ok,
+                                        metadata={"samples": verified.samples, "mismatched": len(verified.mismatched),
+                                                  "bad_parts": ", ".join(verified.bad_parts) or "none"})],
+    )
