@@ -123,3 +123,14 @@ def test_a_release_is_an_mlflow_run_with_its_card_attached(store, tmp_path):
     assert run.data.metrics["samples"] == 7 and run.data.params["release"] == "v1"
     card = mlflow.artifacts.load_text(f"{run.info.artifact_uri}/README.md")
     assert card == store.read_bytes("releases/v1/README.md").decode()
+
+
+def test_a_release_records_the_crawl_revision_of_each_source_document(store):
+    from synth_assets.core import names, parts
+
+    parts.write_parts(store, names.CRAWL_SNAPSHOT, "wikipedia/2026-11-01/a", [
+        {"id": "doc-clip-a", "revision_id": "1042"}, {"id": "doc-elsewhere", "revision_id": "7"}],
+        fingerprint_value="f")
+    release = create_release(store, "v1", Selection(kinds=("clip",)), rate_mos_share=0)
+    assert release.source_revisions == {"doc-clip-a": "1042"}
+    assert load_release(store, "v1").source_revisions == {"doc-clip-a": "1042"}
