@@ -28,9 +28,9 @@ import numpy as np
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
 from synth_assets.core.audio_quality import flac_quality
-from synth_assets.core.limits import MOS_SAMPLE_MIN, MOS_SAMPLE_SHARE
 from synth_assets.core.storage import LocalStore
 from synth_assets.release.lineage import LineageStore
+from synth_assets.release.quality import mos_budget
 from synth_assets.release.rows import RELEASE_SCHEMA
 
 README_PIPELINE_AUDIO_PER_SECOND = 10.8
@@ -80,22 +80,23 @@ def _row(sample_id, kind, audio, data, **extra) -> dict:
 
 def measure_quality(store: LocalStore, audio_seconds: float, pipeline_audio_per_second: float) -> dict:
     rows = parts.read_table(store, names.SPEECH_DATASET, None, columns=["id", "audio"]).to_pylist()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for row in rows:
         flac_quality(row["audio"])
-    gate_seconds = time.perf_counter() - started
+    gate_seconds, gate_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     from quality.mos import dnsmos
     from synth_assets.core.audio import from_flac
 
     dnsmos(np.zeros(SAMPLE_RATE, np.float32) + 0.01, SAMPLE_RATE)  # load the sessions outside the timing
     mono = [r for r in rows if r["id"].startswith("clip")][:10]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for row in mono:
         audio, rate = from_flac(row["audio"])
         dnsmos(audio, rate)
     mos_per_clip = (time.perf_counter() - started) / len(mono)
-    mos_clips = max(MOS_SAMPLE_MIN, len(rows) * MOS_SAMPLE_SHARE)
+    mos_cpu_per_clip = (time.process_time() - cpu) / len(mono)
+    mos_clips = mos_budget(audio_seconds, len(rows))
     pipeline_seconds = audio_seconds / pipeline_audio_per_second
     return {
         "samples": len(rows), "audio_seconds": round(audio_seconds, 1),
@@ -107,6 +108,11 @@ def measure_quality(store: LocalStore, audio_seconds: float, pipeline_audio_per_
         "share_gate": round(gate_seconds / pipeline_seconds, 4),
         "share_gate_plus_mos_sample": round((gate_seconds + mos_clips * mos_per_clip) / pipeline_seconds, 4),
         "share_if_mos_on_every_clip": round((gate_seconds + len(rows) * mos_per_clip) / pipeline_seconds, 4),
+        # CPU seconds: what the work costs when the machine is not shared (the pipeline figure was
+        # measured on a quiet run; wall times here are inflated by other processes).
+        "gate_cpu_seconds": round(gate_cpu, 3), "dnsmos_cpu_seconds_per_clip": round(mos_cpu_per_clip, 3),
+        "share_cpu_gate_plus_mos_sample": round((gate_cpu + mos_clips * mos_cpu_per_clip) / pipeline_seconds, 4),
+        "load_average_1min": round(os.getloadavg()[0], 1),
     }
 
 
@@ -114,7 +120,7 @@ def measure_exports(store: LocalStore, work: Path) -> list[dict]:
     from synth_assets.release.export import EXPORTERS, export_release
     from synth_assets.release.versions import create_release
 
-    release = create_release(store, "bench", rate_mos_share=0)
+    release = create_release(store, "bench", rate_mos=False)
     results = []
     for fmt in EXPORTERS:
         report = export_release(store, "bench", fmt, work / "exports" / fmt)

@@ -154,7 +154,7 @@ def dataset_release(context: AssetExecutionContext, config: DatasetReleaseConfig
                           tuple(config.kinds))
     try:
         release = create_release(store, config.name, selection, track=tracker.release_tracker(),
-                                 rate_mos_share=None if config.rate_mos else 0)
+                                 rate_mos=config.rate_mos)
     except ReleaseError as error:
         raise Failure(str(error)) from error
     verified = verify_release(store, release.name)

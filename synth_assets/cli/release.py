@@ -26,7 +26,7 @@ def cmd_create(args) -> int:
     track = mlflow_tracker(settings.mlflow_tracking_uri()) if settings.mlflow_enabled() and not args.no_mlflow else None
     try:
         release = create_release(_store(args), args.name, selection, track=track,
-                                 rate_mos_share=0 if args.no_mos else None)
+                                 rate_mos=not args.no_mos)
     except ReleaseError as error:
         return _fail(error)
     if args.json:

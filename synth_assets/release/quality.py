@@ -11,7 +11,7 @@ import numpy as np
 
 from synth_assets.core.audio import from_flac
 from synth_assets.core.audio_quality import Thresholds, failures, flac_quality
-from synth_assets.core.limits import MOS_SAMPLE_MIN, MOS_SAMPLE_SHARE
+from synth_assets.core.limits import MOS_AUDIO_SECONDS_PER_CLIP, MOS_SAMPLE_MIN
 from synth_assets.core.records import Quarantined
 from synth_assets.core.stage_run import StageRun
 
@@ -37,18 +37,25 @@ def gate(stage: StageRun, rows: Iterable[dict], thresholds: Thresholds | None = 
         yield {**row, **quality, "mos": None}
 
 
-def mos_sample(ids: list[str], share: float = MOS_SAMPLE_SHARE, minimum: int = MOS_SAMPLE_MIN) -> set[str]:
+def mos_sample(ids: list[str], count: int) -> set[str]:
     """Which samples DNSMOS rates: the same ids for the same release, whatever the order of rows."""
-    count = min(len(ids), max(minimum, math.ceil(len(ids) * share)))
     return set(sorted(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())[:count])
 
 
-def rate_mos(rows: list[dict], share: float = MOS_SAMPLE_SHARE, minimum: int = MOS_SAMPLE_MIN) -> int:
+def mos_budget(audio_seconds: float, samples: int, seconds_per_clip: float = MOS_AUDIO_SECONDS_PER_CLIP,
+               minimum: int = MOS_SAMPLE_MIN) -> int:
+    """How many clips to rate: one per ``seconds_per_clip`` of audio, so the cost grows with the
+    pipeline's, at least ``minimum``, at most every sample."""
+    return min(samples, max(minimum, math.ceil(audio_seconds / seconds_per_clip)))
+
+
+def rate_mos(rows: list[dict], seconds_per_clip: float = MOS_AUDIO_SECONDS_PER_CLIP) -> int:
     """Fill ``mos`` (DNSMOS overall; a conversation: its assistant and user channels averaged) on the
     sampled rows in place; returns how many were rated."""
     from quality.mos import dnsmos  # loads onnxruntime sessions: only when a release is cut
 
-    chosen = mos_sample([r["id"] for r in rows], share, minimum)
+    count = mos_budget(sum(r["duration_s"] for r in rows), len(rows), seconds_per_clip)
+    chosen = mos_sample([r["id"] for r in rows], count)
     for row in rows:
         if row["id"] in chosen:
             audio, rate = from_flac(row["audio"])

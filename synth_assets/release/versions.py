@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from synth_assets.core import names, parts
 from synth_assets.core.audio_quality import flac_quality
 from synth_assets.core.storage import Store
-from synth_assets.release.quality import rate_mos
+from synth_assets.release.quality import rate_mos as rate_dnsmos
 
 RELEASES = "releases"
 RELEASE_FILE = "release.json"
@@ -204,7 +204,7 @@ def diff_releases(store: Store, old: str, new: str) -> dict:
 
 
 def create_release(store: Store, name: str, selection: Selection = Selection(), *,
-                   now: dt.datetime | None = None, rate_mos_share: float | None = None,
+                   now: dt.datetime | None = None, rate_mos: bool = True,
                    track: Callable[[Release, str], str | None] | None = None) -> Release:
     """Cut a release from the stored speech_dataset. The dataset and earlier releases are only read.
     ``track(release, card)`` logs it (to MLflow) and returns a run id, recorded in release.json."""
@@ -220,8 +220,8 @@ def create_release(store: Store, name: str, selection: Selection = Selection(), 
     rows = list(selected_rows(store, selection))
     if not rows:
         raise ReleaseError(f"the selection {asdict(selection)} matches no sample of {names.SPEECH_DATASET}")
-    if rate_mos_share != 0:
-        rate_mos(rows, *(() if rate_mos_share is None else (rate_mos_share,)))
+    if rate_mos:
+        rate_dnsmos(rows)
     keys = parts.write_parts(store, RELEASES, name, rows, fingerprint_value=name, schema=release_schema())
     index = {r["id"]: {c: r[c] for c in INDEX_COLUMNS} for r in rows}
     release = Release(

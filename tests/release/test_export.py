@@ -21,7 +21,7 @@ TEXT = {r["id"]: r["text"] for r in standard_rows()}
 
 @pytest.fixture
 def released(store):
-    create_release(store, "v1", rate_mos_share=0)
+    create_release(store, "v1", rate_mos=False)
     return store
 
 
@@ -122,7 +122,7 @@ def test_moshi_export_puts_the_assistant_on_channel_0_whatever_the_stored_layout
 
 
 def test_an_export_into_a_folder_holding_another_release_is_refused(released, tmp_path):
-    create_release(released, "v2", rate_mos_share=0)
+    create_release(released, "v2", rate_mos=False)
     export_release(released, "v1", "nemo", tmp_path / "out")
     before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "out").rglob("*"))
     with pytest.raises(ReleaseError, match="holds an export of release 'v1'"):

@@ -8,7 +8,7 @@ import numpy as np
 
 from synth_assets.core.audio_quality import Thresholds, clip_quality
 from synth_assets.core.stage_run import StageRun
-from synth_assets.release.quality import gate, mos_sample
+from synth_assets.release.quality import gate, mos_budget, mos_sample
 from tests.release.conftest import clip, conversation, row, tone
 
 
@@ -42,8 +42,8 @@ def test_a_conversation_is_judged_per_channel_and_on_both_together():
     assert together["silence_ratio"] < 0.3
 
 
-def test_the_mos_sample_is_the_same_whatever_the_row_order():
+def test_the_mos_sample_is_the_same_whatever_the_row_order_and_grows_with_the_audio():
     ids = [f"id-{i}" for i in range(1000)]
-    assert mos_sample(ids, 0.05, 8) == mos_sample(list(reversed(ids)), 0.05, 8)
-    assert len(mos_sample(ids, 0.05, 8)) == 50 and len(mos_sample(ids[:20], 0.05, 8)) == 8
-
+    assert mos_sample(ids, 10) == mos_sample(list(reversed(ids)), 10)
+    assert mos_budget(audio_seconds=3000, samples=1000) == 10
+    assert mos_budget(audio_seconds=30, samples=10) == 3 and mos_budget(audio_seconds=30, samples=2) == 2
