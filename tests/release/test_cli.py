@@ -9,6 +9,7 @@ import pytest
 from synth_assets.cli import main
 from synth_assets.core import names, parts
 from synth_assets.release.lineage import LineageStore
+from tests.release.samples import store_fixture  # noqa: F401 (the store fixture)
 
 
 @pytest.fixture

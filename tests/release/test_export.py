@@ -12,7 +12,7 @@ import soundfile as sf
 from synth_assets.core.audio import from_flac
 from synth_assets.release.export import export_release
 from synth_assets.release.versions import ReleaseError, create_release, release_part_keys
-from tests.release.conftest import standard_rows
+from tests.release.samples import standard_rows, store_fixture  # noqa: F401 (the store fixture)
 
 IDS = {r["id"] for r in standard_rows()}
 AUDIO = {r["id"]: from_flac(r["audio"])[0] for r in standard_rows()}

@@ -9,7 +9,7 @@ import numpy as np
 from synth_assets.core.audio_quality import Thresholds, clip_quality
 from synth_assets.core.stage_run import StageRun
 from synth_assets.release.quality import gate, mos_budget, mos_sample
-from tests.release.conftest import clip, conversation, row, tone
+from tests.release.samples import clip, conversation, row, tone
 
 
 def test_a_clean_tone_passes_and_clipped_silent_or_noisy_audio_fails_with_its_reason():

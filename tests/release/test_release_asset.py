@@ -8,6 +8,7 @@ from resources.storage import LocalStorage
 from resources.tracking import ExperimentTracker
 from synth_assets.assets.release import dataset_release
 from synth_assets.release.versions import list_releases
+from tests.release.samples import store_fixture  # noqa: F401 (the store fixture)
 
 
 def run(store, config: dict):

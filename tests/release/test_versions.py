@@ -17,7 +17,7 @@ from synth_assets.release.versions import (
     release_part_keys,
     verify_release,
 )
-from tests.release.conftest import clip, standard_rows, write_dataset
+from tests.release.samples import clip, standard_rows, store_fixture, write_dataset  # noqa: F401 (the store fixture)
 
 
 def snapshot_of(store) -> dict[str, bytes]:

@@ -1,4 +1,6 @@
-"""A small speech_dataset written straight into a store: clips, an augmented clip, conversations in
+"""Sample data for the release tests (a module, not a conftest: other test folders import `conftest` by name).
+
+A small speech_dataset written straight into a store: clips, an augmented clip, conversations in
 both channel layouts and a recording utterance, with audio a test can recognise (a tone per sample)."""
 
 from __future__ import annotations
@@ -64,8 +66,9 @@ def standard_rows() -> list[dict]:
                 start_s=3.0, end_s=5.0, transcript="a real caller", text="a real caller", confidence=0.9)]
 
 
-@pytest.fixture
-def store(tmp_path):
+@pytest.fixture(name="store")
+def store_fixture(tmp_path):
+    """A store holding standard_rows() as speech_dataset (test modules import this to use ``store``)."""
     store = LocalStore(tmp_path / "data")
     write_dataset(store, standard_rows())
     return store
