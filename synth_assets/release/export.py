@@ -98,6 +98,12 @@ def clip_words(row: dict) -> list[tuple[str, float, float]]:
     return [(w["word"].strip(), float(w["start"]), float(w["end"])) for w in json.loads(row["words"] or "[]")]
 
 
+def audio_info(data: bytes) -> tuple[int, int, int]:
+    """Frames, rate and channels from the FLAC header, without decoding the samples."""
+    info = sf.info(io.BytesIO(data))
+    return info.frames, info.samplerate, info.channels
+
+
 def metadata(row: dict) -> dict:
     return {c: row.get(c) for c in TEXT_COLUMNS if c in row}
 
@@ -209,16 +215,17 @@ def export_webdataset(rows: Iterator[dict], out: Path) -> int:
 
 
 def nemo_lines(row: dict, audio_dir: Path) -> Iterator[dict]:
-    audio, rate = from_flac(row["audio"])
     if not is_conversation(row):
+        frames, rate, _ = audio_info(row["audio"])
         path = audio_dir / f"{file_key(row['id'])}.flac"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(row["audio"])
-        yield {"audio_filepath": f"audio/{path.name}", "duration": round(audio.shape[0] / rate, 4),
+        yield {"audio_filepath": f"audio/{path.name}", "duration": round(frames / rate, 4),
                "text": row["transcript"] or row["text"], "id": row["id"], "kind": row["kind"],
                "speaker": row["voice_id"], "lang": "en"}
         return
     # A conversation: each channel becomes one file, each turn a span of it (offset + duration).
+    audio, rate = from_flac(row["audio"])
     assistant = assistant_channel(row)
     for turn in json.loads(row["turns"]):
         channel = assistant if turn["role"] == "assistant" else 1 - assistant
@@ -244,9 +251,7 @@ def export_nemo(rows: Iterator[dict], out: Path) -> int:
 
 def lhotse_items(row: dict) -> tuple[dict, list[dict], dict]:
     """A Recording, its SupervisionSegments and a cut over the whole recording, as Lhotse's dicts."""
-    audio, rate = from_flac(row["audio"])
-    channels = 1 if audio.ndim == 1 else audio.shape[1]
-    num_samples = audio.shape[0]
+    num_samples, rate, channels = audio_info(row["audio"])
     duration = num_samples / rate
     recording = {"id": row["id"], "sources": [{"type": "file", "channels": list(range(channels)),
                                                "source": f"audio/{file_key(row['id'])}.flac"}],
