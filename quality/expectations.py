@@ -18,6 +18,10 @@ from synth_assets.core.limits import (
     GENDER_MIN_CLIPS,
     GENDER_TOLERANCE,
     MAX_CLIP_SECONDS,
+    MAX_CLIPPING_RATIO,
+    MAX_SILENCE_RATIO,
+    MIN_PEAK_DBFS,
+    MIN_SNR_DB,
     RECORDING_MIN_CONFIDENCE,
     ROUND_TRIP_SHARE,
     TARGET_FEMALE_SHARE,
@@ -180,6 +184,16 @@ def gender_balance(frame: pd.DataFrame, target_female_share: float = TARGET_FEMA
                                             max_value=round(target_female_share + slack, 4))]
 
 
+def audio_quality_gates(frame: pd.DataFrame, min_peak_dbfs: float = MIN_PEAK_DBFS,
+                        max_clipping_ratio: float = MAX_CLIPPING_RATIO, max_silence_ratio: float = MAX_SILENCE_RATIO,
+                        min_snr_db: float = MIN_SNR_DB, **_) -> list:
+    """The release's audio gates, at the thresholds the stage was configured with (core/audio_quality.py)."""
+    if "peak_dbfs" not in frame:
+        return []
+    return [_between("peak_dbfs", min_peak_dbfs, 0.0), _between("clipping_ratio", 0.0, max_clipping_ratio),
+            _between("silence_ratio", 0.0, max_silence_ratio), _between("snr_db", min_snr_db, None)]
+
+
 SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("documents_valid", names.CRAWL_SNAPSHOT, "Documents have text, a license and a unique id.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("license"), _not_null("content_hash")]),
@@ -237,7 +251,8 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           lambda: [*_lineage(), _nonempty_text("transcript"), _between("word_count", 1),
                    _between("confidence", 0.0, 1.0),
                    _between("confidence", RECORDING_MIN_CONFIDENCE, 1.0, mostly=0.5), _not_null("parent_id")]),
-    Suite("dataset_valid", names.SPEECH_DATASET, "Every released sample has audio, text and lineage.",
+    Suite("dataset_valid", names.SPEECH_DATASET, "Every released sample has audio, text and lineage, and meets "
+          "the audio quality gates (peak, clipping, silence, SNR) the speech_dataset Config sets.",
           lambda: [_unique("id"), _nonempty_text(), _not_null("parent_id"), _not_null("source_document"),
-                   _between("duration_s", 0.3, 300.0)]),
+                   _between("duration_s", 0.3, 300.0)], from_frame=audio_quality_gates),
 )}

@@ -17,3 +17,9 @@ class ExperimentTracker(ConfigurableResource):
         if not self.enabled:
             return None
         return log_run(self.tracking_uri, self.experiment, run_name, params, metrics)
+
+    def release_tracker(self):
+        """What a release calls to become an MLflow run with its card attached; None when disabled."""
+        from synth_assets.release.versions import mlflow_tracker
+
+        return mlflow_tracker(self.tracking_uri, self.experiment) if self.enabled else None

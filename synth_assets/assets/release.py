@@ -5,18 +5,38 @@ Written as Parquet parts with the audio inside (FLAC bytes) plus a JSONL manifes
 without audio; the lineage store is rebuilt and the release's figures go to MLflow.
 """
 
+import dataclasses
 import itertools
 
-from dagster import AssetExecutionContext, Config, MetadataValue
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from pydantic import Field
 
 from resources.lineage import LineageStore
 from resources.storage import Storage
 from resources.tracking import ExperimentTracker
 from synth_assets.core import names
-from synth_assets.core.limits import WER_THRESHOLD
+from synth_assets.core.audio_quality import Thresholds
+from synth_assets.core.limits import (
+    MAX_CLIPPING_RATIO,
+    MAX_SILENCE_RATIO,
+    MIN_PEAK_DBFS,
+    MIN_SNR_DB,
+    WER_THRESHOLD,
+)
+from synth_assets.core.plots import markdown_image
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import run_stage, stage_asset
+from synth_assets.release.card import quality_plot_png
+from synth_assets.release.quality import gate
 from synth_assets.release.rows import (
     MANIFEST,
     RECORDINGS,
@@ -28,10 +48,26 @@ from synth_assets.release.rows import (
     release_rows,
     upstream_versions,
 )
+from synth_assets.release.versions import (
+    CARD_FILE,
+    RELEASES,
+    ReleaseError,
+    Selection,
+    create_release,
+    verify_release,
+)
 
 
 class ReleaseConfig(Config):
     max_wer: float = Field(default=WER_THRESHOLD, description="Clean clips above this round-trip WER stay out.")
+    min_peak_dbfs: float = Field(default=MIN_PEAK_DBFS, description="A quieter peak is quarantined as near silent.")
+    max_clipping_ratio: float = Field(default=MAX_CLIPPING_RATIO, description="Share of samples at full scale.")
+    max_silence_ratio: float = Field(default=MAX_SILENCE_RATIO,
+                                     description="Share of 20 ms frames without speech (conversations: both channels).")
+    min_snr_db: float = Field(default=MIN_SNR_DB, description="Speech over background estimate, dB.")
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.min_peak_dbfs, self.max_clipping_ratio, self.max_silence_ratio, self.min_snr_db)
 
 
 @stage_asset(
@@ -39,11 +75,13 @@ class ReleaseConfig(Config):
     partitioned=False,
     group_name="release",
     kinds=("parquet", "duckdb", "mlflow"),
-    code_version="release-v2",  # v2: recordings, and a fixed schema
+    code_version="release-v3",  # v2: recordings, and a fixed schema; v3: audio quality gates and columns
     description="The dataset to train on: clean clips that pass the round-trip filter (with Whisper "
     "transcripts and word timestamps), their augmented versions, the stereo conversations, and the "
     "transcribed utterances of real recordings (kind 'recording', with file, channel and span), in "
-    "Parquet parts with FLAC audio plus a JSONL manifest. Rebuilds the lineage store; logs to MLflow.",
+    "Parquet parts with FLAC audio plus a JSONL manifest. Every sample's peak, clipping, silence and SNR are "
+    "columns; a sample failing the configured gates is quarantined with the reason. Rebuilds the lineage store; "
+    "logs to MLflow. Named, frozen releases are cut from it with `synth release create` or dataset_release.",
 )
 def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store: Storage,
                    lineage: LineageStore, tracker: ExperimentTracker):
@@ -60,13 +98,15 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                     "dataset": store.uri(names.SPEECH_DATASET)},
             metrics={"samples": len(frame), "hours": float(frame["duration_s"].sum() / 3600)},
         )
-        return {**release_metadata(frame, partitions + batches), "manifest": MetadataValue.path(store.uri(MANIFEST)),
+        return {**release_metadata(frame, partitions + batches), **quality_metadata(frame), "manifest": MetadataValue.path(store.uri(MANIFEST)),
                 "lineage_rows": lineage.rebuild(store), "mlflow_run_id": run_id or "tracking disabled"}
 
     # The summary writes the manifest, rebuilds the lineage store and logs to MLflow: run it every time.
     return run_stage(context, store, summarize=summarize, cache_summary=False, schema=RELEASE_SCHEMA,
-                     produce=lambda stage: itertools.chain(release_rows(store, partitions, config.max_wer),
-                                                           recording_rows(store, batches)),
+                     produce=lambda stage: gate(stage, itertools.chain(
+                         release_rows(store, partitions, config.max_wer), recording_rows(store, batches)),
+                         config.thresholds()),
+                     check_settings=dataclasses.asdict(config.thresholds()),
                      inputs={"partitions": upstream_versions(store, partitions, UPSTREAM),
                              "audio_batches": upstream_versions(store, batches, RECORDINGS), **config.model_dump()})
 
@@ -79,3 +119,54 @@ def release_metadata(frame, partitions: list[str]) -> dict:
         "partitions": MetadataValue.md("\n".join(f"- {p}" for p in partitions)),
         "licenses": ", ".join(sorted(frame["text_license"].dropna().unique())),
     }
+
+
+def quality_metadata(frame) -> dict:
+    """The quality distributions in the UI: medians, and histograms of every figure."""
+    figures = [c for c in ("peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db") if c in frame]
+    return {f"median_{c}": MetadataValue.float(round(float(frame[c].median()), 4)) for c in figures} | {
+        "quality_distributions": MetadataValue.md(markdown_image(quality_plot_png(frame.to_dict("records")),
+                                                                 "quality distributions"))}
+
+
+class DatasetReleaseConfig(Config):
+    name: str = Field(description="The release's name (letters, digits, '.', '_', '-'); a taken name is refused.")
+    partitions: list[str] = Field(default_factory=list, description="Only these crawl shards / audio batches.")
+    sources: list[str] = Field(default_factory=list, description="Only these sources.")
+    snapshots: list[str] = Field(default_factory=list, description="Only these snapshots.")
+    kinds: list[str] = Field(default_factory=list,
+                             description="Only these kinds: clip, augmented, safety, false_premise, recording, ...")
+    rate_mos: bool = Field(default=True, description="Rate a seeded sample with DNSMOS (~0.6 s a clip).")
+
+
+@asset(
+    name=names.DATASET_RELEASE, deps=[names.SPEECH_DATASET], group_name="release", kinds={"parquet", "mlflow"},
+    code_version="dataset-release-v1",
+    description="A named, frozen release cut from speech_dataset (the same as `synth release create`): the "
+    "chosen partitions and kinds with content hashes, a dataset card and the diff against the previous release, "
+    "under releases/<name>/; logged to MLflow. Launch it with a config naming the release.",
+    check_specs=[AssetCheckSpec("release_verified", asset=names.DATASET_RELEASE, blocking=True,
+                                description="Every part and sample of the new release hashes to what it recorded.")],
+)
+def dataset_release(context: AssetExecutionContext, config: DatasetReleaseConfig, store: Storage,
+                    tracker: ExperimentTracker):
+    selection = Selection(tuple(config.partitions), tuple(config.sources), tuple(config.snapshots),
+                          tuple(config.kinds))
+    try:
+        release = create_release(store, config.name, selection, track=tracker.release_tracker(),
+                                 rate_mos=config.rate_mos)
+    except ReleaseError as error:
+        raise Failure(str(error)) from error
+    verified = verify_release(store, release.name)
+    card = store.read_bytes(f"{RELEASES}/{release.name}/{CARD_FILE}").decode()
+    return MaterializeResult(
+        metadata={"release": release.name, "samples": release.samples, "hours": MetadataValue.float(release.hours),
+                  "samples_by_kind": release.counts_by_kind, "previous": release.previous or "none",
+                  "diff": {k: release.diff.get(k, 0) for k in ("added", "removed", "changed")},
+                  "path": MetadataValue.path(store.uri(f"{RELEASES}/{release.name}")),
+                  "card": MetadataValue.md(card.split("---", 2)[-1]),
+                  "mlflow_run_id": release.mlflow_run_id or "tracking disabled"},
+        check_results=[AssetCheckResult(check_name="release_verified", passed=verified.ok,
+                                        metadata={"samples": verified.samples, "mismatched": len(verified.mismatched),
+                                                  "bad_parts": ", ".join(verified.bad_parts) or "none"})],
+    )

@@ -56,6 +56,16 @@ def cmd_materialize(args) -> int:
 def cmd_lineage(args) -> int:
     from synth_assets.release.lineage import LineageStore
 
+    if args.downstream:
+        from synth_assets.cli.export import cmd_downstream
+
+        return cmd_downstream(args)
+    args.id = args.upstream or args.id
+    if not args.id:
+        print("synth lineage: give a sample ID (or --upstream ID, or --downstream DOCUMENT_OR_VOICE_OR_MODEL)",
+              file=sys.stderr)
+        return 2
+
     store = LineageStore(path=str(Path(args.data) / "lineage.duckdb"))
     chain = store.walk(args.id)
     if not chain:
@@ -124,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     mat.set_defaults(func=cmd_materialize)
 
     lin = sub.add_parser("lineage", help="walk a sample back to its source document and snapshot")
-    lin.add_argument("id")
+    lin.add_argument("id", nargs="?")
+    lin.add_argument("--upstream", metavar="ID", help="walk a sample back (the same as giving ID)")
+    lin.add_argument("--downstream", metavar="ORIGIN", help="what a document, sample, voice or model produced")
+    lin.add_argument("--limit", type=int, default=1000, help="at most this many --downstream rows")
     lin.add_argument("--json", action="store_true")
     lin.set_defaults(func=cmd_lineage)
 
@@ -144,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     from synth_assets.cli import speech as speech_cli
 
     speech_cli.register(sub)  # voices, say, transcribe
+    from synth_assets.cli import export as export_cli
+    from synth_assets.cli import release as release_cli
+
+    release_cli.register(sub)  # release create|list|diff|verify
+    export_cli.register(sub)  # export
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)

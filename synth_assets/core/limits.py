@@ -18,3 +18,12 @@ RECORDING_MIN_CONFIDENCE = 0.5
 TARGET_FEMALE_SHARE = 0.5
 GENDER_TOLERANCE = 0.05  # the balance check fails beyond 5 points from the target...
 GENDER_MIN_CLIPS = 20  # ...judged once a partition has this many user clips
+# Audio quality gates of the release (core/audio_quality.py measures, the speech_dataset check judges).
+MIN_PEAK_DBFS = -40.0  # a quieter peak is a near-silent clip
+MAX_CLIPPING_RATIO = 0.001  # share of samples at full scale
+MAX_SILENCE_RATIO = 0.7  # share of 20 ms frames without speech (conversations judged on both channels)
+MIN_SNR_DB = 3.0  # augmented clips carry noise on purpose: only speech drowned in it fails
+# DNSMOS costs ~1.6 CPU s a clip here, the pipeline ~0.09 s per audio second: rating one clip per
+# 300 s of audio keeps it near 6 % of pipeline time (benchmarks/release_bench.py)...
+MOS_AUDIO_SECONDS_PER_CLIP = 300.0
+MOS_SAMPLE_MIN = 3  # ...and a release rates at least this many

@@ -22,3 +22,5 @@ LINEAGE_ASSETS = (CRAWL_SNAPSHOT, TEXT_SEGMENTS, SPOKEN_TEXT, TTS_AUDIO, PSEUDO_
 # Partition sets.
 CRAWL_SHARDS = "crawl_shards"
 AUDIO_BATCHES = "audio_batches"
+# A named, frozen release cut from SPEECH_DATASET (one materialization per release; not in the pipeline job).
+DATASET_RELEASE = "dataset_release"

@@ -26,7 +26,8 @@ RECORDINGS_GROUP = "recordings"  # partitioned by audio batches, not crawl shard
 
 pipeline_job = define_asset_job(
     "synth_pipeline",
-    selection=(AssetSelection.all() - AssetSelection.assets(names.SPEECH_DATASET, names.SNAPSHOT_CHANGES)
+    selection=(AssetSelection.all() - AssetSelection.assets(names.SPEECH_DATASET, names.SNAPSHOT_CHANGES,
+                                                            names.DATASET_RELEASE)
                - AssetSelection.groups(RECORDINGS_GROUP)),
     partitions_def=shards,
     description="Every stage for one crawl shard: documents to labelled, augmented clips and dialogues.",

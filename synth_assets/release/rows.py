@@ -5,7 +5,7 @@ columns are the same whatever the kind."""
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import pyarrow as pa
 
@@ -28,6 +28,11 @@ RELEASE_SCHEMA = pa.schema([
     ("duration_s", pa.float64()), ("channel", pa.string()), ("start_s", pa.float64()), ("end_s", pa.float64()),
     ("confidence", pa.float64()), ("lineage", pa.string()), ("made_by_run", pa.string()),
     ("made_by_code", pa.string()), ("audio", pa.binary()),
+    # Which role each channel of a conversation holds ("user,assistant" when missing: the old layout).
+    ("channel_layout", pa.string()),
+    # Audio quality (core/audio_quality.py, release/quality.py); mos only on the sample a release rates.
+    ("peak_dbfs", pa.float64()), ("clipping_ratio", pa.float64()), ("silence_ratio", pa.float64()),
+    ("snr_db", pa.float64()), ("quality_by_channel", pa.string()), ("mos", pa.float64()),
 ])
 
 
@@ -63,7 +68,8 @@ def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterato
         for asset in DIALOGUES:
             for row in parts.read_rows(store, asset, partition):
                 yield sample(row, row["kind"], partition, voice_id=row["user_voice"],
-                             assistant_voice=row["assistant_voice"], turns=row["turns"])
+                             assistant_voice=row["assistant_voice"], turns=row["turns"],
+                             channel_layout=row.get("channel_layout"))
 
 
 def sample(row: dict, kind: str, partition: str, **extra) -> dict:

@@ -19,6 +19,7 @@ ASSETS = {  # asset -> (group, its check)
     names.RECORDED_SPEECH: ("recordings", "recorded_speech_valid"),
     names.RECORDING_LABELS: ("recordings", "recording_labels_valid"),
     names.SPEECH_DATASET: ("release", "dataset_valid"),
+    names.DATASET_RELEASE: ("release", "release_verified"),
 }
 
 
@@ -48,7 +49,7 @@ def test_partitioned_stages_follow_the_crawl_shards_or_the_audio_batches():
     for key in graph.get_all_asset_keys():
         partitions = graph.get(key).partitions_def
         name = key.to_user_string()
-        if name in (names.SNAPSHOT_CHANGES, names.SPEECH_DATASET):
+        if name in (names.SNAPSHOT_CHANGES, names.SPEECH_DATASET, names.DATASET_RELEASE):
             assert partitions is None
         elif name in (names.RECORDED_SPEECH, names.RECORDING_LABELS):
             assert partitions.name == names.AUDIO_BATCHES
