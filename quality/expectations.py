@@ -7,6 +7,7 @@ columns (never the audio bytes), and each suite becomes one blocking asset check
 from __future__ import annotations
 
 import functools
+import json
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -157,6 +158,31 @@ def gender_balance(frame: pd.DataFrame, target_female_share: float = TARGET_FEMA
                                             max_value=round(target_female_share + slack, 4))]
 
 
+# Conversations (synth_assets/dialogues/): two channels, assistant left, and two distinct voices.
+CONVERSATION_RULES = ("Conversations are 24 kHz stereo with the assistant on channel 0 (assistant-left), 2+ turns, "
+                      "and no voice speaks on both channels.")
+
+
+def _distinct_voices(row) -> bool:
+    """No voice of a user turn (or backchannel) is a voice of an assistant turn, nor the assistant voice."""
+    said = json.loads(row["turns"]) + json.loads(row.get("backchannels") or "[]")
+    user = {t["voice"] for t in said if t["role"] == "user"} | {row["user_voice"]}
+    assistant = {t["voice"] for t in said if t["role"] == "assistant"} | {row["assistant_voice"]}
+    return not user & assistant
+
+
+def _conversation_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(voices_distinct=[_distinct_voices(r) for r in frame.to_dict("records")])
+
+
+def _conversation_expectations() -> list:
+    return [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
+            gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
+            gxe.ExpectColumnValuesToBeInSet(column="channel_layout", value_set=["assistant-left"]),
+            gxe.ExpectColumnValuesToBeInSet(column="voices_distinct", value_set=[True]),
+            _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0), _between("overlap_s", 0.0)]
+
+
 SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("documents_valid", names.CRAWL_SNAPSHOT, "Documents have text, a license and a unique id.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("license"), _not_null("content_hash")]),
@@ -182,13 +208,10 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their chain.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations")]),
-    Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, "Conversations are two-channel 24 kHz with 2+ turns.",
-          lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
-                   _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0)]),
-    Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES,
-          "Conversations are two-channel 24 kHz with 2+ turns.",
-          lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
-                   _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0)]),
+    Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, CONVERSATION_RULES,
+          _conversation_expectations, prepare=_conversation_columns),
+    Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES,
+          _conversation_expectations, prepare=_conversation_columns),
     Suite("recorded_speech_valid", names.RECORDED_SPEECH,
           "Utterances of real recordings are 24 kHz, 0.3-30 s long, lie inside their file, come from a mono, "
           "left or right channel, and name the file (and its content hash) they were cut from.",

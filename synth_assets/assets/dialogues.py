@@ -21,17 +21,21 @@ class FalsePremiseConfig(Config):
 
 
 def dialogue_metadata(frame):
-    return {"conversations": len(frame), "hours": round(frame["duration_s"].sum() / 3600, 4),
-            "user_voices": frame["user_voice"].value_counts().to_dict()}
+    duration = float(frame["duration_s"].sum())
+    return {"conversations": len(frame), "hours": round(duration / 3600, 4),
+            "user_voices": frame["user_voice"].value_counts().to_dict(),
+            "user_genders": frame["user_gender"].value_counts().to_dict(),
+            "overlap_share": round(float(frame["overlap_s"].sum()) / duration, 4) if duration else 0.0,
+            "interruptions": int(frame["interruptions"].sum())}
 
 
 @stage_asset(
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v1",
+    code_version="safety-v2",
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
-    "offers a safe alternative. Drawn from a written template bank, voiced in stereo (user left, "
-    "assistant right).",
+    "offers a safe alternative. Drawn from a written template bank, voiced in stereo (assistant left, "
+    "user right, as moshi-finetune reads it).",
 )
 def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store: Storage, voices: TTSVoices):
     partition, policy = context.partition_key, voices.policy()
@@ -44,9 +48,9 @@ def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v1",
+    code_version="false-premise-v2",
     description="False premises: the user asks a question built on an altered fact from a document, the "
-    "assistant corrects it with the original statement. Voiced in stereo (user left, assistant right).",
+    "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices):

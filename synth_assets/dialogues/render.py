@@ -1,5 +1,6 @@
-"""The dialogue stages' work: scripts drawn (safety) or built from segments (false premises), each
-voiced as a two-channel conversation; a conversation that cannot be voiced is quarantined alone."""
+"""The dialogue stages' work: scripts drawn (safety), built from segments (false premises) or from
+instruction documents, each voiced as a two-channel conversation; a conversation that cannot be
+voiced is quarantined alone, with the reason."""
 
 from __future__ import annotations
 
@@ -8,36 +9,69 @@ from typing import Any, Callable, Iterable, Iterator
 
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
-from synth_assets.core.records import DialogueScript, Quarantined, Segment
+from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 from synth_assets.crawl.shards import ShardKey
-from synth_assets.dialogues.conversation import voice_dialogue
+from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
 from synth_assets.dialogues.scripts import false_premise_scripts, safety_scripts
+from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.tts.policy import VoicePolicy
+from synth_assets.tts.registry import REGISTRY
+
+
+def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDialogue, document_id: str) -> dict:
+    """The row of one voiced conversation: lineage, turns with voices and word times, and the audio."""
+    row = script.to_row()
+    row.update(
+        stage=stage.asset, turns=json.dumps(voiced.turns), turn_count=len(voiced.turns),
+        backchannels=json.dumps(voiced.backchannels), turn_taking=json.dumps(voiced.plan.to_dict()),
+        channels=2, channel_layout=CHANNEL_LAYOUT, sample_rate=SAMPLE_RATE,
+        duration_s=round(voiced.audio.shape[0] / SAMPLE_RATE, 3), overlap_s=voiced.overlap_seconds(),
+        interruptions=sum(t["interrupted"] for t in voiced.turns),
+        user_voice=voiced.user_voice, user_gender=REGISTRY[voiced.user_voice].gender,
+        assistant_voice=voiced.assistant_voice,
+        words_assistant=json.dumps(voiced.channel_words("assistant")),
+        words_user=json.dumps(voiced.channel_words("user")),
+        document_id=document_id, audio=to_flac(voiced.audio),
+    )
+    return row
 
 
 def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: VoicePolicy,
-                document_of: Callable[[DialogueScript], str]) -> Iterator[dict[str, Any]]:
+                document_of: Callable[[DialogueScript], str], *, allow_barge_in: bool = True,
+                extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None) -> Iterator[dict[str, Any]]:
+    """Each script voiced with a user voice distinct from the assistant's, rotated by gender."""
+    try:
+        policy = conversation_policy(voices)
+    except NoDistinctVoice as error:
+        policy, reason = None, str(error)
+    slot = 0
     for script in scripts:
         try:
-            voiced = voice_dialogue(script, voices)
-        except Exception as error:  # one conversation's failure must not sink the partition
+            if policy is None:
+                raise NoDistinctVoice(reason)
+            choice = choose_user_voice(policy, seed_from_id(script.id, "voice"), slot)
+            voiced = voice_dialogue(script, policy, choice.voice_id, allow_barge_in=allow_barge_in)
+        except (NoDistinctVoice, TurnFailed) as error:
+            stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
+                                         reason=f"{type(error).__name__}: {error}",
+                                         raw=script.turns[0].text[:200] if script.turns else ""))
+            continue
+        except Exception as error:  # any other failure of one conversation must not sink the partition
             stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
                                          reason=f"{type(error).__name__}: {error}"))
             continue
-        row = script.to_row()
-        row.update(
-            stage=stage.asset, turns=json.dumps(voiced.turns), turn_count=len(voiced.turns), channels=2,
-            sample_rate=SAMPLE_RATE, duration_s=round(voiced.audio.shape[0] / SAMPLE_RATE, 3),
-            user_voice=voiced.user_voice, assistant_voice=voiced.assistant_voice,
-            document_id=document_of(script), audio=to_flac(voiced.audio),
-        )
+        slot += 1
+        row = conversation_row(stage, script, voiced, document_of(script))
+        if extra is not None:
+            row.update(extra(script, voiced))
         yield row
 
 
 def safety_dialogues(stage: StageRun, partition: str, count: int, voices: VoicePolicy) -> Iterator[dict[str, Any]]:
-    """``count`` safety conversations drawn for the partition from the template bank."""
+    """``count`` safety conversations drawn for the partition from the template bank. No barge-ins: a
+    refusal is heard whole."""
     shard = ShardKey.parse(partition)
 
     def scripts():
@@ -45,7 +79,7 @@ def safety_dialogues(stage: StageRun, partition: str, count: int, voices: VoiceP
             script.source, script.snapshot = shard.source, shard.snapshot
             yield script
 
-    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id)
+    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False)
 
 
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
@@ -56,4 +90,5 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_c
         rows[row["id"]] = row
         segments.append(Segment.from_row(row))
     scripts = false_premise_scripts(segments, max_count=max_count)
-    yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"])
+    yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
+                           allow_barge_in=False)

@@ -84,9 +84,9 @@ def test_release_has_parquet_with_audio_a_manifest_and_dialogues(graph):
     audio, rate = sf.read(io.BytesIO(dialogue["audio"]))
     assert rate == 24_000 and audio.shape[1] == 2
     turns = json.loads(dialogue["turns"])
-    user, assistant = audio[:, 0], audio[:, 1]
+    assistant, user = audio[:, 0], audio[:, 1]
     first = turns[0]
-    # The user speaks on the left channel only while the right one is silent.
+    # moshi-finetune's layout: the user speaks on the right channel while the assistant's left one is silent.
     span = slice(int(first["start"] * rate), int(first["end"] * rate))
     assert abs(user[span]).max() > 0.05 and abs(assistant[span]).max() == 0
 
