@@ -31,6 +31,7 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per valida
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 
+from synth_assets.augment.recipes import RECIPES
 from synth_assets.core import names
 
 
@@ -205,9 +206,12 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           f"Whisper hears what was said: round-trip WER at most {WER_THRESHOLD:.0%} for "
           f"{ROUND_TRIP_SHARE:.0%} of clips (less one clip's worth, so one clip cannot fail a small partition).",
           lambda: [*_lineage(), _nonempty_text("transcript")], from_frame=round_trip_share),
-    Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their chain.",
+    Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their named, "
+          "versioned recipe and its steps.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
-                   _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations")]),
+                   _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations"),
+                   gxe.ExpectColumnValuesToBeInSet(column="recipe", value_set=list(RECIPES)),
+                   _not_null("recipe_version")]),
     Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, CONVERSATION_RULES,
           _conversation_expectations, prepare=_conversation_columns),
     Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES,

@@ -80,7 +80,7 @@ def test_a_barge_in_cuts_the_assistant_text_and_word_times_where_it_stopped():
     # The user started before the assistant stopped: the two overlap for a moment.
     assert voiced.turns[2]["start"] < cut["end"]
     assert voiced.overlap_seconds() > 0
-    assert active(voiced.audio[:, 0], cut["end"] + 0.01, voiced.turns[3]["start"]) == 0.0
+    assert active(voiced.audio[:, 0], cut["end"] + 0.01, voiced.turns[3]["start"] - 0.01) == 0.0
 
 
 def test_backchannels_are_said_on_the_listeners_channel_during_the_other_turn():

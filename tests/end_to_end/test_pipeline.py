@@ -100,7 +100,8 @@ def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
     chain = json.loads(capsys.readouterr().out)
     assert [node["stage"] for node in chain] == STAGE_CHAIN
     assert chain[-1]["snapshot"] == "2026-11-01" and chain[-1]["title"]
-    assert json.loads(chain[0]["params"])["chain"], "the augmentation chain is recorded"
+    recorded = json.loads(chain[0]["params"])
+    assert recorded["recipe"] and recorded["version"] and "steps" in recorded, "the augmentation recipe is recorded"
     assert json.loads(chain[1]["params"])["voice_id"] in {"hibari-heart", "piper-joe"}
 
 
