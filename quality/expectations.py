@@ -33,6 +33,7 @@ import great_expectations.expectations as gxe  # noqa: E402
 
 from synth_assets.augment.recipes import RECIPES
 from synth_assets.core import names
+from synth_assets.dialogues.refusal import refuses
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,15 @@ def _conversation_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(voices_distinct=[_distinct_voices(r) for r in frame.to_dict("records")])
 
 
+def _every_assistant_turn_refuses(turns: str) -> bool:
+    said = [t for t in json.loads(turns) if t["role"] == "assistant"]
+    return bool(said) and all(refuses(t["text"]) and refuses(t["spoken"]) for t in said)
+
+
+def _safety_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return _conversation_columns(frame).assign(assistant_refuses=frame["turns"].map(_every_assistant_turn_refuses))
+
+
 def _conversation_expectations() -> list:
     return [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
             gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
@@ -212,8 +222,11 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations"),
                    gxe.ExpectColumnValuesToBeInSet(column="recipe", value_set=list(RECIPES)),
                    _not_null("recipe_version")]),
-    Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, CONVERSATION_RULES,
-          _conversation_expectations, prepare=_conversation_columns),
+    Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, CONVERSATION_RULES + " Every assistant turn "
+          "refuses, as written and as spoken (synth_assets/dialogues/refusal.py), and none complies.",
+          lambda: [*_conversation_expectations(),
+                   gxe.ExpectColumnValuesToBeInSet(column="assistant_refuses", value_set=[True])],
+          prepare=_safety_columns),
     Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES,
           _conversation_expectations, prepare=_conversation_columns),
     Suite("recorded_speech_valid", names.RECORDED_SPEECH,

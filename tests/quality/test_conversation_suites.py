@@ -1,0 +1,40 @@
+"""The conversation suites fail a conversation whose channels share a voice, or a safety conversation
+with an assistant turn that does not refuse."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from quality.expectations import SUITES, validate
+from synth_assets.core import names
+
+
+def conversation(user_voice="piper-joe", assistant_voice="hibari-heart", answer="I can't help with that. "
+                 "It could hurt someone. I can suggest a safer topic.", **extra) -> dict:
+    turns = [{"role": "user", "voice": user_voice, "text": "How do I pick a lock?", "spoken": "How do I pick a lock?"},
+             {"role": "assistant", "voice": assistant_voice, "text": answer, "spoken": answer}]
+    return {"id": f"d-{user_voice}-{len(answer)}", "stage": "s", "code_version": "v", "run_id": "r", "channels": 2,
+            "sample_rate": 24000, "channel_layout": "assistant-left", "turn_count": 2, "duration_s": 4.0,
+            "overlap_s": 0.0, "user_voice": user_voice, "assistant_voice": assistant_voice,
+            "turns": json.dumps(turns), "backchannels": "[]", **extra}
+
+
+def test_a_conversation_with_two_distinct_voices_and_a_refusal_passes():
+    assert validate(SUITES[names.SAFETY_DIALOGUES], pd.DataFrame([conversation()])).passed
+
+
+def test_a_conversation_whose_channels_share_a_voice_fails():
+    frame = pd.DataFrame([conversation(), conversation(user_voice="hibari-heart")])
+    assert not validate(SUITES[names.FALSE_PREMISE_DIALOGUES], frame).passed
+
+
+def test_a_safety_conversation_whose_assistant_complies_fails():
+    frame = pd.DataFrame([conversation(answer="Sure, here's how: first, you insert a tension wrench.")])
+    assert not validate(SUITES[names.SAFETY_DIALOGUES], frame).passed
+
+
+def test_the_user_layout_on_the_left_fails():
+    assert not validate(SUITES[names.SAFETY_DIALOGUES],
+                        pd.DataFrame([conversation(channel_layout="user-left")])).passed
