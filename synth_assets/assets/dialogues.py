@@ -1,5 +1,5 @@
-"""Dialogue stages: safety refusals and false-premise corrections, voiced as two-channel conversations
-(synth_assets/dialogues/)."""
+"""Dialogue stages: safety refusals, false-premise corrections and instruction dialogues, voiced as
+two-channel conversations (synth_assets/dialogues/)."""
 
 from dagster import AssetExecutionContext, Config
 from pydantic import Field
@@ -14,6 +14,11 @@ from synth_assets.tts.voicing import voice_inputs
 
 class SafetyConfig(Config):
     per_partition: int = Field(default=2, description="Safety conversations drawn for each partition.")
+
+
+class InstructionConfig(Config):
+    max_per_partition: int = Field(default=20, description="Most instruction conversations per partition "
+                                   "(from its Alpaca and UltraChat documents).")
 
 
 class FalsePremiseConfig(Config):
@@ -59,4 +64,24 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
                      produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
                                                                           config.max_per_partition, policy),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
+                             "config": config.model_dump(), **voice_inputs(policy)})
+
+
+@stage_asset(
+    deps=(names.CRAWL_SNAPSHOT,),
+    group_name="dialogues",
+    kinds=("python", "parquet", "flac"),
+    code_version="instruction-v1",
+    description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
+    "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
+    "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
+    "question and answer as mono clips (LLaMA-Omni layout).",
+)
+def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
+                          voices: TTSVoices):
+    partition, policy = context.partition_key, voices.policy()
+    return run_stage(context, store, summarize=dialogue_metadata,
+                     produce=lambda stage: render.instruction_dialogues(stage, store, partition,
+                                                                        config.max_per_partition, policy),
+                     inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), **voice_inputs(policy)})

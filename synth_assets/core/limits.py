@@ -18,3 +18,8 @@ RECORDING_MIN_CONFIDENCE = 0.5
 TARGET_FEMALE_SHARE = 0.5
 GENDER_TOLERANCE = 0.05  # the balance check fails beyond 5 points from the target...
 GENDER_MIN_CLIPS = 20  # ...judged once a partition has this many user clips
+# Instruction dialogues (LLaMA-Omni style): the longest instruction a user would say in one breath,
+# the words kept of an answer (a short spoken answer, whole sentences), and the turns kept of a chat.
+MAX_INSTRUCTION_WORDS = 60
+MAX_ANSWER_WORDS = 45
+MAX_CHAT_TURNS = 6

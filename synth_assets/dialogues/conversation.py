@@ -61,6 +61,7 @@ class VoicedDialogue:
     plan: TurnTakingPlan
     user_voice: str
     assistant_voice: str
+    turn_audio: list[np.ndarray] = field(default_factory=list)  # each turn whole, mono, before any cut
 
     def channel_words(self, role: str) -> list[dict]:
         """Every word said on ``role``'s channel (turns and backchannels), in time order."""
@@ -188,7 +189,8 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
     placed = _synthesize_turns(script, voices, user_voice, filler_rate)
     plan = draw_plan([p.role for p in placed], seed_from_id(script.id, "turn-taking"), style,
                      allow_barge_in=allow_barge_in)
+    whole = [p.audio for p in placed]
     _lay_out(placed, plan)
     backchannels = _backchannels(placed, plan, voices, user_voice, script.id, style)
     return VoicedDialogue(_mix(placed + backchannels), [p.record() for p in placed],
-                          [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice)
+                          [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice, whole)

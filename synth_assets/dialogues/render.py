@@ -14,6 +14,7 @@ from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 from synth_assets.crawl.shards import ShardKey
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
+from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
 from synth_assets.dialogues.scripts import false_premise_scripts, safety_scripts
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.tts.policy import VoicePolicy
@@ -92,3 +93,35 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_c
     scripts = false_premise_scripts(segments, max_count=max_count)
     yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
                            allow_barge_in=False)
+
+
+def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:
+    """The conversation of each Alpaca / UltraChat document of the partition; a bad one is quarantined."""
+    for document in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
+                                    columns=["id", "kind", "text", "source", "snapshot", "license", "file", "position"]):
+        if document["kind"] not in INSTRUCTION_KINDS:
+            continue
+        try:
+            yield instruction_script(document)
+        except BadInstruction as error:
+            stage.quarantine(Quarantined(stage=stage.asset, file=document["file"], position=document["position"],
+                                         reason=f"{document['id']}: {error}", raw=document["text"][:300]))
+
+
+def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
+    """LLaMA-Omni's layout from the same conversation: the first question and its answer as mono clips."""
+    return {"question_audio": to_flac(voiced.turn_audio[0]), "answer_audio": to_flac(voiced.turn_audio[1]),
+            "question_text": voiced.turns[0]["spoken"], "answer_text": voiced.turns[1]["spoken"]}
+
+
+def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
+                          voices: VoicePolicy) -> Iterator[dict[str, Any]]:
+    """Up to ``max_count`` instruction conversations from the partition's instruction documents."""
+    def first(scripts: Iterator[DialogueScript]) -> Iterator[DialogueScript]:
+        for index, script in enumerate(scripts):
+            if index >= max_count:
+                return
+            yield script
+
+    yield from voiced_rows(stage, first(instruction_scripts(stage, store, partition)), voices,
+                           lambda s: s.parent_id, extra=qa_pair)
