@@ -33,6 +33,7 @@ import great_expectations.expectations as gxe  # noqa: E402
 
 from synth_assets.augment.recipes import RECIPES
 from synth_assets.core import names
+from synth_assets.dialogues.false_premise import contains_words
 from synth_assets.dialogues.refusal import refuses
 
 
@@ -186,6 +187,15 @@ def _safety_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return _conversation_columns(frame).assign(assistant_refuses=frame["turns"].map(_every_assistant_turn_refuses))
 
 
+def _answer_corrects(row) -> bool:
+    answers = " ".join(t["spoken"] for t in json.loads(row["turns"]) if t["role"] == "assistant")
+    return contains_words(answers, row["true_spoken"]) and not contains_words(answers, row["altered_spoken"])
+
+
+def _premise_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return _conversation_columns(frame).assign(answer_corrects=[_answer_corrects(r) for r in frame.to_dict("records")])
+
+
 def _conversation_expectations() -> list:
     return [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
             gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
@@ -227,8 +237,11 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           lambda: [*_conversation_expectations(),
                    gxe.ExpectColumnValuesToBeInSet(column="assistant_refuses", value_set=[True])],
           prepare=_safety_columns),
-    Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES,
-          _conversation_expectations, prepare=_conversation_columns),
+    Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES + " Each answer "
+          "names the true value and not the altered one, both as spoken.",
+          lambda: [*_conversation_expectations(),
+                   gxe.ExpectColumnValuesToBeInSet(column="answer_corrects", value_set=[True])],
+          prepare=_premise_columns),
     Suite("instruction_dialogues_valid", names.INSTRUCTION_DIALOGUES, CONVERSATION_RULES + " Each also has its "
           "first question and answer as mono clips (LLaMA-Omni layout).",
           lambda: [*_conversation_expectations(), _not_null("question_audio"), _not_null("answer_audio"),

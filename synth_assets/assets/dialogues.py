@@ -53,7 +53,7 @@ def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v2",
+    code_version="false-premise-v3",
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )

@@ -15,7 +15,8 @@ from synth_assets.core.storage import Store
 from synth_assets.crawl.shards import ShardKey
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
-from synth_assets.dialogues.scripts import false_premise_scripts, safety_scripts
+from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
+from synth_assets.dialogues.scripts import safety_scripts
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.tts.policy import VoicePolicy
 from synth_assets.tts.registry import REGISTRY
@@ -83,16 +84,32 @@ def safety_dialogues(stage: StageRun, partition: str, count: int, voices: VoiceP
     return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False)
 
 
+def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
+    """The changed detail and both values as spoken, which the check looks for in the answer."""
+    facts = json.loads(script.params)
+    true_spoken, altered_spoken = spoken_values(Candidate(
+        facts["sentence"], Detail(facts["detail"], *facts["span"], facts["original"]), facts["altered"]))
+    return {"detail_kind": facts["detail"], "true_spoken": true_spoken, "altered_spoken": altered_spoken}
+
+
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
                             voices: VoicePolicy) -> Iterator[dict[str, Any]]:
-    """Up to ``max_count`` false-premise conversations built from the partition's segments."""
+    """Up to ``max_count`` false-premise conversations built from the partition's segments; a segment
+    whose detail cannot be altered cleanly is quarantined with the reason."""
     rows, segments = {}, []
     for row in parts.read_rows(store, names.TEXT_SEGMENTS, partition):
         rows[row["id"]] = row
         segments.append(Segment.from_row(row))
-    scripts = false_premise_scripts(segments, max_count=max_count)
+    # A segment's parent is its document, whose title names a sentence's subject.
+    titles = {d["id"]: d["title"] for d in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
+                                                              columns=["id", "title"])}
+    skipped: list = []
+    scripts = false_premise_scripts(segments, max_count=max_count, titles=titles, skipped=skipped)
+    for segment, reason in skipped:
+        stage.quarantine(Quarantined(stage=stage.asset, file=segment.id, position="fact",
+                                     reason=f"fact cannot be altered: {reason}", raw=segment.text[:300]))
     yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
-                           allow_barge_in=False)
+                           allow_barge_in=False, extra=premise_values)
 
 
 def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:

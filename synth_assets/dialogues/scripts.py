@@ -1,23 +1,17 @@
-"""Dialogue scripts: safety refusals from a written template bank, and false-premise corrections.
-
-Safety: a user asks for something harmful; the assistant declines briefly, says why and offers a safe
-alternative, and sometimes holds its answer when the user pushes back. False premise: a fact from a
-document is altered (a year shifted, a number scaled) and put to the assistant as a premise; the
-assistant corrects it with the original sentence. Both are deterministic: the same input draws the
-same conversations.
+"""Safety dialogue scripts from a written template bank: a user asks for something harmful; the
+assistant declines briefly, says why and offers a safe alternative, and sometimes holds its answer
+when the user pushes back. Deterministic: the same partition draws the same conversations.
+(False premises are in false_premise.py.)
 """
 
 from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass
 
 from synth_assets.core import names
-from synth_assets.core.records import DialogueScript, Segment, Turn, seed_from_id, stable_id
-from synth_assets.segments.segment import split_sentences
-from synth_assets.spoken.rewrite import lower_first_word
+from synth_assets.core.records import DialogueScript, Turn, seed_from_id, stable_id
 
 BANK_VERSION = "safety-bank-v2"
 BANK_LICENSE = "Apache-2.0"  # written for this project, licensed like the code
@@ -264,77 +258,5 @@ def safety_scripts(partition_key: str, count: int) -> list[DialogueScript]:
             parent_id=f"template:{category.name}/{phrasing}", stage=names.SAFETY_DIALOGUES,
             params=json.dumps({"templates": templates, "bank": BANK_VERSION}), kind="safety",
             source="safety_templates", snapshot=BANK_VERSION, turns=turns, license=BANK_LICENSE,
-        ))
-    return scripts
-
-
-# A standalone number: 1889, 1,234, 3.5, 45 (in "45%"); not part of a word, a code or a date.
-_NUMBER = re.compile(r"(?<![\w.,/:-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/:-]|[.,]\d)")
-MIN_CLAIM_WORDS = 6
-
-QUESTIONS = (
-    "Is it true that {claim}?",
-    "I read that {claim}. Can you tell me more about that?",
-    "Given that {claim}, what else should I know?",
-)
-YEAR_QUESTIONS = QUESTIONS + ("I read that {claim}. Why did that happen in {altered}?",)
-ANSWERS = (
-    "Actually, that's not quite right. {original}",
-    "That's a small mix-up. {original} So it's {was}, not {altered}.",
-    "I don't think that's correct. {original}",
-    "Not quite. {original} It's {was}, not {altered}.",
-)
-
-
-def _is_year(value: str) -> bool:
-    return len(value) == 4 and value.isdigit() and 1100 <= int(value) <= 2099
-
-
-def _alter(value: str, rng: random.Random) -> str:
-    """A year shifted by 1-5 years, or a number scaled by 10-50 % up or down, in the same format."""
-    if _is_year(value):
-        return str(int(value) + rng.choice([-5, -4, -3, -2, -1, 1, 2, 3, 4, 5]))
-    plain = value.replace(",", "")
-    decimals = len(plain.partition(".")[2])
-    altered = round(float(plain) * (1 + rng.choice([-1, 1]) * rng.uniform(0.1, 0.5)), decimals)
-    if altered == float(plain):  # small numbers can round back to themselves
-        altered += 1
-    grouping = "," if "," in value else ""
-    return f"{altered:{grouping}.{decimals}f}"
-
-
-def _fact(segment: Segment) -> tuple[str, re.Match] | None:
-    """The first statement of the segment with a year (preferred) or a number of at least 3."""
-    for sentence in split_sentences(segment.text):
-        if not sentence.endswith(".") or len(sentence.split()) < MIN_CLAIM_WORDS:
-            continue
-        numbers = [m for m in _NUMBER.finditer(sentence) if float(m.group().replace(",", "")) >= 3]
-        years = [m for m in numbers if _is_year(m.group())]
-        if years or numbers:
-            return sentence, (years or numbers)[0]
-    return None
-
-
-def false_premise_scripts(segments: list[Segment], *, max_count: int) -> list[DialogueScript]:
-    """Up to ``max_count`` corrections, from narration segments in the order given."""
-    scripts = []
-    for segment in segments:
-        if len(scripts) >= max_count:
-            break
-        found = _fact(segment) if segment.role == "narration" else None
-        if not found:
-            continue
-        sentence, match = found
-        rng = random.Random(seed_from_id(segment.id, "false_premise"))
-        original, altered = match.group(), _alter(match.group(), rng)
-        claim = lower_first_word(sentence[:match.start()] + altered + sentence[match.end():]).rstrip(".")
-        question = rng.choice(YEAR_QUESTIONS if _is_year(original) else QUESTIONS)
-        answer = rng.choice(ANSWERS)
-        scripts.append(DialogueScript(
-            id=stable_id("dialogue", "false_premise", segment.id, altered), parent_id=segment.id,
-            stage=names.FALSE_PREMISE_DIALOGUES, params=json.dumps({"original": original, "altered": altered}),
-            kind="false_premise", source=segment.source, snapshot=segment.snapshot, license=segment.license,
-            turns=[Turn("user", question.format(claim=claim, altered=altered)),
-                   Turn("assistant", answer.format(original=sentence, was=original, altered=altered))],
         ))
     return scripts

@@ -27,7 +27,7 @@ def test_a_conversation_with_two_distinct_voices_and_a_refusal_passes():
 
 def test_a_conversation_whose_channels_share_a_voice_fails():
     frame = pd.DataFrame([conversation(), conversation(user_voice="hibari-heart")])
-    assert not validate(SUITES[names.FALSE_PREMISE_DIALOGUES], frame).passed
+    assert not validate(SUITES[names.SAFETY_DIALOGUES], frame).passed
 
 
 def test_a_safety_conversation_whose_assistant_complies_fails():
@@ -38,3 +38,15 @@ def test_a_safety_conversation_whose_assistant_complies_fails():
 def test_the_user_layout_on_the_left_fails():
     assert not validate(SUITES[names.SAFETY_DIALOGUES],
                         pd.DataFrame([conversation(channel_layout="user-left")])).passed
+
+
+def premise(answer: str) -> dict:
+    return conversation(answer=answer, true_spoken="eighteen eighty-nine", altered_spoken="eighteen ninety-one")
+
+
+def test_a_false_premise_answer_must_name_the_true_value_and_not_the_altered_one():
+    suite = SUITES[names.FALSE_PREMISE_DIALOGUES]
+    assert validate(suite, pd.DataFrame([premise("Not quite. It was finished in eighteen eighty-nine.")])).passed
+    assert not validate(suite, pd.DataFrame([premise("Yes, it was finished in eighteen ninety-one.")])).passed
+    assert not validate(suite, pd.DataFrame([premise(
+        "It was eighteen eighty-nine, not eighteen ninety-one.")])).passed
