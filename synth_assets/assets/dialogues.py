@@ -1,13 +1,18 @@
 """Dialogue stages: safety refusals, false-premise corrections and instruction dialogues, voiced as
 two-channel conversations (synth_assets/dialogues/)."""
 
-from dagster import AssetExecutionContext, Config
+import json
+
+from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
 from resources.storage import Storage
 from resources.voices import TTSVoices
-from synth_assets.core import names
+from synth_assets.core import names, parts
+from synth_assets.core.audio import from_flac
+from synth_assets.core.plots import markdown_image
 from synth_assets.dialogues import render
+from synth_assets.dialogues.plot import conversation_png
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import voice_inputs
 
@@ -25,13 +30,27 @@ class FalsePremiseConfig(Config):
     max_per_partition: int = Field(default=3, description="Most false-premise conversations per partition.")
 
 
-def dialogue_metadata(frame):
-    duration = float(frame["duration_s"].sum())
-    return {"conversations": len(frame), "hours": round(duration / 3600, 4),
-            "user_voices": frame["user_voice"].value_counts().to_dict(),
-            "user_genders": frame["user_gender"].value_counts().to_dict(),
-            "overlap_share": round(float(frame["overlap_s"].sum()) / duration, 4) if duration else 0.0,
-            "interruptions": int(frame["interruptions"].sum())}
+def dialogue_metadata(store, asset: str, partition: str):
+    """Counts, voices, turn-taking figures and a picture of the partition's first conversation."""
+    def summarize(frame):
+        duration = float(frame["duration_s"].sum())
+        return {"conversations": len(frame), "hours": round(duration / 3600, 4),
+                "conversations_by_kind": frame["kind"].value_counts().to_dict(),
+                "user_voices": frame["user_voice"].value_counts().to_dict(),
+                "user_genders": frame["user_gender"].value_counts().to_dict(),
+                "overlap_share": round(float(frame["overlap_s"].sum()) / duration, 4) if duration else 0.0,
+                "interruptions": int(frame["interruptions"].sum()),
+                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
+    return summarize
+
+
+def first_conversation_picture(store, asset: str, partition: str) -> str:
+    row = next(parts.read_rows(store, asset, partition, columns=["id", "audio", "turns", "backchannels"]), None)
+    if row is None:
+        return "no conversation"
+    audio, _ = from_flac(row["audio"])
+    png = conversation_png(audio, json.loads(row["turns"]), json.loads(row["backchannels"]), row["id"][:40])
+    return markdown_image(png, f"waveforms and turns of {row['id']}")
 
 
 @stage_asset(
@@ -44,7 +63,8 @@ def dialogue_metadata(frame):
 )
 def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store: Storage, voices: TTSVoices):
     partition, policy = context.partition_key, voices.policy()
-    return run_stage(context, store, summarize=dialogue_metadata,
+    return run_stage(context, store,
+                     summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
                      produce=lambda stage: render.safety_dialogues(stage, partition, config.per_partition, policy),
                      inputs={"config": config.model_dump(), **voice_inputs(policy)})
 
@@ -60,7 +80,8 @@ def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices):
     partition, policy = context.partition_key, voices.policy()
-    return run_stage(context, store, summarize=dialogue_metadata,
+    return run_stage(context, store,
+                     summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
                      produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
                                                                           config.max_per_partition, policy),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
@@ -80,7 +101,8 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
                           voices: TTSVoices):
     partition, policy = context.partition_key, voices.policy()
-    return run_stage(context, store, summarize=dialogue_metadata,
+    return run_stage(context, store,
+                     summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition,
                                                                         config.max_per_partition, policy),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),

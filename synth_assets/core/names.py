@@ -20,6 +20,8 @@ SPEECH_DATASET = "speech_dataset"
 # Stages whose rows carry the lineage columns, in graph order (the lineage store reads these).
 LINEAGE_ASSETS = (CRAWL_SNAPSHOT, TEXT_SEGMENTS, SPOKEN_TEXT, TTS_AUDIO, PSEUDO_LABELS, AUGMENTED_CLIPS,
                   SAFETY_DIALOGUES, FALSE_PREMISE_DIALOGUES, INSTRUCTION_DIALOGUES, RECORDED_SPEECH, RECORDING_LABELS)
+# The conversation stages (two-channel dialogues), whose rows carry a ``kind`` and a duration.
+CONVERSATION_ASSETS = (SAFETY_DIALOGUES, FALSE_PREMISE_DIALOGUES, INSTRUCTION_DIALOGUES)
 # Partition sets.
 CRAWL_SHARDS = "crawl_shards"
 AUDIO_BATCHES = "audio_batches"
