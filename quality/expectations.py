@@ -244,8 +244,7 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           prepare=_premise_columns),
     Suite("instruction_dialogues_valid", names.INSTRUCTION_DIALOGUES, CONVERSATION_RULES + " Each also has its "
           "first question and answer as mono clips (LLaMA-Omni layout).",
-          lambda: [*_conversation_expectations(), _not_null("question_audio"), _not_null("answer_audio"),
-                   _nonempty_text("question_text"), _nonempty_text("answer_text")],
+          lambda: [*_conversation_expectations(), _nonempty_text("question_text"), _nonempty_text("answer_text")],
           prepare=_conversation_columns),
     Suite("recorded_speech_valid", names.RECORDED_SPEECH,
           "Utterances of real recordings are 24 kHz, 0.3-30 s long, lie inside their file, come from a mono, "

@@ -5,8 +5,10 @@ voiced is quarantined alone, with the reason."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable, Iterable, Iterator
 
+from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
@@ -20,6 +22,8 @@ from synth_assets.dialogues.scripts import safety_scripts
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.tts.policy import VoicePolicy
 from synth_assets.tts.registry import REGISTRY
+
+USER_CHANNEL_RECIPE = "moshi-user"
 
 
 def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDialogue, document_id: str) -> dict:
@@ -37,7 +41,20 @@ def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDial
         words_user=json.dumps(voiced.channel_words("user")),
         document_id=document_id, audio=to_flac(voiced.audio),
     )
+    row.update(augmented_user_channel(script, voiced))
     return row
+
+
+def augmented_user_channel(script: DialogueScript, voiced: VoicedDialogue) -> dict:
+    """Moshi's user-stream augmentation: the user channel through ``moshi-user`` (the assistant
+    channel leaking in as echo), the assistant channel left clean for its loss."""
+    recipe = RECIPES[USER_CHANNEL_RECIPE]
+    result = apply_recipe(recipe.name, voiced.audio[:, 1], seed_from_id(script.id, recipe.version),
+                          other=voiced.audio[:, 0])
+    stereo = voiced.audio.copy()
+    stereo[:, 1] = result.audio
+    return {"augmentation": json.dumps(result.record()), "user_snr_db": math.nan if result.snr_db is None
+            else result.snr_db, "audio_augmented": to_flac(stereo)}
 
 
 def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: VoicePolicy,

@@ -124,3 +124,23 @@ def test_user_voices_rotate_by_gender_across_a_partitions_conversations():
     rows = list(voiced_rows(stage, scripts, POLICY, lambda s: "doc"))
     assert [r["user_gender"] for r in rows].count("female") == 2
     assert all(r["user_voice"] != r["assistant_voice"] for r in rows)
+
+
+def test_the_user_channel_is_augmented_with_moshi_user_and_the_assistant_channel_left_clean():
+    import io
+
+    import soundfile as sf
+
+    stage = StageRun("instruction_dialogues", "p", "run", "v")
+    scripts = [script(("user", "What is rain made of?"), ("assistant", "Rain is water that fell from clouds."),
+                      id_=f"aug-{i}") for i in range(6)]
+    rows = list(voiced_rows(stage, scripts, POLICY, lambda s: "doc"))
+    for row in rows:
+        clean, _ = sf.read(io.BytesIO(row["audio"]), dtype="float32")
+        augmented, _ = sf.read(io.BytesIO(row["audio_augmented"]), dtype="float32")
+        assert np.array_equal(clean[:, 0], augmented[:, 0])
+        recorded = json.loads(row["augmentation"])
+        assert recorded["recipe"] == "moshi-user" and recorded["version"] == "moshi-user-v1"
+        if recorded["steps"] and {"noise", "echo"} & {s["step"] for s in recorded["steps"]}:
+            assert recorded["snr_db"] == row["user_snr_db"]
+    assert any(json.loads(r["augmentation"])["steps"] for r in rows)
