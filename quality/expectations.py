@@ -16,6 +16,7 @@ import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
 from synth_assets.core.limits import (
+    CONVERSATION_MIX_MIN,
     GENDER_MIN_CLIPS,
     GENDER_TOLERANCE,
     MAX_CLIP_SECONDS,
@@ -163,7 +164,9 @@ def gender_balance(frame: pd.DataFrame, target_female_share: float = TARGET_FEMA
 
 # Conversations (synth_assets/dialogues/): two channels, assistant left, and two distinct voices.
 CONVERSATION_RULES = ("Conversations are 24 kHz stereo with the assistant on channel 0 (assistant-left), 2+ turns, "
-                      "and no voice speaks on both channels.")
+                      "and no voice speaks on both channels; the female share of user voices is the configured "
+                      f"target within {GENDER_TOLERANCE:.0%} and one conversation (judged from "
+                      f"{CONVERSATION_MIX_MIN} conversations).")
 
 
 def _distinct_voices(row) -> bool:
@@ -175,7 +178,29 @@ def _distinct_voices(row) -> bool:
 
 
 def _conversation_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(voices_distinct=[_distinct_voices(r) for r in frame.to_dict("records")])
+    return frame.assign(voices_distinct=[_distinct_voices(r) for r in frame.to_dict("records")],
+                        user_female=(frame["user_gender"] == "female").astype(float),
+                        is_clarification=(frame["kind"] == "clarification").astype(float))
+
+
+def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FEMALE_SHARE,
+                     clarification_share: float | None = None, min_conversations: int = CONVERSATION_MIX_MIN) -> list:
+    """The configured mix, within one conversation's worth: the female share of user voices (a rotation
+    per partition, judged from ``min_conversations``), and the clarifications made per instruction."""
+    expectations = []
+    total = len(frame)
+    if "user_female" in frame and total >= min_conversations:
+        slack = GENDER_TOLERANCE + 1.0 / total
+        expectations.append(gxe.ExpectColumnMeanToBeBetween(
+            column="user_female", min_value=round(target_female_share - slack, 4),
+            max_value=round(target_female_share + slack, 4)))
+    if clarification_share is not None and "is_clarification" in frame and total:
+        instructions = int((frame["kind"] == "instruction").sum())
+        expected = int(instructions * clarification_share + 1e-9) / total
+        expectations.append(gxe.ExpectColumnMeanToBeBetween(
+            column="is_clarification", min_value=round(max(0.0, expected - 1.0 / total), 4),
+            max_value=round(expected + 1.0 / total, 4)))
+    return expectations
 
 
 def _every_assistant_turn_refuses(turns: str) -> bool:
@@ -236,16 +261,17 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           "refuses, as written and as spoken (synth_assets/dialogues/refusal.py), and none complies.",
           lambda: [*_conversation_expectations(),
                    gxe.ExpectColumnValuesToBeInSet(column="assistant_refuses", value_set=[True])],
-          prepare=_safety_columns),
+          prepare=_safety_columns, from_frame=conversation_mix),
     Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES + " Each answer "
           "names the true value and not the altered one, both as spoken.",
           lambda: [*_conversation_expectations(),
                    gxe.ExpectColumnValuesToBeInSet(column="answer_corrects", value_set=[True])],
-          prepare=_premise_columns),
+          prepare=_premise_columns, from_frame=conversation_mix),
     Suite("instruction_dialogues_valid", names.INSTRUCTION_DIALOGUES, CONVERSATION_RULES + " Each also has its "
-          "first question and answer as mono clips (LLaMA-Omni layout).",
+          "first question and answer as mono clips (LLaMA-Omni layout), and the clarifications are the configured "
+          "share of instruction conversations within one.",
           lambda: [*_conversation_expectations(), _nonempty_text("question_text"), _nonempty_text("answer_text")],
-          prepare=_conversation_columns),
+          prepare=_conversation_columns, from_frame=conversation_mix),
     Suite("recorded_speech_valid", names.RECORDED_SPEECH,
           "Utterances of real recordings are 24 kHz, 0.3-30 s long, lie inside their file, come from a mono, "
           "left or right channel, and name the file (and its content hash) they were cut from.",

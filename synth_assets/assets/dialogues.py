@@ -24,6 +24,9 @@ class SafetyConfig(Config):
 class InstructionConfig(Config):
     max_per_partition: int = Field(default=20, description="Most instruction conversations per partition "
                                    "(from its Alpaca and UltraChat documents).")
+    clarification_share: float = Field(default=0.5, description="Share of instruction conversations that also "
+                                       "make a clarification conversation (a misheard or cut-off question); "
+                                       "the mix check judges the partition against it.")
 
 
 class FalsePremiseConfig(Config):
@@ -36,8 +39,10 @@ def dialogue_metadata(store, asset: str, partition: str):
         duration = float(frame["duration_s"].sum())
         return {"conversations": len(frame), "hours": round(duration / 3600, 4),
                 "conversations_by_kind": frame["kind"].value_counts().to_dict(),
+                "kind_shares": frame["kind"].value_counts(normalize=True).round(3).to_dict(),
                 "user_voices": frame["user_voice"].value_counts().to_dict(),
                 "user_genders": frame["user_gender"].value_counts().to_dict(),
+                "user_female_share": round(float((frame["user_gender"] == "female").mean()), 3),
                 "overlap_share": round(float(frame["overlap_s"].sum()) / duration, 4) if duration else 0.0,
                 "interruptions": int(frame["interruptions"].sum()),
                 "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
@@ -66,14 +71,15 @@ def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
                      produce=lambda stage: render.safety_dialogues(stage, partition, config.per_partition, policy),
-                     inputs={"config": config.model_dump(), **voice_inputs(policy)})
+                     inputs={"config": config.model_dump(), **voice_inputs(policy)},
+                     check_settings={"target_female_share": policy.target_female_share})
 
 
 @stage_asset(
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v3",
+    code_version="false-premise-v4",
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
@@ -85,14 +91,15 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
                      produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
                                                                           config.max_per_partition, policy),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
-                             "config": config.model_dump(), **voice_inputs(policy)})
+                             "config": config.model_dump(), **voice_inputs(policy)},
+                     check_settings={"target_female_share": policy.target_female_share})
 
 
 @stage_asset(
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v1",
+    code_version="instruction-v2",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
@@ -104,6 +111,9 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition,
-                                                                        config.max_per_partition, policy),
+                                                                        config.max_per_partition, policy,
+                                                                        config.clarification_share),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
-                             "config": config.model_dump(), **voice_inputs(policy)})
+                             "config": config.model_dump(), **voice_inputs(policy)},
+                     check_settings={"target_female_share": policy.target_female_share,
+                                     "clarification_share": config.clarification_share})

@@ -23,3 +23,5 @@ GENDER_MIN_CLIPS = 20  # ...judged once a partition has this many user clips
 MAX_INSTRUCTION_WORDS = 60
 MAX_ANSWER_WORDS = 45
 MAX_CHAT_TURNS = 6
+# Conversations: the user-gender mix is judged once a partition of one dialogue stage has this many.
+CONVERSATION_MIX_MIN = 10

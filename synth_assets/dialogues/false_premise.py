@@ -52,7 +52,7 @@ QUESTIONS = (
     "Is it true that {claim}?",
     "I heard that {claim}. Is that right?",
     "Someone told me that {claim}. Is that true?",
-    "Wait, {claim}, right?",
+    "So {claim}, right?",
 )
 ANSWERS = (
     "Actually, that's not right. {corrected}",
@@ -170,9 +170,14 @@ def pick_fact(segment: Segment, title: str, rng: random.Random) -> Candidate:
         order = rng.sample(DETAIL_KINDS, len(DETAIL_KINDS))  # vary which kind of detail is changed
         for detail in sorted(find_details(named), key=lambda d: order.index(d.kind)):
             try:
-                return Candidate(named, detail, alter(detail, rng))
+                candidate = Candidate(named, detail, alter(detail, rng))
             except CannotAlter as error:
                 reason = str(error)
+                continue
+            if _said_elsewhere(candidate):
+                reason = f"altered value {candidate.altered} is already said in the sentence"
+                continue
+            return candidate
     raise CannotAlter(reason)
 
 
@@ -200,6 +205,14 @@ def spoken_values(candidate: Candidate, seed: int = 0) -> tuple[str, str]:
 def contains_words(text: str, span: str) -> bool:
     """``span`` occurs in ``text`` as whole words, ignoring case and punctuation."""
     return bool(span) and f" {span} " in f" {_bare(text)} "
+
+
+def _said_elsewhere(candidate: Candidate) -> bool:
+    """The altered value already occurs in the true sentence ("from six until ten", six -> ten): an
+    answer that repeats the sentence would then say it."""
+    _, altered_spoken = spoken_values(candidate)
+    said = to_spoken(candidate.sentence, seed=0, filler_rate=0.0, role="assistant")[0]
+    return contains_words(candidate.sentence, candidate.altered) or contains_words(said, altered_spoken)
 
 
 def _bare(text: str) -> str:

@@ -15,6 +15,7 @@ from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 from synth_assets.crawl.shards import ShardKey
+from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
@@ -148,14 +149,26 @@ def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
             "question_text": voiced.turns[0]["spoken"], "answer_text": voiced.turns[1]["spoken"]}
 
 
-def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
-                          voices: VoicePolicy) -> Iterator[dict[str, Any]]:
-    """Up to ``max_count`` instruction conversations from the partition's instruction documents."""
-    def first(scripts: Iterator[DialogueScript]) -> Iterator[DialogueScript]:
-        for index, script in enumerate(scripts):
-            if index >= max_count:
-                return
-            yield script
+def with_clarifications(scripts: Iterator[DialogueScript], max_count: int,
+                        clarification_share: float) -> Iterator[DialogueScript]:
+    """The first ``max_count`` instruction scripts, each followed, for ``clarification_share`` of them
+    (a rotation, so any run is within one of the share), by a clarification built from it."""
+    for index, script in enumerate(scripts):
+        if index >= max_count:
+            return
+        yield script
+        if rotation_pick(index, clarification_share):
+            yield clarification_script(script)
 
-    yield from voiced_rows(stage, first(instruction_scripts(stage, store, partition)), voices,
-                           lambda s: s.parent_id, extra=qa_pair)
+
+def rotation_pick(index: int, share: float) -> bool:
+    """True for ``share`` of indices, spread evenly: floor((k+1)p) > floor(kp)."""
+    return int((index + 1) * share + 1e-9) > int(index * share + 1e-9)
+
+
+def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int, voices: VoicePolicy,
+                          clarification_share: float = 0.0) -> Iterator[dict[str, Any]]:
+    """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
+    clarification conversations from ``clarification_share`` of them."""
+    scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count, clarification_share)
+    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair)

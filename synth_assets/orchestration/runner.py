@@ -21,6 +21,7 @@ from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
 from synth_assets.orchestration.partitions import audio_batches, shards
+from synth_assets.orchestration.stage import metadata_frame
 from synth_assets.recordings.batches import landing_audio_batches
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -149,9 +150,12 @@ def _add_conversation_figures(summary: RunSummary, store: LocalStorage, keys: li
         if key in summary.failed_partitions:
             continue
         for asset in names.CONVERSATION_ASSETS:
-            for row in parts.read_rows(store, asset, key, columns=["kind", "duration_s"]):
-                summary.conversations_by_kind[row["kind"]] = summary.conversations_by_kind.get(row["kind"], 0) + 1
-                seconds += row["duration_s"]
+            frame = metadata_frame(store, asset, key)  # a partition without conversations has no columns
+            if frame.empty:
+                continue
+            for kind, count in frame["kind"].value_counts().items():
+                summary.conversations_by_kind[kind] = summary.conversations_by_kind.get(kind, 0) + int(count)
+            seconds += float(frame["duration_s"].sum())
     summary.conversations_by_kind = dict(sorted(summary.conversations_by_kind.items()))
     summary.conversation_hours = round(seconds / 3600, 4)
 

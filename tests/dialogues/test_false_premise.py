@@ -108,3 +108,12 @@ def test_scripts_are_deterministic_and_skip_turns():
 ])
 def test_spoken_values_are_matched_as_whole_words(span, text, expected):
     assert contains_words(text, span) is expected
+
+
+def test_an_altered_value_already_said_in_the_sentence_is_not_chosen():
+    fact = "The clock strikes every hour from six in the morning until ten at night."
+    for index in range(12):
+        made = false_premise_scripts([segment(fact, index)], max_count=1)
+        for script in made:
+            altered = facts_of(script)["altered"]
+            assert altered.lower() not in fact.lower().split()

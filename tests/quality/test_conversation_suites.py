@@ -18,7 +18,7 @@ def conversation(user_voice="piper-joe", assistant_voice="hibari-heart", answer=
     return {"id": f"d-{user_voice}-{len(answer)}", "stage": "s", "code_version": "v", "run_id": "r", "channels": 2,
             "sample_rate": 24000, "channel_layout": "assistant-left", "turn_count": 2, "duration_s": 4.0,
             "overlap_s": 0.0, "user_voice": user_voice, "assistant_voice": assistant_voice,
-            "turns": json.dumps(turns), "backchannels": "[]", **extra}
+            "turns": json.dumps(turns), "backchannels": "[]", "kind": "safety", "user_gender": "male", **extra}
 
 
 def test_a_conversation_with_two_distinct_voices_and_a_refusal_passes():
@@ -50,3 +50,23 @@ def test_a_false_premise_answer_must_name_the_true_value_and_not_the_altered_one
     assert not validate(suite, pd.DataFrame([premise("Yes, it was finished in eighteen ninety-one.")])).passed
     assert not validate(suite, pd.DataFrame([premise(
         "It was eighteen eighty-nine, not eighteen ninety-one.")])).passed
+
+
+def mixed(kinds: list[str], genders: list[str]) -> pd.DataFrame:
+    rows = []
+    for index, (kind, gender) in enumerate(zip(kinds, genders)):
+        row = conversation(kind=kind, user_gender=gender, question_text="q", answer_text="a")
+        row["id"] = f"d{index}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_the_mix_check_holds_the_configured_female_share_and_clarification_share():
+    suite = SUITES[names.INSTRUCTION_DIALOGUES]
+    kinds = ["instruction", "clarification"] * 6
+    balanced = mixed(kinds, ["female", "male"] * 6)
+    settings = {"target_female_share": 0.5, "clarification_share": 1.0}
+    assert validate(suite, balanced, settings).passed
+    assert not validate(suite, mixed(kinds, ["male"] * 12), settings).passed  # all users male
+    too_few = mixed(["instruction"] * 10 + ["clarification"] * 2, ["female", "male"] * 6)
+    assert not validate(suite, too_few, settings).passed  # 2 clarifications where 10 were configured
