@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from synth_assets.core import names
 from synth_assets.core.limits import MAX_ANSWER_WORDS, MAX_CHAT_TURNS, MAX_INSTRUCTION_WORDS
 from synth_assets.core.records import DialogueScript, Turn, stable_id
-from synth_assets.segments.language import detect_language
+from synth_assets.segments.language import WORDS, detect_language
 from synth_assets.segments.segment import split_sentences
 
 INSTRUCTION_KINDS = ("alpaca", "ultrachat")
+# English prose has 25-50 % function words, a short instruction fewer; another language's function
+# words can match a few English ones ("a", "in"), so another language is believed only when English
+# function words are nearly absent.
+MIN_ENGLISH_SHARE = 0.08
 _ROLE_LINE = re.compile(r"^(USER|ASSISTANT): ", re.MULTILINE)
 # Imperative openings of instructions, asked instead: "Give three tips" -> "Can you give three tips?"
 IMPERATIVES = frozenset(
@@ -59,8 +63,11 @@ def check_instruction(text: str) -> None:
     if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.8:
         raise BadInstruction("instruction not in English: mostly non-Latin letters")
     language, share = detect_language(text)
-    if language not in ("en", "unknown") or (language == "unknown" and len(words) >= 8):
-        raise BadInstruction(f"instruction not in English: detected {language} ({share})")
+    tokens = re.findall(r"[^\W\d_]+", text.lower())
+    english = sum(w in WORDS["en"] for w in tokens) / len(tokens) if tokens else 0.0
+    if language not in ("en", "unknown") and english < MIN_ENGLISH_SHARE:
+        raise BadInstruction(f"instruction not in English: looks like {language} ({share:.0%} of its function "
+                             f"words, {english:.0%} English ones)")
 
 
 def spoken_question(instruction: str, pick: int = 0) -> str:

@@ -65,3 +65,12 @@ def test_bad_instructions_are_refused_with_their_reason(instruction, reason):
 def test_a_document_without_an_answer_is_refused():
     with pytest.raises(BadInstruction, match="no answer"):
         instruction_script(document("USER: Tell me a joke about cats."))
+
+
+@pytest.mark.parametrize("instruction", [
+    "Suggest a way to learn new words in a foreign language.",  # a few Portuguese-looking function words
+    "Classify these animals: lion, eagle, trout, frog, bat, snake, whale.",  # a list, no function words
+    "Name three rivers in Asia.",
+])
+def test_english_instructions_with_few_function_words_are_accepted(instruction):
+    check_instruction(instruction)
