@@ -17,6 +17,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 
 from synth_assets.core.limits import (
     CONVERSATION_MIX_MIN,
+    LIGHT_RECIPE_WER_GAP,
     GENDER_MIN_CLIPS,
     GENDER_TOLERANCE,
     MAX_CLIP_SECONDS,
@@ -169,6 +170,15 @@ CONVERSATION_RULES = ("Conversations are 24 kHz stereo with the assistant on cha
                       f"{CONVERSATION_MIX_MIN} conversations).")
 
 
+def _light_wer_gap(frame: pd.DataFrame) -> pd.DataFrame:
+    """How much worse Whisper hears a light recipe's clip than the clean one (NaN for other recipes:
+    the mean skips them; 0 for a partition without light clips, so the mean exists)."""
+    if "wer" not in frame:
+        return frame.assign(light_wer_gap=0.0)
+    gap = frame["wer"] - frame["clean_wer"]
+    return frame.assign(light_wer_gap=gap if gap.notna().any() else 0.0)
+
+
 def _distinct_voices(row) -> bool:
     """No voice of a user turn (or backchannel) is a voice of an assistant turn, nor the assistant voice."""
     said = json.loads(row["turns"]) + json.loads(row.get("backchannels") or "[]")
@@ -252,11 +262,14 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           f"{ROUND_TRIP_SHARE:.0%} of clips (less one clip's worth, so one clip cannot fail a small partition).",
           lambda: [*_lineage(), _nonempty_text("transcript")], from_frame=round_trip_share),
     Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their named, "
-          "versioned recipe and its steps.",
+          "versioned recipe and its steps; light recipes keep the label: their round-trip WER is on average within "
+          f"{LIGHT_RECIPE_WER_GAP:.0%} of the clean clip's.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations"),
                    gxe.ExpectColumnValuesToBeInSet(column="recipe", value_set=list(RECIPES)),
-                   _not_null("recipe_version")]),
+                   _not_null("recipe_version"),
+                   gxe.ExpectColumnMeanToBeBetween(column="light_wer_gap", max_value=LIGHT_RECIPE_WER_GAP)],
+          prepare=_light_wer_gap),
     Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, CONVERSATION_RULES + " Every assistant turn "
           "refuses, as written and as spoken (synth_assets/dialogues/refusal.py), and none complies.",
           lambda: [*_conversation_expectations(),

@@ -103,23 +103,26 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
     deps=(names.TTS_AUDIO, names.PSEUDO_LABELS),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
-    code_version="augment-v2",
+    code_version="augment-v3",
     description="Clips that pass the round-trip WER filter, each put through a named, versioned recipe "
     "(moshi-user: gain, noise, echo and reverb; telephone: 300-3400 Hz, 8 kHz, codec; clean); the steps "
-    "that fired, their drawn values and the measured SNR are recorded per clip.",
+    "that fired, their drawn values and the measured SNR are recorded per clip. Clips of light recipes "
+    "(telephone, clean) are transcribed back: their WER must stay within 3 points of the clean clip's.",
 )
-def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, store: Storage):
-    partition = context.partition_key
+def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, store: Storage, asr: WhisperASR):
+    partition, transcriber = context.partition_key, asr.transcriber()
 
     def summarize(frame):
         steps = frame["augmentations"].str.partition(":")[2].str.split(",").explode()
+        gap = (frame["wer"] - frame["clean_wer"]).dropna()
         return {**clip_metadata(frame), "recipes": frame["recipe"].value_counts().to_dict(),
+                "light_recipe_wer_gap": round(float(gap.mean()), 4) if len(gap) else None,
                 "steps": steps[steps != ""].value_counts().to_dict(),
                 "median_snr_db": None if frame["snr_db"].isna().all() else round(float(frame["snr_db"].median()), 2)}
 
     return run_stage(context, store, summarize=summarize,
                      produce=lambda stage: augment_partition(stage, store, partition, config.max_wer,
-                                                             tuple(config.recipes), config.noise_folder),
+                                                             tuple(config.recipes), config.noise_folder, transcriber),
                      inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),
                              names.PSEUDO_LABELS: upstream_fingerprint(store, names.PSEUDO_LABELS, partition),
-                             "config": config.model_dump()})
+                             "config": config.model_dump(), "asr": transcriber.output_settings})

@@ -9,6 +9,8 @@ import math
 import random
 from typing import Any, Iterator
 
+from quality.metrics import wer
+from synth_assets.asr.transcriber import Transcriber
 from synth_assets.augment.noise import NoiseBank
 from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
@@ -31,8 +33,25 @@ def noise_bank(speech: list, folder: str = "") -> NoiseBank:
 
 
 def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: float,
-                      recipes: tuple[str, ...] = ("moshi-user", "telephone"),
-                      noise_folder: str = "") -> Iterator[dict[str, Any]]:
+                      recipes: tuple[str, ...] = ("moshi-user", "telephone"), noise_folder: str = "",
+                      transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+    """Augmented clips; with ``transcriber``, clips of light recipes are transcribed back, so the
+    check can hold their WER to the clean clip's (augmentation must keep the label)."""
+    made = _augmented_rows(stage, store, partition, max_wer, recipes, noise_folder)
+    if transcriber is None:
+        yield from made
+        return
+    rows = list(made)  # the partition's clips are decoded in memory already, for babble
+    light = [r for r in rows if RECIPES[r["recipe"]].light]
+    heard = dict(transcriber.transcribe_many((r["id"], from_flac(r["audio"])[0], SAMPLE_RATE) for r in light))
+    for row in rows:
+        if row["id"] in heard:
+            row["wer"] = round(wer(row["text"], heard[row["id"]].text), 4)
+        yield row
+
+
+def _augmented_rows(stage: StageRun, store: Store, partition: str, max_wer: float, recipes: tuple[str, ...],
+                    noise_folder: str) -> Iterator[dict[str, Any]]:
     unknown = [r for r in recipes if r not in RECIPES]
     if unknown or not recipes:
         raise StageError(f"unknown augmentation recipes {unknown or list(recipes)}; known: {sorted(RECIPES)}")
@@ -61,7 +80,9 @@ def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: fl
             **{k: row[k] for k in LINEAGE_COLUMNS},
             "text": row["text"], "voice_id": row["voice_id"], "sample_rate": SAMPLE_RATE,
             "duration_s": round(augmented.audio.size / SAMPLE_RATE, 3),
-            "recipe": augmented.recipe, "recipe_version": augmented.version, "snr_db": math.nan if augmented.snr_db is None else augmented.snr_db,  # nothing added
+            "recipe": augmented.recipe, "recipe_version": augmented.version,
+            "snr_db": math.nan if augmented.snr_db is None else augmented.snr_db,  # nan: nothing added
+            "clean_wer": label["wer"], "wer": math.nan,
             "augmentations": augmented.label,
             "audio": to_flac(augmented.audio),
         }

@@ -25,3 +25,5 @@ MAX_ANSWER_WORDS = 45
 MAX_CHAT_TURNS = 6
 # Conversations: the user-gender mix is judged once a partition of one dialogue stage has this many.
 CONVERSATION_MIX_MIN = 10
+# Augmentation keeps the label: light recipes' round-trip WER within this of the clean clip's (mean).
+LIGHT_RECIPE_WER_GAP = 0.03
