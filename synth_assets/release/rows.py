@@ -13,7 +13,7 @@ from synth_assets.core import names, parts
 from synth_assets.core.storage import Store
 
 DIALOGUES = (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.INSTRUCTION_DIALOGUES)
-CONVERSATION_KINDS = ("safety", "false_premise", "instruction")  # a conversation row's kind
+CONVERSATION_KINDS = ("safety", "false_premise", "instruction", "clarification")  # a conversation row's kind
 UPSTREAM = (names.TTS_AUDIO, names.PSEUDO_LABELS, names.AUGMENTED_CLIPS, *DIALOGUES)
 RECORDINGS = (names.RECORDED_SPEECH, names.RECORDING_LABELS)  # partitioned by audio batches
 MANIFEST = f"{names.SPEECH_DATASET}/manifest.jsonl"

@@ -79,7 +79,7 @@ def test_release_has_parquet_with_audio_a_manifest_and_dialogues(graph):
     manifest = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
     assert len(manifest) == table.num_rows
     kinds = set(table.column("kind").to_pylist())
-    assert {"clip", "augmented", "safety", "false_premise", "instruction"} <= kinds
+    assert {"clip", "augmented", "safety", "false_premise", "instruction", "clarification"} <= kinds
     dialogue = next(r for r in table.to_pylist() if r["kind"] == "safety")
     audio, rate = sf.read(io.BytesIO(dialogue["audio"]))
     assert rate == 24_000 and audio.shape[1] == 2
@@ -93,7 +93,7 @@ def test_release_has_parquet_with_audio_a_manifest_and_dialogues(graph):
 
 def test_the_summary_counts_conversations_by_kind_and_their_hours(graph):
     summary = graph["summary"]
-    assert set(summary.conversations_by_kind) == {"safety", "false_premise", "instruction"}
+    assert set(summary.conversations_by_kind) == {"safety", "false_premise", "instruction", "clarification"}
     assert summary.conversations_by_kind["instruction"] == 3  # two Alpaca items and one UltraChat chat
     assert summary.conversation_hours > 0
 
