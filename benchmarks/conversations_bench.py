@@ -66,13 +66,15 @@ def scripts(per_kind: int) -> list:
     return instructions + clarifications + safety_scripts("bench/bench/0", per_kind) + premises
 
 
-def channel_wer(row: dict, transcriber) -> dict[str, float]:
+def channel_wer(row: dict, transcriber) -> dict:
+    """Each channel transcribed on its own, against the words said on it (turns and backchannels)."""
     audio, rate = from_flac(row["audio"])
     result = {}
     for role, channel in (("assistant", 0), ("user", 1)):
         reference = " ".join(w["word"] for w in json.loads(row[f"words_{role}"]))
         heard = transcriber.transcribe(audio[:, channel], rate).text
         result[role] = wer(reference, heard)
+        result[f"{role}_pair"] = (reference, heard)
     return result
 
 
@@ -129,6 +131,9 @@ def run(per_kind: int) -> dict:
         "wer_user_channel": round(statistics.fmean(w["user"] for w in wers), 4),
         "wer_by_kind": {k: {role: round(statistics.fmean(w[role] for w, r in zip(wers, rows) if r["kind"] == k), 4)
                             for role in ("assistant", "user")} for k in count("kind")},
+        "worst_user_channels": [{"kind": r["kind"], "voice": r["user_voice"], "wer": round(w["user"], 3),
+                                 "said": w["user_pair"][0], "heard": w["user_pair"][1]}
+                                for w, r in sorted(zip(wers, rows), key=lambda p: -p[0]["user"])[:3]],
         **extra,
     }
 

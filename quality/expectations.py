@@ -172,10 +172,13 @@ CONVERSATION_RULES = ("Conversations are 24 kHz stereo with the assistant on cha
 
 def _light_wer_gap(frame: pd.DataFrame) -> pd.DataFrame:
     """How much worse Whisper hears a light recipe's clip than the clean one (NaN for other recipes:
-    the mean skips them; 0 for a partition without light clips, so the mean exists)."""
+    the mean skips them). The worst clip is left out, one clip of slack as in the round-trip check:
+    on a few short clips one misheard word is 10 points. 0 when nothing is left to judge."""
     if "wer" not in frame:
         return frame.assign(light_wer_gap=0.0)
     gap = frame["wer"] - frame["clean_wer"]
+    if gap.notna().sum() > 1:
+        gap[gap.idxmax()] = float("nan")
     return frame.assign(light_wer_gap=gap if gap.notna().any() else 0.0)
 
 
@@ -263,7 +266,7 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           lambda: [*_lineage(), _nonempty_text("transcript")], from_frame=round_trip_share),
     Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their named, "
           "versioned recipe and its steps; light recipes keep the label: their round-trip WER is on average within "
-          f"{LIGHT_RECIPE_WER_GAP:.0%} of the clean clip's.",
+          f"{LIGHT_RECIPE_WER_GAP:.0%} of the clean clip's (less the worst clip).",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations"),
                    gxe.ExpectColumnValuesToBeInSet(column="recipe", value_set=list(RECIPES)),

@@ -70,3 +70,16 @@ def test_the_mix_check_holds_the_configured_female_share_and_clarification_share
     assert not validate(suite, mixed(kinds, ["male"] * 12), settings).passed  # all users male
     too_few = mixed(["instruction"] * 10 + ["clarification"] * 2, ["female", "male"] * 6)
     assert not validate(suite, too_few, settings).passed  # 2 clarifications where 10 were configured
+
+
+def test_light_recipes_must_keep_the_label_less_the_worst_clip():
+    suite = SUITES[names.AUGMENTED_CLIPS]
+
+    def clips(gaps):
+        return pd.DataFrame([{"id": f"a{i}", "stage": "s", "code_version": "v", "run_id": "r", "sample_rate": 24000,
+                              "duration_s": 2.0, "augmentations": "telephone@telephone-v1:telephone",
+                              "recipe": "telephone", "recipe_version": "telephone-v1", "clean_wer": 0.0, "wer": g}
+                             for i, g in enumerate(gaps)])
+
+    assert validate(suite, clips([0.0, 0.0, 0.2, 0.0])).passed  # one misheard clip is slack
+    assert not validate(suite, clips([0.0, 0.1, 0.2, 0.1])).passed
