@@ -51,7 +51,7 @@ def bare_engines(store: LocalStorage, keys: list[str]) -> dict[str, float]:
     from faster_whisper import WhisperModel
     from piper import PiperVoice, SynthesisConfig
 
-    from synth_assets.augment.chain import augment, build_chain
+    from synth_assets.augment.recipes import apply_recipe
     from synth_assets.tts.engines import joe_model_path
 
     clips = [r for k in keys for r in parts.read_rows(store, "tts_audio", k,
@@ -81,9 +81,8 @@ def bare_engines(store: LocalStorage, keys: list[str]) -> dict[str, float]:
     seconds["pseudo_labels"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    chain = build_chain()
     for index, audio in enumerate(decoded):
-        augment(audio, index, chain)
+        apply_recipe(("moshi-user", "telephone")[index % 2], audio, index)
     seconds["augmented_clips"] = time.perf_counter() - start
     return seconds
 

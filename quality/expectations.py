@@ -7,6 +7,7 @@ columns (never the audio bytes), and each suite becomes one blocking asset check
 from __future__ import annotations
 
 import functools
+import json
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -15,8 +16,10 @@ import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
 from synth_assets.core.limits import (
+    CONVERSATION_MIX_MIN,
     GENDER_MIN_CLIPS,
     GENDER_TOLERANCE,
+    LIGHT_RECIPE_WER_GAP,
     MAX_CLIP_SECONDS,
     MAX_CLIPPING_RATIO,
     MAX_SILENCE_RATIO,
@@ -34,7 +37,10 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per valida
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 
+from synth_assets.augment.recipes import RECIPES
 from synth_assets.core import names
+from synth_assets.dialogues.false_premise import contains_words
+from synth_assets.dialogues.refusal import refuses
 from synth_assets.segments.wholeness import ends_mid_sentence, starts_mid_sentence
 from synth_assets.spoken.speakable import unspeakable_excerpt
 
@@ -194,6 +200,85 @@ def audio_quality_gates(frame: pd.DataFrame, min_peak_dbfs: float = MIN_PEAK_DBF
             _between("silence_ratio", 0.0, max_silence_ratio), _between("snr_db", min_snr_db, None)]
 
 
+# Conversations (synth_assets/dialogues/): two channels, assistant left, and two distinct voices.
+CONVERSATION_RULES = ("Conversations are 24 kHz stereo with the assistant on channel 0 (assistant-left), 2+ turns, "
+                      "and no voice speaks on both channels; the female share of user voices is the configured "
+                      f"target within {GENDER_TOLERANCE:.0%} and one conversation (judged from "
+                      f"{CONVERSATION_MIX_MIN} conversations).")
+
+
+def _light_wer_gap(frame: pd.DataFrame) -> pd.DataFrame:
+    """How much worse Whisper hears a light recipe's clip than the clean one (NaN for other recipes:
+    the mean skips them). The worst clip is left out, one clip of slack as in the round-trip check:
+    on a few short clips one misheard word is 10 points. 0 when nothing is left to judge."""
+    if "wer" not in frame:
+        return frame.assign(light_wer_gap=0.0)
+    gap = frame["wer"] - frame["clean_wer"]
+    if gap.notna().sum() > 1:
+        gap[gap.idxmax()] = float("nan")
+    return frame.assign(light_wer_gap=gap if gap.notna().any() else 0.0)
+
+
+def _distinct_voices(row) -> bool:
+    """No voice of a user turn (or backchannel) is a voice of an assistant turn, nor the assistant voice."""
+    said = json.loads(row["turns"]) + json.loads(row.get("backchannels") or "[]")
+    user = {t["voice"] for t in said if t["role"] == "user"} | {row["user_voice"]}
+    assistant = {t["voice"] for t in said if t["role"] == "assistant"} | {row["assistant_voice"]}
+    return not user & assistant
+
+
+def _conversation_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(voices_distinct=[_distinct_voices(r) for r in frame.to_dict("records")],
+                        user_female=(frame["user_gender"] == "female").astype(float),
+                        is_clarification=(frame["kind"] == "clarification").astype(float))
+
+
+def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FEMALE_SHARE,
+                     clarification_share: float | None = None, min_conversations: int = CONVERSATION_MIX_MIN) -> list:
+    """The configured mix, within one conversation's worth: the female share of user voices (a rotation
+    per partition, judged from ``min_conversations``), and the clarifications made per instruction."""
+    expectations = []
+    total = len(frame)
+    if "user_female" in frame and total >= min_conversations:
+        slack = GENDER_TOLERANCE + 1.0 / total
+        expectations.append(gxe.ExpectColumnMeanToBeBetween(
+            column="user_female", min_value=round(target_female_share - slack, 4),
+            max_value=round(target_female_share + slack, 4)))
+    if clarification_share is not None and "is_clarification" in frame and total:
+        instructions = int((frame["kind"] == "instruction").sum())
+        expected = int(instructions * clarification_share + 1e-9) / total
+        expectations.append(gxe.ExpectColumnMeanToBeBetween(
+            column="is_clarification", min_value=round(max(0.0, expected - 1.0 / total), 4),
+            max_value=round(expected + 1.0 / total, 4)))
+    return expectations
+
+
+def _every_assistant_turn_refuses(turns: str) -> bool:
+    said = [t for t in json.loads(turns) if t["role"] == "assistant"]
+    return bool(said) and all(refuses(t["text"]) and refuses(t["spoken"]) for t in said)
+
+
+def _safety_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return _conversation_columns(frame).assign(assistant_refuses=frame["turns"].map(_every_assistant_turn_refuses))
+
+
+def _answer_corrects(row) -> bool:
+    answers = " ".join(t["spoken"] for t in json.loads(row["turns"]) if t["role"] == "assistant")
+    return contains_words(answers, row["true_spoken"]) and not contains_words(answers, row["altered_spoken"])
+
+
+def _premise_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return _conversation_columns(frame).assign(answer_corrects=[_answer_corrects(r) for r in frame.to_dict("records")])
+
+
+def _conversation_expectations() -> list:
+    return [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
+            gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
+            gxe.ExpectColumnValuesToBeInSet(column="channel_layout", value_set=["assistant-left"]),
+            gxe.ExpectColumnValuesToBeInSet(column="voices_distinct", value_set=[True]),
+            _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0), _between("overlap_s", 0.0)]
+
+
 SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("documents_valid", names.CRAWL_SNAPSHOT, "Documents have text, a license and a unique id.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("license"), _not_null("content_hash")]),
@@ -224,16 +309,30 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           f"Whisper hears what was said: round-trip WER at most {WER_THRESHOLD:.0%} for "
           f"{ROUND_TRIP_SHARE:.0%} of clips (less one clip's worth, so one clip cannot fail a small partition).",
           lambda: [*_lineage(), _nonempty_text("transcript")], from_frame=round_trip_share),
-    Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their chain.",
+    Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their named, "
+          "versioned recipe and its steps; light recipes keep the label: their round-trip WER is on average within "
+          f"{LIGHT_RECIPE_WER_GAP:.0%} of the clean clip's (less the worst clip).",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
-                   _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations")]),
-    Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, "Conversations are two-channel 24 kHz with 2+ turns.",
-          lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
-                   _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0)]),
-    Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES,
-          "Conversations are two-channel 24 kHz with 2+ turns.",
-          lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="channels", value_set=[2]),
-                   _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0)]),
+                   _between("duration_s", 0.3, MAX_CLIP_SECONDS + 1), _nonempty_text("augmentations"),
+                   gxe.ExpectColumnValuesToBeInSet(column="recipe", value_set=list(RECIPES)),
+                   _not_null("recipe_version"),
+                   gxe.ExpectColumnMeanToBeBetween(column="light_wer_gap", max_value=LIGHT_RECIPE_WER_GAP)],
+          prepare=_light_wer_gap),
+    Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, CONVERSATION_RULES + " Every assistant turn "
+          "refuses, as written and as spoken (synth_assets/dialogues/refusal.py), and none complies.",
+          lambda: [*_conversation_expectations(),
+                   gxe.ExpectColumnValuesToBeInSet(column="assistant_refuses", value_set=[True])],
+          prepare=_safety_columns, from_frame=conversation_mix),
+    Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES + " Each answer "
+          "names the true value and not the altered one, both as spoken.",
+          lambda: [*_conversation_expectations(),
+                   gxe.ExpectColumnValuesToBeInSet(column="answer_corrects", value_set=[True])],
+          prepare=_premise_columns, from_frame=conversation_mix),
+    Suite("instruction_dialogues_valid", names.INSTRUCTION_DIALOGUES, CONVERSATION_RULES + " Each also has its "
+          "first question and answer as mono clips (LLaMA-Omni layout), and the clarifications are the configured "
+          "share of instruction conversations within one.",
+          lambda: [*_conversation_expectations(), _nonempty_text("question_text"), _nonempty_text("answer_text")],
+          prepare=_conversation_columns, from_frame=conversation_mix),
     Suite("recorded_speech_valid", names.RECORDED_SPEECH,
           "Utterances of real recordings are 24 kHz, 0.3-30 s long, lie inside their file, come from a mono, "
           "left or right channel, and name the file (and its content hash) they were cut from.",

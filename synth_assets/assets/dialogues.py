@@ -1,13 +1,18 @@
-"""Dialogue stages: safety refusals and false-premise corrections, voiced as two-channel conversations
-(synth_assets/dialogues/)."""
+"""Dialogue stages: safety refusals, false-premise corrections and instruction dialogues, voiced as
+two-channel conversations (synth_assets/dialogues/)."""
 
-from dagster import AssetExecutionContext, Config
+import json
+
+from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
 from resources.storage import Storage
 from resources.voices import TTSVoices
-from synth_assets.core import names
+from synth_assets.core import names, parts
+from synth_assets.core.audio import from_flac
+from synth_assets.core.plots import markdown_image
 from synth_assets.dialogues import render
+from synth_assets.dialogues.plot import conversation_png
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import voice_inputs
 
@@ -16,43 +21,99 @@ class SafetyConfig(Config):
     per_partition: int = Field(default=2, description="Safety conversations drawn for each partition.")
 
 
+class InstructionConfig(Config):
+    max_per_partition: int = Field(default=20, description="Most instruction conversations per partition "
+                                   "(from its Alpaca and UltraChat documents).")
+    clarification_share: float = Field(default=0.5, description="Share of instruction conversations that also "
+                                       "make a clarification conversation (a misheard or cut-off question); "
+                                       "the mix check judges the partition against it.")
+
+
 class FalsePremiseConfig(Config):
     max_per_partition: int = Field(default=3, description="Most false-premise conversations per partition.")
 
 
-def dialogue_metadata(frame):
-    return {"conversations": len(frame), "hours": round(frame["duration_s"].sum() / 3600, 4),
-            "user_voices": frame["user_voice"].value_counts().to_dict()}
+def dialogue_metadata(store, asset: str, partition: str):
+    """Counts, voices, turn-taking figures and a picture of the partition's first conversation."""
+    def summarize(frame):
+        duration = float(frame["duration_s"].sum())
+        return {"conversations": len(frame), "hours": round(duration / 3600, 4),
+                "conversations_by_kind": frame["kind"].value_counts().to_dict(),
+                "kind_shares": frame["kind"].value_counts(normalize=True).round(3).to_dict(),
+                "user_voices": frame["user_voice"].value_counts().to_dict(),
+                "user_genders": frame["user_gender"].value_counts().to_dict(),
+                "user_female_share": round(float((frame["user_gender"] == "female").mean()), 3),
+                "overlap_share": round(float(frame["overlap_s"].sum()) / duration, 4) if duration else 0.0,
+                "interruptions": int(frame["interruptions"].sum()),
+                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
+    return summarize
+
+
+def first_conversation_picture(store, asset: str, partition: str) -> str:
+    row = next(parts.read_rows(store, asset, partition, columns=["id", "audio", "turns", "backchannels"]), None)
+    if row is None:
+        return "no conversation"
+    audio, _ = from_flac(row["audio"])
+    png = conversation_png(audio, json.loads(row["turns"]), json.loads(row["backchannels"]), row["id"][:40])
+    return markdown_image(png, f"waveforms and turns of {row['id']}")
 
 
 @stage_asset(
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v1",
+    code_version="safety-v2",
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
-    "offers a safe alternative. Drawn from a written template bank, voiced in stereo (user left, "
-    "assistant right).",
+    "offers a safe alternative. Drawn from a written template bank, voiced in stereo (assistant left, "
+    "user right, as moshi-finetune reads it).",
 )
 def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store: Storage, voices: TTSVoices):
     partition, policy = context.partition_key, voices.policy()
-    return run_stage(context, store, summarize=dialogue_metadata,
+    return run_stage(context, store,
+                     summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
                      produce=lambda stage: render.safety_dialogues(stage, partition, config.per_partition, policy),
-                     inputs={"config": config.model_dump(), **voice_inputs(policy)})
+                     inputs={"config": config.model_dump(), **voice_inputs(policy)},
+                     check_settings={"target_female_share": policy.target_female_share})
 
 
 @stage_asset(
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v1",
+    code_version="false-premise-v4",
     description="False premises: the user asks a question built on an altered fact from a document, the "
-    "assistant corrects it with the original statement. Voiced in stereo (user left, assistant right).",
+    "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices):
     partition, policy = context.partition_key, voices.policy()
-    return run_stage(context, store, summarize=dialogue_metadata,
+    return run_stage(context, store,
+                     summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
                      produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
                                                                           config.max_per_partition, policy),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
-                             "config": config.model_dump(), **voice_inputs(policy)})
+                             "config": config.model_dump(), **voice_inputs(policy)},
+                     check_settings={"target_female_share": policy.target_female_share})
+
+
+@stage_asset(
+    deps=(names.CRAWL_SNAPSHOT,),
+    group_name="dialogues",
+    kinds=("python", "parquet", "flac"),
+    code_version="instruction-v2",
+    description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
+    "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
+    "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
+    "question and answer as mono clips (LLaMA-Omni layout).",
+)
+def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
+                          voices: TTSVoices):
+    partition, policy = context.partition_key, voices.policy()
+    return run_stage(context, store,
+                     summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
+                     produce=lambda stage: render.instruction_dialogues(stage, store, partition,
+                                                                        config.max_per_partition, policy,
+                                                                        config.clarification_share),
+                     inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
+                             "config": config.model_dump(), **voice_inputs(policy)},
+                     check_settings={"target_female_share": policy.target_female_share,
+                                     "clarification_share": config.clarification_share})

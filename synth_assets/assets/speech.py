@@ -33,6 +33,10 @@ class ProsodyConfig(Config):
 
 class RoundTripConfig(Config):
     max_wer: float = Field(default=WER_THRESHOLD, description="Clips above this round-trip WER are not augmented.")
+    recipes: list[str] = Field(default=["moshi-user", "telephone"], description="Augmentation recipes "
+                               "(synth_assets/augment/recipes.py: moshi-user, telephone, clean), one drawn per clip.")
+    noise_folder: str = Field(default="", description="A folder of noise recordings to mix in instead of the "
+                              "generated noise bank (coloured noise, hum, babble of other clips).")
 
 
 def clip_metadata(frame: pd.DataFrame) -> dict:
@@ -100,20 +104,26 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
     deps=(names.TTS_AUDIO, names.PSEUDO_LABELS),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
-    code_version="augment-v1",
-    description="Clips that pass the round-trip WER filter, degraded by an audiomentations chain (colored "
-    "noise, gain, echo, telephone band, aliasing, distortion); the transforms that fired and their "
-    "values are recorded per clip.",
+    code_version="augment-v3",
+    description="Clips that pass the round-trip WER filter, each put through a named, versioned recipe "
+    "(moshi-user: gain, noise, echo and reverb; telephone: 300-3400 Hz, 8 kHz, codec; clean); the steps "
+    "that fired, their drawn values and the measured SNR are recorded per clip. Clips of light recipes "
+    "(telephone, clean) are transcribed back: their WER must stay within 3 points of the clean clip's.",
 )
-def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, store: Storage):
-    partition = context.partition_key
+def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, store: Storage, asr: WhisperASR):
+    partition, transcriber = context.partition_key, asr.transcriber()
 
     def summarize(frame):
-        return {**clip_metadata(frame),
-                "transforms": frame["augmentations"].str.split(",").explode().value_counts().to_dict()}
+        steps = frame["augmentations"].str.partition(":")[2].str.split(",").explode()
+        gap = (frame["wer"] - frame["clean_wer"]).dropna()
+        return {**clip_metadata(frame), "recipes": frame["recipe"].value_counts().to_dict(),
+                "light_recipe_wer_gap": round(float(gap.mean()), 4) if len(gap) else None,
+                "steps": steps[steps != ""].value_counts().to_dict(),
+                "median_snr_db": None if frame["snr_db"].isna().all() else round(float(frame["snr_db"].median()), 2)}
 
     return run_stage(context, store, summarize=summarize,
-                     produce=lambda stage: augment_partition(stage, store, partition, config.max_wer),
+                     produce=lambda stage: augment_partition(stage, store, partition, config.max_wer,
+                                                             tuple(config.recipes), config.noise_folder, transcriber),
                      inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),
                              names.PSEUDO_LABELS: upstream_fingerprint(store, names.PSEUDO_LABELS, partition),
-                             "config": config.model_dump()})
+                             "config": config.model_dump(), "asr": transcriber.output_settings})

@@ -1,22 +1,66 @@
-"""augmented_clips' work: clips that pass the round-trip WER filter, degraded by the augmentation
-chain; a clip that fails the filter (or has no label) is quarantined with what was said and heard."""
+"""augmented_clips' work: clips that pass the round-trip WER filter, each put through one of the
+configured recipes (drawn per clip from its id); a clip that fails the filter (or has no label) is
+quarantined with what was said and heard."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import random
 from typing import Any, Iterator
 
-from synth_assets.augment.chain import CHAIN_VERSION, augment
+from quality.metrics import wer
+from synth_assets.asr.transcriber import Transcriber
+from synth_assets.augment.noise import NoiseBank
+from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, from_flac, to_flac
 from synth_assets.core.records import LINEAGE_COLUMNS, Quarantined, params, seed_from_id, stable_id
-from synth_assets.core.stage_run import StageRun
+from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 
+BABBLE_CLIPS = 8  # other clips of the partition that babble noise is made of
 
-def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: float) -> Iterator[dict[str, Any]]:
+
+def noise_bank(speech: list, folder: str = "") -> NoiseBank:
+    """The user's folder of noise when given, else generated noise with babble from ``speech``."""
+    if not folder:
+        return NoiseBank(speech=speech[:BABBLE_CLIPS])
+    try:
+        return NoiseBank.from_folder(folder, speech[:BABBLE_CLIPS])
+    except (FileNotFoundError, RuntimeError) as error:  # the whole partition depends on it
+        raise StageError(f"noise folder {folder!r}: {error}") from error
+
+
+def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: float,
+                      recipes: tuple[str, ...] = ("moshi-user", "telephone"), noise_folder: str = "",
+                      transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+    """Augmented clips; with ``transcriber``, clips of light recipes are transcribed back, so the
+    check can hold their WER to the clean clip's (augmentation must keep the label)."""
+    made = _augmented_rows(stage, store, partition, max_wer, recipes, noise_folder)
+    if transcriber is None:
+        yield from made
+        return
+    rows = list(made)  # the partition's clips are decoded in memory already, for babble
+    light = [r for r in rows if RECIPES[r["recipe"]].light]
+    heard = dict(transcriber.transcribe_many((r["id"], from_flac(r["audio"])[0], SAMPLE_RATE) for r in light))
+    for row in rows:
+        if row["id"] in heard:
+            row["wer"] = round(wer(row["text"], heard[row["id"]].text), 4)
+        yield row
+
+
+def _augmented_rows(stage: StageRun, store: Store, partition: str, max_wer: float, recipes: tuple[str, ...],
+                    noise_folder: str) -> Iterator[dict[str, Any]]:
+    unknown = [r for r in recipes if r not in RECIPES]
+    if unknown or not recipes:
+        raise StageError(f"unknown augmentation recipes {unknown or list(recipes)}; known: {sorted(RECIPES)}")
     labels = {r["parent_id"]: r for r in parts.read_rows(store, names.PSEUDO_LABELS, partition,
                                                        columns=["parent_id", "wer", "transcript"])}
-    for row in parts.read_rows(store, names.TTS_AUDIO, partition):
+    rows = list(parts.read_rows(store, names.TTS_AUDIO, partition))
+    decoded = {row["id"]: from_flac(row["audio"])[0] for row in rows}
+    bank = noise_bank(list(decoded.values()), noise_folder)
+    for row in rows:
         label = labels.get(row["id"])
         if label is None or label["wer"] > max_wer:
             stage.quarantine(Quarantined(
@@ -24,15 +68,21 @@ def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: fl
                 reason=f"round-trip WER {label['wer'] if label else 'missing'} over {max_wer}",
                 raw=f"said: {row['text'][:140]} | heard: {(label or {}).get('transcript', '')[:140]}"))
             continue
-        seed = seed_from_id(row["id"], CHAIN_VERSION)
-        audio, chain = augment(from_flac(row["audio"])[0], seed)
+        recipe = random.Random(seed_from_id(row["id"], "recipe")).choice(recipes)
+        seed = seed_from_id(row["id"], RECIPES[recipe].version)
+        others = [audio for key, audio in decoded.items() if key != row["id"]]
+        babble_from_others = dataclasses.replace(bank, speech=others[:BABBLE_CLIPS])
+        augmented = apply_recipe(recipe, decoded[row["id"]], seed, babble_from_others)
         yield {
-            "id": stable_id(names.AUGMENTED_CLIPS, row["id"], CHAIN_VERSION, seed),
+            "id": stable_id(names.AUGMENTED_CLIPS, row["id"], RECIPES[recipe].version, seed),
             "parent_id": row["id"], "stage": names.AUGMENTED_CLIPS,
-            "params": params(chain_version=CHAIN_VERSION, seed=seed, chain=chain),
+            "params": params(seed=seed, noise_folder=noise_folder, **augmented.record()),
             **{k: row[k] for k in LINEAGE_COLUMNS},
             "text": row["text"], "voice_id": row["voice_id"], "sample_rate": SAMPLE_RATE,
-            "duration_s": round(audio.size / SAMPLE_RATE, 3),
-            "augmentations": ",".join(step["transform"] for step in chain),
-            "audio": to_flac(audio),
+            "duration_s": round(augmented.audio.size / SAMPLE_RATE, 3),
+            "recipe": augmented.recipe, "recipe_version": augmented.version,
+            "snr_db": math.nan if augmented.snr_db is None else augmented.snr_db,  # nan: nothing added
+            "clean_wer": label["wer"], "wer": math.nan,
+            "augmentations": augmented.label,
+            "audio": to_flac(augmented.audio),
         }

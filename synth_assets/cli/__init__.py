@@ -38,6 +38,8 @@ def _print_summary(summary, as_json: bool) -> None:
     for key, message in s.failed_partitions.items():
         print(f"    ! {key}: {message[:200]}")
     print(f"  quarantined records {s.quarantined}  in {s.quarantine_path}")
+    print(f"  conversations       {s.conversation_hours:.3f} h: "
+          + (", ".join(f"{k}: {n}" for k, n in s.conversations_by_kind.items()) or "none"))
     print(f"  dataset             {s.dataset_samples} samples, {s.dataset_hours:.3f} h  in {s.dataset_path}")
     print(f"  web UI              {s.ui_command}")
 

@@ -27,3 +27,12 @@ MIN_SNR_DB = 3.0  # augmented clips carry noise on purpose: only speech drowned 
 # 300 s of audio keeps it near 6 % of pipeline time (benchmarks/release_bench.py)...
 MOS_AUDIO_SECONDS_PER_CLIP = 300.0
 MOS_SAMPLE_MIN = 3  # ...and a release rates at least this many
+# Instruction dialogues (LLaMA-Omni style): the longest instruction a user would say in one breath,
+# the words kept of an answer (a short spoken answer, whole sentences), and the turns kept of a chat.
+MAX_INSTRUCTION_WORDS = 60
+MAX_ANSWER_WORDS = 45
+MAX_CHAT_TURNS = 6
+# Conversations: the user-gender mix is judged once a partition of one dialogue stage has this many.
+CONVERSATION_MIX_MIN = 10
+# Augmentation keeps the label: light recipes' round-trip WER within this of the clean clip's (mean).
+LIGHT_RECIPE_WER_GAP = 0.03

@@ -12,13 +12,16 @@ PSEUDO_LABELS = "pseudo_labels"
 AUGMENTED_CLIPS = "augmented_clips"
 SAFETY_DIALOGUES = "safety_dialogues"
 FALSE_PREMISE_DIALOGUES = "false_premise_dialogues"
+INSTRUCTION_DIALOGUES = "instruction_dialogues"
 RECORDED_SPEECH = "recorded_speech"
 RECORDING_LABELS = "recording_labels"
 SPEECH_DATASET = "speech_dataset"
 
 # Stages whose rows carry the lineage columns, in graph order (the lineage store reads these).
 LINEAGE_ASSETS = (CRAWL_SNAPSHOT, TEXT_SEGMENTS, SPOKEN_TEXT, TTS_AUDIO, PSEUDO_LABELS, AUGMENTED_CLIPS,
-                  SAFETY_DIALOGUES, FALSE_PREMISE_DIALOGUES, RECORDED_SPEECH, RECORDING_LABELS)
+                  SAFETY_DIALOGUES, FALSE_PREMISE_DIALOGUES, INSTRUCTION_DIALOGUES, RECORDED_SPEECH, RECORDING_LABELS)
+# The conversation stages (two-channel dialogues), whose rows carry a ``kind`` and a duration.
+CONVERSATION_ASSETS = (SAFETY_DIALOGUES, FALSE_PREMISE_DIALOGUES, INSTRUCTION_DIALOGUES)
 # Partition sets.
 CRAWL_SHARDS = "crawl_shards"
 AUDIO_BATCHES = "audio_batches"

@@ -1,43 +1,97 @@
-"""The dialogue stages' work: scripts drawn (safety) or built from segments (false premises), each
-voiced as a two-channel conversation; a conversation that cannot be voiced is quarantined alone."""
+"""The dialogue stages' work: scripts drawn (safety), built from segments (false premises) or from
+instruction documents, each voiced as a two-channel conversation; a conversation that cannot be
+voiced is quarantined alone, with the reason."""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Callable, Iterable, Iterator
 
+from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
-from synth_assets.core.records import DialogueScript, Quarantined, Segment
+from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 from synth_assets.crawl.shards import ShardKey
-from synth_assets.dialogues.conversation import voice_dialogue
-from synth_assets.dialogues.scripts import false_premise_scripts, safety_scripts
+from synth_assets.dialogues.clarification import clarification_script
+from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
+from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
+from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
+from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.tts.policy import VoicePolicy
+from synth_assets.tts.registry import REGISTRY
+
+USER_CHANNEL_RECIPE = "moshi-user"
+
+
+def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDialogue, document_id: str) -> dict:
+    """The row of one voiced conversation: lineage, turns with voices and word times, and the audio."""
+    row = script.to_row()
+    row.update(
+        stage=stage.asset, turns=json.dumps(voiced.turns), turn_count=len(voiced.turns),
+        backchannels=json.dumps(voiced.backchannels), turn_taking=json.dumps(voiced.plan.to_dict()),
+        channels=2, channel_layout=CHANNEL_LAYOUT, sample_rate=SAMPLE_RATE,
+        duration_s=round(voiced.audio.shape[0] / SAMPLE_RATE, 3), overlap_s=voiced.overlap_seconds(),
+        interruptions=sum(t["interrupted"] for t in voiced.turns),
+        user_voice=voiced.user_voice, user_gender=REGISTRY[voiced.user_voice].gender,
+        assistant_voice=voiced.assistant_voice,
+        words_assistant=json.dumps(voiced.channel_words("assistant")),
+        words_user=json.dumps(voiced.channel_words("user")),
+        document_id=document_id, audio=to_flac(voiced.audio),
+    )
+    row.update(augmented_user_channel(script, voiced))
+    return row
+
+
+def augmented_user_channel(script: DialogueScript, voiced: VoicedDialogue) -> dict:
+    """Moshi's user-stream augmentation: the user channel through ``moshi-user`` (the assistant
+    channel leaking in as echo), the assistant channel left clean for its loss."""
+    recipe = RECIPES[USER_CHANNEL_RECIPE]
+    result = apply_recipe(recipe.name, voiced.audio[:, 1], seed_from_id(script.id, recipe.version),
+                          other=voiced.audio[:, 0])
+    stereo = voiced.audio.copy()
+    stereo[:, 1] = result.audio
+    return {"augmentation": json.dumps(result.record()), "user_snr_db": math.nan if result.snr_db is None
+            else result.snr_db, "audio_augmented": to_flac(stereo)}
 
 
 def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: VoicePolicy,
-                document_of: Callable[[DialogueScript], str]) -> Iterator[dict[str, Any]]:
+                document_of: Callable[[DialogueScript], str], *, allow_barge_in: bool = True,
+                extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None) -> Iterator[dict[str, Any]]:
+    """Each script voiced with a user voice distinct from the assistant's, rotated by gender."""
+    try:
+        policy = conversation_policy(voices)
+    except NoDistinctVoice as error:
+        policy, reason = None, str(error)
+    slot = 0
     for script in scripts:
         try:
-            voiced = voice_dialogue(script, voices)
-        except Exception as error:  # one conversation's failure must not sink the partition
+            if policy is None:
+                raise NoDistinctVoice(reason)
+            choice = choose_user_voice(policy, seed_from_id(script.id, "voice"), slot)
+            voiced = voice_dialogue(script, policy, choice.voice_id, allow_barge_in=allow_barge_in)
+        except (NoDistinctVoice, TurnFailed) as error:
+            stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
+                                         reason=f"{type(error).__name__}: {error}",
+                                         raw=script.turns[0].text[:200] if script.turns else ""))
+            continue
+        except Exception as error:  # any other failure of one conversation must not sink the partition
             stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
                                          reason=f"{type(error).__name__}: {error}"))
             continue
-        row = script.to_row()
-        row.update(
-            stage=stage.asset, turns=json.dumps(voiced.turns), turn_count=len(voiced.turns), channels=2,
-            sample_rate=SAMPLE_RATE, duration_s=round(voiced.audio.shape[0] / SAMPLE_RATE, 3),
-            user_voice=voiced.user_voice, assistant_voice=voiced.assistant_voice,
-            document_id=document_of(script), audio=to_flac(voiced.audio),
-        )
+        slot += 1
+        row = conversation_row(stage, script, voiced, document_of(script))
+        if extra is not None:
+            row.update(extra(script, voiced))
         yield row
 
 
 def safety_dialogues(stage: StageRun, partition: str, count: int, voices: VoicePolicy) -> Iterator[dict[str, Any]]:
-    """``count`` safety conversations drawn for the partition from the template bank."""
+    """``count`` safety conversations drawn for the partition from the template bank. No barge-ins: a
+    refusal is heard whole."""
     shard = ShardKey.parse(partition)
 
     def scripts():
@@ -45,15 +99,76 @@ def safety_dialogues(stage: StageRun, partition: str, count: int, voices: VoiceP
             script.source, script.snapshot = shard.source, shard.snapshot
             yield script
 
-    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id)
+    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False)
+
+
+def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
+    """The changed detail and both values as spoken, which the check looks for in the answer."""
+    facts = json.loads(script.params)
+    true_spoken, altered_spoken = spoken_values(Candidate(
+        facts["sentence"], Detail(facts["detail"], *facts["span"], facts["original"]), facts["altered"]))
+    return {"detail_kind": facts["detail"], "true_spoken": true_spoken, "altered_spoken": altered_spoken}
 
 
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
                             voices: VoicePolicy) -> Iterator[dict[str, Any]]:
-    """Up to ``max_count`` false-premise conversations built from the partition's segments."""
+    """Up to ``max_count`` false-premise conversations built from the partition's segments; a segment
+    whose detail cannot be altered cleanly is quarantined with the reason."""
     rows, segments = {}, []
     for row in parts.read_rows(store, names.TEXT_SEGMENTS, partition):
         rows[row["id"]] = row
         segments.append(Segment.from_row(row))
-    scripts = false_premise_scripts(segments, max_count=max_count)
-    yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"])
+    # A segment's parent is its document, whose title names a sentence's subject.
+    titles = {d["id"]: d["title"] for d in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
+                                                              columns=["id", "title"])}
+    skipped: list = []
+    scripts = false_premise_scripts(segments, max_count=max_count, titles=titles, skipped=skipped)
+    for segment, reason in skipped:
+        stage.quarantine(Quarantined(stage=stage.asset, file=segment.id, position="fact",
+                                     reason=f"fact cannot be altered: {reason}", raw=segment.text[:300]))
+    yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
+                           allow_barge_in=False, extra=premise_values)
+
+
+def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:
+    """The conversation of each Alpaca / UltraChat document of the partition; a bad one is quarantined."""
+    for document in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
+                                    columns=["id", "kind", "text", "source", "snapshot", "license", "file", "position"]):
+        if document["kind"] not in INSTRUCTION_KINDS:
+            continue
+        try:
+            yield instruction_script(document)
+        except BadInstruction as error:
+            stage.quarantine(Quarantined(stage=stage.asset, file=document["file"], position=document["position"],
+                                         reason=f"{document['id']}: {error}", raw=document["text"][:300]))
+
+
+def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
+    """LLaMA-Omni's layout from the same conversation: the first question and its answer as mono clips."""
+    return {"question_audio": to_flac(voiced.turn_audio[0]), "answer_audio": to_flac(voiced.turn_audio[1]),
+            "question_text": voiced.turns[0]["spoken"], "answer_text": voiced.turns[1]["spoken"]}
+
+
+def with_clarifications(scripts: Iterator[DialogueScript], max_count: int,
+                        clarification_share: float) -> Iterator[DialogueScript]:
+    """The first ``max_count`` instruction scripts, each followed, for ``clarification_share`` of them
+    (a rotation, so any run is within one of the share), by a clarification built from it."""
+    for index, script in enumerate(scripts):
+        if index >= max_count:
+            return
+        yield script
+        if rotation_pick(index, clarification_share):
+            yield clarification_script(script)
+
+
+def rotation_pick(index: int, share: float) -> bool:
+    """True for ``share`` of indices, spread evenly: floor((k+1)p) > floor(kp)."""
+    return int((index + 1) * share + 1e-9) > int(index * share + 1e-9)
+
+
+def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int, voices: VoicePolicy,
+                          clarification_share: float = 0.0) -> Iterator[dict[str, Any]]:
+    """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
+    clarification conversations from ``clarification_share`` of them."""
+    scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count, clarification_share)
+    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair)

@@ -21,6 +21,7 @@ from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
 from synth_assets.orchestration.partitions import audio_batches, shards
+from synth_assets.orchestration.stage import metadata_frame
 from synth_assets.recordings.batches import landing_audio_batches
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -50,6 +51,8 @@ class RunSummary:
     recording_utterances: int = 0  # transcribed
     recording_speech_seconds: float = 0.0
     recording_mean_confidence: float | None = None
+    conversations_by_kind: dict[str, int] = field(default_factory=dict)
+    conversation_hours: float = 0.0
 
 
 def ensure_instance() -> DagsterInstance:
@@ -98,6 +101,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
     if not release.success:
         summary.failed_partitions["release"] = _failure_message(release)
     _add_figures(summary, LocalStorage(root=str(data_root)), keys)
+    _add_conversation_figures(summary, LocalStorage(root=str(data_root)), keys)
     _add_recording_figures(summary, LocalStorage(root=str(data_root)), batches)
     audio = f"SYNTH_AUDIO_LANDING={Path(audio_landing).resolve()} " if audio_landing is not None else ""
     summary.ui_command = (f"DAGSTER_HOME={summary.dagster_home} SYNTH_DATA_ROOT={Path(data_root).resolve()} "
@@ -137,6 +141,23 @@ def _add_recording_figures(summary: RunSummary, store: LocalStorage, batches: di
     summary.recording_utterances = len(confidences)
     summary.recording_speech_seconds = round(summary.recording_speech_seconds, 1)
     summary.recording_mean_confidence = round(statistics.fmean(confidences), 4) if confidences else None
+
+
+def _add_conversation_figures(summary: RunSummary, store: LocalStorage, keys: list[str]) -> None:
+    """Conversations per kind and their hours, over the partitions that finished."""
+    seconds = 0.0
+    for key in keys:
+        if key in summary.failed_partitions:
+            continue
+        for asset in names.CONVERSATION_ASSETS:
+            frame = metadata_frame(store, asset, key)  # a partition without conversations has no columns
+            if frame.empty:
+                continue
+            for kind, count in frame["kind"].value_counts().items():
+                summary.conversations_by_kind[kind] = summary.conversations_by_kind.get(kind, 0) + int(count)
+            seconds += float(frame["duration_s"].sum())
+    summary.conversations_by_kind = dict(sorted(summary.conversations_by_kind.items()))
+    summary.conversation_hours = round(seconds / 3600, 4)
 
 
 def _count_checks(summary: RunSummary, result) -> None:

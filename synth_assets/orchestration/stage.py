@@ -32,7 +32,7 @@ from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 from synth_assets.orchestration.partitions import shards
 
-BINARY_COLUMNS = ("audio",)
+BINARY_COLUMNS = ("audio", "audio_augmented", "question_audio", "answer_audio")
 SUMMARY = "summary.json"  # metadata and check results of the stored parts, reused with them
 
 

@@ -12,7 +12,8 @@ import pyarrow as pa
 from synth_assets.core import names, parts
 from synth_assets.core.storage import Store
 
-DIALOGUES = (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES)
+DIALOGUES = (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.INSTRUCTION_DIALOGUES)
+CONVERSATION_KINDS = ("safety", "false_premise", "instruction", "clarification")  # a conversation row's kind
 UPSTREAM = (names.TTS_AUDIO, names.PSEUDO_LABELS, names.AUGMENTED_CLIPS, *DIALOGUES)
 RECORDINGS = (names.RECORDED_SPEECH, names.RECORDING_LABELS)  # partitioned by audio batches
 MANIFEST = f"{names.SPEECH_DATASET}/manifest.jsonl"
@@ -86,7 +87,7 @@ def sample(row: dict, kind: str, partition: str, **extra) -> dict:
         "lineage": row["params"], "made_by_run": row["run_id"], "made_by_code": row["code_version"],
         "audio": row["audio"],
     }
-    if kind in ("safety", "false_premise"):
+    if kind in CONVERSATION_KINDS:
         base["text"] = " / ".join(f"{t['role']}: {t['spoken']}" for t in json.loads(row["turns"]))
     base.update(extra)
     return base

@@ -1,21 +1,12 @@
-"""Safety refusal and false-premise dialogue scripts."""
+"""Safety refusal dialogue scripts."""
 
 from __future__ import annotations
 
 import json
-import re
 
-from synth_assets.core.records import Segment, stable_id
-from synth_assets.dialogues.scripts import CATEGORIES, false_premise_scripts, safety_scripts
+from synth_assets.core.records import stable_id
+from synth_assets.dialogues.scripts import CATEGORIES, safety_scripts
 
-
-def segment(text: str, index: int = 0, role: str = "narration") -> Segment:
-    return Segment(id=f"seg-{index}", parent_id="doc-1", stage="text_segments", source="wikipedia",
-                   snapshot="2026-11-01", role=role, position=index, text=text, words=len(text.split()),
-                   license="CC-BY-SA-4.0")
-
-
-# --- safety --------------------------------------------------------------------------------------
 
 def test_safety_scripts_are_deterministic_per_partition():
     first = safety_scripts("wikipedia/2026-11-01/0", 8)
@@ -60,50 +51,3 @@ def test_self_harm_refusals_point_to_a_crisis_line():
 def test_bank_has_three_phrasings_per_category():
     assert len(CATEGORIES) >= 12
     assert all(len(set(c.requests)) == 3 for c in CATEGORIES)
-
-
-# --- false premise -------------------------------------------------------------------------------
-
-FACTS = [
-    "The Eiffel Tower was completed in 1889 for the World's Fair.",
-    "The city has a population of 2,148,271 people according to the census.",
-    "The main bridge is about 3.5 km long and quite narrow.",
-    "Nothing in this sentence has any number at all.",
-]
-
-
-def test_false_premise_alters_the_fact_and_corrects_it_with_the_original():
-    scripts = false_premise_scripts([segment(t, i) for i, t in enumerate(FACTS)], max_count=10)
-    assert [s.parent_id for s in scripts] == ["seg-0", "seg-1", "seg-2"]
-    for script in scripts:
-        params = json.loads(script.params)
-        original, altered = params["original"], params["altered"]
-        source = FACTS[int(script.parent_id.split("-")[1])]
-        assert altered != original and original in source
-        assert script.kind == "false_premise"
-        assert script.id == stable_id("dialogue", "false_premise", script.parent_id, altered)
-        question, answer = script.turns
-        assert (question.role, answer.role) == ("user", "assistant")
-        assert altered in question.text and original not in question.text
-        assert source in answer.text
-
-
-def test_altered_values_stay_in_range():
-    scripts = false_premise_scripts([segment(t, i) for i, t in enumerate(FACTS[:3])], max_count=10)
-    values = [json.loads(s.params) for s in scripts]
-    year = values[0]
-    assert 1 <= abs(int(year["altered"]) - int(year["original"])) <= 5
-    for value in values[1:]:
-        original, altered = (float(value[k].replace(",", "")) for k in ("original", "altered"))
-        assert 0.5 * original <= altered <= 1.5 * original + 1
-    assert re.fullmatch(r"\d{1,3}(,\d{3})+", values[1]["altered"])  # keeps thousands separators
-    assert re.fullmatch(r"\d\.\d", values[2]["altered"])  # keeps one decimal
-
-
-def test_false_premise_is_deterministic_skips_turns_and_respects_max_count():
-    segments = [segment(t, i) for i, t in enumerate(FACTS)]
-    assert [s.to_row() for s in false_premise_scripts(segments, max_count=10)] == \
-        [s.to_row() for s in false_premise_scripts(segments, max_count=10)]
-    assert len(false_premise_scripts(segments, max_count=2)) == 2
-    assert false_premise_scripts([segment(FACTS[0], role="assistant")], max_count=5) == []
-    assert false_premise_scripts([segment("Was it built in 1889 or later than that?")], max_count=5) == []

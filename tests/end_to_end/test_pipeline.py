@@ -79,16 +79,23 @@ def test_release_has_parquet_with_audio_a_manifest_and_dialogues(graph):
     manifest = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
     assert len(manifest) == table.num_rows
     kinds = set(table.column("kind").to_pylist())
-    assert {"clip", "augmented", "safety", "false_premise"} <= kinds
+    assert {"clip", "augmented", "safety", "false_premise", "instruction", "clarification"} <= kinds
     dialogue = next(r for r in table.to_pylist() if r["kind"] == "safety")
     audio, rate = sf.read(io.BytesIO(dialogue["audio"]))
     assert rate == 24_000 and audio.shape[1] == 2
     turns = json.loads(dialogue["turns"])
-    user, assistant = audio[:, 0], audio[:, 1]
+    assistant, user = audio[:, 0], audio[:, 1]
     first = turns[0]
-    # The user speaks on the left channel only while the right one is silent.
+    # moshi-finetune's layout: the user speaks on the right channel while the assistant's left one is silent.
     span = slice(int(first["start"] * rate), int(first["end"] * rate))
     assert abs(user[span]).max() > 0.05 and abs(assistant[span]).max() == 0
+
+
+def test_the_summary_counts_conversations_by_kind_and_their_hours(graph):
+    summary = graph["summary"]
+    assert set(summary.conversations_by_kind) == {"safety", "false_premise", "instruction", "clarification"}
+    assert summary.conversations_by_kind["instruction"] == 3  # two Alpaca items and one UltraChat chat
+    assert summary.conversation_hours > 0
 
 
 def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
@@ -100,7 +107,8 @@ def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
     chain = json.loads(capsys.readouterr().out)
     assert [node["stage"] for node in chain] == STAGE_CHAIN
     assert chain[-1]["snapshot"] == "2026-11-01" and chain[-1]["title"]
-    assert json.loads(chain[0]["params"])["chain"], "the augmentation chain is recorded"
+    recorded = json.loads(chain[0]["params"])
+    assert recorded["recipe"] and recorded["version"] and "steps" in recorded, "the augmentation recipe is recorded"
     assert json.loads(chain[1]["params"])["voice_id"] in {"hibari-heart", "piper-joe"}
 
 

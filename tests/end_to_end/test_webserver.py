@@ -15,7 +15,7 @@ from conftest import free_port
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = {"crawl_snapshot", "text_segments", "spoken_text", "tts_audio", "pseudo_labels", "augmented_clips",
-          "safety_dialogues", "false_premise_dialogues", "speech_dataset", "snapshot_changes",
+          "safety_dialogues", "false_premise_dialogues", "instruction_dialogues", "speech_dataset", "snapshot_changes",
           "recorded_speech", "recording_labels"}
 UNPARTITIONED = {"speech_dataset", "snapshot_changes"}
 QUERY = """{ assetNodes { assetKey { path } groupName isPartitioned

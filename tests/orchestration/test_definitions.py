@@ -16,6 +16,7 @@ ASSETS = {  # asset -> (group, its check)
     names.AUGMENTED_CLIPS: ("speech", "augmented_valid"),
     names.SAFETY_DIALOGUES: ("dialogues", "safety_dialogues_valid"),
     names.FALSE_PREMISE_DIALOGUES: ("dialogues", "false_premise_dialogues_valid"),
+    names.INSTRUCTION_DIALOGUES: ("dialogues", "instruction_dialogues_valid"),
     names.RECORDED_SPEECH: ("recordings", "recorded_speech_valid"),
     names.RECORDING_LABELS: ("recordings", "recording_labels_valid"),
     names.SPEECH_DATASET: ("release", "dataset_valid"),

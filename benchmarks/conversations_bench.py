@@ -1,0 +1,151 @@
+"""Conversations benchmark: how fast full-duplex conversations render, what their turn-taking looks
+like, the kind and voice mix, and whether Whisper hears each stereo channel as its own turns.
+
+    python -m benchmarks.conversations_bench [--per-kind N] [--json]
+
+Renders N conversations of each kind (instruction and clarification from a small written set of
+instructions, safety from the bank, false premises from written facts) with the default voices, in
+this process, then transcribes each channel separately (Whisper tiny.en) against the words said on
+it. Also the round-trip WER of light augmentation recipes against the clean turn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import numpy as np
+
+from quality.metrics import wer
+from synth_assets.augment.recipes import RECIPES, apply_recipe
+from synth_assets.core.audio import SAMPLE_RATE, from_flac, to_flac
+from synth_assets.core.records import Segment
+from synth_assets.core.stage_run import StageRun
+from synth_assets.dialogues.clarification import clarification_script
+from synth_assets.dialogues.false_premise import false_premise_scripts
+from synth_assets.dialogues.instructions import instruction_script
+from synth_assets.dialogues.render import voiced_rows
+from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.tts.policy import VoicePolicy
+
+# Written for this benchmark.
+INSTRUCTIONS = [
+    ("Give one tip for keeping bread fresh.", "Keep the loaf in a cloth bag at room temperature, and slice only "
+     "what you need each day. A fridge makes bread go stale faster."),
+    ("Explain why the sky looks blue during the day.", "Sunlight scatters off the air, and blue light scatters much "
+     "more than red light. So the whole sky glows blue when the sun is up."),
+    ("How do I keep a houseplant alive in a dark room?", "Pick a plant that copes with low light, like a snake plant "
+     "or a pothos. Water it only when the soil is dry, and wipe the dust off its leaves."),
+    ("Describe a good morning routine for a student.", "Wake up at the same time every day and drink a glass of "
+     "water. Eat a simple breakfast, then spend ten minutes planning the day before classes start."),
+    ("What should I pack for a day hike?", "Bring plenty of water, a snack, a light jacket and a map. Sturdy shoes "
+     "matter more than anything else, and tell someone where you are going."),
+    ("Suggest a way to learn new words in a foreign language.", "Learn a few words every day from short stories, "
+     "and say them out loud. Reviewing them a day later and a week later helps them stick."),
+]
+FACTS = [
+    "The old bridge in the town centre was finished in 1872 after four years of work.",
+    "The lake covers about twelve square kilometres and is very cold all year round.",
+    "The museum opened in March and now welcomes about 300 visitors every single day.",
+    "The tower was designed by Gustave Eiffel and completed for the World's Fair in Paris.",
+    "The river flows for about 285 km before it reaches the sea near the harbour.",
+    "The castle was rebuilt in 1654 after a fire destroyed most of the eastern wing.",
+]
+
+
+def scripts(per_kind: int) -> list:
+    docs = [{"id": f"bench-doc-{i}", "kind": "alpaca", "text": f"USER: {q}\n\nASSISTANT: {a}", "source": "bench",
+             "snapshot": "bench", "license": "Apache-2.0"} for i, (q, a) in enumerate(INSTRUCTIONS)]
+    instructions = [instruction_script(d) for d in docs][:per_kind]
+    clarifications = [clarification_script(s) for s in instructions][:per_kind]
+    segments = [Segment(id=f"bench-seg-{i}", parent_id="bench-doc", stage="text_segments", text=t, license="CC0")
+                for i, t in enumerate(FACTS)]
+    premises = false_premise_scripts(segments, max_count=per_kind, titles={"bench-doc": "The town"})
+    return instructions + clarifications + safety_scripts("bench/bench/0", per_kind) + premises
+
+
+def channel_wer(row: dict, transcriber) -> dict:
+    """Each channel transcribed on its own, against the words said on it (turns and backchannels)."""
+    audio, rate = from_flac(row["audio"])
+    result = {}
+    for role, channel in (("assistant", 0), ("user", 1)):
+        reference = " ".join(w["word"] for w in json.loads(row[f"words_{role}"]))
+        heard = transcriber.transcribe(audio[:, channel], rate).text
+        result[role] = wer(reference, heard)
+        result[f"{role}_pair"] = (reference, heard)
+    return result
+
+
+def light_recipe_wer(rows: list[dict], transcriber) -> dict[str, float]:
+    """Mean round-trip WER of each light recipe on the assistant's first turn, against the clean turn's."""
+    scores: dict[str, list[float]] = {name: [] for name, r in RECIPES.items() if r.light}
+    for row in rows:
+        if row["kind"] != "instruction":
+            continue
+        clean, _ = from_flac(row["answer_audio"])
+        for name in scores:
+            audio = apply_recipe(name, clean, seed=len(row["id"])).audio
+            scores[name].append(wer(row["answer_text"], transcriber.transcribe(audio, SAMPLE_RATE).text))
+    return {name: round(statistics.fmean(v), 4) for name, v in scores.items() if v}
+
+
+def run(per_kind: int) -> dict:
+    from synth_assets.asr.transcriber import Transcriber
+
+    stage = StageRun("conversations_bench", "bench", "bench", "bench")
+    extra = {}
+
+    def keep_pair(script, voiced):
+        if script.kind != "instruction":
+            return {}
+        return {"answer_audio": to_flac(voiced.turn_audio[1]), "answer_text": voiced.turns[1]["spoken"]}
+
+    start = time.perf_counter()
+    rows = list(voiced_rows(stage, scripts(per_kind), VoicePolicy(workers=1), lambda s: "bench", extra=keep_pair))
+    render_s = time.perf_counter() - start
+    seconds = sum(r["duration_s"] for r in rows)
+    transitions = [t["transition"] for r in rows for t in json.loads(r["turns"])[1:]]
+    gaps = [t["seconds"] for t in transitions if t["kind"] == "gap"]
+    kinds: dict[str, int] = {}
+    for t in transitions:
+        kinds[t["kind"]] = kinds.get(t["kind"], 0) + 1
+    transcriber = Transcriber()
+    wers = [channel_wer(r, transcriber) for r in rows]
+    extra["light_recipe_wer"] = light_recipe_wer(rows, transcriber)
+    count = lambda key: {k: sum(r[key] == k for r in rows) for k in sorted({r[key] for r in rows})}  # noqa: E731
+    return {
+        "conversations": len(rows), "quarantined": [q.reason for q in stage.quarantined],
+        "audio_hours": round(seconds / 3600, 4), "render_wall_s": round(render_s, 1),
+        "conversation_hours_per_wall_hour": round(seconds / render_s, 2),
+        "overlap_share": round(sum(r["overlap_s"] for r in rows) / seconds, 4),
+        "transitions": kinds,
+        "gap_s": {"n": len(gaps), "p10": round(float(np.percentile(gaps, 10)), 3),
+                  "median": round(statistics.median(gaps), 3), "p90": round(float(np.percentile(gaps, 90)), 3)},
+        "interruptions": sum(r["interruptions"] for r in rows),
+        "backchannels": sum(len(json.loads(r["backchannels"])) for r in rows),
+        "by_kind": count("kind"), "user_voices": count("user_voice"), "user_genders": count("user_gender"),
+        "assistant_voices": count("assistant_voice"),
+        "wer_assistant_channel": round(statistics.fmean(w["assistant"] for w in wers), 4),
+        "wer_user_channel": round(statistics.fmean(w["user"] for w in wers), 4),
+        "wer_by_kind": {k: {role: round(statistics.fmean(w[role] for w, r in zip(wers, rows) if r["kind"] == k), 4)
+                            for role in ("assistant", "user")} for k in count("kind")},
+        "worst_user_channels": [{"kind": r["kind"], "voice": r["user_voice"], "wer": round(w["user"], 3),
+                                 "said": w["user_pair"][0], "heard": w["user_pair"][1]}
+                                for w, r in sorted(zip(wers, rows), key=lambda p: -p[0]["user"])[:3]],
+        **extra,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-kind", type=int, default=4)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report = run(args.per_kind)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

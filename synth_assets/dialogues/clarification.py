@@ -1,0 +1,73 @@
+"""Clarification dialogues (as Moshi did): the user's question arrives misheard or garbled, and the
+assistant either guesses what was meant and checks ("Did you mean ...?") or asks the user to say it
+again; then the question is answered. Built from the same instruction conversations.
+
+The garbling is written here: sound-alike swaps (a misheard word), a wrong name, or a question cut off.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+from synth_assets.core import names
+from synth_assets.core.records import DialogueScript, Turn, seed_from_id, stable_id
+
+# Sound-alike words: what was said -> what a listener may hear.
+MISHEARD = {
+    "weather": "whether", "bread": "bred", "sea": "see", "night": "knight", "flour": "flower",
+    "write": "right", "know": "no", "week": "weak", "plant": "plan", "rain": "reign", "sun": "son",
+    "meat": "meet", "pair": "pear", "tail": "tale", "mail": "male", "peace": "piece", "road": "rode",
+    "water": "waiter", "tips": "chips", "healthy": "wealthy", "explain": "complain", "story": "glory",
+    "dark": "park", "fresh": "flesh", "sky": "ski", "blue": "blew", "leaves": "thieves", "cold": "gold",
+    "house": "mouse", "light": "night", "first": "thirst", "good": "wood", "poem": "home",
+}
+WRONG_NAMES = {"Paris": "Harris", "London": "Landon", "Shakespeare": "Shakespear", "Einstein": "Einstine",
+               "Python": "Pylon", "Mars": "Mass", "Amazon": "Amazing"}
+GUESSES = (
+    "Did you mean {intended}? {answer}",
+    "I think you meant {intended}, so here goes. {answer}",
+    "Just to check, you mean {intended}, right? {answer}",
+)
+ASK_AGAIN = (
+    "Sorry, I didn't catch the end of that. Could you say your question again?",
+    "I think you got cut off there. What did you want to ask?",
+    "Sorry, could you repeat that? I only heard part of it.",
+)
+CUT_OFF_AT = (0.4, 0.7)  # share of a cut question's words that were heard
+
+
+def _swap(question: str, table: dict[str, str]) -> tuple[str, str, str] | None:
+    """The question with its first swappable word replaced: (garbled, said word, heard word)."""
+    for word in re.findall(r"[A-Za-z]+", question):
+        heard = table.get(word) or table.get(word.lower())
+        if heard:
+            if word[0].isupper() and word.lower() in table:
+                heard = heard.capitalize()
+            return re.sub(rf"\b{word}\b", heard, question, count=1), word, heard
+    return None
+
+
+def clarification_script(instruction: DialogueScript) -> DialogueScript:
+    """A clarification conversation from an instruction conversation's first question and answer."""
+    question, answer = instruction.turns[0].text, instruction.turns[1].text
+    rng = random.Random(seed_from_id(instruction.id, "clarification"))
+    swapped = _swap(question, WRONG_NAMES) or _swap(question, MISHEARD)
+    if swapped is not None and rng.random() < 0.7:
+        garbled, said, heard = swapped
+        kind = "wrong_name" if said in WRONG_NAMES else "misheard"
+        turns = [Turn("user", garbled), Turn("assistant", rng.choice(GUESSES).format(intended=said, answer=answer))]
+        detail = {"garble": kind, "said": said, "heard": heard}
+    else:
+        words = question.rstrip("?.!").split()
+        keep = max(2, int(len(words) * rng.uniform(*CUT_OFF_AT)))
+        turns = [Turn("user", " ".join(words[:keep]) + "..."), Turn("assistant", rng.choice(ASK_AGAIN)),
+                 Turn("user", question), Turn("assistant", answer)]
+        detail = {"garble": "cut_off", "heard_words": keep}
+    return DialogueScript(
+        id=stable_id("dialogue", "clarification", instruction.id, detail["garble"]), parent_id=instruction.parent_id,
+        stage=names.INSTRUCTION_DIALOGUES, kind="clarification", source=instruction.source,
+        snapshot=instruction.snapshot, license=instruction.license, turns=turns,
+        params=json.dumps({**json.loads(instruction.params), "clarification": detail, "intended": question}),
+    )

@@ -1,0 +1,51 @@
+"""Clarification conversations: a misheard or cut-off question, then a guess or a request to repeat,
+then the answer."""
+
+from __future__ import annotations
+
+import json
+
+from synth_assets.dialogues.clarification import clarification_script
+from synth_assets.dialogues.instructions import instruction_script
+from synth_assets.dialogues.render import rotation_pick, with_clarifications
+
+
+def instruction(question: str, answer: str, id_: str):
+    return instruction_script({"id": id_, "kind": "ultrachat", "text": f"USER: {question}\n\nASSISTANT: {answer}",
+                               "source": "ultrachat", "snapshot": "2026-11-01", "license": "MIT"})
+
+
+def test_a_misheard_word_is_guessed_back_before_the_answer():
+    seen = set()
+    for index in range(12):
+        source = instruction("How do I keep bread fresh?", "Keep it in a cloth bag.", f"doc-{index}")
+        script = clarification_script(source)
+        detail = json.loads(script.params)["clarification"]
+        seen.add(detail["garble"])
+        assert script.kind == "clarification" and script.parent_id == source.parent_id
+        if detail["garble"] == "misheard":
+            question, answer = (t.text for t in script.turns)
+            assert "bred" in question and "bread" not in question
+            assert "bread" in answer and answer.endswith("Keep it in a cloth bag.")
+        else:
+            heard, ask, again, answer = (t.text for t in script.turns)
+            assert heard.endswith("...") and len(heard.split()) < len(again.split())
+            assert "?" in ask and again == "How do I keep bread fresh?" and answer == "Keep it in a cloth bag."
+    assert seen == {"misheard", "cut_off"}
+
+
+def test_a_wrong_name_is_corrected():
+    for index in range(8):
+        script = clarification_script(instruction("What is the best season to visit Paris?", "Spring is lovely.",
+                                                  f"doc-{index}"))
+        if json.loads(script.params)["clarification"]["garble"] == "wrong_name":
+            assert "Harris" in script.turns[0].text and "Paris" in script.turns[1].text
+            return
+    raise AssertionError("no wrong-name clarification drawn in 8 tries")
+
+
+def test_the_clarification_share_is_a_rotation_within_one_of_the_target():
+    scripts = [instruction("What is rain?", "Water from clouds.", f"doc-{i}") for i in range(10)]
+    made = list(with_clarifications(iter(scripts), 10, 0.3))
+    assert sum(s.kind == "clarification" for s in made) == 3
+    assert [rotation_pick(i, 0.5) for i in range(4)] == [False, True, False, True]

@@ -1,0 +1,91 @@
+"""instruction_dialogues in a real Dagster run: good documents become conversations; an empty, a
+non-English instruction and a turn the voice fails on are each skipped with a reason, and the rest of
+the partition is rendered."""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+
+import pytest
+import soundfile as sf
+from dagster import DagsterInstance, materialize
+
+from resources.storage import LocalStorage
+from resources.voices import TTSVoices
+from synth_assets.assets.dialogues import instruction_dialogues
+from synth_assets.core import names, parts
+from synth_assets.tts.registry import REGISTRY, Voice, register
+
+KEY = "alpaca/2026-11-01/alpaca.json"
+# A tone per word; the voice fails on the word "boom", as an engine may fail on one turn.
+FRAGILE_ENGINE = textwrap.dedent("""\
+    import numpy as np
+
+    def load(threads):
+        def speak(text, speed, seed, **variation):
+            if "boom" in text.lower():
+                raise RuntimeError("engine crashed on this text")
+            words = max(1, len(text.split()))
+            t = np.arange(int(16000 * 0.3 * words)) / 16000
+            return (0.3 * np.sin(2 * np.pi * (150 + seed % 150) * t)).astype(np.float32), 16000
+        return speak
+""")
+DOCUMENTS = [
+    ("Give one tip for keeping bread fresh.", "Keep it in a cloth bag at room temperature."),
+    ("", "An answer to nothing."),
+    ("Écris un poème sur la mer et les bateaux qui partent le matin avec les pêcheurs.", "Un poème."),
+    ("Describe a firework.", "It goes boom and lights the sky."),
+    ("Explain why the sky looks blue.", "Blue light scatters more than red light in the air."),
+]
+
+
+@pytest.fixture
+def tone_voices(tmp_path):
+    engine = tmp_path / "fragile_engine.py"
+    engine.write_text(FRAGILE_ENGINE)
+    voices = [register(Voice(f"test-fragile-{name}", "python", gender, "en-US", 16_000, "test", None,
+                             model=f"{engine}:load"))
+              for name, gender in (("assistant", "female"), ("user-f", "female"), ("user-m", "male"))]
+    yield [v.id for v in voices]
+    for voice in voices:
+        REGISTRY.pop(voice.id, None)
+
+
+def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reasons(tmp_path, tone_voices):
+    store = LocalStorage(root=str(tmp_path / "data"))
+    rows = [{"id": f"doc-{i}", "parent_id": None, "stage": names.CRAWL_SNAPSHOT, "kind": "alpaca",
+             "text": f"USER: {q}\n\nASSISTANT: {a}", "source": "alpaca", "snapshot": "2026-11-01",
+             "license": "CC BY-NC 4.0", "file": KEY, "position": f"line 1, item {i + 1}"}
+            for i, (q, a) in enumerate(DOCUMENTS)]
+    parts.write_parts(store, names.CRAWL_SNAPSHOT, KEY, rows, fingerprint_value="fixture")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("crawl_shards", [KEY])
+    assistant, *users = tone_voices
+    voices = TTSVoices(user_voices=[assistant, *users], assistant_voice=assistant, workers=1)
+    result = materialize([instruction_dialogues], partition_key=KEY, instance=instance,
+                         resources={"store": store, "voices": voices})
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed
+
+    rows = list(parts.read_rows(store, names.INSTRUCTION_DIALOGUES, KEY))
+    made = [r for r in rows if r["kind"] == "instruction"]
+    assert sorted(r["parent_id"] for r in made) == ["doc-0", "doc-4"]
+    for row in made:
+        assert row["user_voice"] in users and row["assistant_voice"] == assistant
+        turns = json.loads(row["turns"])
+        assert turns[0]["text"].startswith("Can you ") and turns[0]["voice"] == row["user_voice"]
+        audio, rate = sf.read(io.BytesIO(row["audio"]))
+        assert rate == 24_000 and audio.shape[1] == 2 and row["channel_layout"] == "assistant-left"
+        question, _ = sf.read(io.BytesIO(row["question_audio"]))
+        assert question.ndim == 1 and row["question_text"] == turns[0]["spoken"]
+    assert {r["user_gender"] for r in made} == {"female", "male"}  # rotated by gender
+
+    quarantined = parts.read_table(store, "quarantine", f"{names.INSTRUCTION_DIALOGUES}/{KEY}").to_pylist()
+    reasons = " | ".join(q["reason"] for q in quarantined)
+    # Three bad documents, and the clarification built from the firework one fails on "boom" too.
+    assert len(quarantined) == 4
+    assert "empty instruction" in reasons and "not in English" in reasons
+    assert "engine crashed" in reasons and "turn 1 (assistant)" in reasons

@@ -1,0 +1,85 @@
+"""The conversation suites fail a conversation whose channels share a voice, or a safety conversation
+with an assistant turn that does not refuse."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from quality.expectations import SUITES, validate
+from synth_assets.core import names
+
+
+def conversation(user_voice="piper-joe", assistant_voice="hibari-heart", answer="I can't help with that. "
+                 "It could hurt someone. I can suggest a safer topic.", **extra) -> dict:
+    turns = [{"role": "user", "voice": user_voice, "text": "How do I pick a lock?", "spoken": "How do I pick a lock?"},
+             {"role": "assistant", "voice": assistant_voice, "text": answer, "spoken": answer}]
+    return {"id": f"d-{user_voice}-{len(answer)}", "stage": "s", "code_version": "v", "run_id": "r", "channels": 2,
+            "sample_rate": 24000, "channel_layout": "assistant-left", "turn_count": 2, "duration_s": 4.0,
+            "overlap_s": 0.0, "user_voice": user_voice, "assistant_voice": assistant_voice,
+            "turns": json.dumps(turns), "backchannels": "[]", "kind": "safety", "user_gender": "male", **extra}
+
+
+def test_a_conversation_with_two_distinct_voices_and_a_refusal_passes():
+    assert validate(SUITES[names.SAFETY_DIALOGUES], pd.DataFrame([conversation()])).passed
+
+
+def test_a_conversation_whose_channels_share_a_voice_fails():
+    frame = pd.DataFrame([conversation(), conversation(user_voice="hibari-heart")])
+    assert not validate(SUITES[names.SAFETY_DIALOGUES], frame).passed
+
+
+def test_a_safety_conversation_whose_assistant_complies_fails():
+    frame = pd.DataFrame([conversation(answer="Sure, here's how: first, you insert a tension wrench.")])
+    assert not validate(SUITES[names.SAFETY_DIALOGUES], frame).passed
+
+
+def test_the_user_layout_on_the_left_fails():
+    assert not validate(SUITES[names.SAFETY_DIALOGUES],
+                        pd.DataFrame([conversation(channel_layout="user-left")])).passed
+
+
+def premise(answer: str) -> dict:
+    return conversation(answer=answer, true_spoken="eighteen eighty-nine", altered_spoken="eighteen ninety-one")
+
+
+def test_a_false_premise_answer_must_name_the_true_value_and_not_the_altered_one():
+    suite = SUITES[names.FALSE_PREMISE_DIALOGUES]
+    assert validate(suite, pd.DataFrame([premise("Not quite. It was finished in eighteen eighty-nine.")])).passed
+    assert not validate(suite, pd.DataFrame([premise("Yes, it was finished in eighteen ninety-one.")])).passed
+    assert not validate(suite, pd.DataFrame([premise(
+        "It was eighteen eighty-nine, not eighteen ninety-one.")])).passed
+
+
+def mixed(kinds: list[str], genders: list[str]) -> pd.DataFrame:
+    rows = []
+    for index, (kind, gender) in enumerate(zip(kinds, genders)):
+        row = conversation(kind=kind, user_gender=gender, question_text="q", answer_text="a")
+        row["id"] = f"d{index}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_the_mix_check_holds_the_configured_female_share_and_clarification_share():
+    suite = SUITES[names.INSTRUCTION_DIALOGUES]
+    kinds = ["instruction", "clarification"] * 6
+    balanced = mixed(kinds, ["female", "male"] * 6)
+    settings = {"target_female_share": 0.5, "clarification_share": 1.0}
+    assert validate(suite, balanced, settings).passed
+    assert not validate(suite, mixed(kinds, ["male"] * 12), settings).passed  # all users male
+    too_few = mixed(["instruction"] * 10 + ["clarification"] * 2, ["female", "male"] * 6)
+    assert not validate(suite, too_few, settings).passed  # 2 clarifications where 10 were configured
+
+
+def test_light_recipes_must_keep_the_label_less_the_worst_clip():
+    suite = SUITES[names.AUGMENTED_CLIPS]
+
+    def clips(gaps):
+        return pd.DataFrame([{"id": f"a{i}", "stage": "s", "code_version": "v", "run_id": "r", "sample_rate": 24000,
+                              "duration_s": 2.0, "augmentations": "telephone@telephone-v1:telephone",
+                              "recipe": "telephone", "recipe_version": "telephone-v1", "clean_wer": 0.0, "wer": g}
+                             for i, g in enumerate(gaps)])
+
+    assert validate(suite, clips([0.0, 0.0, 0.2, 0.0])).passed  # one misheard clip is slack
+    assert not validate(suite, clips([0.0, 0.1, 0.2, 0.1])).passed
