@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = {"crawl_snapshot", "text_segments", "spoken_text", "tts_audio", "pseudo_labels", "augmented_clips",
           "safety_dialogues", "false_premise_dialogues", "instruction_dialogues", "speech_dataset", "snapshot_changes",
-          "recorded_speech", "recording_labels"}
-UNPARTITIONED = {"speech_dataset", "snapshot_changes"}
+          "recorded_speech", "recording_labels", "dataset_release"}
+UNPARTITIONED = {"speech_dataset", "snapshot_changes", "dataset_release"}
 QUERY = """{ assetNodes { assetKey { path } groupName isPartitioned
   assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }"""
 
