@@ -13,7 +13,9 @@ import pytest
 
 for _name, _value in {"DAGSTER_TELEMETRY_DISABLED": "1", "GX_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1",
                       "TRANSFORMERS_OFFLINE": "1", "TQDM_DISABLE": "1", "MLFLOW_DISABLE_TELEMETRY": "true",
-                      "DO_NOT_TRACK": "1"}.items():
+                      "DO_NOT_TRACK": "1",
+                      # Model stages log to MLflow unless told not to; the test of that names its own store.
+                      "SYNTH_MLFLOW": "0"}.items():
     os.environ.setdefault(_name, _value)
 
 
@@ -39,7 +41,7 @@ def mediawiki_xml(pages: list[tuple[str, str]]) -> str:
     # Page ids follow the title, as on a wiki, so the same page keeps its id across snapshots.
     body = "\n  ".join(WIKI_PAGE.format(title=t, page_id=zlib.crc32(t.encode()) % 10**6, rev=i + 1000, text=x)
                        for i, (t, x) in enumerate(pages))
-    return textwrap.dedent(f"""\
+    return textwrap.dedent("""\
         <mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="en">
           <siteinfo>
             <sitename>Wikipedia</sitename>
@@ -114,3 +116,28 @@ def moto_endpoint():
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+TONE_ENGINE = textwrap.dedent("""\
+    import numpy as np
+
+    def load(threads):
+        def speak(text, speed, seed, **variation):
+            t = np.arange(int(16000 * 0.8)) / 16000
+            return (0.3 * np.sin(2 * np.pi * (150 + seed % 150) * t)).astype(np.float32), 16000
+        return speak
+""")
+
+
+@pytest.fixture
+def tone_voices(tmp_path):
+    """Two in-process test voices (engine \"python\"), one per gender, that speak a tone."""
+    from synth_assets.tts.registry import REGISTRY, Voice, register
+
+    engine = tmp_path / "tone_engine.py"
+    engine.write_text(TONE_ENGINE)
+    voices = [register(Voice(f"test-tone-{gender}", "python", gender, "en-US", 16_000, "test", None,
+                             model=f"{engine}:load")) for gender in ("female", "male")]
+    yield [v.id for v in voices]
+    for voice in voices:
+        REGISTRY.pop(voice.id, None)

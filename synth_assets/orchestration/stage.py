@@ -25,15 +25,18 @@ from dagster import (
 from dagster._serdes import deserialize_value, serialize_value
 
 from quality.expectations import SUITES, SUITES_VERSION, validate
+from synth_assets import settings
 from synth_assets.core import parts
 from synth_assets.core.parts import QUARANTINE
 from synth_assets.core.plots import bar_chart_png, markdown_image
 from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
+from synth_assets.core.tracking import log_run
 from synth_assets.orchestration.partitions import shards
 
 BINARY_COLUMNS = ("audio", "audio_augmented", "question_audio", "answer_audio")
 SUMMARY = "summary.json"  # metadata and check results of the stored parts, reused with them
+STAGE_EXPERIMENT = "synth_assets-stages"  # model stages' runs; releases log to their own experiment
 
 
 def metadata_frame(store: Store, asset: str, partition: str | None) -> pd.DataFrame:
@@ -89,6 +92,7 @@ def run_stage(
     require_rows: bool = False,
     cache_summary: bool = True,
     check_settings: dict[str, Any] | None = None,
+    track: bool = False,
 ) -> MaterializeResult:
     """Materialize one partition of the asset being computed.
 
@@ -98,6 +102,9 @@ def run_stage(
     unchanged partition costs a listing and two small reads. ``cache_summary=False`` for a stage whose
     summary has side effects that must happen on every run. ``check_settings`` are the configured
     values the asset's checks judge against (the female share the voices were drawn with).
+    ``track``: a model stage; when it makes new parts, its inputs (model ids, voices, settings) and
+    numeric figures are logged as one MLflow run, whose id goes into the metadata (and stays with
+    the parts, so a reused partition shows the run that made it).
     """
     asset = context.assets_def.key.to_user_string()
     partition = context.partition_key if context.has_partition_key else None
@@ -141,9 +148,26 @@ def run_stage(
         metadata.update(summarize(frame))
     metadata = {key: plain(value) for key, value in metadata.items()}
     checks = [validate(SUITES[asset], frame, check_settings)] if asset in SUITES else []
+    if track and not reused and settings.mlflow_enabled():
+        metadata["mlflow_run_id"] = track_stage(asset, partition, context.run.run_id, code_version, inputs, metadata,
+                                                checks)
     if cache_summary:
         save_summary(store, asset, partition, fingerprint_value, metadata, checks)
     return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint_value))
+
+
+def track_stage(asset: str, partition: str | None, run_id: str, code_version: str, inputs: dict[str, Any],
+                metadata: dict[str, Any], checks: list[AssetCheckResult]) -> str:
+    """One MLflow run for a model stage's materialization: what it was made with, and its figures."""
+    params = {"asset": asset, "partition": partition or "", "code_version": code_version,
+              **{key: json.dumps(value, sort_keys=True, default=str) for key, value in inputs.items()}}
+    metrics = {key: value for key, value in metadata.items()
+               if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    metrics.update({key: value.value for key, value in metadata.items()
+                    if isinstance(value, MetadataValue) and isinstance(getattr(value, "value", None), float)})
+    metrics["checks_passed"] = float(all(check.passed for check in checks))
+    return log_run(settings.mlflow_tracking_uri(), STAGE_EXPERIMENT, f"{asset} [{partition}]" if partition else asset,
+                   params, metrics, tags={"dagster_run_id": run_id, "asset": asset, "partition": partition or ""})
 
 
 def _summary_key(asset: str, partition: str | None) -> str:

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
-
-import pytest
 from dagster import DagsterInstance, materialize
 
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.speech import tts_audio
 from synth_assets.core import parts
-from synth_assets.tts.registry import REGISTRY, Voice, register
 
 KEY = "tests/2026-11-01/share.jsonl"
-TONE_ENGINE = textwrap.dedent("""\
-    import numpy as np
-
-    def load(threads):
-        def speak(text, speed, seed, **variation):
-            t = np.arange(int(16000 * 0.8)) / 16000
-            return (0.3 * np.sin(2 * np.pi * (150 + seed % 150) * t)).astype(np.float32), 16000
-        return speak
-""")
-
-
-@pytest.fixture
-def two_voices(tmp_path):
-    engine = tmp_path / "tone_engine.py"
-    engine.write_text(TONE_ENGINE)
-    voices = [register(Voice(f"test-tone-{gender}", "python", gender, "en-US", 16_000, "test", None,
-                             model=f"{engine}:load")) for gender in ("female", "male")]
-    yield [v.id for v in voices]
-    for voice in voices:
-        REGISTRY.pop(voice.id, None)
-
-
-def test_a_thirty_percent_target_makes_thirty_percent_female_clips_and_passes_its_check(tmp_path, two_voices):
+def test_a_thirty_percent_target_makes_thirty_percent_female_clips_and_passes_its_check(tmp_path, tone_voices):
     store = LocalStorage(root=str(tmp_path / "data"))
     rows = [{"id": f"spo-{i}", "parent_id": f"seg-{i}", "stage": "spoken_text", "role": "user",
              "text": f"Sentence number {i} is short.", "source": "tests", "snapshot": "2026-11-01",
@@ -44,7 +18,7 @@ def test_a_thirty_percent_target_makes_thirty_percent_female_clips_and_passes_it
     parts.write_parts(store, "spoken_text", KEY, rows, fingerprint_value="fixture")
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("crawl_shards", [KEY])
-    voices = TTSVoices(user_voices=two_voices, assistant_voice=two_voices[0], workers=1, target_female_share=0.3)
+    voices = TTSVoices(user_voices=tone_voices, assistant_voice=tone_voices[0], workers=1, target_female_share=0.3)
     result = materialize([tts_audio], partition_key=KEY, instance=instance, resources={"store": store, "voices": voices})
     assert result.success
     (check,) = result.get_asset_check_evaluations()

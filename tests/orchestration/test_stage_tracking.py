@@ -1,0 +1,46 @@
+"""A model stage's materialization is an MLflow run: its models, settings and figures, with the run id
+in the Dagster metadata; a partition reused unchanged logs nothing new."""
+
+from __future__ import annotations
+
+import mlflow
+from dagster import DagsterInstance, materialize
+
+from resources.storage import LocalStorage
+from resources.voices import TTSVoices
+from synth_assets.assets.speech import tts_audio
+from synth_assets.core import parts
+from synth_assets.orchestration.stage import STAGE_EXPERIMENT
+
+KEY = "tests/2026-11-01/tracked.jsonl"
+
+
+def test_a_tts_materialization_is_logged_as_an_mlflow_run(tmp_path, monkeypatch, tone_voices):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("SYNTH_MLFLOW", "1")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    store = LocalStorage(root=str(tmp_path / "data"))
+    rows = [{"id": f"spo-{i}", "parent_id": f"seg-{i}", "stage": "spoken_text", "role": "user",
+             "text": f"Sentence number {i} is short.", "source": "tests", "snapshot": "2026-11-01",
+             "document_id": "doc", "license": "CC0"} for i in range(4)]
+    parts.write_parts(store, "spoken_text", KEY, rows, fingerprint_value="fixture")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("crawl_shards", [KEY])
+    voices = TTSVoices(user_voices=tone_voices, assistant_voice=tone_voices[0], workers=1)
+
+    def run():
+        result = materialize([tts_audio], partition_key=KEY, instance=instance,
+                             resources={"store": store, "voices": voices})
+        (event,) = result.asset_materializations_for_node("tts_audio")
+        return {key: getattr(value, "value", value) for key, value in event.metadata.items()}
+
+    first = run()
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    logged = client.get_run(first["mlflow_run_id"])
+    assert logged.data.params["asset"] == "tts_audio" and logged.data.params["partition"] == KEY
+    assert all(voice in logged.data.params["voices"] for voice in tone_voices)  # the voices and their model hashes
+    assert logged.data.metrics["clips"] == 4 and logged.data.metrics["checks_passed"] == 1.0
+    second = run()  # unchanged: reused, and still names the run that made the parts
+    assert second["reused_stored_parts"] and second["mlflow_run_id"] == first["mlflow_run_id"]
+    experiment = client.get_experiment_by_name(STAGE_EXPERIMENT)
+    assert len(client.search_runs([experiment.experiment_id])) == 1
