@@ -45,7 +45,7 @@ def clip_metadata(frame: pd.DataFrame) -> dict:
     deps=(names.SPOKEN_TEXT,),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
-    code_version="tts-v2",
+    code_version="tts-v3",
     description="Spoken text voiced at 24 kHz mono FLAC: narration and user turns by a voice drawn "
     "balanced by gender, assistant turns by the one assistant voice. Voice, model hash, seed and "
     "speed are recorded per clip.",

@@ -142,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.set_defaults(func=cmd_bench)
 
     from synth_assets.cli import speech as speech_cli
+    from synth_assets.cli import voices as voices_cli
 
-    speech_cli.register(sub)  # voices, say, transcribe
+    speech_cli.register(sub)  # say, transcribe, convert-whisper
+    voices_cli.register(sub)
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)

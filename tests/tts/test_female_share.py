@@ -29,8 +29,9 @@ TONE_ENGINE = textwrap.dedent("""\
 def two_voices(tmp_path):
     engine = tmp_path / "tone_engine.py"
     engine.write_text(TONE_ENGINE)
-    voices = [register(Voice(f"test-tone-{gender}", "python", gender, "en-US", 16_000, "test", None,
-                             model=f"{engine}:load")) for gender in ("female", "male")]
+    voices = [register(Voice(f"test-tone-{name}", "python", gender, "en-US", 16_000, "test", None,
+                             model=f"{engine}:load")) for name, gender in (("female", "female"), ("male", "male"),
+                                                                           ("assistant", "female"))]
     yield [v.id for v in voices]
     for voice in voices:
         REGISTRY.pop(voice.id, None)
@@ -44,7 +45,7 @@ def test_a_thirty_percent_target_makes_thirty_percent_female_clips_and_passes_it
     parts.write_parts(store, "spoken_text", KEY, rows, fingerprint_value="fixture")
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("crawl_shards", [KEY])
-    voices = TTSVoices(user_voices=two_voices, assistant_voice=two_voices[0], workers=1, target_female_share=0.3)
+    voices = TTSVoices(user_voices=two_voices[:2], assistant_voice=two_voices[2], workers=1, target_female_share=0.3)
     result = materialize([tts_audio], partition_key=KEY, instance=instance, resources={"store": store, "voices": voices})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
