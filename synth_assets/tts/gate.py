@@ -116,13 +116,16 @@ def speaker_embedding(clips: Iterable[np.ndarray]) -> np.ndarray:
 
 
 def median_f0(audio: np.ndarray, rate: int = SAMPLE_RATE) -> float:
-    """Median F0 of the voiced frames (pYIN, 50-500 Hz)."""
+    """Median F0 (YIN, 50-500 Hz) of the loud frames: within 20 dB of the loudest, where speech is voiced.
+    YIN rather than pYIN: a tenth of the time, and the median hides its rare octave errors."""
     import librosa
 
     audio16 = resample(audio, rate, EMBEDDING_RATE)
-    f0, voiced, _ = librosa.pyin(audio16, fmin=50, fmax=500, sr=EMBEDDING_RATE, frame_length=1024)
-    voiced_f0 = f0[voiced & np.isfinite(f0)]
-    return float(np.median(voiced_f0)) if voiced_f0.size else float("nan")
+    frame, hop = 1024, 256
+    f0 = librosa.yin(audio16, fmin=50, fmax=500, sr=EMBEDDING_RATE, frame_length=frame, hop_length=hop)
+    rms = librosa.feature.rms(y=audio16, frame_length=frame, hop_length=hop)[0][: f0.size]
+    loud = f0[: rms.size][rms >= rms.max() * 0.1] if rms.size else f0[:0]
+    return float(np.median(loud)) if loud.size else float("nan")
 
 
 def measure_voice(voice_id: str, synthesize, transcriber, sentences: tuple[str, ...] = GATE_SENTENCES) -> VoiceMeasure:
