@@ -46,8 +46,8 @@ def sample_spoken_rows(limit: int) -> list[dict]:
     import synth_assets
     from resources.rewriter import TextRewriter
     from resources.storage import LocalStorage
-    from synth_assets.assets.text import spoken_text, text_segments
     from synth_assets.assets.crawl import crawl_snapshot
+    from synth_assets.assets.text import spoken_text, text_segments
     from synth_assets.core import parts
     from synth_assets.crawl.shards import landing_shards
 
@@ -67,7 +67,7 @@ def sample_spoken_rows(limit: int) -> list[dict]:
     return rows[:limit]
 
 
-def tts_run(rows: list[dict], user_voices: tuple[str, ...], workers: int) -> dict:
+def tts_run(rows: list[dict], user_voices: tuple[str, ...], workers: int, assistant: str = "hibari-heart") -> dict:
     """One tts_audio materialization of ``rows`` with this pool: wall time, audio seconds, clips per voice."""
     from dagster import DagsterInstance, materialize
 
@@ -82,9 +82,10 @@ def tts_run(rows: list[dict], user_voices: tuple[str, ...], workers: int) -> dic
     instance.add_dynamic_partitions("crawl_shards", [BENCH_KEY])
     started = time.perf_counter()
     result = materialize([tts_audio], partition_key=BENCH_KEY, instance=instance, raise_on_error=False,
-                         resources={"store": store, "voices": TTSVoices(user_voices=list(user_voices), workers=workers)})
+                         resources={"store": store, "voices": TTSVoices(user_voices=list(user_voices), assistant_voice=assistant,
+                                                                    workers=workers)})
     wall = time.perf_counter() - started
-    made = parts.read_rows(store, "tts_audio", BENCH_KEY, columns=["voice_id", "duration_s"])
+    made = list(parts.read_rows(store, "tts_audio", BENCH_KEY, columns=["voice_id", "duration_s"]))
     audio = sum(r["duration_s"] for r in made)
     per_voice: dict[str, int] = {}
     for r in made:
@@ -98,43 +99,85 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write-cards", action="store_true")
     parser.add_argument("--rows", type=int, default=48, help="sample rows per pool for the throughput runs")
-    parser.add_argument("--voice-rows", type=int, default=6, help="rows per voice for its pipeline RTF")
+    parser.add_argument("--voice-rows", type=int, default=6, help="rows per voice for its pipeline RTF (0: skip)")
     parser.add_argument("--workers", type=int, default=1, help="TTS workers in the throughput runs")
     parser.add_argument("--skip-pipeline", action="store_true")
+    parser.add_argument("--skip-gate", action="store_true")
+    parser.add_argument("--voices", nargs="*", help="gate these voices instead of the default pool")
+    parser.add_argument("--measures-out", help="only measure --voices and pickle the measures here (to share "
+                        "the work between processes)")
+    parser.add_argument("--judge", nargs="*", help="judge pickled measures together instead of measuring")
     args = parser.parse_args()
 
-    from synth_assets.tts.gate import save_cards
     from synth_assets.tts.policy import DEFAULT_ASSISTANT_VOICE, DEFAULT_USER_VOICES
 
-    pool = [*DEFAULT_USER_VOICES, DEFAULT_ASSISTANT_VOICE]
+    if args.measures_out:
+        import pickle
+
+        measures, _, _ = gate_pool(args.voices)
+        Path(args.measures_out).write_bytes(pickle.dumps(measures))
+        return
+    if args.judge:
+        import pickle
+
+        measures = [m for path in args.judge for m in pickle.loads(Path(path).read_bytes())]
+        print_gate(measures, args.write_cards)
+        return
+    if not args.skip_gate:
+        gate_report(args.voices or [*DEFAULT_USER_VOICES, DEFAULT_ASSISTANT_VOICE], args.write_cards)
+    if not args.skip_pipeline:
+        pipeline_report(args)
+
+
+def gate_report(pool: list[str], write_cards: bool) -> None:
     started = time.perf_counter()
-    measures, cards, matrix = gate_pool(pool)
+    measures, _, _ = gate_pool(pool)
     print(f"voice gate on {len(pool)} voices: {time.perf_counter() - started:.0f} s\n")
-    print(f"{'voice':<28}{'gender':<8}{'RTF bare':>9}{'WER':>7}{'MOS':>6}{'F0 Hz':>7}{'words/s':>8}  verdict")
+    print_gate(measures, write_cards)
+
+
+def print_gate(measures: list, write_cards: bool) -> None:
+    from synth_assets.tts.gate import judge, save_cards, similarity_matrix
+    from synth_assets.tts.registry import REGISTRY
+
+    cards, matrix, pool = judge(measures, REGISTRY), similarity_matrix(measures), [m.voice_id for m in measures]
+    print(f"{'voice':<28}{'gender':<8}{'RTF bare':>9}{'WER':>7}{'MOS':>6}{'F0 Hz':>7}{'words/s':>8}{'self':>6}  verdict")
     for m, c in zip(measures, cards):
         print(f"{m.voice_id:<28}{c.gender:<8}{m.rtf:>9.3f}{m.median_wer:>7.1%}{m.median_mos:>6.2f}{m.f0_hz:>7.0f}"
-              f"{m.words_per_second:>8.2f}  {'pass' if c.passed else 'FAIL: ' + '; '.join(c.reasons)}")
+              f"{m.words_per_second:>8.2f}{m.self_similarity or 0:>6.2f}  "
+              f"{'pass' if c.passed else 'FAIL: ' + '; '.join(c.reasons)}")
+    print("(self: cosine between the voice's two halves of sentences, the same-speaker baseline)")
     short = [v.replace("kokoro-", "k-").replace("gongitsune", "gon").replace("tebukuro", "teb")[:11] for v in pool]
     print("\ncosine similarity of GE2E speaker embeddings\n" + " " * 12 + "".join(f"{s:>12}" for s in short))
     for name, row in zip(short, matrix):
         print(f"{name:<12}" + "".join(f"{x:>12.3f}" for x in row))
     for m in measures:
         print(f"  {m.voice_id}: heard {m.transcripts[0]!r}")
-    if args.write_cards:
+    if write_cards:
         save_cards(cards)
         print("cards written to synth_assets/tts/voice_cards.json")
-    if args.skip_pipeline:
-        return
 
-    rows = [dict(r, role="user") for r in sample_spoken_rows(max(args.rows, args.voice_rows))]
-    print(f"\ntts_audio inside Dagster (workers={args.workers}, threads=1)")
-    for voice_id in DEFAULT_USER_VOICES:
-        run = tts_run(rows[:args.voice_rows], (voice_id,), workers=1)
+
+def pipeline_report(args) -> None:
+    from dataclasses import replace
+
+    from synth_assets.tts.policy import DEFAULT_USER_VOICES
+    from synth_assets.tts.registry import REGISTRY, register
+
+    rows = sample_spoken_rows(max(args.rows, args.voice_rows))
+    if rows:
+        print(f"{len(rows)} rows: {sum(r['role'] == 'assistant' for r in rows)} assistant turns")
+    print(f"\ntts_audio inside Dagster, one voice at a time ({args.voice_rows} user rows, in process, threads=1)")
+    for voice_id in DEFAULT_USER_VOICES if args.voice_rows else ():
+        run = tts_run([dict(r, role="user") for r in rows[:args.voice_rows]], (voice_id,), workers=1)
         print(f"  {voice_id:<28} pipeline RTF {run['rtf']}  ({run['clips']} clips, {run['audio_s']} s audio)")
-    results = {}
-    for label, user_voices in (("before (hibari-heart + piper-joe)", OLD_POOL), ("after (default pool)", DEFAULT_USER_VOICES)):
-        results[label] = tts_run(rows[:args.rows], user_voices, workers=args.workers)
-    print(f"\nsample throughput, {args.rows} user rows of the bundled sample")
+    # Before, hibari-heart spoke for users and the assistant alike; a twin stands in as the assistant
+    # so that the policy (which now keeps the assistant out of the user pool) can voice the old pool.
+    register(replace(REGISTRY["hibari-heart"], id="hibari-heart-twin"))
+    results = {"before (users: hibari-heart + piper-joe)": tts_run(rows[:args.rows], OLD_POOL, args.workers,
+                                                                  assistant="hibari-heart-twin"),
+               "after (users: the default pool)": tts_run(rows[:args.rows], DEFAULT_USER_VOICES, args.workers)}
+    print(f"\nsample throughput: tts_audio on {args.rows} spoken-text rows of the bundled sample (workers={args.workers})")
     print(json.dumps(results, indent=1))
 
 

@@ -9,9 +9,9 @@ with Resemblyzer's GE2E speaker encoder (its wheel ships ``pretrained.pt``). A v
 - its speaker embedding's cosine similarity to every other pool voice (the assistant's included)
   is below ``MAX_SIMILARITY``: two voices above it sound like one person.
 
-``MAX_SIMILARITY`` was calibrated on this machine (benchmarks/voices_bench.py, docs/voices.md):
-different clips of one voice score 0.86-0.95 against each other, and the engine's distinct voices
-stay well below that.
+``MAX_SIMILARITY`` was calibrated on this machine (benchmarks/voices_bench.py, docs/voices.md): the
+two halves of one voice's sentences score 0.97-0.98 against each other, Kokoro blends at one pitch
+0.91-0.95 (one person, slightly changed), and one style pack 2.5 semitones apart 0.80.
 
 A card (``VoiceCard``) holds what the gate measured plus the voice's registry facts; the default
 pool's cards ship in ``voice_cards.json`` beside this module, written by ``synth voices gate``.
@@ -61,6 +61,7 @@ class VoiceMeasure:
     words_per_second: float
     rtf: float  # synthesis seconds per second of audio, bare engine in this process
     embedding: np.ndarray = field(repr=False)
+    self_similarity: float | None = None  # its two halves of sentences against each other
     transcripts: list[str] = field(default_factory=list, repr=False)
 
     @property
@@ -104,15 +105,30 @@ def _encoder():
     return VoiceEncoder(device="cpu", verbose=False)
 
 
-def speaker_embedding(clips: Iterable[np.ndarray]) -> np.ndarray:
-    """The unit-length mean GE2E embedding of 24 kHz clips (one speaker)."""
+def clip_embeddings(clips: Iterable[np.ndarray]) -> np.ndarray:
+    """One unit-length GE2E embedding per 24 kHz clip."""
     from resemblyzer import preprocess_wav
 
     encoder = _encoder()
-    vectors = [encoder.embed_utterance(preprocess_wav(resample(c, SAMPLE_RATE, EMBEDDING_RATE), EMBEDDING_RATE))
-               for c in clips]
+    return np.stack([encoder.embed_utterance(preprocess_wav(resample(c, SAMPLE_RATE, EMBEDDING_RATE), EMBEDDING_RATE))
+                     for c in clips])
+
+
+def unit_mean(vectors: np.ndarray) -> np.ndarray:
     mean = np.mean(vectors, axis=0)
     return mean / np.linalg.norm(mean)
+
+
+def speaker_embedding(clips: Iterable[np.ndarray]) -> np.ndarray:
+    """The unit-length mean GE2E embedding of 24 kHz clips (one speaker)."""
+    return unit_mean(clip_embeddings(clips))
+
+
+def split_half_similarity(vectors: np.ndarray) -> float:
+    """Cosine between the mean embeddings of one voice's two halves of sentences: the same-speaker
+    baseline that MAX_SIMILARITY is calibrated against."""
+    half = len(vectors) // 2
+    return float(unit_mean(vectors[:half]) @ unit_mean(vectors[half:]))
 
 
 def median_f0(audio: np.ndarray, rate: int = SAMPLE_RATE) -> float:
@@ -141,6 +157,7 @@ def measure_voice(voice_id: str, synthesize, transcriber, sentences: tuple[str, 
     seconds = sum(c.size for c in clips) / SAMPLE_RATE
     transcripts = [t.text for _, t in transcriber.transcribe_many((i, c, SAMPLE_RATE) for i, c in enumerate(clips))]
     words = sum(len(s.split()) for s in sentences)
+    vectors = clip_embeddings(clips)
     return VoiceMeasure(
         voice_id=voice_id,
         wers=[round(wer(s, t), 4) for s, t in zip(sentences, transcripts)],
@@ -148,7 +165,8 @@ def measure_voice(voice_id: str, synthesize, transcriber, sentences: tuple[str, 
         f0_hz=round(median_f0(np.concatenate(clips)), 1),
         words_per_second=round(words / seconds, 2),
         rtf=round(spent / seconds, 3),
-        embedding=speaker_embedding(clips),
+        embedding=unit_mean(vectors),
+        self_similarity=round(split_half_similarity(vectors), 3),
         transcripts=transcripts,
     )
 
