@@ -77,7 +77,7 @@ class Blend:
         return f"{packs}@speed={self.speed:.3f},pitch={self.pitch:+.2f}"
 
     @classmethod
-    def from_key(cls, key: str) -> "Blend":
+    def from_key(cls, key: str) -> Blend:
         packs, _, knobs = key.partition("@")
         values = dict(part.split("=") for part in knobs.split(",") if part)
         return cls(tuple((name, float(weight)) for name, weight in (p.split("*") for p in packs.split("+"))),

@@ -20,8 +20,8 @@ from synth_assets.tts.pool import POOL_MIN_CLIPS
 from synth_assets.tts.registry import REGISTRY, VoiceUnavailable, is_available
 
 # Every default user voice passed the voice gate (synth_assets/tts/gate.py; cards in voice_cards.json).
-DEFAULT_USER_VOICES = ("piper-joe", "kokoro-kumo", "kokoro-kumo-gongitsune", "kokoro-kumo-deep",
-                       "kokoro-gongitsune", "kokoro-gongitsune-alpha", "kokoro-gongitsune-tebukuro")
+DEFAULT_USER_VOICES = ("piper-joe", "kokoro-kumo-gongitsune", "kokoro-kumo-deep",
+                       "kokoro-gongitsune", "kokoro-gongitsune-bright", "kokoro-gongitsune-low")
 DEFAULT_ASSISTANT_VOICE = "hibari-heart"
 
 

@@ -86,12 +86,13 @@ BUILTIN: tuple[Voice, ...] = (
     Voice("piper-joe", "piper", "male", "en-US", 22_050, "MIT (voice), GPL-3.0 (engine)", 4.16, model="joe",
           family="piper"),
     # Kokoro-82M blends of its Japanese style packs, speaking English with a Japanese accent.
+    # Blends at one pitch sound alike (GE2E cosine 0.91-0.95): the pool's voices differ by 3+ semitones too.
     _kokoro("kokoro-gongitsune", "female", None, ("jf_gongitsune", 1.0)),
-    _kokoro("kokoro-gongitsune-alpha", "female", None, ("jf_gongitsune", 0.6), ("jf_alpha", 0.4)),
-    _kokoro("kokoro-gongitsune-tebukuro", "female", None, ("jf_gongitsune", 0.6), ("jf_tebukuro", 0.4)),
+    _kokoro("kokoro-gongitsune-bright", "female", None, ("jf_gongitsune", 0.6), ("jf_alpha", 0.4), pitch=3.0),
+    _kokoro("kokoro-gongitsune-low", "female", None, ("jf_gongitsune", 0.6), ("jf_tebukuro", 0.4), pitch=-3.0),
     _kokoro("kokoro-kumo", "male", None, ("jm_kumo", 1.0)),
     _kokoro("kokoro-kumo-gongitsune", "male", None, ("jm_kumo", 0.7), ("jf_gongitsune", 0.3)),
-    _kokoro("kokoro-kumo-deep", "male", None, ("jm_kumo", 1.0), pitch=-2.5),
+    _kokoro("kokoro-kumo-deep", "male", None, ("jm_kumo", 1.0), pitch=-3.0),
     # Cheap extra speakers (Debian espeak-ng / flite): formant and diphone voices, MOS about 2.5.
     _espeak("espeak-us-f2", "en-us+f2", "female", "en-US"),
     _espeak("espeak-us-f4", "en-us+f4", "female", "en-US"),
