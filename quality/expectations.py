@@ -167,10 +167,10 @@ def _voice_excess(frame: pd.DataFrame) -> pd.DataFrame:
     if "user_female" not in frame or "voice_id" not in frame:
         return frame
     users = frame[frame["role"] != "assistant"]
-    per_voice = users.groupby("voice_id").size()
+    per_voice = users.groupby(["voice_gender", "voice_id"])["voice_id"].transform("size")
     per_gender = users.groupby("voice_gender")["voice_id"].agg(["size", "nunique"])
     fair = {g: -(-row["size"] // row["nunique"]) for g, row in per_gender.iterrows()}
-    excess = users["voice_id"].map(per_voice) - users["voice_gender"].map(fair)
+    excess = per_voice - users["voice_gender"].map(fair)
     return frame.assign(user_voice_excess=excess.reindex(frame.index).astype(float))
 
 
