@@ -130,7 +130,7 @@ def _lineage():
 
 # Bump when an expectation changes without its suite's description changing: stored check results
 # of unchanged partitions are reused only while this and the description match.
-SUITES_VERSION = 2
+SUITES_VERSION = 3
 
 
 def round_trip_share(frame: pd.DataFrame, **_) -> list:
@@ -279,6 +279,34 @@ def _conversation_expectations() -> list:
             _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0), _between("overlap_s", 0.0)]
 
 
+# Spread of user clips over the voices of each gender (the policy takes them in turn).
+
+
+def _voice_excess(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per user clip: how many clips its voice has beyond an even split of its gender's user clips
+    (rounded up) among the voices of that gender in the partition; NaN for assistant turns."""
+    frame = _user_female(frame)
+    if "user_female" not in frame or "voice_id" not in frame:
+        return frame
+    users = frame[frame["role"] != "assistant"]
+    per_voice = users.groupby(["voice_gender", "voice_id"])["voice_id"].transform("size")
+    per_gender = users.groupby("voice_gender")["voice_id"].agg(["size", "nunique"])
+    fair = {g: -(-row["size"] // row["nunique"]) for g, row in per_gender.iterrows()}
+    excess = per_voice - users["voice_gender"].map(fair)
+    return frame.assign(user_voice_excess=excess.reindex(frame.index).astype(float))
+
+
+def voice_spread(frame: pd.DataFrame, min_clips: int = GENDER_MIN_CLIPS) -> list:
+    """No user voice takes more than its share of its gender's clips, plus one clip."""
+    if "user_voice_excess" not in frame or int(frame["user_voice_excess"].notna().sum()) < min_clips:
+        return []
+    return [gxe.ExpectColumnMaxToBeBetween(column="user_voice_excess", max_value=1)]
+
+
+def tts_balance(frame: pd.DataFrame, **settings) -> list:
+    return gender_balance(frame, **settings) + voice_spread(frame)
+
+
 SUITES: dict[str, Suite] = {s.asset: s for s in (
     Suite("documents_valid", names.CRAWL_SNAPSHOT, "Documents have text, a license and a unique id.",
           lambda: [*_lineage(), _nonempty_text(), _not_null("license"), _not_null("content_hash")]),
@@ -300,11 +328,12 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           prepare=_unspeakable),
     Suite("tts_audio_valid", names.TTS_AUDIO, "Clips are 24 kHz mono, 0.3-30 s long and not silent; the female share "
           f"of user voices is the configured target (TTSVoices.target_female_share, default {TARGET_FEMALE_SHARE:.0%}) "
-          f"within {GENDER_TOLERANCE:.0%} (judged from {GENDER_MIN_CLIPS} user clips).",
+          f"within {GENDER_TOLERANCE:.0%} (judged from {GENDER_MIN_CLIPS} user clips), and no user voice takes more "
+          "than its share of its gender's clips plus one.",
           lambda: [*_lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    _between("duration_s", 0.3, MAX_CLIP_SECONDS), _between("rms_dbfs", -45.0, -3.0),
                    _not_null("voice_id")],
-          from_frame=gender_balance, prepare=_user_female),
+          from_frame=tts_balance, prepare=_voice_excess),
     Suite("round_trip_wer", names.PSEUDO_LABELS,
           f"Whisper hears what was said: round-trip WER at most {WER_THRESHOLD:.0%} for "
           f"{ROUND_TRIP_SHARE:.0%} of clips (less one clip's worth, so one clip cannot fail a small partition).",

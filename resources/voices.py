@@ -15,7 +15,9 @@ _DEFAULTS = VoicePolicy()
 class TTSVoices(ConfigurableResource):
     """Voices and the policy that picks them: users balanced by gender, one assistant voice."""
 
-    user_voices: list[str] = Field(default=list(_DEFAULTS.user_voices), description="Voice ids users speak with.")
+    user_voices: list[str] = Field(default=list(_DEFAULTS.user_voices),
+                                   description="Voice ids users speak with, spread evenly within each gender; "
+                                   "the assistant voice is never one of them.")
     assistant_voice: str = Field(default=_DEFAULTS.assistant_voice, description="The one consistent assistant voice.")
     threads: int = Field(default=_DEFAULTS.threads,
                          description="Engine threads per worker, so parallel workers do not fight.")

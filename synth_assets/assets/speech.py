@@ -49,7 +49,7 @@ def clip_metadata(frame: pd.DataFrame) -> dict:
     deps=(names.SPOKEN_TEXT,),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
-    code_version="tts-v3",  # v3: Piper noise drawn from the clip seed
+    code_version="tts-v4",  # v3: Piper noise drawn from the clip seed; v4: Kokoro voices in the user pool
     description="Spoken text voiced at 24 kHz mono FLAC: narration and user turns by a voice drawn "
     "balanced by gender, assistant turns by the one assistant voice. Voice, model hash, seed and "
     "speed are recorded per clip.",

@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.set_defaults(func=cmd_bench)
 
     from synth_assets.cli import speech as speech_cli
+    from synth_assets.cli import voices as voices_cli
 
     speech_cli.register(sub)  # voices, say, transcribe
     from synth_assets.cli import export as export_cli
@@ -164,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
 
     release_cli.register(sub)  # release create|list|diff|verify
     export_cli.register(sub)  # export
+    speech_cli.register(sub)  # say, transcribe, convert-whisper
+    voices_cli.register(sub)
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)

@@ -1,33 +1,11 @@
-"""`synth voices`, `synth say`, `synth transcribe` and `synth convert-whisper`: the voice registry
-and the ASR from a shell."""
+"""`synth say`, `synth transcribe` and `synth convert-whisper`: voices and the ASR from a shell
+(`synth voices` is in synth_assets/cli/voices.py)."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-
-
-def cmd_voices(args) -> int:
-    from synth_assets.tts.registry import REGISTRY, is_available, model_hash
-
-    rows = []
-    for voice in REGISTRY.values():
-        available = is_available(voice.id)
-        row = {**voice.to_dict(), "available": available}
-        row["engine"] = row.pop("family")
-        row["engine_kind"] = voice.engine
-        row["model_hash"] = model_hash(voice.id) if available else None
-        rows.append(row)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    print(f"{'id':<22}{'engine':<11}{'gender':<8}{'accent':<16}{'rate':>7}{'MOS':>6}  {'model hash':<18}license")
-    for r in rows:
-        mos = "-" if r["quality_mos"] is None else f"{r['quality_mos']:.2f}"
-        print(f"{r['id']:<22}{r['engine']:<11}{r['gender']:<8}{r['accent']:<16}{r['sample_rate']:>7}{mos:>6}  "
-              f"{(r['model_hash'] or 'not installed'):<18}{r['license']}")
-    return 0
 
 
 def cmd_say(args) -> int:
@@ -110,11 +88,7 @@ def cmd_transcribe(args) -> int:
 
 
 def register(sub) -> None:
-    """Add voices, say, transcribe and convert-whisper to the `synth` argument parser's subcommands."""
-    voices = sub.add_parser("voices", help="list the voice registry")
-    voices.add_argument("--json", action="store_true", help="print a JSON list of voices")
-    voices.set_defaults(func=cmd_voices)
-
+    """Add say, transcribe and convert-whisper to the `synth` argument parser's subcommands."""
     say = sub.add_parser("say", help="speak a text with one voice into a 24 kHz WAV")
     say.add_argument("--voice", required=True, help="voice id (see `synth voices`)")
     say.add_argument("-o", "--output", default="say.wav", help="WAV file to write (default: say.wav)")

@@ -1,6 +1,6 @@
 """TTS engines: each turns a voice into a function (text, speed, seed) -> (samples, native rate).
 
-Four kinds:
+Six kinds (kokoro and transformers live in their own modules, kokoro_engine.py and transformers_engine.py):
 - ``hibari``: the bundled hibari-tts model (onnxruntime, in process);
 - ``piper``: any Piper .onnx voice (the optional GPL extra), in process;
 - ``command``: any program that writes a WAV file: espeak-ng and flite are two, and a user's own
@@ -49,7 +49,7 @@ class EngineFailed(RuntimeError):
 class EngineSpec:
     """What loading a voice's engine needs, and nothing else: small, hashable and picklable."""
 
-    engine: str  # hibari, piper, command, python
+    engine: str  # hibari, piper, command, python, kokoro, transformers
     model: str = ""
     engine_voice: str = ""
     command: tuple[str, ...] = ()
@@ -66,6 +66,14 @@ def loaded(spec: EngineSpec, threads: int) -> Speak:
         return load_command(list(spec.command), spec.engine_voice)
     if spec.engine == "python":
         return load_python(spec.model, threads)
+    if spec.engine == "kokoro":
+        from synth_assets.tts.kokoro_engine import load_kokoro
+
+        return load_kokoro(spec.engine_voice, threads)
+    if spec.engine == "transformers":
+        from synth_assets.tts.transformers_engine import load_transformers
+
+        return load_transformers(spec.model, threads)
     raise VoiceUnavailable(f"unknown engine {spec.engine!r}")
 
 

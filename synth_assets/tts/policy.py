@@ -1,5 +1,6 @@
 """The voice policy: which voice speaks each clip. Users are balanced by gender (a rotation with the
-configured female share), then spread over accents and voices; the assistant keeps one voice.
+configured female share), then spread evenly over that gender's voices; the assistant keeps one
+voice, which is never a user voice.
 
 ``VoicePolicy`` holds every setting of the policy and of synthesis; the TTSVoices resource
 (resources/voices.py) reads them from configuration and hands one to the stage.
@@ -18,7 +19,9 @@ from synth_assets.tts.clips import speak
 from synth_assets.tts.pool import POOL_MIN_CLIPS
 from synth_assets.tts.registry import REGISTRY, VoiceUnavailable, is_available
 
-DEFAULT_USER_VOICES = ("hibari-heart", "piper-joe")
+# Every default user voice passed the voice gate (synth_assets/tts/gate.py; cards in voice_cards.json).
+DEFAULT_USER_VOICES = ("piper-joe", "kokoro-kumo-gongitsune", "kokoro-kumo-deep",
+                       "kokoro-gongitsune", "kokoro-gongitsune-bright", "kokoro-gongitsune-low")
 DEFAULT_ASSISTANT_VOICE = "hibari-heart"
 
 
@@ -45,37 +48,42 @@ class VoicePolicy:
     target_female_share: float = TARGET_FEMALE_SHARE  # share of user clips voiced by a female voice
 
     def available_user_voices(self) -> list[str]:
-        usable = [v for v in self.user_voices if is_available(v)]
+        """The user voices that load here, without the assistant's: users never sound like the assistant."""
+        usable = [v for v in self.user_voices if v != self.assistant_voice and is_available(v)]
         if not usable:
-            raise VoiceUnavailable(f"none of the user voices {list(self.user_voices)} can load here")
+            raise VoiceUnavailable(f"none of the user voices {list(self.user_voices)} can load here "
+                                   f"(the assistant voice {self.assistant_voice} is never a user voice)")
         return usable
 
     def pick_user_voice(self, seed: int, slot: int | None = None) -> str:
         return self.choose_user_voice(seed, slot).voice_id
 
     def choose_user_voice(self, seed: int, slot: int | None = None) -> VoiceChoice:
-        """Gender first, then accent, then a voice of both: balanced however many voices each has.
+        """Gender first, then a voice of that gender: no voice takes more than its share.
 
         With ``slot`` (the clip's position among a partition's user clips) the gender follows a
         low-discrepancy rotation with the target share, so any run of clips is within one clip of
-        the target; without it the gender is a seeded draw. Accent and voice are drawn with
-        ``seed`` either way, so a rerun makes the same choice.
+        the target, and the k-th clip of a gender takes that gender's voices in turn, so each voice
+        is within one clip of its share too. Without ``slot`` both are seeded draws. Either way a
+        rerun makes the same choice.
         """
         rng = random.Random(seed)
         voices = self.available_user_voices()
         genders = sorted({REGISTRY[v].gender for v in voices})
+        female_before = None if slot is None else _female_slots_before(slot, self.target_female_share)
         if len(genders) == 1:
             gender = genders[0]
         elif slot is None:
             gender = "female" if rng.random() < self.target_female_share else "male"
         else:
-            # Female when the running count of female slots steps up: floor((k+1)p) > floor(kp).
-            p = self.target_female_share
-            gender = "female" if int((slot + 1) * p + 1e-9) > int(slot * p + 1e-9) else "male"
-        candidates = [v for v in voices if REGISTRY[v].gender == gender]
-        accent = rng.choice(sorted({REGISTRY[v].accent for v in candidates}))
-        voice_id = rng.choice([v for v in candidates if REGISTRY[v].accent == accent])
-        return VoiceChoice(voice_id, gender, accent, slot)
+            gender = "female" if _female_slots_before(slot + 1, self.target_female_share) > female_before else "male"
+        candidates = sorted(v for v in voices if REGISTRY[v].gender == gender)
+        if slot is None:
+            voice_id = rng.choice(candidates)
+        else:
+            turn = slot if len(genders) == 1 else female_before if gender == "female" else slot - female_before
+            voice_id = candidates[turn % len(candidates)]
+        return VoiceChoice(voice_id, gender, REGISTRY[voice_id].accent, slot)
 
     def worker_count(self) -> int:
         """Worker processes to synthesize with: ``workers``, or one per core this process may use."""
@@ -88,6 +96,11 @@ class VoicePolicy:
             raise VoiceUnavailable(f"unknown voice {voice_id!r}; known: {sorted(REGISTRY)}")
         return speak(REGISTRY[voice_id].engine_spec, text, seed=seed, speed=speed, threads=self.threads,
                      variation=variation)
+
+
+def _female_slots_before(slot: int, share: float) -> int:
+    """How many of the slots before ``slot`` are female: floor(slot * share)."""
+    return int(slot * share + 1e-9)
 
 
 def usable_cores() -> int:

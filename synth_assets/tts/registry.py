@@ -22,6 +22,7 @@ from pathlib import Path
 
 from synth_assets import settings
 from synth_assets.tts import engines as tts_engines
+from synth_assets.tts import kokoro_engine
 from synth_assets.tts.engines import EngineFailed, EngineSpec, VoiceUnavailable  # noqa: F401 - re-exported
 
 ESPEAK = ["espeak-ng", "-v", "{voice}", "-s", "{wpm}", "-w", "{wav}", "--stdin"]
@@ -31,7 +32,7 @@ FLITE = ["flite", "-voice", "{voice}", "--setf", "duration_stretch={stretch}", "
 @dataclass(frozen=True)
 class Voice:
     id: str
-    engine: str  # hibari, piper, command, python
+    engine: str  # hibari, piper, command, python, kokoro, transformers
     gender: str  # "female" / "male"
     accent: str  # BCP-47-like: en-US, en-GB, en-GB-scotland, en-029 ...
     sample_rate: int  # native rate of the engine; every clip is resampled to 24 kHz
@@ -44,16 +45,26 @@ class Voice:
     # Same seed, same text: same samples, in any process. A voice that is not (a GPU kernel, a user's
     # engine that draws its own noise) says so here; its stored clips are reused, never remade.
     deterministic: bool = True
+    # Kokoro voice design: style packs and weights, a speed factor and a pitch offset in semitones.
+    blend: tuple[tuple[str, float], ...] = ()
+    speed: float = 1.0
+    pitch: float = 0.0
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["command"] = list(self.command)
+        data["blend"] = [list(pair) for pair in self.blend]
         data["family"] = self.family or self.engine
         return data
 
     @property
     def engine_spec(self) -> EngineSpec:
+        if self.engine == "kokoro":  # the blend travels as its canonical key: weights, speed and pitch
+            return EngineSpec(self.engine, self.model, self.kokoro_blend().key())
         return EngineSpec(self.engine, self.model, self.engine_voice, tuple(self.command))
+
+    def kokoro_blend(self) -> kokoro_engine.Blend:
+        return kokoro_engine.Blend(tuple(self.blend), self.speed, self.pitch)
 
 
 def _espeak(id_: str, variant: str, gender: str, accent: str) -> Voice:
@@ -66,10 +77,25 @@ def _flite(id_: str, name: str, gender: str, accent: str, rate: int = 16_000) ->
                  engine_voice=name, command=tuple(FLITE), family="flite")
 
 
+def _kokoro(id_: str, gender: str, mos: float | None, *packs: tuple[str, float], speed: float = 1.0,
+            pitch: float = 0.0) -> Voice:
+    return Voice(id_, "kokoro", gender, kokoro_engine.ACCENT, kokoro_engine.SAMPLE_RATE,
+                 "Apache-2.0 (Kokoro-82M weights), MIT (ONNX export)", mos, family="kokoro",
+                 blend=tuple(packs), speed=speed, pitch=pitch)
+
+
 BUILTIN: tuple[Voice, ...] = (
     Voice("hibari-heart", "hibari", "female", "en-US", 24_000, "Apache-2.0", 4.58, model="heart", family="hibari"),
     Voice("piper-joe", "piper", "male", "en-US", 22_050, "MIT (voice), GPL-3.0 (engine)", 4.16, model="joe",
           family="piper"),
+    # Kokoro-82M blends of its Japanese style packs, speaking English with a Japanese accent.
+    # Blends at one pitch sound alike (GE2E cosine 0.91-0.95): the pool's voices differ by 3+ semitones too.
+    _kokoro("kokoro-gongitsune", "female", None, ("jf_gongitsune", 1.0)),
+    _kokoro("kokoro-gongitsune-bright", "female", None, ("jf_gongitsune", 0.6), ("jf_alpha", 0.4), pitch=3.0),
+    _kokoro("kokoro-gongitsune-low", "female", None, ("jf_gongitsune", 0.6), ("jf_tebukuro", 0.4), pitch=-3.0),
+    _kokoro("kokoro-kumo", "male", None, ("jm_kumo", 1.0)),
+    _kokoro("kokoro-kumo-gongitsune", "male", None, ("jm_kumo", 0.7), ("jf_gongitsune", 0.3)),
+    _kokoro("kokoro-kumo-deep", "male", None, ("jm_kumo", 1.0), pitch=-3.0),
     # Cheap extra speakers (Debian espeak-ng / flite): formant and diphone voices, MOS about 2.5.
     _espeak("espeak-us-f2", "en-us+f2", "female", "en-US"),
     _espeak("espeak-us-f4", "en-us+f4", "female", "en-US"),
@@ -88,7 +114,7 @@ BUILTIN: tuple[Voice, ...] = (
 REGISTRY: dict[str, Voice] = {v.id: v for v in BUILTIN}
 
 
-ENGINES = ("hibari", "piper", "command", "python")
+ENGINES = ("hibari", "piper", "command", "python", "kokoro", "transformers")
 
 
 def register(voice: Voice) -> Voice:
@@ -100,6 +126,10 @@ def register(voice: Voice) -> Voice:
         raise ValueError(f"voice {voice.id}: a command engine needs a 'command' argv template")
     if voice.engine == "python" and ":" not in voice.model:
         raise ValueError(f"voice {voice.id}: a python engine needs a model 'module:factory' or '/path/file.py:factory'")
+    if voice.engine == "kokoro":
+        voice.kokoro_blend()  # raises on unknown packs, bad weights, speed or pitch
+    if voice.engine == "transformers" and not voice.model:
+        raise ValueError(f"voice {voice.id}: a transformers engine needs a model folder")
     REGISTRY[voice.id] = voice
     model_hash.cache_clear()
     is_available.cache_clear()
@@ -122,6 +152,12 @@ def voice_from_dict(entry: dict) -> Voice:
     # assumed not to unless its card says "deterministic": true.
     entry.setdefault("deterministic", entry.get("engine") in ("hibari", "piper"))
     entry["command"] = tuple(entry.get("command", ()))
+    blend = entry.get("blend", ())
+    entry["blend"] = tuple((str(k), float(w)) for k, w in (blend.items() if isinstance(blend, dict) else blend))
+    if entry.get("engine") == "kokoro":
+        entry.setdefault("sample_rate", kokoro_engine.SAMPLE_RATE)
+        entry.setdefault("accent", kokoro_engine.ACCENT)
+        entry.setdefault("family", "kokoro")
     return Voice(**entry)
 
 
@@ -142,6 +178,12 @@ def _model_files(voice: Voice) -> tuple[list[Path], str]:
         return [tts_engines.piper_model_path(voice.model)], ""
     if voice.engine == "python":
         return [tts_engines.python_engine_file(voice.model)], voice.model
+    if voice.engine == "kokoro":
+        return kokoro_engine.model_files(), voice.engine_spec.engine_voice  # blend weights, speed, pitch
+    if voice.engine == "transformers":
+        from synth_assets.tts import transformers_engine
+
+        return transformers_engine.model_files(voice.model), ""
     exe = tts_engines.command_executable(list(voice.command))
     try:
         version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
@@ -178,6 +220,12 @@ def is_available(voice_id: str) -> bool:
             tts_engines.command_executable(list(voice.command))
         elif voice.engine == "python":
             tts_engines.python_engine_file(voice.model)
+        elif voice.engine == "kokoro":
+            return kokoro_engine.available()
+        elif voice.engine == "transformers":
+            from synth_assets.tts import transformers_engine
+
+            return transformers_engine.available(voice.model)
         return True
     except VoiceUnavailable:
         return False

@@ -10,6 +10,8 @@ from synth_assets.assets.speech import tts_audio
 from synth_assets.core import parts
 
 KEY = "tests/2026-11-01/share.jsonl"
+
+
 def test_a_thirty_percent_target_makes_thirty_percent_female_clips_and_passes_its_check(tmp_path, tone_voices):
     store = LocalStorage(root=str(tmp_path / "data"))
     rows = [{"id": f"spo-{i}", "parent_id": f"seg-{i}", "stage": "spoken_text", "role": "user",
@@ -18,7 +20,7 @@ def test_a_thirty_percent_target_makes_thirty_percent_female_clips_and_passes_it
     parts.write_parts(store, "spoken_text", KEY, rows, fingerprint_value="fixture")
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("crawl_shards", [KEY])
-    voices = TTSVoices(user_voices=tone_voices, assistant_voice=tone_voices[0], workers=1, target_female_share=0.3)
+    voices = TTSVoices(user_voices=tone_voices[:2], assistant_voice=tone_voices[2], workers=1, target_female_share=0.3)
     result = materialize([tts_audio], partition_key=KEY, instance=instance, resources={"store": store, "voices": voices})
     assert result.success
     (check,) = result.get_asset_check_evaluations()

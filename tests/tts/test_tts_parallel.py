@@ -4,6 +4,7 @@ clip, and a recompute copies the clips it already has instead of voicing them ag
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -73,8 +74,10 @@ def python_voice(tmp_path):
     engine = tmp_path / "fragile_engine.py"
     engine.write_text(TEST_ENGINE)
     voice = register(Voice("test-fragile", "python", "male", "en-US", 16_000, "test", None, model=f"{engine}:load"))
+    register(replace(voice, id="test-fragile-assistant"))  # the assistant never speaks with a user voice
     yield voice.id
     REGISTRY.pop(voice.id, None)
+    REGISTRY.pop("test-fragile-assistant", None)
 
 
 @pytest.mark.slow
@@ -100,7 +103,7 @@ def test_an_engine_crash_in_a_worker_costs_only_its_clip(tmp_path, python_voice)
     texts[6] = ("assistant", "This one will EXIT the worker.")
     texts[9] = ("user", "And this one will RAISE an error.")
     parts.write_parts(store, "spoken_text", KEY, spoken_rows(texts), fingerprint_value="fixture")
-    voices = TTSVoices(user_voices=[python_voice], assistant_voice=python_voice, workers=2, pool_min_clips=0)
+    voices = TTSVoices(user_voices=[python_voice], assistant_voice="test-fragile-assistant", workers=2, pool_min_clips=0)
     result, meta = materialize_tts(store, voices)
     assert result.success
     made = [c["parent_id"] for c in clips(store)]
@@ -116,10 +119,11 @@ def test_an_engine_crash_in_a_worker_costs_only_its_clip(tmp_path, python_voice)
 def test_a_recompute_copies_the_clips_it_already_has(tmp_path):
     store = LocalStorage(root=str(tmp_path / "data"))
     users = available("hibari-heart", "espeak-us-m3")
-    assistant = (available("espeak-us-f2") or ["hibari-heart"])[0]
+    first_assistant = (available("flite-slt") or ["hibari-heart"])[0]
+    assistant = (available("espeak-us-f2") or [first_assistant])[0]
     texts = [("assistant" if i % 3 == 2 else "user", SENTENCES[i]) for i in range(9)]
     parts.write_parts(store, "spoken_text", KEY, spoken_rows(texts), fingerprint_value="v1")
-    voices = TTSVoices(user_voices=users, workers=2, pool_min_clips=0)
+    voices = TTSVoices(user_voices=users, assistant_voice=first_assistant, workers=2, pool_min_clips=0)
     _, first = materialize_tts(store, voices)
     before = {c["parent_id"]: c for c in clips(store)}
     assert first["clips_synthesized"] == 9 and first["clips_reused"] == 0
@@ -136,7 +140,7 @@ def test_a_recompute_copies_the_clips_it_already_has(tmp_path):
     assert tts_pool.shared_pool(2, 1).worker_pids() == workers  # the pool outlives a run: no second start-up
 
     # A new assistant voice: only the assistant clips change.
-    if assistant != "hibari-heart":
+    if assistant != first_assistant:
         _, third = materialize_tts(store, TTSVoices(user_voices=users, assistant_voice=assistant, workers=2,
                                                     pool_min_clips=0))
         again = {c["parent_id"]: c for c in clips(store)}
@@ -152,7 +156,7 @@ def test_a_small_partition_is_voiced_in_process_until_a_pool_is_up(tmp_path):
     parts.write_parts(store, "spoken_text", KEY, spoken_rows([("user", s) for s in SENTENCES[:3]]),
                       fingerprint_value="fixture")
     tts_pool.shutdown_pool()
-    voices = TTSVoices(user_voices=["hibari-heart"], workers=2, pool_min_clips=4)
+    voices = TTSVoices(user_voices=["hibari-heart"], assistant_voice="flite-slt", workers=2, pool_min_clips=4)
     _, small = materialize_tts(store, voices)
     assert small["tts_workers"] == 1 and small["clips_synthesized"] == 3  # 3 clips: not worth starting workers
     tts_pool.shared_pool(2, 1)
