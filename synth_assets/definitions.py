@@ -1,5 +1,5 @@
-"""The one Dagster `defs` of synth_assets; resources are chosen per deployment (SYNTH_DEPLOYMENT),
-every setting comes from synth_assets/settings.py."""
+"""The one Dagster `defs` of synth_assets; resources and the executor are chosen per deployment
+(SYNTH_DEPLOYMENT: local, s3, production), every setting comes from synth_assets/settings.py."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ from synth_assets.orchestration.automation import (
     recordings_job,
     release_job,
 )
+from synth_assets.orchestration.execution import executor_for_deployment
 
 
 def storage_resources() -> dict[str, Storage]:
-    if settings.deployment() == "s3":
+    if settings.uses_s3():
         config = settings.s3()
         s3 = S3Resource(endpoint_url=config.endpoint_url, region_name=config.region,
                         aws_access_key_id=EnvVar("AWS_ACCESS_KEY_ID"),
@@ -42,11 +43,19 @@ def storage_resources() -> dict[str, Storage]:
             "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}
 
 
+def engine_resources() -> dict:
+    """TTS and Whisper with the engine threads this worker may use: when partitions run side by side,
+    each synthesizes in its own process and shares out the cores."""
+    if settings.partition_workers() == 1:
+        return {"voices": TTSVoices(), "asr": WhisperASR()}
+    threads = settings.engine_threads()
+    return {"voices": TTSVoices(workers=1, threads=threads), "asr": WhisperASR(cpu_threads=threads)}
+
+
 def build_resources() -> dict:
     return {
         **storage_resources(),
-        "voices": TTSVoices(),
-        "asr": WhisperASR(),
+        **engine_resources(),
         "lineage": LineageStore(path=str(settings.data_root() / "lineage.duckdb")),
         "rewriter": TextRewriter(**settings.rewriter()),
         "tracker": ExperimentTracker(tracking_uri=settings.mlflow_tracking_uri(), enabled=settings.mlflow_enabled()),
@@ -61,6 +70,7 @@ def make_defs() -> Definitions:
         sensors=[landing_zone_sensor, audio_landing_sensor],
         schedules=[nightly_release, landing_zone_recheck],
         resources=build_resources(),
+        executor=executor_for_deployment(),
     )
 
 
