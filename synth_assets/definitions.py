@@ -19,6 +19,8 @@ from synth_assets.orchestration.automation import (
     landing_zone_recheck,
     landing_zone_sensor,
     nightly_release,
+    ordered_job,
+    parallel_job,
     pipeline_job,
     recordings_job,
     release_job,
@@ -66,7 +68,7 @@ def make_defs() -> Definitions:
     """Definitions for the environment as it is now (the CLI sets paths, then calls this)."""
     return Definitions(
         assets=load_assets_from_modules([crawl, text, speech, dialogues, recordings, release]),
-        jobs=[pipeline_job, recordings_job, release_job],
+        jobs=[pipeline_job, ordered_job, parallel_job, recordings_job, release_job],
         sensors=[landing_zone_sensor, audio_landing_sensor],
         schedules=[nightly_release, landing_zone_recheck],
         resources=build_resources(),

@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     from synth_assets.cli import speech as speech_cli
 
     speech_cli.register(sub)  # voices, say, transcribe
+    from synth_assets.cli import backfill as backfill_cli
+
+    backfill_cli.register(sub)
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)
