@@ -65,7 +65,7 @@ def production_environment(home: Path, database: str, s3_endpoint: str, bucket: 
         "SYNTH_LANDING_BUCKET": bucket, "SYNTH_S3_PREFIX": "data", "SYNTH_LANDING_PREFIX": "landing",
         "SYNTH_CELERY_BROKER": broker, "SYNTH_CELERY_BACKEND": broker,
         "SYNTH_DATA_ROOT": str(home / "local"), "SYNTH_MLFLOW": "0", "SYNTH_RETRY_DELAY_S": "0.5",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(ROOT), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # `celery` itself
     }
 
 
@@ -89,7 +89,7 @@ def celery_workers(env: dict[str, str], count: int = 2, log_dir: Path | None = N
             _stop_group(process)
 
 
-def _wait_for_workers(env: dict[str, str], count: int, processes, timeout: float = 180) -> None:
+def _wait_for_workers(env: dict[str, str], count: int, processes, timeout: float = 400) -> None:
     from celery import Celery
 
     app = Celery(broker=env["SYNTH_CELERY_BROKER"], backend=env["SYNTH_CELERY_BACKEND"])
@@ -123,9 +123,11 @@ def synth(args: list[str], env: dict[str, str], timeout: float = 1500) -> subpro
                           capture_output=True, text=True, timeout=timeout)
 
 
-def dataset_digest(store, assets: tuple[str, ...], partitions: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """Per asset and partition: every row's id with a hash of its content (audio bytes, else text),
-    sorted; run ids and timestamps left out, so two runs of the same inputs compare equal."""
+def dataset_digest(store, assets: tuple[str, ...], partitions: list[str], audio: bool = False
+                   ) -> dict[str, list[tuple[str, str]]]:
+    """Per asset and partition: every row's id with a hash of its text (and of its audio bytes when
+    ``audio``), sorted; run ids and timestamps left out, so two runs of the same inputs compare equal.
+    Audio bytes are not compared by default: ONNX engines on a different thread count round differently."""
     from synth_assets.core import parts
 
     digest = {}
@@ -133,11 +135,113 @@ def dataset_digest(store, assets: tuple[str, ...], partitions: list[str]) -> dic
         for partition in partitions:
             rows = []
             for table in parts.iter_tables(store, asset, partition):
-                names = set(table.column_names)
-                content = "audio" if "audio" in names else ("text" if "text" in names else None)
-                for row in table.select(["id"] + ([content] if content else [])).to_pylist():
-                    value = row.get(content) if content else b""
-                    value = value.encode() if isinstance(value, str) else (value or b"")
+                present = set(table.column_names)
+                content = [c for c in (("audio",) if audio else ()) + ("text",) if c in present]
+                for row in table.select(["id", *content]).to_pylist():
+                    value = b"".join(v.encode() if isinstance(v, str) else (v or b"") for v in
+                                     (row[c] for c in content))
                     rows.append((row["id"], hashlib.sha256(value).hexdigest()[:16]))
             digest[f"{asset}/{partition}"] = sorted(rows)
     return digest
+
+
+class FlakyS3Proxy:
+    """An S3 endpoint that misbehaves, in front of a real one, on 127.0.0.1: it fails a share of requests
+    with 503 SlowDown, and can go away (stop listening) for a while and come back on the same port."""
+
+    def __init__(self, upstream: str, failure_share: float = 0.0, seed: int = 7):
+        import http.server
+        import random as _random
+        import threading
+
+        import requests
+
+        self.upstream, self.failure_share = upstream.rstrip("/"), failure_share
+        self.chance, self.lock = _random.Random(seed), threading.Lock()
+        self.requests = self.failed = 0
+        self.connections: set = set()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def setup(self):
+                super().setup()
+                with proxy.lock:
+                    proxy.connections.add(self.connection)
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy.lock:
+                    proxy.requests += 1
+                    fail = proxy.chance.random() < proxy.failure_share
+                    proxy.failed += fail
+                if fail:
+                    error = b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>"
+                    self.send_response(503)
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    self.wfile.write(error)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = requests.request(self.command, proxy.upstream + self.path, data=body, headers=headers,
+                                          timeout=60, allow_redirects=False)
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding",
+                                           "server", "date"):
+                        self.send_header(key, value)
+                content = answer.content if self.command != "HEAD" else b""
+                self.send_header("Content-Length", answer.headers.get("Content-Length", str(len(content)))
+                                 if self.command == "HEAD" else str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self._handler = Handler
+        self.port = None
+        self._server = None
+        self.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import http.server
+        import threading
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port or 0), self._handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        import socket
+
+        self._server.shutdown()
+        self._server.server_close()
+        with self.lock:  # gone means gone: kept-alive connections drop too
+            for connection in self.connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.connections.clear()
+
+    def outage(self, after: float, seconds: float) -> None:
+        """Go away ``after`` seconds from now for ``seconds``, then come back on the same port."""
+        import threading
+
+        def cycle():
+            time.sleep(after)
+            self.stop()
+            time.sleep(seconds)
+            self.start()
+
+        threading.Thread(target=cycle, daemon=True).start()

@@ -18,9 +18,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import write_tiny_landing
-from prod_stack import ROOT, dataset_digest, synth
+from dagster_aws.s3 import S3Resource
+from prod_stack import ROOT, FlakyS3Proxy, dataset_digest, new_bucket, synth, upload_folder
 
-from resources.storage import LocalStorage
+from resources.storage import LocalStorage, S3Storage
 from synth_assets.core import names, parts
 
 pytestmark = pytest.mark.slow
@@ -142,3 +143,45 @@ def test_a_full_disk_fails_with_a_clear_error_and_leaves_the_store_intact(landin
         assert complete, "the small stages before the disk filled up are kept"
     finally:
         subprocess.run(["umount", str(data)], check=False)
+
+
+def _text_stages_on_s3(endpoint: str, bucket: str, partitions: list[str]) -> S3Storage:
+    from dagster import DagsterInstance, materialize
+
+    from resources.rewriter import TextRewriter
+    from synth_assets.assets.crawl import crawl_snapshot
+    from synth_assets.assets.text import spoken_text, text_segments
+    from synth_assets.orchestration.partitions import shards
+
+    s3 = S3Resource(endpoint_url=endpoint, region_name="us-east-1")
+    landing = S3Storage(s3=s3, bucket=bucket, prefix="landing")
+    store = S3Storage(s3=s3, bucket=bucket, prefix="data")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(shards.name, partitions)
+    for key in partitions:
+        result = materialize([crawl_snapshot, text_segments, spoken_text], partition_key=key, instance=instance,
+                             resources={"landing": landing, "store": store, "rewriter": TextRewriter()},
+                             raise_on_error=False)
+        assert result.success, [e.message for e in result.all_events if e.is_step_failure]
+    return store
+
+
+def test_an_s3_endpoint_that_drops_requests_or_goes_away_still_finishes_the_run(landing, moto_endpoint,
+                                                                               monkeypatch):
+    monkeypatch.setenv("SYNTH_RETRY_DELAY_S", "1")
+    text = (names.CRAWL_SNAPSHOT, names.TEXT_SEGMENTS, names.SPOKEN_TEXT)
+    clean_bucket, flaky_bucket = new_bucket(moto_endpoint), new_bucket(moto_endpoint)
+    for bucket in (clean_bucket, flaky_bucket):
+        upload_folder(moto_endpoint, bucket, landing, "landing")
+    small = PARTITIONS[:1]  # bounded: one partition's text stages, a few dozen requests
+    expected = dataset_digest(_text_stages_on_s3(moto_endpoint, clean_bucket, small), text, small)
+
+    proxy = FlakyS3Proxy(moto_endpoint, failure_share=0.25)
+    proxy.outage(after=1.0, seconds=4.0)
+    try:
+        store = _text_stages_on_s3(proxy.endpoint, flaky_bucket, small)
+        assert proxy.failed > 0, "no request was failed: the fault was not injected"
+        print(f"\nS3 proxy: {proxy.requests} requests, {proxy.failed} failed with 503, one 4 s outage")
+    finally:
+        proxy.stop()
+    assert dataset_digest(store, text, small) == expected
