@@ -124,10 +124,14 @@ def register_partitions(keys: list[str]) -> None:
 
 def landing_keys() -> list[str]:
     """Every crawl shard in the configured landing zone (a folder, or a prefix in S3)."""
+    from dagster import build_resources
+
     from synth_assets.crawl.shards import landing_shards
     from synth_assets.definitions import storage_resources
 
-    return landing_shards(storage_resources()["landing"])
+    # Through Dagster, which resolves the EnvVar credentials of an S3 landing zone (we never read them).
+    with build_resources({"landing": storage_resources()["landing"]}) as resources:
+        return landing_shards(resources.landing)
 
 
 def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = True, selection: str = "all",
