@@ -102,7 +102,9 @@ def execute(job_name: str, partition: str | None, tags: dict[str, str]) -> RunOu
         from dagster import build_reconstructable_job, execute_job
 
         job = build_reconstructable_job(__name__, job_by_name.__name__, reconstructable_args=(job_name,))
-        with execute_job(job, instance=_instance(), run_config=QUIET, tags=tags, partition_key=partition,
+        # execute_job takes the partition as the run tag Dagster itself uses for partitioned runs.
+        run_tags = {**tags, "dagster/partition": partition} if partition else tags
+        with execute_job(job, instance=_instance(), run_config=QUIET, tags=run_tags,
                          raise_on_error=False) as result:
             return RunOutcome(job_name, partition, result.run_id, result.success,
                               "" if result.success else _failure_message(result))
