@@ -14,6 +14,8 @@ PY
 # Cheap extra speakers (formant / diphone voices): Debian packages. apt-get update runs only when
 # one is missing, so a second run stays offline and instant.
 debs=(espeak-ng flite)
+# The browser test drives Debian's Chromium through Selenium (no browser download at test time).
+[[ ",$extras," == *",test,"* ]] && debs+=(chromium chromium-driver)
 missing=()
 for deb in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

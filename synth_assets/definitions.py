@@ -1,5 +1,5 @@
-"""The one Dagster `defs` of synth_assets; resources are chosen per deployment (SYNTH_DEPLOYMENT),
-every setting comes from synth_assets/settings.py."""
+"""The one Dagster `defs` of synth_assets; resources and the executor are chosen per deployment
+(SYNTH_DEPLOYMENT: local, s3, production), every setting comes from synth_assets/settings.py."""
 
 from __future__ import annotations
 
@@ -19,14 +19,17 @@ from synth_assets.orchestration.automation import (
     landing_zone_recheck,
     landing_zone_sensor,
     nightly_release,
+    ordered_job,
+    parallel_job,
     pipeline_job,
     recordings_job,
     release_job,
 )
+from synth_assets.orchestration.execution import executor_for_deployment
 
 
 def storage_resources() -> dict[str, Storage]:
-    if settings.deployment() == "s3":
+    if settings.uses_s3():
         config = settings.s3()
         s3 = S3Resource(endpoint_url=config.endpoint_url, region_name=config.region,
                         aws_access_key_id=EnvVar("AWS_ACCESS_KEY_ID"),
@@ -42,17 +45,22 @@ def storage_resources() -> dict[str, Storage]:
             "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}
 
 
-def voices_resource() -> TTSVoices:
-    pool_min_clips = settings.tts_pool_min_clips()
-    return TTSVoices(workers=settings.tts_workers(),
-                     **({"pool_min_clips": pool_min_clips} if pool_min_clips is not None else {}))
+def engine_resources() -> dict:
+    """TTS and Whisper with the engine threads this worker may use: when partitions run side by side,
+    each synthesizes in its own process and shares out the cores."""
+    if settings.partition_workers() == 1:
+        pool_min_clips = settings.tts_pool_min_clips()
+        return {"voices": TTSVoices(workers=settings.tts_workers(),
+                                    **({"pool_min_clips": pool_min_clips} if pool_min_clips is not None else {})),
+                "asr": WhisperASR()}
+    threads = settings.engine_threads()
+    return {"voices": TTSVoices(workers=1, threads=threads), "asr": WhisperASR(cpu_threads=threads)}
 
 
 def build_resources() -> dict:
     return {
         **storage_resources(),
-        "voices": voices_resource(),
-        "asr": WhisperASR(),
+        **engine_resources(),
         "lineage": LineageStore(path=str(settings.data_root() / "lineage.duckdb")),
         "rewriter": TextRewriter(**settings.rewriter()),
         "tracker": ExperimentTracker(tracking_uri=settings.mlflow_tracking_uri(), enabled=settings.mlflow_enabled()),
@@ -63,10 +71,11 @@ def make_defs() -> Definitions:
     """Definitions for the environment as it is now (the CLI sets paths, then calls this)."""
     return Definitions(
         assets=load_assets_from_modules([crawl, text, speech, dialogues, recordings, release]),
-        jobs=[pipeline_job, recordings_job, release_job],
+        jobs=[pipeline_job, ordered_job, parallel_job, recordings_job, release_job],
         sensors=[landing_zone_sensor, audio_landing_sensor],
         schedules=[nightly_release, landing_zone_recheck],
         resources=build_resources(),
+        executor=executor_for_deployment(),
     )
 
 

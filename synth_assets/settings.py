@@ -39,9 +39,57 @@ def slice_bytes() -> int:
     return int(float(os.environ.get("SYNTH_SLICE_MB", "256")) * (1 << 20))
 
 
+DEPLOYMENTS = ("local", "s3", "production")
+
+
 def deployment() -> str:
-    """'local' (folders, SQLite, DuckDB: the default) or 's3' (storage root and landing zone in S3)."""
-    return os.environ.get("SYNTH_DEPLOYMENT", "local")
+    """'local' (folders, SQLite, DuckDB: the default), 's3' (storage root and landing zone in S3), or
+    'production' (S3 as for 's3', steps on dagster-celery workers; the instance on PostgreSQL comes
+    from DAGSTER_HOME's dagster.yaml, see deploy/)."""
+    value = os.environ.get("SYNTH_DEPLOYMENT", "local")
+    if value not in DEPLOYMENTS:
+        raise ValueError(f"SYNTH_DEPLOYMENT={value!r}: expected one of {', '.join(DEPLOYMENTS)}")
+    return value
+
+
+def uses_s3() -> bool:
+    return deployment() in ("s3", "production")
+
+
+# Read by Dagster's EnvVar / StringSource, never by us: a broker URL may hold a password.
+CELERY_BROKER_VARIABLE = "SYNTH_CELERY_BROKER"
+CELERY_BACKEND_VARIABLE = "SYNTH_CELERY_BACKEND"
+
+
+def partition_workers() -> int:
+    """Partitions a backfill on this machine runs side by side (SYNTH_PARTITION_WORKERS, default 1;
+    `synth backfill --workers` sets it). Each worker process loads each model once."""
+    return max(1, int(os.environ.get("SYNTH_PARTITION_WORKERS", "1")))
+
+
+def engine_threads() -> int:
+    """Engine threads per partition worker: the usable cores shared out, so workers never oversubscribe."""
+    return max(1, len(os.sched_getaffinity(0)) // partition_workers())
+
+
+def step_retries() -> int:
+    """Retries of a step that failed on a transient error (SYNTH_STEP_RETRIES, default 3), with
+    exponential backoff from SYNTH_RETRY_DELAY_S (default 1 s)."""
+    return max(0, int(os.environ.get("SYNTH_STEP_RETRIES", "3")))
+
+
+def retry_delay_seconds() -> float:
+    return float(os.environ.get("SYNTH_RETRY_DELAY_S", "1"))
+
+
+def release_name() -> str:
+    """The release a run serves (SYNTH_RELEASE), written as the run tag `synth/release`."""
+    return os.environ.get("SYNTH_RELEASE", "unreleased")
+
+
+def webserver_host() -> str:
+    """The address `synth` tells the web UI to bind: loopback unless SYNTH_WEBSERVER_HOST says otherwise."""
+    return os.environ.get("SYNTH_WEBSERVER_HOST", "127.0.0.1")
 
 
 def dagster_home() -> Path:

@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     export_cli.register(sub)  # export
     speech_cli.register(sub)  # say, transcribe, convert-whisper
     voices_cli.register(sub)
+    from synth_assets.cli import backfill as backfill_cli
+
+    backfill_cli.register(sub)
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)

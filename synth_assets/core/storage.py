@@ -30,6 +30,14 @@ def clean_key(key: str) -> str:
     return "" if str(path) == "." else str(path)
 
 
+def _stays_inside(key: str) -> bool:
+    try:
+        clean_key(key)
+    except UnsafeKey:
+        return False
+    return True
+
+
 class Store(ABC):
     """A tree of files addressed by relative POSIX keys."""
 
@@ -77,11 +85,15 @@ class LocalStore(Store):
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not fill up further with half-written files
+            raise
 
     def read_bytes(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -141,9 +153,14 @@ class S3Store(Store):
         full = self._key(prefix)
         strip = len(self._key("")) + 1 if self.prefix.strip("/") else 0
         keys = []
+        root = self._key("")
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full):
             for item in page.get("Contents", []):
+                if root and not item["Key"].startswith(root + "/"):
+                    continue  # a sibling prefix ("landing-old/...") is not under this root
                 key = item["Key"][strip:]
+                if not _stays_inside(key):
+                    continue  # "../x" or "a//b": never hand out a key that leaves the root
                 if key == clean_key(prefix) or not prefix or key.startswith(clean_key(prefix).rstrip("/") + "/"):
                     keys.append(key)
         return sorted(keys)

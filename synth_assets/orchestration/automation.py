@@ -23,14 +23,30 @@ from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.recordings.batches import content_signature, landing_audio_batches
 
 RECORDINGS_GROUP = "recordings"  # partitioned by audio batches, not crawl shards: its own job
+# Each partition's crawl and text stages compare it with the partitions before it (snapshot changes,
+# deduplication): across partitions they run in order; everything after them runs side by side.
+ORDERED_GROUPS = ("crawl", "text")
+
+PIPELINE_SELECTION = (AssetSelection.all() - AssetSelection.assets(names.SPEECH_DATASET, names.SNAPSHOT_CHANGES,
+                                                                  names.DATASET_RELEASE)
+                      - AssetSelection.groups(RECORDINGS_GROUP))
 
 pipeline_job = define_asset_job(
     "synth_pipeline",
-    selection=(AssetSelection.all() - AssetSelection.assets(names.SPEECH_DATASET, names.SNAPSHOT_CHANGES,
-                                                            names.DATASET_RELEASE)
-               - AssetSelection.groups(RECORDINGS_GROUP)),
+    selection=PIPELINE_SELECTION,
     partitions_def=shards,
     description="Every stage for one crawl shard: documents to labelled, augmented clips and dialogues.",
+)
+
+ordered_job = define_asset_job(
+    "synth_ordered_stages", selection=PIPELINE_SELECTION & AssetSelection.groups(*ORDERED_GROUPS),
+    description="The crawl and text stages of one crawl shard (a backfill runs these partition by partition, in order).",
+)
+
+parallel_job = define_asset_job(
+    "synth_parallel_stages", selection=PIPELINE_SELECTION - AssetSelection.groups(*ORDERED_GROUPS),
+    description="Every stage after the text of one crawl shard: speech, labels, augmentation, dialogues "
+    "(a backfill runs these for several partitions side by side).",
 )
 
 recordings_job = define_asset_job(

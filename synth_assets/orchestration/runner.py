@@ -106,7 +106,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
     audio = f"SYNTH_AUDIO_LANDING={Path(audio_landing).resolve()} " if audio_landing is not None else ""
     summary.ui_command = (f"DAGSTER_HOME={summary.dagster_home} SYNTH_DATA_ROOT={Path(data_root).resolve()} "
                           f"SYNTH_LANDING={Path(landing).resolve()} {audio}.venv/bin/dagster dev -w workspace.yaml "
-                          f"-h 127.0.0.1 -p 3000")
+                          f"-h {settings.webserver_host()} -p 3000")
     return summary
 
 

@@ -32,6 +32,7 @@ from synth_assets.core.plots import bar_chart_png, markdown_image
 from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 from synth_assets.core.tracking import log_run
+from synth_assets.orchestration.execution import disk_full, permanent, pool_for, retry_policy
 from synth_assets.orchestration.partitions import shards
 
 BINARY_COLUMNS = ("audio", "audio_augmented", "question_audio", "answer_audio")
@@ -52,8 +53,8 @@ def metadata_frame(store: Store, asset: str, partition: str | None) -> pd.DataFr
 def upstream_fingerprint(store: Store, asset: str, partition: str | None) -> str:
     value = parts.stored_fingerprint(store, asset, partition)
     if value is None:
-        raise Failure(f"upstream {asset} has no complete data for partition {partition!r}: "
-                      f"materialize it first")
+        raise permanent(f"upstream {asset} has no complete data for partition {partition!r}: "
+                        f"materialize it first")
     return value
 
 
@@ -61,8 +62,9 @@ def stage_asset(*, group_name: str, code_version: str, description: str, deps: t
                 kinds: tuple[str, ...] = ("python", "parquet"), partitioned: bool = True,
                 partitions_def: PartitionsDefinition | None = None):
     """@asset with what every stage shares: partitions (crawl shards unless ``partitions_def`` names
-    another set), kinds, its suite as a blocking check, and a ``StageError`` from the domain code
-    turned into a failed step that says what is wrong."""
+    another set), kinds, its suite as a blocking check, the model pool for model-heavy groups,
+    retries with backoff on transient errors, and a ``StageError`` from the domain code (or a full
+    disk) turned into a failed step that says what is wrong and is not retried."""
 
     def wrap(fn):
         @functools.wraps(fn)
@@ -70,12 +72,17 @@ def stage_asset(*, group_name: str, code_version: str, description: str, deps: t
             try:
                 return fn(*args, **kwargs)
             except StageError as error:
-                raise Failure(str(error)) from error
+                raise permanent(str(error)) from error
+            except OSError as error:
+                if disk_full(error):
+                    raise permanent(f"{fn.__name__}: no space left on the storage root "
+                                    f"({error.filename or 'a write'}); stored parts are untouched") from error
+                raise
 
         return asset(
             name=fn.__name__, partitions_def=(partitions_def or shards) if partitioned else None, deps=list(deps),
             group_name=group_name, kinds=set(kinds), code_version=code_version, description=description,
-            check_specs=[SUITES[fn.__name__].spec()],
+            check_specs=[SUITES[fn.__name__].spec()], pool=pool_for(group_name), retry_policy=retry_policy(),
         )(body)
 
     return wrap
@@ -134,7 +141,7 @@ def run_stage(
     if require_rows and frame.empty:
         raise Failure(
             f"{asset} produced no rows for {partition}; {len(quarantined)} records quarantined",
-            metadata={"quarantine": MetadataValue.md(_quarantine_table(quarantined))},
+            metadata={"quarantine": MetadataValue.md(_quarantine_table(quarantined))}, allow_retries=False,
         )
     metadata: dict[str, Any] = {
         "rows": len(frame),

@@ -1,0 +1,98 @@
+"""Both cores busy: whole-graph audio seconds per wall second of `synth backfill` on the sample, with one
+worker and with two partitions side by side, and Dagster's overhead per partition.
+
+    python -m benchmarks.scale_bench [--workers 1 2] [--source S] [--snapshot S] [--work DIR]
+
+Each setting runs from scratch (fresh storage and instance). Overhead per partition is the runs'
+wall time minus the wall time of their steps, divided by the partitions: run start-up, event
+writes, resource set-up, step launch. The machine is shared: run it when nothing else is (`uptime`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_one(work: Path, workers: int, source: str | None, snapshot: str | None) -> dict:
+    """One backfill in a fresh process (a clean environment per setting), measured inside it."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = {**os.environ, "DAGSTER_HOME": str(work / "home"), "SYNTH_MLFLOW": "0"}
+    args = [sys.executable, "-m", "benchmarks.scale_bench", "--measure", str(workers), "--work", str(work)]
+    args += ["--source", source] if source else []
+    args += ["--snapshot", snapshot] if snapshot else []
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"backfill with {workers} workers failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(work: Path, workers: int, source: str | None, snapshot: str | None) -> dict:
+    from dagster import DagsterEventType, DagsterInstance
+
+    from resources.storage import LocalStorage
+    from synth_assets.core import names, parts
+    from synth_assets.orchestration.backfill import landing_keys, run_backfill, select_partitions
+    from synth_assets.orchestration.runner import ensure_instance
+
+    os.environ["SYNTH_DATA_ROOT"] = str(work / "data")
+    ensure_instance()
+    keys = select_partitions(landing_keys(), snapshot=snapshot, source=source)
+    result = run_backfill(keys, workers=workers, release=False, log=lambda m: print(m, file=sys.stderr))
+    store = LocalStorage(root=str(work / "data"))
+    audio = sum(r["duration_s"] for k in keys for r in parts.read_rows(store, names.TTS_AUDIO, k, columns=["duration_s"]))
+    instance = DagsterInstance.get()
+    run_wall = step_wall = 0.0
+    for run_id in result.run_ids:
+        starts, first, last = {}, None, None
+        for record in instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is None:
+                continue
+            first = record.timestamp if first is None else first
+            last = record.timestamp
+            if event.event_type == DagsterEventType.STEP_START:
+                starts[event.step_key] = record.timestamp
+            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                step_wall += record.timestamp - starts.pop(event.step_key, record.timestamp)
+        run_wall += (last or 0) - (first or 0)
+    return {"workers": workers, "partitions": len(keys), "failed": len(result.failed),
+            "wall_s": round(result.wall_seconds, 1), "audio_s": round(audio, 1),
+            "audio_s_per_wall_s": round(audio / result.wall_seconds, 2),
+            "overhead_s_per_partition": round((run_wall - step_wall) / max(1, len(keys)), 2),
+            "load_average": os.getloadavg()[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--source")
+    parser.add_argument("--snapshot")
+    parser.add_argument("--work", default=str(ROOT / ".bench" / "scale"))
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(Path(args.work), args.measure, args.source, args.snapshot)))
+        return
+    rows = [run_one(Path(args.work) / f"w{n}", n, args.source, args.snapshot) for n in args.workers]
+    print(f"scale bench on {os.cpu_count()} cores (sample landing"
+          f"{', source ' + args.source if args.source else ''}{', snapshot ' + args.snapshot if args.snapshot else ''})")
+    print(f"{'workers':>8}{'parts':>7}{'failed':>8}{'wall s':>9}{'audio s':>9}{'audio s/s':>11}{'overhead s/part':>17}{'load':>7}")
+    for r in rows:
+        print(f"{r['workers']:>8}{r['partitions']:>7}{r['failed']:>8}{r['wall_s']:>9}{r['audio_s']:>9}"
+              f"{r['audio_s_per_wall_s']:>11}{r['overhead_s_per_partition']:>17}{r['load_average']:>7.1f}")
+    if len(rows) > 1:
+        print(f"speed-up {rows[-1]['workers']} workers over {rows[0]['workers']}: "
+              f"{rows[0]['wall_s'] / rows[-1]['wall_s']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

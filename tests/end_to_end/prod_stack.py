@@ -1,0 +1,247 @@
+"""The production profile on this machine, for real: a fresh PostgreSQL database, a Redis database as
+the celery broker, an S3 server (moto) holding the landing zone and the storage root, dagster-celery
+workers in their own processes, and `synth backfill` run as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import boto3
+import psycopg2
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+
+@contextmanager
+def fresh_postgres_database():
+    """A database with a random name on the local PostgreSQL, dropped afterwards."""
+    name = f"synth_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(dbname="postgres", **PG)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def new_bucket(endpoint: str, prefix: str = "synth") -> str:
+    bucket = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    return bucket
+
+
+def upload_folder(endpoint: str, bucket: str, folder: Path, prefix: str) -> None:
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            client.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(folder).as_posix()}")
+
+
+def production_environment(home: Path, database: str, s3_endpoint: str, bucket: str,
+                           redis_db: int | None = None) -> dict[str, str]:
+    """Environment of every process of the deployment: the templates under deploy/ read it."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "deploy" / "dagster.production.yaml", home / "dagster.yaml")
+    broker = f"redis://127.0.0.1:6379/{redis_db if redis_db is not None else random.randint(1, 15)}"
+    return {
+        **os.environ,
+        "DAGSTER_HOME": str(home), "DAGSTER_PG_HOST": PG["host"], "DAGSTER_PG_PORT": str(PG["port"]),
+        "DAGSTER_PG_DB": database, "DAGSTER_PG_USER": PG["user"], "DAGSTER_PG_PASSWORD": "",
+        "SYNTH_DEPLOYMENT": "production", "SYNTH_S3_ENDPOINT_URL": s3_endpoint, "SYNTH_S3_BUCKET": bucket,
+        "SYNTH_LANDING_BUCKET": bucket, "SYNTH_S3_PREFIX": "data", "SYNTH_LANDING_PREFIX": "landing",
+        "SYNTH_CELERY_BROKER": broker, "SYNTH_CELERY_BACKEND": broker,
+        "SYNTH_DATA_ROOT": str(home / "local"), "SYNTH_MLFLOW": "0", "SYNTH_RETRY_DELAY_S": "0.5",
+        "PYTHONPATH": str(ROOT), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # `celery` itself
+    }
+
+
+@contextmanager
+def celery_workers(env: dict[str, str], count: int = 2, log_dir: Path | None = None):
+    """``count`` dagster-celery workers, each its own process (one task at a time), stopped by PID."""
+    processes = []
+    log_dir = log_dir or Path(env["DAGSTER_HOME"])
+    for index in range(count):
+        log = open(log_dir / f"worker-{index}.log", "wb")
+        processes.append(subprocess.Popen(
+            ["env", "--default-signal=INT,TERM", str(BIN / "dagster-celery"), "worker", "start",
+             "-A", "dagster_celery.app", "-y", str(ROOT / "deploy" / "celery.yaml"), "-n", f"w{index}-{uuid.uuid4().hex[:6]}",
+             "--", "--concurrency=1", "--pool=prefork"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+    try:
+        _wait_for_workers(env, count, processes)
+        yield processes
+    finally:
+        for process in processes:
+            _stop_group(process)
+
+
+def _wait_for_workers(env: dict[str, str], count: int, processes, timeout: float = 400) -> None:
+    from celery import Celery
+
+    app = Celery(broker=env["SYNTH_CELERY_BROKER"], backend=env["SYNTH_CELERY_BACKEND"])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"a celery worker exited with {process.returncode}")
+        answers = app.control.ping(timeout=2) or []
+        if len(answers) >= count:
+            return
+        time.sleep(1)
+    raise RuntimeError("celery workers did not answer a ping in time")
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=10)
+
+
+def synth(args: list[str], env: dict[str, str], timeout: float = 1500) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "synth_assets.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def dataset_digest(store, assets: tuple[str, ...], partitions: list[str], audio: bool = False
+                   ) -> dict[str, list[tuple[str, str]]]:
+    """Per asset and partition: every row's id with a hash of its text (and of its audio bytes when
+    ``audio``), sorted; run ids and timestamps left out, so two runs of the same inputs compare equal.
+    Audio bytes are not compared by default: ONNX engines on a different thread count round differently."""
+    from synth_assets.core import parts
+
+    digest = {}
+    for asset in assets:
+        for partition in partitions:
+            rows = []
+            for table in parts.iter_tables(store, asset, partition):
+                present = set(table.column_names)
+                content = [c for c in (("audio",) if audio else ()) + ("text",) if c in present]
+                for row in table.select(["id", *content]).to_pylist():
+                    value = b"".join(v.encode() if isinstance(v, str) else (v or b"") for v in
+                                     (row[c] for c in content))
+                    rows.append((row["id"], hashlib.sha256(value).hexdigest()[:16]))
+            digest[f"{asset}/{partition}"] = sorted(rows)
+    return digest
+
+
+class FlakyS3Proxy:
+    """An S3 endpoint that misbehaves, in front of a real one, on 127.0.0.1: it fails a share of requests
+    with 503 SlowDown, and can go away (stop listening) for a while and come back on the same port."""
+
+    def __init__(self, upstream: str, failure_share: float = 0.0, seed: int = 7):
+        import http.server
+        import random as _random
+        import threading
+
+        import requests
+
+        self.upstream, self.failure_share = upstream.rstrip("/"), failure_share
+        self.chance, self.lock = _random.Random(seed), threading.Lock()
+        self.requests = self.failed = 0
+        self.connections: set = set()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def setup(self):
+                super().setup()
+                with proxy.lock:
+                    proxy.connections.add(self.connection)
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy.lock:
+                    proxy.requests += 1
+                    fail = proxy.chance.random() < proxy.failure_share
+                    proxy.failed += fail
+                if fail:
+                    error = b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>"
+                    self.send_response(503)
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    self.wfile.write(error)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = requests.request(self.command, proxy.upstream + self.path, data=body, headers=headers,
+                                          timeout=60, allow_redirects=False)
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding",
+                                           "server", "date"):
+                        self.send_header(key, value)
+                content = answer.content if self.command != "HEAD" else b""
+                self.send_header("Content-Length", answer.headers.get("Content-Length", str(len(content)))
+                                 if self.command == "HEAD" else str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self._handler = Handler
+        self.port = None
+        self._server = None
+        self.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import http.server
+        import threading
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port or 0), self._handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        import socket
+
+        self._server.shutdown()
+        self._server.server_close()
+        with self.lock:  # gone means gone: kept-alive connections drop too
+            for connection in self.connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.connections.clear()
+
+    def outage(self, after: float, seconds: float) -> None:
+        """Go away ``after`` seconds from now for ``seconds``, then come back on the same port."""
+        import threading
+
+        def cycle():
+            time.sleep(after)
+            self.stop()
+            time.sleep(seconds)
+            self.start()
+
+        threading.Thread(target=cycle, daemon=True).start()

@@ -1,0 +1,86 @@
+"""The production profile, for real on this machine: S3 (moto on 127.0.0.1) for the landing zone and the
+storage root, Dagster's instance in a fresh PostgreSQL database, two dagster-celery workers in their own
+processes on the local Redis broker, and `synth backfill` over several partitions. Its dataset equals
+what the local profile makes of the same landing zone."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg2
+import pytest
+from conftest import write_tiny_landing
+from dagster_aws.s3 import S3Resource
+from prod_stack import (
+    PG,
+    celery_workers,
+    dataset_digest,
+    fresh_postgres_database,
+    new_bucket,
+    production_environment,
+    synth,
+    upload_folder,
+)
+
+from resources.storage import LocalStorage, S3Storage
+from synth_assets.core import names
+
+pytestmark = pytest.mark.slow
+PARTITIONS = ["alpaca/2026-11-01/alpaca.json", "ultrachat/2026-11-01/chats.jsonl", "wikipedia/2026-11-01/pages.xml"]
+COMPARED = (names.CRAWL_SNAPSHOT, names.TEXT_SEGMENTS, names.SPOKEN_TEXT, names.TTS_AUDIO, names.PSEUDO_LABELS,
+            names.AUGMENTED_CLIPS, names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES)
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory):
+    return write_tiny_landing(tmp_path_factory.mktemp("prod") / "landing")
+
+
+@pytest.fixture(scope="module")
+def local_run(landing, tmp_path_factory):
+    """The same landing zone through the local profile, two partitions side by side."""
+    import os
+
+    work = tmp_path_factory.mktemp("local")
+    env = {**os.environ, "DAGSTER_HOME": str(work / "home"), "SYNTH_MLFLOW": "0", "SYNTH_DEPLOYMENT": "local"}
+    started = time.perf_counter()
+    done = synth(["--data", str(work / "data"), "backfill", "--landing", str(landing), "--workers", "2"], env)
+    print(f"\nlocal backfill (2 workers): {time.perf_counter() - started:.1f} s")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    return LocalStorage(root=str(work / "data"))
+
+
+def test_backfill_on_celery_workers_postgres_and_s3_equals_the_local_run(landing, local_run, moto_endpoint,
+                                                                         tmp_path):
+    bucket = new_bucket(moto_endpoint)
+    upload_folder(moto_endpoint, bucket, landing, "landing")
+    with fresh_postgres_database() as database:
+        env = production_environment(tmp_path / "home", database, moto_endpoint, bucket)
+        with celery_workers(env, count=2):
+            started = time.perf_counter()
+            done = synth(["backfill", "--workers", "2", "--release-name", "prod-test", "--json"], env)
+            print(f"\ncelery backfill (2 workers): {time.perf_counter() - started:.1f} s")
+        assert '"partitions"' in done.stdout, done.stderr[-4000:]
+
+        # Every run is in PostgreSQL, succeeded, and names the release it serves.
+        with psycopg2.connect(dbname=database, **PG) as connection:
+            cursor = connection.cursor()
+            cursor.execute("SELECT run_id, status FROM runs")
+            runs = dict(cursor.fetchall())
+            cursor.execute("SELECT run_id, value FROM run_tags WHERE key = 'synth/release'")
+            tags = dict(cursor.fetchall())
+            cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_SUCCESS'")
+            steps = cursor.fetchone()[0]
+        assert len(runs) == 2 * len(PARTITIONS) + 1  # ordered + parallel stages per partition, then the release
+        assert set(runs.values()) == {"SUCCESS"}, done.stderr[-3000:]
+        assert set(tags) == set(runs) and set(tags.values()) == {"prod-test"}
+        assert steps >= len(PARTITIONS) * 8
+
+    # The steps ran on the workers: the dataset is in S3, and equals the local run's.
+    store = S3Storage(s3=S3Resource(endpoint_url=moto_endpoint, region_name="us-east-1"), bucket=bucket,
+                      prefix="data")
+    remote = dataset_digest(store, COMPARED, PARTITIONS)
+    local = dataset_digest(local_run, COMPARED, PARTITIONS)
+    assert all(remote[f"{names.TTS_AUDIO}/{p}"] for p in PARTITIONS if not p.startswith("ultrachat"))
+    assert remote == local
+    assert sum(1 for _ in store.list_keys(names.SPEECH_DATASET)) > 0

@@ -1,0 +1,94 @@
+"""Backfills select a snapshot's or a source's partitions; each deployment picks its executor; model-heavy
+stages share a pool and every stage retries transient errors with backoff."""
+
+from __future__ import annotations
+
+import pytest
+from dagster import Backoff
+
+from synth_assets.orchestration.backfill import describe_selection, select_partitions
+from synth_assets.orchestration.execution import MODEL_POOL, RELEASE_TAG, run_tags
+
+KEYS = ["wikipedia/2026-12-01/pages.xml", "alpaca/2026-11-01/alpaca.json", "wikipedia/2026-11-01/pages.xml",
+        "wikipedia/2026-11-01/big.xml@part-002-of-003", "stackexchange/2026-11-01/Posts.xml"]
+
+
+def test_a_snapshot_selects_its_partitions_in_processing_order():
+    assert select_partitions(KEYS, snapshot="2026-11-01") == [
+        "alpaca/2026-11-01/alpaca.json", "stackexchange/2026-11-01/Posts.xml",
+        "wikipedia/2026-11-01/big.xml@part-002-of-003", "wikipedia/2026-11-01/pages.xml"]
+
+
+def test_a_source_selects_every_snapshot_of_it_earliest_first():
+    assert select_partitions(KEYS, source="wikipedia") == [
+        "wikipedia/2026-11-01/big.xml@part-002-of-003", "wikipedia/2026-11-01/pages.xml",
+        "wikipedia/2026-12-01/pages.xml"]
+
+
+def test_source_and_snapshot_together_narrow_the_selection():
+    assert select_partitions(KEYS, source="wikipedia", snapshot="2026-12-01") == ["wikipedia/2026-12-01/pages.xml"]
+    assert select_partitions(KEYS, source="nowhere") == []
+    assert describe_selection("2026-12-01", "wikipedia") == "source=wikipedia,snapshot=2026-12-01"
+    assert describe_selection(None, None) == "all"
+
+
+def test_runs_are_tagged_with_the_release_they_serve(monkeypatch):
+    monkeypatch.setenv("SYNTH_RELEASE", "moshi-2027-01")
+    assert run_tags(extra="x") == {RELEASE_TAG: "moshi-2027-01", "extra": "x"}
+
+
+def test_model_heavy_stages_share_one_pool_and_every_stage_retries_with_backoff():
+    from synth_assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        heavy = node.group_name in {"speech", "dialogues", "recordings"}
+        assert (node.pools == {MODEL_POOL}) == heavy, key
+    assets = {spec.key.to_user_string() for spec in defs.resolve_all_asset_specs()}
+    assert assets
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        for op in assets_def.node_def.iterate_op_defs():
+            policy = op.retry_policy
+            assert policy is not None and policy.max_retries >= 1 and policy.backoff == Backoff.EXPONENTIAL
+
+
+def test_the_ordered_and_parallel_jobs_split_the_pipeline_without_listing_assets():
+    from synth_assets.definitions import defs
+
+    def assets_of(job: str) -> set[str]:
+        return {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
+
+    ordered, parallel, whole = assets_of("synth_ordered_stages"), assets_of("synth_parallel_stages"), \
+        assets_of("synth_pipeline")
+    assert ordered | parallel == whole and not ordered & parallel
+    assert {"crawl_snapshot", "text_segments"} <= ordered
+    assert {"tts_audio", "pseudo_labels"} <= parallel
+
+
+@pytest.mark.parametrize("deployment, executor", [("local", "multiprocess"), ("production", "celery")])
+def test_each_deployment_picks_its_executor(monkeypatch, deployment, executor):
+    monkeypatch.setenv("SYNTH_DEPLOYMENT", deployment)
+    monkeypatch.setenv("SYNTH_PARTITION_WORKERS", "1")
+    from synth_assets.definitions import make_defs
+
+    assert make_defs().resolve_job_def("synth_pipeline").executor_def.name == executor
+
+
+def test_partitions_side_by_side_share_out_the_engine_threads(monkeypatch):
+    monkeypatch.setenv("SYNTH_PARTITION_WORKERS", "2")
+    from synth_assets import settings
+    from synth_assets.definitions import engine_resources, make_defs
+
+    resources = engine_resources()
+    assert resources["voices"].workers == 1  # synthesize in the worker's own process
+    assert resources["asr"].cpu_threads == settings.engine_threads() >= 1
+    assert make_defs().resolve_job_def("synth_pipeline").executor_def.name == "in_process"
+
+
+def test_an_unknown_deployment_is_refused(monkeypatch):
+    monkeypatch.setenv("SYNTH_DEPLOYMENT", "cloud")
+    from synth_assets import settings
+
+    with pytest.raises(ValueError, match="SYNTH_DEPLOYMENT"):
+        settings.deployment()
