@@ -156,20 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
 
+    from synth_assets.cli import backfill as backfill_cli
+    from synth_assets.cli import export as export_cli
+    from synth_assets.cli import release as release_cli
     from synth_assets.cli import speech as speech_cli
     from synth_assets.cli import voices as voices_cli
 
-    speech_cli.register(sub)  # voices, say, transcribe
-    from synth_assets.cli import export as export_cli
-    from synth_assets.cli import release as release_cli
-
+    speech_cli.register(sub)  # say, transcribe, convert-whisper
+    voices_cli.register(sub)  # voices, voices blend, voices gate
     release_cli.register(sub)  # release create|list|diff|verify
     export_cli.register(sub)  # export
-    speech_cli.register(sub)  # say, transcribe, convert-whisper
-    voices_cli.register(sub)
-    from synth_assets.cli import backfill as backfill_cli
-
-    backfill_cli.register(sub)
+    backfill_cli.register(sub)  # backfill --snapshot | --source
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)
