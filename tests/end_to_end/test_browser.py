@@ -88,10 +88,21 @@ def open_and_wait(browser, url: str, text: str, timeout: float = 90) -> str:
     raise AssertionError(f"{url} never showed {text!r}; it shows: {body[:1500]}")
 
 
-def test_the_asset_graph_shows_every_group(ui, browser, shots):
-    body = open_and_wait(browser, f"{ui}/asset-groups", "tts_audio")
+def dismiss_popups(browser) -> None:
+    """Dagster's "join the community" pop-up covers the page once per session."""
+    for skip in browser.find_elements("xpath", "//button[normalize-space()='Skip']"):
+        if skip.is_displayed():
+            skip.click()
+
+
+def test_the_asset_graph_shows_every_group_and_the_catalog_every_asset(ui, browser, shots):
+    # The global graph draws each group as one collapsed node: its name and its asset count.
+    body = open_and_wait(browser, f"{ui}/asset-groups", "recordings")
     browser.save_screenshot(str(shots / "asset_graph.png"))
-    assert "pseudo_labels" in body and "crawl_snapshot" in body
+    assert all(group in body for group in ("crawl", "text", "speech", "dialogues", "recordings", "release"))
+    catalog = open_and_wait(browser, f"{ui}/assets", "tts_audio")
+    browser.save_screenshot(str(shots / "asset_catalog.png"))
+    assert all(name in catalog for name in ("crawl_snapshot", "pseudo_labels", "instruction_dialogues", "speech_dataset"))
 
 
 def test_a_partitioned_asset_lists_its_partitions(ui, browser, shots):
@@ -108,11 +119,18 @@ def test_a_check_result_is_shown(ui, browser, shots):
 def test_a_materialization_shows_its_metadata_and_plot(ui, browser, shots):
     url = f"{ui}/assets/pseudo_labels?view=events&partition={quote(PARTITION, safe='')}"
     open_and_wait(browser, url, "wer_histogram")
+    dismiss_popups(browser)
+    # Markdown metadata is folded behind a link in its row; the plot is an image inside that Markdown.
+    (show,) = browser.find_elements(
+        "xpath", "//tr[.//*[normalize-space()='wer_histogram']]//*[contains(normalize-space(), 'Show Markdown')]")[-1:]
+    show.click()
     deadline = time.monotonic() + 30
     images = []
     while time.monotonic() < deadline and not images:
         images = [img for img in browser.find_elements("tag name", "img")
                   if (img.get_attribute("src") or "").startswith("data:image/png")]
         time.sleep(0.5)
+    dismiss_popups(browser)
     browser.save_screenshot(str(shots / "pseudo_labels_materialization.png"))
     assert images, "the WER histogram's plot is drawn in the metadata panel"
+    assert images[0].size["width"] > 100  # drawn, not a broken-image icon
