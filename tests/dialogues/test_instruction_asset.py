@@ -42,7 +42,7 @@ DOCUMENTS = [
 
 
 @pytest.fixture
-def tone_voices(tmp_path):
+def fragile_voices(tmp_path):
     engine = tmp_path / "fragile_engine.py"
     engine.write_text(FRAGILE_ENGINE)
     voices = [register(Voice(f"test-fragile-{name}", "python", gender, "en-US", 16_000, "test", None,
@@ -53,7 +53,7 @@ def tone_voices(tmp_path):
         REGISTRY.pop(voice.id, None)
 
 
-def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reasons(tmp_path, tone_voices):
+def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reasons(tmp_path, fragile_voices):
     store = LocalStorage(root=str(tmp_path / "data"))
     rows = [{"id": f"doc-{i}", "parent_id": None, "stage": names.CRAWL_SNAPSHOT, "kind": "alpaca",
              "text": f"USER: {q}\n\nASSISTANT: {a}", "source": "alpaca", "snapshot": "2026-11-01",
@@ -62,7 +62,7 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
     parts.write_parts(store, names.CRAWL_SNAPSHOT, KEY, rows, fingerprint_value="fixture")
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("crawl_shards", [KEY])
-    assistant, *users = tone_voices
+    assistant, *users = fragile_voices
     voices = TTSVoices(user_voices=[assistant, *users], assistant_voice=assistant, workers=1)
     result = materialize([instruction_dialogues], partition_key=KEY, instance=instance,
                          resources={"store": store, "voices": voices})
