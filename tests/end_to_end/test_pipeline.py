@@ -13,6 +13,8 @@ from conftest import write_tiny_landing
 
 from resources.storage import LocalStorage
 from synth_assets.core import parts
+from synth_assets.tts.policy import VoicePolicy
+from synth_assets.tts.registry import REGISTRY
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +39,13 @@ def graph(tmp_path_factory):
         os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
 
 
-def test_every_good_partition_makes_labelled_clips_with_both_voices(graph):
+def test_every_good_partition_makes_labelled_clips_with_the_configured_voices(graph):
     summary = graph["summary"]
+    policy = VoicePolicy()
     assert summary.clips >= 8
-    assert set(summary.clips_per_voice) == {"hibari-heart", "piper-joe"}
+    assert policy.assistant_voice in summary.clips_per_voice
+    users = set(summary.clips_per_voice) - {policy.assistant_voice}
+    assert users <= set(policy.user_voices) and {REGISTRY[v].gender for v in users} == {"female", "male"}
     assert summary.median_wer is not None and summary.median_wer <= 0.1
     assert summary.checks_failed == 0 and summary.checks_passed >= 3 * 7
     labels = parts.read_table(graph["store"], "pseudo_labels", "wikipedia/2026-11-01/pages.xml").to_pylist()
@@ -109,7 +114,8 @@ def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
     assert chain[-1]["snapshot"] == "2026-11-01" and chain[-1]["title"]
     recorded = json.loads(chain[0]["params"])
     assert recorded["recipe"] and recorded["version"] and "steps" in recorded, "the augmentation recipe is recorded"
-    assert json.loads(chain[1]["params"])["voice_id"] in {"hibari-heart", "piper-joe"}
+    policy = VoicePolicy()
+    assert json.loads(chain[1]["params"])["voice_id"] in {policy.assistant_voice, *policy.user_voices}
 
 
 def test_rerun_with_unchanged_inputs_reuses_every_part(graph):
