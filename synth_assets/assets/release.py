@@ -33,6 +33,7 @@ from synth_assets.core.limits import (
     WER_THRESHOLD,
 )
 from synth_assets.core.plots import markdown_image
+from synth_assets.orchestration.execution import retry_policy
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import run_stage, stage_asset
 from synth_assets.release.card import quality_plot_png
@@ -142,6 +143,7 @@ class DatasetReleaseConfig(Config):
 @asset(
     name=names.DATASET_RELEASE, deps=[names.SPEECH_DATASET], group_name="release", kinds={"parquet", "mlflow"},
     code_version="dataset-release-v1",
+    retry_policy=retry_policy(),  # transient storage errors retry like every stage
     description="A named, frozen release cut from speech_dataset (the same as `synth release create`): the "
     "chosen partitions and kinds with content hashes, a dataset card and the diff against the previous release, "
     "under releases/<name>/; logged to MLflow. Launch it with a config naming the release.",
