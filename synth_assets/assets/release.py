@@ -13,7 +13,6 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     Config,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -33,7 +32,7 @@ from synth_assets.core.limits import (
     WER_THRESHOLD,
 )
 from synth_assets.core.plots import markdown_image
-from synth_assets.orchestration.execution import retry_policy
+from synth_assets.orchestration.execution import permanent, retry_policy
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import run_stage, stage_asset
 from synth_assets.release.card import quality_plot_png
@@ -158,7 +157,7 @@ def dataset_release(context: AssetExecutionContext, config: DatasetReleaseConfig
         release = create_release(store, config.name, selection, track=tracker.release_tracker(),
                                  rate_mos=config.rate_mos)
     except ReleaseError as error:
-        raise Failure(str(error)) from error
+        raise permanent(str(error)) from error
     verified = verify_release(store, release.name)
     card = store.read_bytes(f"{RELEASES}/{release.name}/{CARD_FILE}").decode()
     return MaterializeResult(
