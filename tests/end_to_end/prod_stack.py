@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -123,10 +124,59 @@ def synth(args: list[str], env: dict[str, str], timeout: float = 1500) -> subpro
                           capture_output=True, text=True, timeout=timeout)
 
 
+def local_env(work: Path, tts_workers: int = 1) -> dict[str, str]:
+    """A local-profile run of its own (Dagster home under ``work``) that voices with ``tts_workers``
+    processes however few clips a partition has, so a test can compare one worker with two."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SYNTH_DATA_ROOT", "SYNTH_LANDING")}
+    env.update(DAGSTER_HOME=str(work / "home"), SYNTH_MLFLOW="0", SYNTH_DEPLOYMENT="local", SYNTH_RETRY_DELAY_S="0.5",
+               SYNTH_TTS_WORKERS=str(tts_workers), SYNTH_TTS_POOL_MIN_CLIPS="0")
+    return env
+
+
+def backfill_args(work: Path, landing: Path, *extra: str) -> list[str]:
+    return ["--data", str(work / "data"), "backfill", "--landing", str(landing), *extra]
+
+
+@dataclass(frozen=True)
+class ReferenceRun:
+    """One uninterrupted local backfill of the tiny landing zone, release included: what the fault,
+    reproducibility and production tests compare their runs with. Made once per session, never written to."""
+
+    landing: Path
+    data: Path
+    seconds: float
+
+    @property
+    def store(self):
+        from resources.storage import LocalStorage
+
+        return LocalStorage(root=str(self.data))
+
+
+_reference: ReferenceRun | None = None
+
+
+def reference_run(tmp_path_factory) -> ReferenceRun:
+    global _reference
+    if _reference is None:
+        from conftest import write_tiny_landing
+
+        work = tmp_path_factory.mktemp("reference")
+        landing = write_tiny_landing(work / "landing")
+        started = time.perf_counter()
+        done = synth(backfill_args(work, landing), local_env(work))
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+        _reference = ReferenceRun(landing, work / "data", time.perf_counter() - started)
+    return _reference
+
+
+LABELS = ("text", "transcript", "words", "turns")  # what a row says, besides its audio
+
+
 def dataset_digest(store, assets: tuple[str, ...], partitions: list[str], audio: bool = False
                    ) -> dict[str, list[tuple[str, str]]]:
-    """Per asset and partition: every row's id with a hash of its text (and of its audio bytes when
-    ``audio``), sorted; run ids and timestamps left out, so two runs of the same inputs compare equal.
+    """Per asset and partition: every row's id with a hash of its text (or, when ``audio``, of its audio
+    bytes and every label), sorted; run ids and timestamps left out, so two runs of the same inputs compare equal.
     Audio bytes are not compared by default: ONNX engines on a different thread count round differently."""
     from synth_assets.core import parts
 
@@ -136,7 +186,7 @@ def dataset_digest(store, assets: tuple[str, ...], partitions: list[str], audio:
             rows = []
             for table in parts.iter_tables(store, asset, partition):
                 present = set(table.column_names)
-                content = [c for c in (("audio",) if audio else ()) + ("text",) if c in present]
+                content = [c for c in (("audio", *LABELS) if audio else ("text",)) if c in present]
                 for row in table.select(["id", *content]).to_pylist():
                     value = b"".join(v.encode() if isinstance(v, str) else (v or b"") for v in
                                      (row[c] for c in content))

@@ -1,6 +1,7 @@
 """Faults, injected for real and bounded in count and time: kill -9 in every stage then rerun, two
 overlapping backfills at once, a full disk, and an S3 endpoint that drops requests or goes away.
-After each, the dataset equals an uninterrupted run's, no partial part is visible, nothing is doubled."""
+After each, the dataset equals the uninterrupted reference run's, audio bytes and labels included; no
+partial part is visible, nothing is doubled."""
 
 from __future__ import annotations
 
@@ -19,7 +20,17 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import write_tiny_landing
 from dagster_aws.s3 import S3Resource
-from prod_stack import ROOT, FlakyS3Proxy, dataset_digest, new_bucket, synth, upload_folder
+from prod_stack import (
+    ROOT,
+    FlakyS3Proxy,
+    backfill_args,
+    dataset_digest,
+    local_env,
+    new_bucket,
+    reference_run,
+    synth,
+    upload_folder,
+)
 
 from resources.storage import LocalStorage, S3Storage
 from synth_assets.core import names, parts
@@ -28,30 +39,21 @@ pytestmark = pytest.mark.slow
 PARTITIONS = ["alpaca/2026-11-01/alpaca.json", "ultrachat/2026-11-01/chats.jsonl", "wikipedia/2026-11-01/pages.xml"]
 STAGES = (names.CRAWL_SNAPSHOT, names.TEXT_SEGMENTS, names.SPOKEN_TEXT, names.TTS_AUDIO, names.PSEUDO_LABELS,
           names.AUGMENTED_CLIPS)
-COMPARED = STAGES + (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES)
+MODEL_STAGES = (names.TTS_AUDIO, names.PSEUDO_LABELS)  # the kill must land inside these (issue 15)
+COMPARED = STAGES + (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.INSTRUCTION_DIALOGUES)
 
 
-def local_env(work: Path) -> dict[str, str]:
-    return {**os.environ, "DAGSTER_HOME": str(work / "home"), "SYNTH_MLFLOW": "0", "SYNTH_DEPLOYMENT": "local",
-            "SYNTH_RETRY_DELAY_S": "0.5"}
-
-
-def backfill_args(work: Path, landing: Path, *extra: str) -> list[str]:
-    return ["--data", str(work / "data"), "backfill", "--landing", str(landing), "--no-release", *extra]
-
-
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory):
-    return write_tiny_landing(tmp_path_factory.mktemp("faults") / "landing")
+def digest(store, release: bool = True) -> dict:
+    """Every stage's rows by partition (and the release's rows): ids, audio bytes and labels."""
+    stages = dataset_digest(store, COMPARED, PARTITIONS, audio=True)
+    return {**stages, **dataset_digest(store, (names.SPEECH_DATASET,), [None], audio=True)} if release else stages
 
 
 @pytest.fixture(scope="module")
-def reference(landing, tmp_path_factory):
-    """The uninterrupted run every faulty one must equal."""
-    work = tmp_path_factory.mktemp("reference")
-    done = synth(backfill_args(work, landing), local_env(work))
-    assert done.returncode == 0, done.stderr[-3000:]
-    return dataset_digest(LocalStorage(root=str(work / "data")), COMPARED, PARTITIONS)
+def reference(tmp_path_factory):
+    """The uninterrupted run every faulty one must equal, and its landing zone."""
+    run = reference_run(tmp_path_factory)
+    return run.landing, digest(run.store)
 
 
 def assert_store_is_consistent(data: Path) -> None:
@@ -85,11 +87,13 @@ def running_steps(home: Path) -> set[str]:
     return running
 
 
-def test_kill_9_in_every_stage_then_rerun_equals_an_uninterrupted_run(landing, reference, tmp_path):
+def test_kill_9_in_every_stage_then_rerun_equals_an_uninterrupted_run(reference, tmp_path):
+    landing, expected = reference
     chance = random.Random(12)
-    env = local_env(tmp_path)
+    env = local_env(tmp_path, tts_workers=2)  # the kill reaches the TTS worker processes too
     kills = []
     for stage in STAGES:
+        before = running_steps(tmp_path / "home")
         process = subprocess.Popen([sys.executable, "-m", "synth_assets.cli", *backfill_args(tmp_path, landing)],
                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
@@ -97,22 +101,26 @@ def test_kill_9_in_every_stage_then_rerun_equals_an_uninterrupted_run(landing, r
         while process.poll() is None and time.monotonic() < deadline and stage not in running_steps(tmp_path / "home"):
             time.sleep(0.1)
         if process.poll() is None:
-            time.sleep(chance.uniform(0, 1.5))  # a random point inside the step
+            # A random point inside the step; the model stages' steps last a few seconds, so sooner.
+            time.sleep(chance.uniform(0, 0.5 if stage in MODEL_STAGES else 1.5))
             os.killpg(process.pid, signal.SIGKILL)
             kills.append(stage)
         process.wait(timeout=60)
+        if stage in MODEL_STAGES:
+            assert stage in running_steps(tmp_path / "home") - before, f"the kill missed {stage}: it had finished"
         assert_store_is_consistent(tmp_path / "data")
     assert len(kills) >= 3, f"the run finished before most kill points: {kills}"
     done = synth(backfill_args(tmp_path, landing), env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert_store_is_consistent(tmp_path / "data")
-    assert dataset_digest(LocalStorage(root=str(tmp_path / "data")), COMPARED, PARTITIONS) == reference
-    print(f"\nkill -9 during: {', '.join(kills)}; samples lost: 0")
+    assert digest(LocalStorage(root=str(tmp_path / "data"))) == expected
+    print(f"\nkill -9 during: {', '.join(kills)}; samples lost: 0; audio bytes and labels equal")
 
 
-def test_two_overlapping_backfills_at_once_leave_one_clean_dataset(landing, reference, tmp_path):
+def test_two_overlapping_backfills_at_once_leave_one_clean_dataset(reference, tmp_path):
+    landing, expected = reference
     env = local_env(tmp_path)
-    whole = [sys.executable, "-m", "synth_assets.cli", *backfill_args(tmp_path, landing)]
+    whole = [sys.executable, "-m", "synth_assets.cli", *backfill_args(tmp_path, landing, "--no-release")]
     only_wiki = whole + ["--source", "wikipedia"]
     first = subprocess.Popen(whole, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     second = subprocess.Popen(only_wiki, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -121,9 +129,15 @@ def test_two_overlapping_backfills_at_once_leave_one_clean_dataset(landing, refe
     # A run may fail when the other rewrote its input underneath it (the stage says so); a rerun heals it.
     assert_store_is_consistent(tmp_path / "data")
     if first.returncode or second.returncode:
-        done = synth(backfill_args(tmp_path, landing), env)
+        done = synth(backfill_args(tmp_path, landing, "--no-release"), env)
         assert done.returncode == 0, done.stderr[-3000:] + str(outputs)
-    assert dataset_digest(LocalStorage(root=str(tmp_path / "data")), COMPARED, PARTITIONS) == reference
+    stages = digest(LocalStorage(root=str(tmp_path / "data")), release=False)
+    assert stages == {key: rows for key, rows in expected.items() if key in stages}
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory):
+    return write_tiny_landing(tmp_path_factory.mktemp("faults") / "landing")
 
 
 def test_a_full_disk_fails_with_a_clear_error_and_leaves_the_store_intact(landing, tmp_path):
@@ -133,7 +147,7 @@ def test_a_full_disk_fails_with_a_clear_error_and_leaves_the_store_intact(landin
     if mounted.returncode:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode()[:200]}")
     try:
-        done = synth(backfill_args(tmp_path, landing), local_env(tmp_path))
+        done = synth(backfill_args(tmp_path, landing, "--no-release"), local_env(tmp_path))
         assert done.returncode != 0
         assert "no space left on the storage root" in done.stdout + done.stderr
         assert_store_is_consistent(data)

@@ -9,7 +9,6 @@ import time
 
 import psycopg2
 import pytest
-from conftest import write_tiny_landing
 from dagster_aws.s3 import S3Resource
 from prod_stack import (
     PG,
@@ -18,11 +17,12 @@ from prod_stack import (
     fresh_postgres_database,
     new_bucket,
     production_environment,
+    reference_run,
     synth,
     upload_folder,
 )
 
-from resources.storage import LocalStorage, S3Storage
+from resources.storage import S3Storage
 from synth_assets.core import names
 
 pytestmark = pytest.mark.slow
@@ -32,28 +32,14 @@ COMPARED = (names.CRAWL_SNAPSHOT, names.TEXT_SEGMENTS, names.SPOKEN_TEXT, names.
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory):
-    return write_tiny_landing(tmp_path_factory.mktemp("prod") / "landing")
+def reference(tmp_path_factory):
+    """The same landing zone through the local profile (the session's shared reference run)."""
+    return reference_run(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def local_run(landing, tmp_path_factory):
-    """The same landing zone through the local profile, two partitions side by side."""
-    import os
-
-    work = tmp_path_factory.mktemp("local")
-    env = {**os.environ, "DAGSTER_HOME": str(work / "home"), "SYNTH_MLFLOW": "0", "SYNTH_DEPLOYMENT": "local"}
-    started = time.perf_counter()
-    done = synth(["--data", str(work / "data"), "backfill", "--landing", str(landing), "--workers", "2"], env)
-    print(f"\nlocal backfill (2 workers): {time.perf_counter() - started:.1f} s")
-    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    return LocalStorage(root=str(work / "data"))
-
-
-def test_backfill_on_celery_workers_postgres_and_s3_equals_the_local_run(landing, local_run, moto_endpoint,
-                                                                         tmp_path):
+def test_backfill_on_celery_workers_postgres_and_s3_equals_the_local_run(reference, moto_endpoint, tmp_path):
     bucket = new_bucket(moto_endpoint)
-    upload_folder(moto_endpoint, bucket, landing, "landing")
+    upload_folder(moto_endpoint, bucket, reference.landing, "landing")
     with fresh_postgres_database() as database:
         env = production_environment(tmp_path / "home", database, moto_endpoint, bucket)
         with celery_workers(env, count=2):
@@ -80,7 +66,7 @@ def test_backfill_on_celery_workers_postgres_and_s3_equals_the_local_run(landing
     store = S3Storage(s3=S3Resource(endpoint_url=moto_endpoint, region_name="us-east-1"), bucket=bucket,
                       prefix="data")
     remote = dataset_digest(store, COMPARED, PARTITIONS)
-    local = dataset_digest(local_run, COMPARED, PARTITIONS)
+    local = dataset_digest(reference.store, COMPARED, PARTITIONS)
     assert all(remote[f"{names.TTS_AUDIO}/{p}"] for p in PARTITIONS if not p.startswith("ultrachat"))
     assert remote == local
     assert sum(1 for _ in store.list_keys(names.SPEECH_DATASET)) > 0
