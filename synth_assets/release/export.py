@@ -62,10 +62,16 @@ def file_key(sample_id: str) -> str:
     return sample_id.replace(".", "_").replace("/", "_")
 
 
+# The dialogue stages name the left channel's role (conversation.py CHANNEL_LAYOUT): the same layouts.
+LEFT_ROLE = {"assistant-left": "assistant,user", "user-left": "user,assistant"}
+
+
 def assistant_channel(row: dict) -> int:
     """Which channel holds the assistant: from the row's ``channel_layout`` ("assistant,user" or
-    "user,assistant"), and for older rows without one, the old layout (user left, assistant right)."""
+    "user,assistant", or "assistant-left" as the dialogue stages write it), and for older rows without
+    one, the old layout (user left, assistant right)."""
     layout = (row.get("channel_layout") or "user,assistant").replace(" ", "").lower()
+    layout = LEFT_ROLE.get(layout, layout)
     roles = layout.split(",")
     if sorted(roles) != ["assistant", "user"]:
         raise ReleaseError(f"sample {row['id']}: unknown channel_layout {row.get('channel_layout')!r}")

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from synth_assets.core.audio import from_flac
-from synth_assets.release.export import export_release
+from synth_assets.release.export import assistant_channel, export_release
 from synth_assets.release.versions import ReleaseError, create_release, release_part_keys
 from tests.release.samples import standard_rows, store_fixture  # noqa: F401 (the store fixture)
 
@@ -136,3 +136,9 @@ def test_an_export_of_a_release_with_a_corrupted_part_names_the_part(released, t
     released.write_bytes(key, b"not parquet at all")
     with pytest.raises(ReleaseError, match="part-00000.parquet"):
         export_release(released, "v1", "webdataset", tmp_path / "out")
+
+
+@pytest.mark.parametrize(("layout", "channel"), [("assistant-left", 0), ("assistant,user", 0), ("user-left", 1),
+                                                 ("user,assistant", 1), (None, 1)])
+def test_the_assistant_channel_follows_the_layout_as_either_spelling_names_it(layout, channel):
+    assert assistant_channel({"id": "d", "channel_layout": layout}) == channel
