@@ -75,12 +75,13 @@ class ReleaseConfig(Config):
     partitioned=False,
     group_name="release",
     kinds=("parquet", "duckdb", "mlflow"),
-    code_version="release-v3",  # v2: recordings, and a fixed schema; v3: audio quality gates and columns
+    code_version="release-v4",  # v2: recordings, fixed schema; v3: audio quality; v4: conversations' words, augmented
     description="The dataset to train on: clean clips that pass the round-trip filter (with Whisper "
     "transcripts and word timestamps), their augmented versions, the stereo conversations, and the "
     "transcribed utterances of real recordings (kind 'recording', with file, channel and span), in "
-    "Parquet parts with FLAC audio plus a JSONL manifest. Every sample's peak, clipping, silence and SNR are "
-    "columns; a sample failing the configured gates is quarantined with the reason. Rebuilds the lineage store; "
+    "Parquet parts with FLAC audio plus a JSONL manifest. Conversations also carry each channel's word times, "
+    "the user voice's gender and the audio with the user channel augmented. Every sample's peak, clipping, "
+    "silence and SNR are columns; a sample failing the configured gates is quarantined with the reason. Rebuilds the lineage store; "
     "logs to MLflow. Named, frozen releases are cut from it with `synth release create` or dataset_release.",
 )
 def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store: Storage,
