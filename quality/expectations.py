@@ -139,7 +139,7 @@ def _lineage():
 
 # Bump when an expectation changes without its suite's description changing: stored check results
 # of unchanged partitions are reused only while this and the description match.
-SUITES_VERSION = 3
+SUITES_VERSION = 4
 
 
 def round_trip_share(frame: pd.DataFrame, **_) -> list:
@@ -243,9 +243,11 @@ def _conversation_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FEMALE_SHARE,
-                     clarification_share: float | None = None, min_conversations: int = CONVERSATION_MIX_MIN) -> list:
+                     clarification_share: float | None = None, clarification_start: float = 0.0,
+                     min_conversations: int = CONVERSATION_MIX_MIN) -> list:
     """The configured mix, within one conversation's worth: the female share of user voices (a rotation
-    per partition, judged from ``min_conversations``), and the clarifications made per instruction."""
+    per partition, judged from ``min_conversations``), and the clarifications made per instruction (a
+    rotation from the partition's ``clarification_start``, render.rotation_pick)."""
     expectations = []
     total = len(frame)
     if "user_female" in frame and total >= min_conversations:
@@ -255,10 +257,11 @@ def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FE
             max_value=round(target_female_share + slack, 4)))
     if clarification_share is not None and "is_clarification" in frame and total:
         instructions = int((frame["kind"] == "instruction").sum())
-        expected = int(instructions * clarification_share + 1e-9) / total
+        expected = int(instructions * clarification_share + clarification_start + 1e-9) / total
+        # Not rounded: one clarification more than expected is within one, however many conversations.
         expectations.append(gxe.ExpectColumnMeanToBeBetween(
-            column="is_clarification", min_value=round(max(0.0, expected - 1.0 / total), 4),
-            max_value=round(expected + 1.0 / total, 4)))
+            column="is_clarification", min_value=max(0.0, expected - 1.0 / total) - 1e-9,
+            max_value=expected + 1.0 / total + 1e-9))
     return expectations
 
 

@@ -118,4 +118,5 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
                              **voice_inputs(policy)},
                      check_settings={"target_female_share": policy.target_female_share,
-                                     "clarification_share": targets.clarifications_per_instruction})
+                                     "clarification_share": targets.clarifications_per_instruction,
+                                     "clarification_start": render.clarification_start(partition)})

@@ -175,6 +175,11 @@ def with_clarifications(scripts: Iterator[DialogueScript], max_count: int, clari
             yield clarification_script(script)
 
 
+def clarification_start(partition: str) -> float:
+    """Where the partition's clarification rotation starts (its check judges from the same start)."""
+    return phase(partition, "clarifications")
+
+
 def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
     """True for ``share`` of indices, spread evenly: floor((k+1)p + s) > floor(kp + s). Over n indices
     that is floor(np + s) picks: a start drawn per partition rounds each partition's count up or down
@@ -187,5 +192,5 @@ def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_cou
     """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
     clarifications from the share of them the mix asks for."""
     scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count,
-                                  mix.clarifications_per_instruction, phase(partition, "clarifications"))
+                                  mix.clarifications_per_instruction, clarification_start(partition))
     yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition))

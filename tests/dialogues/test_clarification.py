@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from synth_assets.core.mix import MixTargets, phase
+from synth_assets.core.mix import MixTargets
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.instructions import instruction_script
-from synth_assets.dialogues.render import rotation_pick, with_clarifications
+from synth_assets.dialogues.render import clarification_start, rotation_pick, with_clarifications
 
 
 def instruction(question: str, answer: str, id_: str):
@@ -58,7 +58,7 @@ def test_a_start_drawn_per_partition_keeps_the_clarification_share_across_many_s
     scripts = [instruction("What is rain?", "Water from clouds.", f"doc-{i}") for i in range(2)]
     share = MixTargets().clarifications_per_instruction  # a third: a two-instruction partition rounds down alone
     made = [sum(s.kind == "clarification" for s in with_clarifications(
-                iter(scripts), 2, share, phase(f"alpaca/2026-11-01/part-{p}.json", "clarifications")))
+                iter(scripts), 2, share, clarification_start(f"alpaca/2026-11-01/part-{p}.json")))
             for p in range(300)]
     assert set(made) == {0, 1}
     assert sum(made) / (2 * len(made)) == pytest.approx(share, abs=0.04)
