@@ -53,12 +53,8 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     return markdown_image(png, f"waveforms and turns of {row['id']}")
 
 
-# Safety fills its share beside the partition's other conversations, so it runs after them.
-OTHER_KINDS = (names.INSTRUCTION_DIALOGUES, names.FALSE_PREMISE_DIALOGUES)
-
-
 @stage_asset(
-    deps=OTHER_KINDS,
+    deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
     code_version="safety-v3",  # v3: as many as the mix's safety share of the partition's conversations
@@ -72,7 +68,7 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
                      produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy),
-                     inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in OTHER_KINDS},
+                     inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
                              "mix": targets.shares(), **voice_inputs(policy)},
                      check_settings={"target_female_share": policy.target_female_share})
 
@@ -101,7 +97,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v3",  # v3: clarifications and the voice rotation from the mix, seeded per partition
+    code_version="instruction-v3",  # v3: clarifications from the mix, rotations started per partition
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "

@@ -91,10 +91,13 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
         yield row
 
 
+# The stages whose conversations safety fills its share beside: it runs after them.
+SAFETY_BESIDE = (names.INSTRUCTION_DIALOGUES, names.FALSE_PREMISE_DIALOGUES)
+
+
 def other_conversations(store: Store, partition: str) -> int:
     """The conversations the partition's instruction and false-premise stages made."""
-    return sum(1 for asset in (names.INSTRUCTION_DIALOGUES, names.FALSE_PREMISE_DIALOGUES)
-               for _ in parts.read_rows(store, asset, partition, columns=["id"]))
+    return sum(1 for asset in SAFETY_BESIDE for _ in parts.read_rows(store, asset, partition, columns=["id"]))
 
 
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets,

@@ -38,8 +38,10 @@ def test_a_setting_that_cannot_be_a_mix_is_refused_with_the_reason(monkeypatch, 
 
 
 def test_a_clarification_target_above_the_instruction_one_makes_one_per_instruction_at_most():
-    assert MixTargets(safety=0.2, false_premise=0.2, instruction=0.2, clarification=0.4).clarifications_per_instruction == 1.0
-    assert MixTargets(safety=0.5, false_premise=0.5, instruction=0.0, clarification=0.0).clarifications_per_instruction == 0.0
+    over = MixTargets(safety=0.2, false_premise=0.2, instruction=0.2, clarification=0.4)
+    assert over.clarifications_per_instruction == 1.0
+    without = MixTargets(safety=0.5, false_premise=0.5, instruction=0.0, clarification=0.0)
+    assert without.clarifications_per_instruction == 0.0
 
 
 def test_seeded_rounding_is_the_same_on_a_rerun_and_cancels_out_over_many_partitions():

@@ -20,8 +20,8 @@ def release(counts: dict[str, int], female: int | None = None, clips: int = 5) -
     female user voice, half by default) and some clips, which the mix leaves out."""
     kinds = [kind for kind, count in counts.items() for _ in range(count)]
     female = len(kinds) // 2 if female is None else female
-    rows = [{"id": f"c{i}", "kind": kind, "duration_s": SECONDS[kind], "user_gender": "female" if i < female else "male"}
-            for i, kind in enumerate(kinds)]
+    rows = [{"id": f"c{i}", "kind": kind, "duration_s": SECONDS[kind],
+             "user_gender": "female" if i < female else "male"} for i, kind in enumerate(kinds)]
     rows += [{"id": f"clip{i}", "kind": "clip", "duration_s": 3.0, "user_gender": None} for i in range(clips)]
     return pd.DataFrame(rows)
 
