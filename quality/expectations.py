@@ -1,7 +1,7 @@
 """Expectation suites (Great Expectations 1.x, called directly) and the Dagster check results they give.
 
 dagster-ge only supports GX < 1, so suites run here against a pandas frame of a partition's metadata
-columns (never the audio bytes), and each suite becomes one blocking asset check.
+columns (never the audio bytes), and each suite becomes one asset check: blocking, or a warning (ADVISORY).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 
 from synth_assets.core.limits import (
     CONVERSATION_MIX_MIN,
+    CONVERSATION_MIX_TOLERANCE,
     GENDER_MIN_CLIPS,
     GENDER_TOLERANCE,
     LIGHT_RECIPE_WER_GAP,
@@ -39,8 +40,10 @@ import great_expectations.expectations as gxe  # noqa: E402
 
 from synth_assets.augment.recipes import RECIPES
 from synth_assets.core import names
+from synth_assets.core.mix import KINDS, MixTargets
 from synth_assets.dialogues.false_premise import contains_words
 from synth_assets.dialogues.refusal import refuses
+from synth_assets.release.mix import allowed, judged, measure_mix
 from synth_assets.segments.wholeness import ends_mid_sentence, starts_mid_sentence
 from synth_assets.spoken.speakable import unspeakable_excerpt
 
@@ -58,6 +61,8 @@ class Suite:
     # columns they read: added to the frame before validation, never stored.
     from_frame: Callable[[pd.DataFrame], list] | None = None
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    # Metadata beside the report, from the prepared frame and the settings: what was judged, as a person reads it.
+    explain: Callable[[pd.DataFrame], dict] | None = None
 
     def spec(self, partitioned: bool = True) -> AssetCheckSpec:
         return AssetCheckSpec(name=self.name, asset=AssetKey(self.asset), description=self.description,
@@ -83,6 +88,10 @@ def validate(suite: Suite, frame: pd.DataFrame, settings: dict | None = None) ->
     context, batch_definition = _batch_definition()
     if suite.prepare is not None:
         frame = suite.prepare(frame)
+    explained = suite.explain(frame, **(settings or {})) if suite.explain is not None else {}
+    if frame.empty:  # the rows the suite judges (a release's conversations) may be none
+        return AssetCheckResult(check_name=suite.name, asset_key=AssetKey(suite.asset), passed=True,
+                                metadata={"rows": 0, "note": "nothing to check", **explained})
     built = suite.build() + (suite.from_frame(frame, **(settings or {})) if suite.from_frame is not None else [])
     expectations = gx.ExpectationSuite(name=suite.name, expectations=built)
     result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(expectations)
@@ -104,7 +113,7 @@ def validate(suite: Suite, frame: pd.DataFrame, settings: dict | None = None) ->
     return AssetCheckResult(
         check_name=suite.name, asset_key=AssetKey(suite.asset), passed=bool(result.success),
         severity=AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN,
-        metadata={"rows": len(frame), "failed_expectations": failed, "report": MetadataValue.md(table)},
+        metadata={"rows": len(frame), "failed_expectations": failed, "report": MetadataValue.md(table), **explained},
     )
 
 
@@ -130,7 +139,7 @@ def _lineage():
 
 # Bump when an expectation changes without its suite's description changing: stored check results
 # of unchanged partitions are reused only while this and the description match.
-SUITES_VERSION = 3
+SUITES_VERSION = 4
 
 
 def round_trip_share(frame: pd.DataFrame, **_) -> list:
@@ -234,9 +243,11 @@ def _conversation_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FEMALE_SHARE,
-                     clarification_share: float | None = None, min_conversations: int = CONVERSATION_MIX_MIN) -> list:
+                     clarification_share: float | None = None, clarification_start: float = 0.0,
+                     min_conversations: int = CONVERSATION_MIX_MIN) -> list:
     """The configured mix, within one conversation's worth: the female share of user voices (a rotation
-    per partition, judged from ``min_conversations``), and the clarifications made per instruction."""
+    per partition, judged from ``min_conversations``), and the clarifications made per instruction (a
+    rotation from the partition's ``clarification_start``, render.rotation_pick)."""
     expectations = []
     total = len(frame)
     if "user_female" in frame and total >= min_conversations:
@@ -246,11 +257,51 @@ def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FE
             max_value=round(target_female_share + slack, 4)))
     if clarification_share is not None and "is_clarification" in frame and total:
         instructions = int((frame["kind"] == "instruction").sum())
-        expected = int(instructions * clarification_share + 1e-9) / total
+        expected = int(instructions * clarification_share + clarification_start + 1e-9) / total
+        # Not rounded: one clarification more than expected is within one, however many conversations.
         expectations.append(gxe.ExpectColumnMeanToBeBetween(
-            column="is_clarification", min_value=round(max(0.0, expected - 1.0 / total), 4),
-            max_value=round(expected + 1.0 / total, 4)))
+            column="is_clarification", min_value=max(0.0, expected - 1.0 / total) - 1e-9,
+            max_value=expected + 1.0 / total + 1e-9))
     return expectations
+
+
+def _release_conversations(frame: pd.DataFrame) -> pd.DataFrame:
+    """The release's conversations, with a 0/1 column per kind and for a female user voice (means are shares)."""
+    conversations = frame[frame["kind"].isin(KINDS)]
+    if "user_gender" not in conversations:  # a dataset made before the column
+        conversations = conversations.assign(user_gender=None)
+    return conversations.assign(user_female=(conversations["user_gender"] == "female").astype(float),
+                                **{f"is_{kind}": (conversations["kind"] == kind).astype(float) for kind in KINDS})
+
+
+def _mix_targets(conversation_mix: dict | None) -> MixTargets:
+    return MixTargets(**conversation_mix) if conversation_mix else MixTargets()
+
+
+def release_mix(frame: pd.DataFrame, conversation_mix: dict | None = None,
+                target_female_share: float = TARGET_FEMALE_SHARE, mix_tolerance: float = CONVERSATION_MIX_TOLERANCE,
+                **_) -> list:
+    """Each kind's share of the release's conversations, and the female share of their user voices,
+    within the tolerance and one conversation of the targets (release/mix.py), once judged."""
+    total = len(frame)
+    if not judged(total, mix_tolerance):
+        return []
+    targets = {f"is_{kind}": share for kind, share in _mix_targets(conversation_mix).shares().items()}
+    targets["user_female"] = target_female_share
+    expectations = []
+    for column, target in targets.items():
+        low, high = allowed(target, total, mix_tolerance)
+        expectations.append(gxe.ExpectColumnMeanToBeBetween(column=column, min_value=low, max_value=high))
+    return expectations
+
+
+def release_mix_table(frame: pd.DataFrame, conversation_mix: dict | None = None,
+                      target_female_share: float = TARGET_FEMALE_SHARE,
+                      mix_tolerance: float = CONVERSATION_MIX_TOLERANCE, **_) -> dict:
+    """Target against measured, per kind and for the female user voices: the check's metadata."""
+    report = measure_mix(zip(frame["kind"], frame["duration_s"], frame["user_gender"]),
+                         _mix_targets(conversation_mix), target_female_share, mix_tolerance)
+    return {"conversations": report.conversations, "mix": MetadataValue.md(report.markdown())}
 
 
 def _every_assistant_turn_refuses(turns: str) -> bool:
@@ -384,3 +435,21 @@ SUITES: dict[str, Suite] = {s.asset: s for s in (
           lambda: [_unique("id"), _nonempty_text(), _not_null("parent_id"), _not_null("source_document"),
                    _between("duration_s", 0.3, 300.0)], from_frame=audio_quality_gates),
 )}
+
+# Checks that warn rather than block: the asset's data is sound, but not what was aimed at.
+ADVISORY: dict[str, tuple[Suite, ...]] = {names.SPEECH_DATASET: (
+    Suite("conversation_mix", names.SPEECH_DATASET, "The release's conversations hold the configured mix "
+          "(SYNTH_CONVERSATION_MIX, the ConversationMix resource): each kind's share by count, and the share of "
+          "female user voices (TTSVoices.target_female_share), within the speech_dataset Config's mix_tolerance "
+          f"(default {CONVERSATION_MIX_TOLERANCE:.0%}) and one conversation of its target. Judged from "
+          "1 / mix_tolerance conversations (20 by default): below that one conversation is more than the tolerance. "
+          "Shares by hours are shown beside. Warns, does not block: a landing zone without instruction "
+          "documents, say, makes sound data in another mix.",
+          lambda: [], prepare=_release_conversations, from_frame=release_mix, explain=release_mix_table,
+          blocking=False),
+)}
+
+
+def suites_for(asset: str) -> tuple[Suite, ...]:
+    """Every suite an asset is checked with: its blocking one first, then any that warn."""
+    return ((SUITES[asset],) if asset in SUITES else ()) + ADVISORY.get(asset, ())

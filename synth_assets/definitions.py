@@ -8,6 +8,7 @@ from dagster_aws.s3 import S3Resource
 
 from resources.asr import WhisperASR
 from resources.lineage import LineageStore
+from resources.mix import ConversationMix
 from resources.rewriter import TextRewriter
 from resources.storage import LocalStorage, S3Storage, Storage
 from resources.tracking import ExperimentTracker
@@ -63,6 +64,7 @@ def build_resources() -> dict:
         **engine_resources(),
         "lineage": LineageStore(path=str(settings.data_root() / "lineage.duckdb")),
         "rewriter": TextRewriter(**settings.rewriter()),
+        "mix": ConversationMix(**settings.conversation_mix().shares()),
         "tracker": ExperimentTracker(tracking_uri=settings.mlflow_tracking_uri(), enabled=settings.mlflow_enabled()),
     }
 

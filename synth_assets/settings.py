@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth_assets.core.mix import MixTargets
+
 SAMPLE_LANDING = Path(__file__).parent / "sample_landing"
 SAMPLE_RECORDINGS = Path(__file__).parent / "sample_recordings"
 
@@ -113,6 +115,15 @@ def tts_pool_min_clips() -> int | None:
     policy's default threshold)."""
     value = os.environ.get("SYNTH_TTS_POOL_MIN_CLIPS", "")
     return int(value) if value else None
+
+
+def conversation_mix() -> MixTargets:
+    """Target shares of the conversation kinds across a release, by count (SYNTH_CONVERSATION_MIX,
+    e.g. "safety=0.2,false_premise=0.13,instruction=0.5,clarification=0.17", the default: what the
+    bundled sample makes). Every kind is named; the shares sum to 1. A malformed value fails loading
+    with the reason (a MixError)."""
+    value = os.environ.get("SYNTH_CONVERSATION_MIX", "").strip()
+    return MixTargets.parse(value) if value else MixTargets()
 
 
 def model_cache() -> Path:

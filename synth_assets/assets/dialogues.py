@@ -6,6 +6,7 @@ import json
 from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
+from resources.mix import ConversationMix
 from resources.storage import Storage
 from resources.voices import TTSVoices
 from synth_assets.core import names, parts
@@ -17,16 +18,10 @@ from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fi
 from synth_assets.tts.voicing import voice_inputs
 
 
-class SafetyConfig(Config):
-    per_partition: int = Field(default=2, description="Safety conversations drawn for each partition.")
-
-
 class InstructionConfig(Config):
     max_per_partition: int = Field(default=20, description="Most instruction conversations per partition "
-                                   "(from its Alpaca and UltraChat documents).")
-    clarification_share: float = Field(default=0.5, description="Share of instruction conversations that also "
-                                       "make a clarification conversation (a misheard or cut-off question); "
-                                       "the mix check judges the partition against it.")
+                                   "(from its Alpaca and UltraChat documents); the share of them that also "
+                                   "make a clarification comes from the conversation mix resource.")
 
 
 class FalsePremiseConfig(Config):
@@ -59,19 +54,22 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
 
 
 @stage_asset(
+    deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v2",
+    code_version="safety-v3",  # v3: as many as the mix's safety share of the partition's conversations
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
-    "offers a safe alternative. Drawn from a written template bank, voiced in stereo (assistant left, "
-    "user right, as moshi-finetune reads it).",
+    "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
+    "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
+    "moshi-finetune reads it).",
 )
-def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store: Storage, voices: TTSVoices):
-    partition, policy = context.partition_key, voices.policy()
+def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTSVoices, mix: ConversationMix):
+    partition, policy, targets = context.partition_key, voices.policy(), mix.targets()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
-                     produce=lambda stage: render.safety_dialogues(stage, partition, config.per_partition, policy),
-                     inputs={"config": config.model_dump(), **voice_inputs(policy)},
+                     produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy),
+                     inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
+                             "mix": targets.shares(), **voice_inputs(policy)},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -79,7 +77,7 @@ def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v4",
+    code_version="false-premise-v5",  # v5: the voice rotation starts where the partition's draw says
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
@@ -99,21 +97,22 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v2",
+    code_version="instruction-v3",  # v3: clarifications from the mix, rotations started per partition
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
     "question and answer as mono clips (LLaMA-Omni layout).",
 )
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
-                          voices: TTSVoices):
-    partition, policy = context.partition_key, voices.policy()
+                          voices: TTSVoices, mix: ConversationMix):
+    partition, policy, targets = context.partition_key, voices.policy(), mix.targets()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition,
-                                                                        config.max_per_partition, policy,
-                                                                        config.clarification_share),
+                                                                        config.max_per_partition, policy, targets),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
-                             "config": config.model_dump(), **voice_inputs(policy)},
+                             "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
+                             **voice_inputs(policy)},
                      check_settings={"target_female_share": policy.target_female_share,
-                                     "clarification_share": config.clarification_share})
+                                     "clarification_share": targets.clarifications_per_instruction,
+                                     "clarification_start": render.clarification_start(partition)})

@@ -20,11 +20,15 @@ from dagster import (
 from pydantic import Field
 
 from resources.lineage import LineageStore
+from resources.mix import ConversationMix
 from resources.storage import Storage
 from resources.tracking import ExperimentTracker
+from resources.voices import TTSVoices
 from synth_assets.core import names
 from synth_assets.core.audio_quality import Thresholds
+from synth_assets.core.mix import MixTargets
 from synth_assets.core.limits import (
+    CONVERSATION_MIX_TOLERANCE,
     MAX_CLIPPING_RATIO,
     MAX_SILENCE_RATIO,
     MIN_PEAK_DBFS,
@@ -36,6 +40,7 @@ from synth_assets.orchestration.execution import permanent, retry_policy
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import run_stage, stage_asset
 from synth_assets.release.card import quality_plot_png
+from synth_assets.release.mix import measure_mix
 from synth_assets.release.quality import gate
 from synth_assets.release.rows import (
     MANIFEST,
@@ -65,6 +70,9 @@ class ReleaseConfig(Config):
     max_silence_ratio: float = Field(default=MAX_SILENCE_RATIO,
                                      description="Share of 20 ms frames without speech (conversations: both channels).")
     min_snr_db: float = Field(default=MIN_SNR_DB, description="Speech over background estimate, dB.")
+    mix_tolerance: float = Field(default=CONVERSATION_MIX_TOLERANCE, description="How far each conversation "
+                                 "kind's share (and the female user share) may be from its target, besides one "
+                                 "conversation, before the conversation_mix check warns.")
 
     def thresholds(self) -> Thresholds:
         return Thresholds(self.min_peak_dbfs, self.max_clipping_ratio, self.max_silence_ratio, self.min_snr_db)
@@ -75,19 +83,23 @@ class ReleaseConfig(Config):
     partitioned=False,
     group_name="release",
     kinds=("parquet", "duckdb", "mlflow"),
-    code_version="release-v3",  # v2: recordings, and a fixed schema; v3: audio quality gates and columns
+    code_version="release-v4",  # v2: recordings, fixed schema; v3: audio quality; v4: conversations' words, augmented
     description="The dataset to train on: clean clips that pass the round-trip filter (with Whisper "
     "transcripts and word timestamps), their augmented versions, the stereo conversations, and the "
     "transcribed utterances of real recordings (kind 'recording', with file, channel and span), in "
-    "Parquet parts with FLAC audio plus a JSONL manifest. Every sample's peak, clipping, silence and SNR are "
+    "Parquet parts with FLAC audio plus a JSONL manifest. Conversations also carry each channel's word times, "
+    "the user voice's gender and the audio with the user channel augmented; their mix by kind is shown beside "
+    "its targets (SYNTH_CONVERSATION_MIX) and checked. Every sample's peak, clipping, silence and SNR are "
     "columns; a sample failing the configured gates is quarantined with the reason. Rebuilds the lineage store; "
     "logs to MLflow. Named, frozen releases are cut from it with `synth release create` or dataset_release.",
 )
 def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store: Storage,
-                   lineage: LineageStore, tracker: ExperimentTracker):
+                   lineage: LineageStore, tracker: ExperimentTracker, voices: TTSVoices, mix: ConversationMix):
     # Partitions whose every upstream stage finished (a failed or pending one is left out).
     partitions = complete(store, context.instance.get_dynamic_partitions(shards.name), UPSTREAM)
     batches = complete(store, context.instance.get_dynamic_partitions(audio_batches.name), RECORDINGS)
+    mix_settings = {"conversation_mix": mix.targets().shares(), "mix_tolerance": config.mix_tolerance,
+                    "target_female_share": voices.target_female_share}
 
     def summarize(frame):
         # Runs after the parts are in place: the manifest and lineage store describe what was written.
@@ -98,7 +110,8 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                     "dataset": store.uri(names.SPEECH_DATASET)},
             metrics={"samples": len(frame), "hours": float(frame["duration_s"].sum() / 3600)},
         )
-        return {**release_metadata(frame, partitions + batches), **quality_metadata(frame), "manifest": MetadataValue.path(store.uri(MANIFEST)),
+        return {**release_metadata(frame, partitions + batches), **quality_metadata(frame),
+                **mix_metadata(frame, **mix_settings), "manifest": MetadataValue.path(store.uri(MANIFEST)),
                 "lineage_rows": lineage.rebuild(store), "mlflow_run_id": run_id or "tracking disabled"}
 
     # The summary writes the manifest, rebuilds the lineage store and logs to MLflow: run it every time.
@@ -106,9 +119,11 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                      produce=lambda stage: gate(stage, itertools.chain(
                          release_rows(store, partitions, config.max_wer), recording_rows(store, batches)),
                          config.thresholds()),
-                     check_settings=dataclasses.asdict(config.thresholds()),
+                     check_settings={**dataclasses.asdict(config.thresholds()), **mix_settings},
                      inputs={"partitions": upstream_versions(store, partitions, UPSTREAM),
-                             "audio_batches": upstream_versions(store, batches, RECORDINGS), **config.model_dump()})
+                             "audio_batches": upstream_versions(store, batches, RECORDINGS),
+                             # The mix is judged, not made: a new target or tolerance keeps the stored parts.
+                             **config.model_dump(exclude={"mix_tolerance"})})
 
 
 def release_metadata(frame, partitions: list[str]) -> dict:
@@ -119,6 +134,15 @@ def release_metadata(frame, partitions: list[str]) -> dict:
         "partitions": MetadataValue.md("\n".join(f"- {p}" for p in partitions)),
         "licenses": ", ".join(sorted(frame["text_license"].dropna().unique())),
     }
+
+
+def mix_metadata(frame, conversation_mix: dict, target_female_share: float, mix_tolerance: float) -> dict:
+    """The conversations by kind against their targets, by count and by hours, and the user voices' genders."""
+    conversations = frame.reindex(columns=["kind", "duration_s", "user_gender"])
+    report = measure_mix(conversations.itertuples(index=False), MixTargets(**conversation_mix), target_female_share,
+                         mix_tolerance)
+    return {"conversation_mix": MetadataValue.md(report.markdown()), "conversation_shares": report.shares(),
+            "user_female_share": round(report.female.count_share, 4)}
 
 
 def quality_metadata(frame) -> dict:

@@ -34,5 +34,8 @@ MAX_ANSWER_WORDS = 45
 MAX_CHAT_TURNS = 6
 # Conversations: the user-gender mix is judged once a partition of one dialogue stage has this many.
 CONVERSATION_MIX_MIN = 10
+# The release's conversation mix (core/mix.py): each kind's share and the female share of user voices
+# within this of their targets, plus one conversation (judged from 1 / tolerance conversations).
+CONVERSATION_MIX_TOLERANCE = 0.05
 # Augmentation keeps the label: light recipes' round-trip WER within this of the clean clip's (mean).
 LIGHT_RECIPE_WER_GAP = 0.03

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator
 from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
+from synth_assets.core.mix import MixTargets, first_slot, phase
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
@@ -60,13 +61,14 @@ def augmented_user_channel(script: DialogueScript, voiced: VoicedDialogue) -> di
 
 def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: VoicePolicy,
                 document_of: Callable[[DialogueScript], str], *, allow_barge_in: bool = True,
-                extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None) -> Iterator[dict[str, Any]]:
-    """Each script voiced with a user voice distinct from the assistant's, rotated by gender."""
+                extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None,
+                slot: int = 0) -> Iterator[dict[str, Any]]:
+    """Each script voiced with a user voice distinct from the assistant's, rotated by gender from
+    rotation slot ``slot`` on."""
     try:
         policy = conversation_policy(voices)
     except NoDistinctVoice as error:
         policy, reason = None, str(error)
-    slot = 0
     for script in scripts:
         try:
             if policy is None:
@@ -89,17 +91,31 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
         yield row
 
 
-def safety_dialogues(stage: StageRun, partition: str, count: int, voices: VoicePolicy) -> Iterator[dict[str, Any]]:
-    """``count`` safety conversations drawn for the partition from the template bank. No barge-ins: a
+# The stages whose conversations safety fills its share beside: it runs after them.
+SAFETY_BESIDE = (names.INSTRUCTION_DIALOGUES, names.FALSE_PREMISE_DIALOGUES)
+
+
+def other_conversations(store: Store, partition: str) -> int:
+    """The conversations the partition's instruction and false-premise stages made."""
+    return sum(1 for asset in SAFETY_BESIDE for _ in parts.read_rows(store, asset, partition, columns=["id"]))
+
+
+def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets,
+                     voices: VoicePolicy) -> Iterator[dict[str, Any]]:
+    """The partition's share of safety conversations beside its other conversations, drawn from the
+    template bank; their voices continue the partition's rotation after the others'. No barge-ins: a
     refusal is heard whole."""
     shard = ShardKey.parse(partition)
+    others = other_conversations(store, partition)
+    count = mix.safety_count(others, partition)
 
     def scripts():
         for script in safety_scripts(partition, count):
             script.source, script.snapshot = shard.source, shard.snapshot
             yield script
 
-    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False)
+    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False,
+                       slot=first_slot(partition) + others)
 
 
 def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -127,7 +143,7 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_c
         stage.quarantine(Quarantined(stage=stage.asset, file=segment.id, position="fact",
                                      reason=f"fact cannot be altered: {reason}", raw=segment.text[:300]))
     yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
-                           allow_barge_in=False, extra=premise_values)
+                           allow_barge_in=False, extra=premise_values, slot=first_slot(partition))
 
 
 def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:
@@ -149,26 +165,35 @@ def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
             "question_text": voiced.turns[0]["spoken"], "answer_text": voiced.turns[1]["spoken"]}
 
 
-def with_clarifications(scripts: Iterator[DialogueScript], max_count: int,
-                        clarification_share: float) -> Iterator[DialogueScript]:
+def with_clarifications(scripts: Iterator[DialogueScript], max_count: int, clarification_share: float,
+                        start: float = 0.0) -> Iterator[DialogueScript]:
     """The first ``max_count`` instruction scripts, each followed, for ``clarification_share`` of them
-    (a rotation, so any run is within one of the share), by a clarification built from it."""
+    (a rotation from phase ``start``, so any run is within one of the share), by a clarification built
+    from it."""
     for index, script in enumerate(scripts):
         if index >= max_count:
             return
         yield script
-        if rotation_pick(index, clarification_share):
+        if rotation_pick(index, clarification_share, start):
             yield clarification_script(script)
 
 
-def rotation_pick(index: int, share: float) -> bool:
-    """True for ``share`` of indices, spread evenly: floor((k+1)p) > floor(kp)."""
-    return int((index + 1) * share + 1e-9) > int(index * share + 1e-9)
+def clarification_start(partition: str) -> float:
+    """Where the partition's clarification rotation starts (its check judges from the same start)."""
+    return phase(partition, "clarifications")
+
+
+def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
+    """True for ``share`` of indices, spread evenly: floor((k+1)p + s) > floor(kp + s). Over n indices
+    that is floor(np + s) picks: a start drawn per partition rounds each partition's count up or down
+    by its fraction, so no side gains across a release."""
+    return int((index + 1) * share + start + 1e-9) > int(index * share + start + 1e-9)
 
 
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int, voices: VoicePolicy,
-                          clarification_share: float = 0.0) -> Iterator[dict[str, Any]]:
+                          mix: MixTargets) -> Iterator[dict[str, Any]]:
     """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
-    clarification conversations from ``clarification_share`` of them."""
-    scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count, clarification_share)
-    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair)
+    clarifications from the share of them the mix asks for."""
+    scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count,
+                                  mix.clarifications_per_instruction, clarification_start(partition))
+    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition))

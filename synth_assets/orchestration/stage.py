@@ -24,7 +24,7 @@ from dagster import (
 )
 from dagster._serdes import deserialize_value, serialize_value
 
-from quality.expectations import SUITES, SUITES_VERSION, validate
+from quality.expectations import SUITES_VERSION, suites_for, validate
 from synth_assets import settings
 from synth_assets.core import parts
 from synth_assets.core.parts import QUARANTINE
@@ -82,7 +82,8 @@ def stage_asset(*, group_name: str, code_version: str, description: str, deps: t
         return asset(
             name=fn.__name__, partitions_def=(partitions_def or shards) if partitioned else None, deps=list(deps),
             group_name=group_name, kinds=set(kinds), code_version=code_version, description=description,
-            check_specs=[SUITES[fn.__name__].spec()], pool=pool_for(group_name), retry_policy=retry_policy(),
+            check_specs=[suite.spec() for suite in suites_for(fn.__name__)], pool=pool_for(group_name),
+            retry_policy=retry_policy(),
         )(body)
 
     return wrap
@@ -154,7 +155,7 @@ def run_stage(
     if summarize is not None and not frame.empty:
         metadata.update(summarize(frame))
     metadata = {key: plain(value) for key, value in metadata.items()}
-    checks = [validate(SUITES[asset], frame, check_settings)] if asset in SUITES else []
+    checks = [validate(suite, frame, check_settings) for suite in suites_for(asset)]
     if track and not reused and settings.mlflow_enabled():
         metadata["mlflow_run_id"] = track_stage(asset, partition, context.run.run_id, code_version, inputs, metadata,
                                                 checks)
@@ -209,8 +210,8 @@ def load_summary(store: Store, asset: str, partition: str | None, fingerprint_va
 
 
 def suite_signature(asset: str) -> str | None:
-    suite = SUITES.get(asset)
-    return f"{SUITES_VERSION}|{suite.name}|{suite.description}" if suite else None
+    suites = suites_for(asset)
+    return "|".join([str(SUITES_VERSION), *(f"{s.name}|{s.description}" for s in suites)]) if suites else None
 
 
 def plain(value: Any) -> Any:

@@ -35,8 +35,10 @@ SAMPLES_PER_SHARD = 1000
 ROW_COLUMNS = ["id", "kind", "partition", "source", "snapshot", "source_document", "text", "transcript", "wer",
                "words", "turns", "voice_id", "assistant_voice", "text_license", "sample_rate", "channels",
                "duration_s", "channel", "start_s", "end_s", "channel_layout", "peak_dbfs", "clipping_ratio",
-               "silence_ratio", "snr_db", "mos", "content_hash", "audio"]
+               "silence_ratio", "snr_db", "mos", "content_hash", "words_assistant", "words_user", "audio"]
 TEXT_COLUMNS = [c for c in ROW_COLUMNS if c not in ("audio",)]
+# Columns a release cut before they existed lacks: read as null, so its words are estimated.
+LATER_COLUMNS = ("words_assistant", "words_user")
 
 
 @dataclass
@@ -62,10 +64,16 @@ def file_key(sample_id: str) -> str:
     return sample_id.replace(".", "_").replace("/", "_")
 
 
+# The dialogue stages name the left channel's role (conversation.py CHANNEL_LAYOUT): the same layouts.
+LEFT_ROLE = {"assistant-left": "assistant,user", "user-left": "user,assistant"}
+
+
 def assistant_channel(row: dict) -> int:
     """Which channel holds the assistant: from the row's ``channel_layout`` ("assistant,user" or
-    "user,assistant"), and for older rows without one, the old layout (user left, assistant right)."""
+    "user,assistant", or "assistant-left" as the dialogue stages write it), and for older rows without
+    one, the old layout (user left, assistant right)."""
     layout = (row.get("channel_layout") or "user,assistant").replace(" ", "").lower()
+    layout = LEFT_ROLE.get(layout, layout)
     roles = layout.split(",")
     if sorted(roles) != ["assistant", "user"]:
         raise ReleaseError(f"sample {row['id']}: unknown channel_layout {row.get('channel_layout')!r}")
@@ -73,8 +81,19 @@ def assistant_channel(row: dict) -> int:
 
 
 def turn_words(row: dict) -> list[tuple[str, float, float, str]]:
-    """(word, start, end, role) of a conversation's turns. The stored turns have spans, not word
-    times, so each turn's span is shared among its words in proportion to their length."""
+    """(word, start, end, role) of every word said in a conversation, in time order: each channel's
+    stored word times (``words_assistant``, ``words_user``), or for a row without them (a release
+    cut before they were kept) an estimate from the turns."""
+    stored = {role: row.get(f"words_{role}") for role in ("assistant", "user")}
+    if None in stored.values():
+        return estimated_turn_words(row)
+    words = [(w["word"].strip(), float(w["start"]), float(w["end"]), role)
+             for role, text in stored.items() for w in json.loads(text)]
+    return sorted(words, key=lambda w: w[1])
+
+
+def estimated_turn_words(row: dict) -> list[tuple[str, float, float, str]]:
+    """Each turn's span shared among its words in proportion to their length."""
     words = []
     for turn in json.loads(row["turns"] or "[]"):
         tokens = turn["spoken"].split()
@@ -131,14 +150,15 @@ def prepare_folder(out: Path, release: str, fmt: str) -> None:
 
 
 def iter_rows(store: Store, name: str) -> Iterator[dict]:
-    for table in iter_release_tables(store, name, ROW_COLUMNS):
+    for table in iter_release_tables(store, name, ROW_COLUMNS, optional=LATER_COLUMNS):
         yield from table.to_pylist()
 
 
 # --- hf ------------------------------------------------------------------------------------------------
 
 HF_TEXT = ["id", "kind", "text", "transcript", "source", "snapshot", "partition", "source_document", "voice_id",
-           "assistant_voice", "text_license", "words", "turns", "channel_layout", "channel", "content_hash"]
+           "assistant_voice", "text_license", "words", "turns", "channel_layout", "channel", "content_hash",
+           "words_assistant", "words_user"]
 HF_FLOAT = ["duration_s", "wer", "start_s", "end_s", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db", "mos"]
 HF_INT = ["sample_rate", "channels"]
 AUDIO_TYPE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])

@@ -17,6 +17,8 @@ CONVERSATION_KINDS = ("safety", "false_premise", "instruction", "clarification")
 UPSTREAM = (names.TTS_AUDIO, names.PSEUDO_LABELS, names.AUGMENTED_CLIPS, *DIALOGUES)
 RECORDINGS = (names.RECORDED_SPEECH, names.RECORDING_LABELS)  # partitioned by audio batches
 MANIFEST = f"{names.SPEECH_DATASET}/manifest.jsonl"
+# Taken as they are from a conversation row (null for other kinds, and in rows stored before them).
+CONVERSATION_COLUMNS = ("channel_layout", "words_assistant", "words_user", "user_gender", "audio_augmented")
 
 # One schema whatever the kinds present: a column that only some kinds fill (a recording's channel
 # and span) must not take its type from the first rows written, where it may be all null.
@@ -34,6 +36,10 @@ RELEASE_SCHEMA = pa.schema([
     # Audio quality (core/audio_quality.py, release/quality.py); mos only on the sample a release rates.
     ("peak_dbfs", pa.float64()), ("clipping_ratio", pa.float64()), ("silence_ratio", pa.float64()),
     ("snr_db", pa.float64()), ("quality_by_channel", pa.string()), ("mos", pa.float64()),
+    # Conversations only: each channel's words with times (JSON), the user voice's gender, and the
+    # audio with the user channel augmented (FLAC; the assistant channel as in `audio`).
+    ("words_assistant", pa.string()), ("words_user", pa.string()), ("user_gender", pa.string()),
+    ("audio_augmented", pa.binary()),
 ])
 
 
@@ -70,7 +76,7 @@ def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterato
             for row in parts.read_rows(store, asset, partition):
                 yield sample(row, row["kind"], partition, voice_id=row["user_voice"],
                              assistant_voice=row["assistant_voice"], turns=row["turns"],
-                             channel_layout=row.get("channel_layout"))
+                             **{column: row.get(column) for column in CONVERSATION_COLUMNS})
 
 
 def sample(row: dict, kind: str, partition: str, **extra) -> dict:

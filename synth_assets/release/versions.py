@@ -110,22 +110,30 @@ def load_release(store: Store, name: str) -> Release:
         raise ReleaseError(f"release {name!r}: {store.uri(key)} is unreadable ({error})") from error
 
 
-def read_part(store: Store, key: str, columns: list[str] | None = None) -> pa.Table:
-    """One Parquet part, or a ReleaseError naming the file when its bytes are not a Parquet table."""
+def read_part(store: Store, key: str, columns: list[str] | None = None, optional: tuple[str, ...] = ()) -> pa.Table:
+    """One Parquet part, or a ReleaseError naming the file when its bytes are not a Parquet table.
+    ``optional``: columns of ``columns`` that a part written before they existed lacks, read as nulls."""
     try:
-        return pq.read_table(io.BytesIO(store.read_bytes(key)), columns=columns)
+        data = io.BytesIO(store.read_bytes(key))
+        present = set(pq.read_schema(data).names) if optional else set()
+        table = pq.read_table(data, columns=[c for c in columns if c in present or c not in optional]
+                              if columns is not None else None)
     except (pa.ArrowException, OSError) as error:
         raise ReleaseError(f"{store.uri(key)} is not a readable Parquet part ({error})") from error
+    for column in (c for c in optional if c in (columns or ()) and c not in table.column_names):
+        table = table.append_column(column, pa.nulls(table.num_rows, release_schema().field(column).type))
+    return table
 
 
 def release_part_keys(store: Store, name: str) -> list[str]:
     return parts.part_keys(store, RELEASES, name)
 
 
-def iter_release_tables(store: Store, name: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
+def iter_release_tables(store: Store, name: str, columns: list[str] | None = None,
+                        optional: tuple[str, ...] = ()) -> Iterator[pa.Table]:
     load_release(store, name)
     for key in release_part_keys(store, name):
-        yield read_part(store, key, columns)
+        yield read_part(store, key, columns, optional)
 
 
 def release_index(store: Store, name: str) -> dict[str, dict]:

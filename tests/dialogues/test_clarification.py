@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from synth_assets.core.mix import MixTargets
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.instructions import instruction_script
-from synth_assets.dialogues.render import rotation_pick, with_clarifications
+from synth_assets.dialogues.render import clarification_start, rotation_pick, with_clarifications
 
 
 def instruction(question: str, answer: str, id_: str):
@@ -49,3 +52,13 @@ def test_the_clarification_share_is_a_rotation_within_one_of_the_target():
     made = list(with_clarifications(iter(scripts), 10, 0.3))
     assert sum(s.kind == "clarification" for s in made) == 3
     assert [rotation_pick(i, 0.5) for i in range(4)] == [False, True, False, True]
+
+
+def test_a_start_drawn_per_partition_keeps_the_clarification_share_across_many_small_partitions():
+    scripts = [instruction("What is rain?", "Water from clouds.", f"doc-{i}") for i in range(2)]
+    share = MixTargets().clarifications_per_instruction  # a third: a two-instruction partition rounds down alone
+    made = [sum(s.kind == "clarification" for s in with_clarifications(
+                iter(scripts), 2, share, clarification_start(f"alpaca/2026-11-01/part-{p}.json")))
+            for p in range(300)]
+    assert set(made) == {0, 1}
+    assert sum(made) / (2 * len(made)) == pytest.approx(share, abs=0.04)

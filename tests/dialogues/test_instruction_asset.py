@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 from dagster import DagsterInstance, materialize
 
+from resources.mix import ConversationMix
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.dialogues import instruction_dialogues
@@ -64,8 +65,10 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
     instance.add_dynamic_partitions("crawl_shards", [KEY])
     assistant, *users = fragile_voices
     voices = TTSVoices(user_voices=[assistant, *users], assistant_voice=assistant, workers=1)
+    # A clarification for every instruction: the firework's fails on "boom" too.
+    mix = ConversationMix(safety=0.2, false_premise=0.0, instruction=0.4, clarification=0.4)
     result = materialize([instruction_dialogues], partition_key=KEY, instance=instance,
-                         resources={"store": store, "voices": voices})
+                         resources={"store": store, "voices": voices, "mix": mix})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
@@ -81,7 +84,8 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
         assert rate == 24_000 and audio.shape[1] == 2 and row["channel_layout"] == "assistant-left"
         question, _ = sf.read(io.BytesIO(row["question_audio"]))
         assert question.ndim == 1 and row["question_text"] == turns[0]["spoken"]
-    assert {r["user_gender"] for r in made} == {"female", "male"}  # rotated by gender
+    assert {r["user_gender"] for r in rows} == {"female", "male"}  # rotated by gender
+    assert sorted(r["kind"] for r in rows) == ["clarification", "clarification", "instruction", "instruction"]
 
     quarantined = parts.read_table(store, "quarantine", f"{names.INSTRUCTION_DIALOGUES}/{KEY}").to_pylist()
     reasons = " | ".join(q["reason"] for q in quarantined)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from synth_assets.core import names
 from synth_assets.definitions import defs
 
-ASSETS = {  # asset -> (group, its check)
+ASSETS = {  # asset -> (group, its checks)
     names.CRAWL_SNAPSHOT: ("crawl", "documents_valid"),
     names.SNAPSHOT_CHANGES: ("crawl", "snapshot_changes_valid"),
     names.TEXT_SEGMENTS: ("text", "segments_valid"),
@@ -19,7 +19,7 @@ ASSETS = {  # asset -> (group, its check)
     names.INSTRUCTION_DIALOGUES: ("dialogues", "instruction_dialogues_valid"),
     names.RECORDED_SPEECH: ("recordings", "recorded_speech_valid"),
     names.RECORDING_LABELS: ("recordings", "recording_labels_valid"),
-    names.SPEECH_DATASET: ("release", "dataset_valid"),
+    names.SPEECH_DATASET: ("release", "dataset_valid", "conversation_mix"),
     names.DATASET_RELEASE: ("release", "release_verified"),
 }
 
@@ -29,11 +29,10 @@ def test_defs_list_every_asset_check_job_sensor_and_schedule():
     specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
     assert set(specs) == set(ASSETS)
     for name, spec in specs.items():
-        group, check = ASSETS[name]
+        group, *checks = ASSETS[name]
         assert spec.group_name == group
         assert spec.code_version and spec.description and spec.kinds
-        checks = {key.name for key in graph.get_check_keys_for_assets({spec.key})}
-        assert checks == {check}, name
+        assert {key.name for key in graph.get_check_keys_for_assets({spec.key})} == set(checks), name
     assert {job.name for job in defs.resolve_all_job_defs()} >= {"synth_pipeline", "recordings_pipeline", "release"}
     assert {sensor.name for sensor in defs.sensors} == {"landing_zone_sensor", "audio_landing_sensor"}
     assert {schedule.name for schedule in defs.schedules} == {"release_schedule", "landing_zone_recheck"}

@@ -83,3 +83,14 @@ def test_light_recipes_must_keep_the_label_less_the_worst_clip():
 
     assert validate(suite, clips([0.0, 0.0, 0.2, 0.0])).passed  # one misheard clip is slack
     assert not validate(suite, clips([0.0, 0.1, 0.2, 0.1])).passed
+
+
+def test_the_clarification_check_judges_from_the_partitions_rotation_start():
+    suite = SUITES[names.INSTRUCTION_DIALOGUES]
+    # 10 instructions at a third: 3.33 clarifications, rounded up to 4 by a start of 0.9.
+    frame = mixed(["instruction"] * 10 + ["clarification"] * 4, ["female", "male"] * 7)
+    settings = {"target_female_share": 0.5, "clarification_share": 1 / 3}
+    assert validate(suite, frame, {**settings, "clarification_start": 0.9}).passed
+    assert validate(suite, frame, settings).passed  # one over the share from no start: still within one
+    one_more = mixed(["instruction"] * 10 + ["clarification"] * 5, ["female", "male"] * 7 + ["male"])
+    assert not validate(suite, one_more, settings).passed

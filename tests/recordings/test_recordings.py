@@ -267,7 +267,9 @@ def test_mono_files_at_other_rates_are_transcribed(materialized):
 @pytest.mark.slow
 def test_rerun_reuses_the_parts_and_the_release_carries_recordings_with_lineage(materialized, tmp_path):
     from resources.lineage import LineageStore
+    from resources.mix import ConversationMix
     from resources.tracking import ExperimentTracker
+    from resources.voices import TTSVoices
     from synth_assets.assets.recordings import recorded_speech, recording_labels
     from synth_assets.assets.release import speech_dataset
 
@@ -280,7 +282,7 @@ def test_rerun_reuses_the_parts_and_the_release_carries_recordings_with_lineage(
 
     release = materialize([speech_dataset], instance=instance, resources={
         "store": store, "lineage": LineageStore(path=str(tmp_path / "lineage.duckdb")),
-        "tracker": ExperimentTracker(tracking_uri="", enabled=False)})
+        "tracker": ExperimentTracker(tracking_uri="", enabled=False), "voices": TTSVoices(), "mix": ConversationMix()})
     assert release.success
     rows = parts.read_table(store, "speech_dataset", None).to_pylist()
     assert {r["kind"] for r in rows} == {"recording"} and len(rows) == len(before)

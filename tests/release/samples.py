@@ -13,7 +13,10 @@ import pytest
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
 from synth_assets.core.audio_quality import flac_quality
+from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import LocalStore
+from synth_assets.dialogues.render import voiced_rows
+from synth_assets.dialogues.scripts import safety_scripts
 from synth_assets.release.rows import RELEASE_SCHEMA
 
 
@@ -72,3 +75,13 @@ def store_fixture(tmp_path):
     store = LocalStore(tmp_path / "data")
     write_dataset(store, standard_rows())
     return store
+
+
+def voiced_conversations(store, policy, count: int = 2, partition: str = "wikipedia/2026-11-01/a") -> list[dict]:
+    """Safety conversations voiced for real by ``policy`` and stored as safety_dialogues, as the
+    release reads them: with each channel's word times, the user gender and the augmented audio."""
+    stage = StageRun(names.SAFETY_DIALOGUES, partition, "run-1", "safety-test")
+    rows = [stage.stamp(r) for r in voiced_rows(stage, safety_scripts(partition, count), policy,
+                                                 lambda s: s.parent_id, allow_barge_in=False)]
+    parts.write_parts(store, names.SAFETY_DIALOGUES, partition, rows, fingerprint_value="fixture")
+    return rows

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
 
 from synth_assets.core.audio import from_flac
-from synth_assets.release.export import export_release
+from synth_assets.core.audio_quality import flac_quality
+from synth_assets.core.storage import LocalStore
+from synth_assets.release.export import assistant_channel, export_release
+from synth_assets.release.rows import release_rows
 from synth_assets.release.versions import ReleaseError, create_release, release_part_keys
-from tests.release.samples import standard_rows, store_fixture  # noqa: F401 (the store fixture)
+from synth_assets.tts.policy import VoicePolicy
+from tests.release.samples import standard_rows, store_fixture, voiced_conversations, write_dataset  # noqa: F401
 
 IDS = {r["id"] for r in standard_rows()}
 AUDIO = {r["id"]: from_flac(r["audio"])[0] for r in standard_rows()}
@@ -136,3 +142,58 @@ def test_an_export_of_a_release_with_a_corrupted_part_names_the_part(released, t
     released.write_bytes(key, b"not parquet at all")
     with pytest.raises(ReleaseError, match="part-00000.parquet"):
         export_release(released, "v1", "webdataset", tmp_path / "out")
+
+
+@pytest.fixture
+def voiced_release(tmp_path, tone_voices):
+    """A release holding one conversation voiced for real, with its stored word times."""
+    female, male, assistant = tone_voices
+    store = LocalStore(tmp_path / "data")
+    voiced_conversations(store, VoicePolicy(user_voices=(female, male), assistant_voice=assistant, workers=1), 1)
+    conversation = next(release_rows(store, ["wikipedia/2026-11-01/a"], max_wer=0.25))
+    write_dataset(store, [{**conversation, **flac_quality(conversation["audio"])}])
+    create_release(store, "v1", rate_mos=False)
+    return store, conversation
+
+
+def stored_words(conversation: dict, role: str) -> list[tuple[str, float, float]]:
+    return [(w["word"], w["start"], w["end"]) for w in json.loads(conversation[f"words_{role}"])]
+
+
+def test_moshi_alignments_are_the_stored_word_times_of_each_channel(voiced_release, tmp_path):
+    store, conversation = voiced_release
+    export_release(store, "v1", "moshi", tmp_path / "out")
+    (aligned,) = (tmp_path / "out" / "moshi" / "audio").glob("*.json")
+    alignments = json.loads(aligned.read_text())["alignments"]
+    for role, speaker in (("assistant", "SPEAKER_MAIN"), ("user", "SPEAKER_USER")):
+        words = [(w, s, e) for w, (s, e), who in alignments if who == speaker]
+        assert words == stored_words(conversation, role) and words
+
+
+def test_lhotse_word_alignments_are_the_stored_word_times_of_each_turn(voiced_release, tmp_path):
+    import lhotse
+
+    store, conversation = voiced_release
+    export_release(store, "v1", "lhotse", tmp_path / "out")
+    (cut,) = lhotse.load_manifest(tmp_path / "out" / "lhotse" / "cuts.jsonl.gz")
+    for role, speaker in (("assistant", "agent"), ("user", "user")):
+        words = [(item.symbol, item.start, round(item.start + item.duration, 3))
+                 for supervision in cut.supervisions if supervision.speaker == speaker
+                 for item in supervision.alignment["word"]]
+        assert words == stored_words(conversation, role) and words
+
+
+def test_a_release_cut_before_the_word_columns_exports_with_estimated_word_times(released, tmp_path):
+    (key,) = release_part_keys(released, "v1")
+    path = Path(released.root) / key
+    pq.write_table(pq.read_table(path).drop_columns(["words_assistant", "words_user"]), path)
+    export_release(released, "v1", "moshi", tmp_path / "out")
+    entry = next((tmp_path / "out" / "moshi" / "audio").glob("dlg-new*.json"))
+    main = [a[0] for a in json.loads(entry.read_text())["alignments"] if a[2] == "SPEAKER_MAIN"]
+    assert main == ["no", "it", "is", "blue"]
+
+
+@pytest.mark.parametrize(("layout", "channel"), [("assistant-left", 0), ("assistant,user", 0), ("user-left", 1),
+                                                 ("user,assistant", 1), (None, 1)])
+def test_the_assistant_channel_follows_the_layout_as_either_spelling_names_it(layout, channel):
+    assert assistant_channel({"id": "d", "channel_layout": layout}) == channel
