@@ -83,9 +83,9 @@ def _definitions():
 
 def _instance():
     if "instance" not in _process_state:
-        from dagster import DagsterInstance
+        from synth_assets.orchestration.runner import ensure_instance
 
-        _process_state["instance"] = DagsterInstance.get()
+        _process_state["instance"] = ensure_instance()
     return _process_state["instance"]
 
 

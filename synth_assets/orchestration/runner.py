@@ -8,6 +8,7 @@ for all partitions, and they are recorded in the instance that `dagster dev` sho
 
 from __future__ import annotations
 
+import fcntl
 import os
 import statistics
 from dataclasses import dataclass, field
@@ -60,10 +61,14 @@ def ensure_instance() -> DagsterInstance:
     home = settings.dagster_home()
     os.environ["DAGSTER_HOME"] = str(home)  # DagsterInstance.get() reads it
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    return DagsterInstance.get()
+    # Two commands started at once on a new home would both create its SQLite tables and record two
+    # schema heads, which breaks the instance for good; one process at a time sets it up.
+    with open(home / ".instance.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text("telemetry:\n  enabled: false\n")
+        return DagsterInstance.get()
 
 
 def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print,
