@@ -6,6 +6,7 @@ import json
 from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
+from resources.asr import WhisperASR
 from resources.storage import Storage
 from resources.voices import TTSVoices
 from synth_assets.core import names, parts
@@ -45,6 +46,8 @@ def dialogue_metadata(store, asset: str, partition: str):
                 "user_female_share": round(float((frame["user_gender"] == "female").mean()), 3),
                 "overlap_share": round(float(frame["overlap_s"].sum()) / duration, 4) if duration else 0.0,
                 "interruptions": int(frame["interruptions"].sum()),
+                "word_times": frame["word_times"].value_counts().to_dict(),
+                "clips_with_estimated_word_times": int(frame["word_times_estimated"].sum()),
                 "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
     return summarize
 
@@ -61,17 +64,19 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
 @stage_asset(
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v2",
+    code_version="safety-v3",  # v3: word times from Whisper
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, voiced in stereo (assistant left, "
     "user right, as moshi-finetune reads it).",
 )
-def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store: Storage, voices: TTSVoices):
-    partition, policy = context.partition_key, voices.policy()
+def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store: Storage, voices: TTSVoices,
+                     asr: WhisperASR):
+    partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
-                     produce=lambda stage: render.safety_dialogues(stage, partition, config.per_partition, policy),
-                     inputs={"config": config.model_dump(), **voice_inputs(policy)},
+                     produce=lambda stage: render.safety_dialogues(stage, partition, config.per_partition, policy,
+                                                                   transcriber),
+                     inputs={"config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -79,19 +84,19 @@ def safety_dialogues(context: AssetExecutionContext, config: SafetyConfig, store
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v4",
+    code_version="false-premise-v5",  # v5: word times from Whisper
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
-                            voices: TTSVoices):
-    partition, policy = context.partition_key, voices.policy()
+                            voices: TTSVoices, asr: WhisperASR):
+    partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
                      produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
-                                                                          config.max_per_partition, policy),
+                                                                          config.max_per_partition, policy, transcriber),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
-                             "config": config.model_dump(), **voice_inputs(policy)},
+                             "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -99,21 +104,21 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v2",
+    code_version="instruction-v3",  # v3: word times from Whisper, barge-ins cut by them
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
     "question and answer as mono clips (LLaMA-Omni layout).",
 )
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
-                          voices: TTSVoices):
-    partition, policy = context.partition_key, voices.policy()
+                          voices: TTSVoices, asr: WhisperASR):
+    partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition,
                                                                         config.max_per_partition, policy,
-                                                                        config.clarification_share),
+                                                                        config.clarification_share, transcriber),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
-                             "config": config.model_dump(), **voice_inputs(policy)},
+                             "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": config.clarification_share})
