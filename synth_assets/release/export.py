@@ -73,10 +73,14 @@ def assistant_channel(row: dict) -> int:
 
 
 def turn_words(row: dict) -> list[tuple[str, float, float, str]]:
-    """(word, start, end, role) of a conversation's turns. The stored turns have spans, not word
-    times, so each turn's span is shared among its words in proportion to their length."""
+    """(word, start, end, role) of a conversation's turns: the word times stored with each turn
+    (Whisper's, or the estimate; an interrupted turn keeps only the words said). Rows from before
+    turns had word times share each turn's span among its words in proportion to their length."""
     words = []
     for turn in json.loads(row["turns"] or "[]"):
+        if "words" in turn:
+            words += [(w["word"], w["start"], w["end"], turn["role"]) for w in turn["words"]]
+            continue
         tokens = turn["spoken"].split()
         if not tokens:
             continue
