@@ -109,7 +109,8 @@ class KokoroWithDurations:
             samples = [int(u) * self.SAMPLES_PER_UNIT for u in units.ravel()]
             symbols += list(zip(["^", *chars, "$"], samples)) + [(" ", pause)]
             pieces += [np.asarray(audio, np.float32).ravel(), np.zeros(pause, np.float32)]
-        return np.concatenate(pieces[:-1]), self.kokoro.SAMPLE_RATE, words_of_symbols(symbols[:-1], self.kokoro.SAMPLE_RATE)
+        rate = self.kokoro.SAMPLE_RATE
+        return np.concatenate(pieces[:-1]), rate, words_of_symbols(symbols[:-1], rate)
 
 
 def errors(times: list[dict], truth: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
@@ -127,7 +128,8 @@ def cut_agreement(times: list[dict], truth: list[tuple[float, float]], seconds: 
 def summary(signed: list[float]) -> dict:
     """Of the absolute values: mean, median, p90 and max; and the mean signed value (the bias), in ms."""
     values = [abs(v) for v in signed]
-    return {"mean_ms": round(1000 * statistics.fmean(values), 1), "median_ms": round(1000 * statistics.median(values), 1),
+    return {"mean_ms": round(1000 * statistics.fmean(values), 1),
+            "median_ms": round(1000 * statistics.median(values), 1),
             "p90_ms": round(1000 * float(np.percentile(values, 90)), 1), "max_ms": round(1000 * max(values), 1),
             "bias_ms": round(1000 * statistics.fmean(signed), 1)}
 

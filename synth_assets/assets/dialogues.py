@@ -93,8 +93,8 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
-                     produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
-                                                                          config.max_per_partition, policy, transcriber),
+                     produce=lambda stage: render.false_premise_dialogues(
+                         stage, store, partition, config.max_per_partition, policy, transcriber),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})

@@ -31,7 +31,8 @@ def test_recipes_are_named_versioned_and_include_moshi_user_telephone_and_clean(
 def augment_all(seeds=range(12)) -> list:
     speech, other = tone_speech(), tone_speech(seed=3)
     bank = NoiseBank(speech=[speech, tone_speech(seed=2)])
-    return [apply_recipe(name, speech, seed, bank, other=other) for name in ("moshi-user", "telephone") for seed in seeds]
+    return [apply_recipe(name, speech, seed, bank, other=other)
+            for name in ("moshi-user", "telephone") for seed in seeds]
 
 
 def test_the_same_seed_gives_the_same_clip_whatever_the_global_random_state():

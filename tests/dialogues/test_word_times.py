@@ -53,7 +53,8 @@ TALKATIVE = TurnTakingStyle(gap_share=1.0, no_gap_share=0.0, overlap_share=0.0, 
 
 
 def true_times(text: str) -> list[tuple[float, float]]:
-    return [(LEAD_S + k * (WORD_S + PAUSE_S), LEAD_S + k * (WORD_S + PAUSE_S) + WORD_S) for k in range(len(text.split()))]
+    starts = [LEAD_S + k * (WORD_S + PAUSE_S) for k in range(len(text.split()))]
+    return [(start, start + WORD_S) for start in starts]
 
 
 def bursts(audio: np.ndarray, rate: int) -> list[tuple[float, float]]:
