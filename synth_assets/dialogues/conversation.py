@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
-from synth_assets.asr.transcriber import Transcriber
 from synth_assets.dialogues.turntaking import Backchannel, TurnTakingPlan, TurnTakingStyle, draw_plan
 from synth_assets.dialogues.words import Clip, cut_words, shifted, time_words, word_times_method
 from synth_assets.spoken.rewrite import to_spoken
@@ -104,10 +104,11 @@ def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: s
 
 
 def _time_words(items: list[Placed], transcriber: Transcriber | None) -> None:
-    """Word times of every turn and backchannel, from its whole audio (before any cut)."""
+    """Word times of every turn and backchannel, from its whole audio (before any cut, and before it is
+    laid out: times from its own start, moved along with it by ``_shift``)."""
     timed = time_words([Clip(p.spoken, p.audio, SAMPLE_RATE) for p in items], transcriber)
     for item, words in zip(items, timed):
-        item.words, item.word_times = shifted(words.words, item.start), words.method
+        item.words, item.word_times = words.words, words.method
 
 
 def _shift(turn: Placed, start: float) -> None:
