@@ -211,8 +211,9 @@ def audio_quality_gates(frame: pd.DataFrame, min_peak_dbfs: float = MIN_PEAK_DBF
 
 # Conversations (synth_assets/dialogues/): two channels, assistant left, and two distinct voices.
 CONVERSATION_RULES = ("Conversations are 24 kHz stereo with the assistant on channel 0 (assistant-left), 2+ turns, "
-                      "and no voice speaks on both channels; the female share of user voices is the configured "
-                      f"target within {GENDER_TOLERANCE:.0%} and one conversation (judged from "
+                      "no voice speaks on both channels, and each turn's word times run in order inside it and "
+                      "spell the words it was given (the first ones when it was cut); the female share of user "
+                      f"voices is the configured target within {GENDER_TOLERANCE:.0%} and one conversation (judged from "
                       f"{CONVERSATION_MIX_MIN} conversations).")
 
 
@@ -236,8 +237,25 @@ def _distinct_voices(row) -> bool:
     return not user & assistant
 
 
+def _words_fit(row) -> bool:
+    """Each turn's and backchannel's word times (rows from before they had them are let through) run in
+    order inside it, and are the words it was given: all of them, or the first ones when it was cut."""
+    for turn in json.loads(row["turns"]) + json.loads(row.get("backchannels") or "[]"):
+        if "words" not in turn:
+            continue
+        said, spoken = [w["word"] for w in turn["words"]], turn["spoken"].split()
+        if said != spoken[:len(said)] or (len(said) < len(spoken) and not turn.get("interrupted")):
+            return False
+        edges = [t for w in turn["words"] for t in (w["start"], w["end"])]
+        slack = 0.002  # times are rounded to the millisecond
+        if edges != sorted(edges) or (edges and (edges[0] < turn["start"] - slack or edges[-1] > turn["end"] + slack)):
+            return False
+    return True
+
+
 def _conversation_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(voices_distinct=[_distinct_voices(r) for r in frame.to_dict("records")],
+                        words_fit=[_words_fit(r) for r in frame.to_dict("records")],
                         user_female=(frame["user_gender"] == "female").astype(float),
                         is_clarification=(frame["kind"] == "clarification").astype(float))
 
@@ -327,6 +345,7 @@ def _conversation_expectations() -> list:
             gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
             gxe.ExpectColumnValuesToBeInSet(column="channel_layout", value_set=["assistant-left"]),
             gxe.ExpectColumnValuesToBeInSet(column="voices_distinct", value_set=[True]),
+            gxe.ExpectColumnValuesToBeInSet(column="words_fit", value_set=[True]),
             _between("turn_count", 2, None), _between("duration_s", 0.5, 300.0), _between("overlap_s", 0.0)]
 
 

@@ -6,6 +6,7 @@ import json
 from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
 
+from resources.asr import WhisperASR
 from resources.mix import ConversationMix
 from resources.storage import Storage
 from resources.voices import TTSVoices
@@ -40,6 +41,8 @@ def dialogue_metadata(store, asset: str, partition: str):
                 "user_female_share": round(float((frame["user_gender"] == "female").mean()), 3),
                 "overlap_share": round(float(frame["overlap_s"].sum()) / duration, 4) if duration else 0.0,
                 "interruptions": int(frame["interruptions"].sum()),
+                "word_times": frame["word_times"].value_counts().to_dict(),
+                "clips_with_estimated_word_times": int(frame["word_times_estimated"].sum()),
                 "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
     return summarize
 
@@ -57,19 +60,21 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v3",  # v3: as many as the mix's safety share of the partition's conversations
+    code_version="safety-v4",  # v4: word times from Whisper; as many as the mix's safety share
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
     "moshi-finetune reads it).",
 )
-def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTSVoices, mix: ConversationMix):
-    partition, policy, targets = context.partition_key, voices.policy(), mix.targets()
+def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTSVoices, mix: ConversationMix,
+                     asr: WhisperASR):
+    partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
-                     produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy),
+                     produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy,
+                                                                   transcriber),
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
-                             "mix": targets.shares(), **voice_inputs(policy)},
+                             "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -77,19 +82,19 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v5",  # v5: the voice rotation starts where the partition's draw says
+    code_version="false-premise-v6",  # v6: word times from Whisper; the rotation starts where the partition's draw says
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
-                            voices: TTSVoices):
-    partition, policy = context.partition_key, voices.policy()
+                            voices: TTSVoices, asr: WhisperASR):
+    partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
-                     produce=lambda stage: render.false_premise_dialogues(stage, store, partition,
-                                                                          config.max_per_partition, policy),
+                     produce=lambda stage: render.false_premise_dialogues(
+                         stage, store, partition, config.max_per_partition, policy, transcriber),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
-                             "config": config.model_dump(), **voice_inputs(policy)},
+                             "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -97,22 +102,23 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v3",  # v3: clarifications from the mix, rotations started per partition
+    code_version="instruction-v4",  # v4: word times from Whisper; clarifications from the mix
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
     "question and answer as mono clips (LLaMA-Omni layout).",
 )
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
-                          voices: TTSVoices, mix: ConversationMix):
-    partition, policy, targets = context.partition_key, voices.policy(), mix.targets()
+                          voices: TTSVoices, mix: ConversationMix, asr: WhisperASR):
+    partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition,
-                                                                        config.max_per_partition, policy, targets),
+                                                                        config.max_per_partition, policy, targets,
+                                                                        transcriber),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
-                             **voice_inputs(policy)},
+                             **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": targets.clarifications_per_instruction,
                                      "clarification_start": render.clarification_start(partition)})

@@ -104,7 +104,7 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
     deps=(names.TTS_AUDIO, names.PSEUDO_LABELS),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
-    code_version="augment-v3",
+    code_version="augment-v4",  # v4: telephone-v2 (audiomentations' band-pass)
     description="Clips that pass the round-trip WER filter, each put through a named, versioned recipe "
     "(moshi-user: gain, noise, echo and reverb; telephone: 300-3400 Hz, 8 kHz, codec; clean); the steps "
     "that fired, their drawn values and the measured SNR are recorded per clip. Clips of light recipes "

@@ -5,6 +5,9 @@ it drew; each clip records its recipe, the recipe's version, the steps and the m
   -24..+15 dB (p 0.5); noise -30..+6 dB relative to the speech (p 0.3); with p 0.3 an echo of the
   assistant channel (gain 0-0.2, delay 100-500 ms) plus reverb.
 - ``telephone``: 300-3400 Hz, an 8 kHz path and a telephone codec, sometimes light line noise.
+
+Gain and the telephone band-pass are audiomentations transforms run with the values drawn here
+(synth_assets/augment/transforms.py).
 - ``clean``: nothing: the clip as it is, recorded as such.
 
 The measured SNR is the speech's power over the power of everything added to it (noise, echo, the
@@ -63,7 +66,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
         (Step("echo", 0.3, partial(transforms.echo, max_gain=0.2, delay_s=(0.1, 0.5))),
          Step("reverb", 0.3, partial(transforms.reverb, rt60_s=(0.2, 0.6)))),
     ), light=False),
-    Recipe("telephone", "telephone-v1", (
+    Recipe("telephone", "telephone-v2", (  # v2: audiomentations' band-pass (filter state starts at the first sample)
         (Step("line_noise", 0.5, partial(transforms.noise, low_db=-40.0, high_db=-25.0)),),
         (Step("telephone", 1.0, transforms.telephone),),
     ), light=True),

@@ -1,6 +1,13 @@
 """Augmentation transforms: each draws its values from a NumPy Generator it is handed (never the global
 random state, so clips augmented in parallel or in any order come out the same) and returns what it
 drew. ``Mix`` carries the clip, the clean speech as mixed (for the SNR) and what a transform may need.
+
+The DSP is audiomentations' where it has the effect (gain, the telephone band-pass). Its transforms
+draw their own parameters from Python's and NumPy's global generators, so each is handed the values
+we drew and frozen (``_frozen``): it never draws. The rest has no audiomentations counterpart that
+runs here: its noise draws inside ``apply`` from NumPy's global generator, its room simulator needs
+pyroomacoustics and its impulse responses are read from files, so the noise bank, the echo and the
+synthetic room stay our own.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from synth_assets.core.audio import SAMPLE_RATE, resample
 
 TELEPHONE_RATE = 8_000
 TELEPHONE_BAND = (300.0, 3400.0)
+TELEPHONE_ROLLOFF_DB = 24  # per octave: a 4th-order Butterworth band-pass
 CODECS = ("GSM610", "ULAW", "ALAW")  # libsndfile's telephone codecs: GSM 6.10 (13 kbit/s), G.711 u/A-law
 
 
@@ -31,10 +39,21 @@ def _db(value: float) -> float:
     return float(10 ** (value / 20))
 
 
+def _frozen(transform, **parameters):
+    """An audiomentations ``transform`` that applies ``parameters`` (drawn from our Generator) every time,
+    frozen so that it never draws its own from the global random state."""
+    transform.parameters = {"should_apply": True, **parameters}
+    transform.freeze_parameters()
+    return lambda audio: transform(audio, SAMPLE_RATE)
+
+
 def gain(mix: Mix, rng: np.random.Generator, low_db: float, high_db: float) -> dict:
+    from audiomentations import Gain
+
     drawn = float(rng.uniform(low_db, high_db))
-    mix.audio, mix.speech = mix.audio * _db(drawn), mix.speech * _db(drawn)
-    mix.interference = [n * _db(drawn) for n in mix.interference]
+    louder = _frozen(Gain(p=1.0), amplitude_ratio=_db(drawn))
+    mix.audio, mix.speech = louder(mix.audio), louder(mix.speech)
+    mix.interference = [louder(n) for n in mix.interference]
     return {"gain_db": round(drawn, 2)}
 
 
@@ -86,11 +105,13 @@ def reverb(mix: Mix, rng: np.random.Generator, rt60_s: tuple[float, float]) -> d
 def telephone(mix: Mix, rng: np.random.Generator) -> dict:
     """A telephone path: 300-3400 Hz band, 8 kHz sampling and a telephone codec, back at 24 kHz."""
     import soundfile as sf
-    from scipy.signal import butter, sosfilt
+    from audiomentations import BandPassFilter
 
     codec = str(rng.choice(CODECS))
-    band = butter(4, TELEPHONE_BAND, btype="bandpass", fs=SAMPLE_RATE, output="sos")
-    narrow = resample(sosfilt(band, mix.audio).astype(np.float32), SAMPLE_RATE, TELEPHONE_RATE)
+    low, high = TELEPHONE_BAND
+    band = _frozen(BandPassFilter(min_center_freq=(low + high) / 2, max_center_freq=(low + high) / 2, p=1.0),
+                   center_freq=(low + high) / 2, bandwidth=high - low, rolloff=TELEPHONE_ROLLOFF_DB)
+    narrow = resample(band(mix.audio), SAMPLE_RATE, TELEPHONE_RATE)
     buffer = io.BytesIO()
     sf.write(buffer, np.clip(narrow, -1.0, 1.0), TELEPHONE_RATE, format="WAV", subtype=codec)
     buffer.seek(0)

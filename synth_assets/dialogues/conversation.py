@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
-from synth_assets.dialogues.turntaking import TurnTakingPlan, TurnTakingStyle, draw_plan
-from synth_assets.dialogues.words import cut_words, estimate_word_times
+from synth_assets.dialogues.turntaking import Backchannel, TurnTakingPlan, TurnTakingStyle, draw_plan
+from synth_assets.dialogues.words import Clip, cut_words, shifted, time_words, word_times_method
 from synth_assets.spoken.rewrite import to_spoken
 from synth_assets.tts.policy import VoicePolicy
 
@@ -38,7 +39,8 @@ class Placed:
     spoken: str
     audio: np.ndarray
     start: float
-    words: list[dict]
+    words: list[dict] = field(default_factory=list)
+    word_times: str = ""  # how the word times were made (words.ESTIMATE or the Whisper model)
     transition: dict = field(default_factory=dict)
     interrupted: bool = False
 
@@ -50,7 +52,7 @@ class Placed:
         return {"role": self.role, "channel": CHANNEL[self.role], "voice": self.voice, "text": self.text,
                 "spoken": self.spoken, "said": " ".join(w["word"] for w in self.words),
                 "start": round(self.start, 3), "end": round(self.end, 3), "interrupted": self.interrupted,
-                "transition": self.transition, "words": self.words}
+                "transition": self.transition, "words": self.words, "word_times": self.word_times}
 
 
 @dataclass
@@ -61,6 +63,7 @@ class VoicedDialogue:
     plan: TurnTakingPlan
     user_voice: str
     assistant_voice: str
+    word_times: str  # how the word times were made: words.ESTIMATE or the Whisper model
     turn_audio: list[np.ndarray] = field(default_factory=list)  # each turn whole, mono, before any cut
 
     def channel_words(self, role: str) -> list[dict]:
@@ -96,15 +99,21 @@ def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: s
                               filler_rate=filler_rate if turn.role == "user" else 0.0)
         voice = user_voice if turn.role == "user" else voices.assistant_voice
         audio = _speak(voices, voice, spoken, seed, f"turn {index} ({turn.role})")
-        placed.append(Placed(turn.role, voice, turn.text, spoken, audio, 0.0,
-                             estimate_word_times(spoken, audio, SAMPLE_RATE)))
+        placed.append(Placed(turn.role, voice, turn.text, spoken, audio, 0.0))
     return placed
 
 
+def _time_words(items: list[Placed], transcriber: Transcriber | None) -> None:
+    """Word times of every turn and backchannel, from its whole audio (before any cut, and before it is
+    laid out: times from its own start, moved along with it by ``_shift``)."""
+    timed = time_words([Clip(p.spoken, p.audio, SAMPLE_RATE) for p in items], transcriber)
+    for item, words in zip(items, timed):
+        item.words, item.word_times = words.words, words.method
+
+
 def _shift(turn: Placed, start: float) -> None:
-    delta = start - turn.start
+    turn.words = shifted(turn.words, start - turn.start)
     turn.start = start
-    turn.words = [{**w, "start": round(w["start"] + delta, 3), "end": round(w["end"] + delta, 3)} for w in turn.words]
 
 
 def _interrupt(turn: Placed, stop: float) -> bool:
@@ -146,13 +155,13 @@ def _lay_out(placed: list[Placed], plan: TurnTakingPlan) -> None:
             channel_free[placed[index - 1].role] = placed[index - 1].end
 
 
-def _backchannels(placed: list[Placed], plan: TurnTakingPlan, voices: VoicePolicy, user_voice: str,
-                  script_id: str, style: TurnTakingStyle) -> list[Placed]:
-    """The planned backchannels that fit: during a long enough turn, on a free listener channel."""
-    said = []
+def _backchannel_candidates(placed: list[Placed], plan: TurnTakingPlan, voices: VoicePolicy, user_voice: str,
+                            script_id: str, style: TurnTakingStyle) -> list[tuple[Backchannel, Placed]]:
+    """The planned backchannels voiced, for the turns long enough to hold one (before any cut)."""
+    voiced = []
     for item in plan.backchannels:
         turn = placed[item.during]
-        if turn.end - turn.start < style.backchannel_min_turn_s:
+        if turn.audio.size / SAMPLE_RATE < style.backchannel_min_turn_s:
             continue
         listener = "user" if turn.role == "assistant" else "assistant"
         voice = user_voice if listener == "user" else voices.assistant_voice
@@ -161,14 +170,26 @@ def _backchannels(placed: list[Placed], plan: TurnTakingPlan, voices: VoicePolic
                            "backchannel")
         except TurnFailed:
             continue  # a missing "mm-hm" does not spoil the conversation
+        voiced.append((item, Placed(listener, voice, item.text, item.text, audio, 0.0,
+                                    transition={"kind": "backchannel", "during": item.during})))
+    return voiced
+
+
+def _backchannels(placed: list[Placed], candidates: list[tuple[Backchannel, Placed]],
+                  style: TurnTakingStyle) -> list[Placed]:
+    """The backchannels that fit: during a turn still long enough once laid out, on a free listener channel."""
+    said = []
+    for item, backchannel in candidates:
+        turn = placed[item.during]
+        if turn.end - turn.start < style.backchannel_min_turn_s:
+            continue
         start = turn.start + item.at * (turn.end - turn.start)
-        end = start + audio.size / SAMPLE_RATE
-        busy = [(p.start, p.end) for p in placed + said if p.role == listener]
+        end = start + backchannel.audio.size / SAMPLE_RATE
+        busy = [(p.start, p.end) for p in placed + said if p.role == backchannel.role]
         if end > turn.end or any(s < end + 0.2 and start - 0.2 < e for s, e in busy):
             continue
-        said.append(Placed(listener, voice, item.text, item.text, audio, start,
-                           estimate_word_times(item.text, audio, SAMPLE_RATE, offset=start),
-                           transition={"kind": "backchannel", "during": item.during}))
+        _shift(backchannel, start)
+        said.append(backchannel)
     return said
 
 
@@ -182,15 +203,20 @@ def _mix(items: list[Placed]) -> np.ndarray:
 
 
 def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str, *, filler_rate: float = 0.15,
-                   style: TurnTakingStyle = TurnTakingStyle(), allow_barge_in: bool = True) -> VoicedDialogue:
-    """The conversation in stereo; raises TurnFailed when a turn cannot be voiced."""
+                   style: TurnTakingStyle = TurnTakingStyle(), allow_barge_in: bool = True,
+                   transcriber: Transcriber | None = None) -> VoicedDialogue:
+    """The conversation in stereo; raises TurnFailed when a turn cannot be voiced. Word times come
+    from ``transcriber`` (Whisper), or are estimated from the audio without one."""
     if user_voice == voices.assistant_voice:
         raise TurnFailed(f"user voice {user_voice!r} is the assistant voice: the channels would be indistinct")
     placed = _synthesize_turns(script, voices, user_voice, filler_rate)
     plan = draw_plan([p.role for p in placed], seed_from_id(script.id, "turn-taking"), style,
                      allow_barge_in=allow_barge_in)
+    candidates = _backchannel_candidates(placed, plan, voices, user_voice, script.id, style)
+    _time_words(placed + [b for _, b in candidates], transcriber)  # one pass: packed into shared windows
     whole = [p.audio for p in placed]
     _lay_out(placed, plan)
-    backchannels = _backchannels(placed, plan, voices, user_voice, script.id, style)
+    backchannels = _backchannels(placed, candidates, style)
     return VoicedDialogue(_mix(placed + backchannels), [p.record() for p in placed],
-                          [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice, whole)
+                          [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice,
+                          word_times_method(transcriber), whole)

@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any, Callable, Iterable, Iterator
 
+from synth_assets.asr.transcriber import Transcriber
 from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
@@ -22,6 +23,7 @@ from synth_assets.dialogues.false_premise import Candidate, Detail, false_premis
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
 from synth_assets.dialogues.scripts import safety_scripts
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
+from synth_assets.dialogues.words import ESTIMATE
 from synth_assets.tts.policy import VoicePolicy
 from synth_assets.tts.registry import REGISTRY
 
@@ -41,6 +43,8 @@ def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDial
         assistant_voice=voiced.assistant_voice,
         words_assistant=json.dumps(voiced.channel_words("assistant")),
         words_user=json.dumps(voiced.channel_words("user")),
+        word_times=voiced.word_times,
+        word_times_estimated=sum(t["word_times"] == ESTIMATE for t in voiced.turns + voiced.backchannels),
         document_id=document_id, audio=to_flac(voiced.audio),
     )
     row.update(augmented_user_channel(script, voiced))
@@ -62,9 +66,9 @@ def augmented_user_channel(script: DialogueScript, voiced: VoicedDialogue) -> di
 def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: VoicePolicy,
                 document_of: Callable[[DialogueScript], str], *, allow_barge_in: bool = True,
                 extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None,
-                slot: int = 0) -> Iterator[dict[str, Any]]:
+                slot: int = 0, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
     """Each script voiced with a user voice distinct from the assistant's, rotated by gender from
-    rotation slot ``slot`` on."""
+    rotation slot ``slot`` on; word times from ``transcriber`` (Whisper), estimated without one."""
     try:
         policy = conversation_policy(voices)
     except NoDistinctVoice as error:
@@ -74,7 +78,8 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
             if policy is None:
                 raise NoDistinctVoice(reason)
             choice = choose_user_voice(policy, seed_from_id(script.id, "voice"), slot)
-            voiced = voice_dialogue(script, policy, choice.voice_id, allow_barge_in=allow_barge_in)
+            voiced = voice_dialogue(script, policy, choice.voice_id, allow_barge_in=allow_barge_in,
+                                    transcriber=transcriber)
         except (NoDistinctVoice, TurnFailed) as error:
             stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
                                          reason=f"{type(error).__name__}: {error}",
@@ -100,8 +105,8 @@ def other_conversations(store: Store, partition: str) -> int:
     return sum(1 for asset in SAFETY_BESIDE for _ in parts.read_rows(store, asset, partition, columns=["id"]))
 
 
-def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets,
-                     voices: VoicePolicy) -> Iterator[dict[str, Any]]:
+def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
+                     transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
     template bank; their voices continue the partition's rotation after the others'. No barge-ins: a
     refusal is heard whole."""
@@ -115,7 +120,7 @@ def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTarg
             yield script
 
     return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False,
-                       slot=first_slot(partition) + others)
+                       slot=first_slot(partition) + others, transcriber=transcriber)
 
 
 def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -127,7 +132,7 @@ def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
 
 
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
-                            voices: VoicePolicy) -> Iterator[dict[str, Any]]:
+                            voices: VoicePolicy, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
     """Up to ``max_count`` false-premise conversations built from the partition's segments; a segment
     whose detail cannot be altered cleanly is quarantined with the reason."""
     rows, segments = {}, []
@@ -143,7 +148,8 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_c
         stage.quarantine(Quarantined(stage=stage.asset, file=segment.id, position="fact",
                                      reason=f"fact cannot be altered: {reason}", raw=segment.text[:300]))
     yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
-                           allow_barge_in=False, extra=premise_values, slot=first_slot(partition))
+                           allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
+                           transcriber=transcriber)
 
 
 def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:
@@ -191,9 +197,10 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
 
 
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int, voices: VoicePolicy,
-                          mix: MixTargets) -> Iterator[dict[str, Any]]:
+                          mix: MixTargets, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
     """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
     clarifications from the share of them the mix asks for."""
     scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count,
                                   mix.clarifications_per_instruction, clarification_start(partition))
-    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition))
+    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition),
+                           transcriber=transcriber)

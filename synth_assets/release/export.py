@@ -83,19 +83,23 @@ def assistant_channel(row: dict) -> int:
 def turn_words(row: dict) -> list[tuple[str, float, float, str]]:
     """(word, start, end, role) of every word said in a conversation, in time order: each channel's
     stored word times (``words_assistant``, ``words_user``), or for a row without them (a release
-    cut before they were kept) an estimate from the turns."""
+    cut before they were kept) the turns' own word times or an estimate from the turns."""
     stored = {role: row.get(f"words_{role}") for role in ("assistant", "user")}
     if None in stored.values():
-        return estimated_turn_words(row)
+        return turns_word_times(row)
     words = [(w["word"].strip(), float(w["start"]), float(w["end"]), role)
              for role, text in stored.items() for w in json.loads(text)]
     return sorted(words, key=lambda w: w[1])
 
 
-def estimated_turn_words(row: dict) -> list[tuple[str, float, float, str]]:
-    """Each turn's span shared among its words in proportion to their length."""
+def turns_word_times(row: dict) -> list[tuple[str, float, float, str]]:
+    """The word times stored with each turn; for rows from before turns had them, each turn's span
+    shared among its words in proportion to their length."""
     words = []
     for turn in json.loads(row["turns"] or "[]"):
+        if "words" in turn:
+            words += [(w["word"], w["start"], w["end"], turn["role"]) for w in turn["words"]]
+            continue
         tokens = turn["spoken"].split()
         if not tokens:
             continue

@@ -55,9 +55,27 @@ class EngineSpec:
     command: tuple[str, ...] = ()
 
 
-@functools.lru_cache(maxsize=None)
+# Engines whose output changes with their thread count: hibari's and Piper's ONNX graphs round
+# differently on more than one intra-op thread, and hibari's int8 layers (dynamic quantization)
+# turn that into sample changes of up to 0.025, so a clip's bytes would depend on the machine's
+# settings. They run on one thread; parallelism comes from the TTS worker processes. Kokoro's graph
+# and the command engines give the same bytes on any thread count.
+ONE_THREAD_ENGINES = ("hibari", "piper")
+
+
+def engine_threads(engine: str, threads: int) -> int:
+    """The threads ``engine`` really runs on when given ``threads``."""
+    return 1 if engine in ONE_THREAD_ENGINES else threads
+
+
 def loaded(spec: EngineSpec, threads: int) -> Speak:
-    """The engine of ``spec`` with ``threads`` compute threads, loaded once per process."""
+    """The engine of ``spec`` with ``threads`` compute threads (one for ONE_THREAD_ENGINES), loaded once
+    per process."""
+    return _loaded(spec, engine_threads(spec.engine, threads))
+
+
+@functools.lru_cache(maxsize=None)
+def _loaded(spec: EngineSpec, threads: int) -> Speak:
     if spec.engine == "hibari":
         return load_hibari(spec.model, threads)
     if spec.engine == "piper":
@@ -80,7 +98,7 @@ def loaded(spec: EngineSpec, threads: int) -> Speak:
 def release_engines() -> None:
     """Drop loaded engines before interpreter teardown: onnxruntime sessions still alive while
     Python finalises its modules can abort the process ("terminate called without an active exception")."""
-    loaded.cache_clear()
+    _loaded.cache_clear()
     gc.collect()
 
 

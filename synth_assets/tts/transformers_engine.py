@@ -14,6 +14,7 @@ noise, so a clip can be made again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Callable
@@ -60,6 +61,18 @@ def _device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+@contextlib.contextmanager
+def seeded(seed: int, device):
+    """torch's global generators seeded with ``seed``, and put back as they were after: the models sample
+    their noise from them (they take no generator), so other code using torch's global state in this
+    process neither moves a clip's noise nor is moved by it."""
+    import torch
+
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        yield
+
+
 def load_transformers(folder: str, threads: int) -> Speak:
     import torch
 
@@ -81,8 +94,7 @@ def _load_vits(root: Path) -> Speak:
     def speak(text: str, speed: float, seed: int, **variation) -> tuple[np.ndarray, int]:
         model.speaking_rate = speed
         inputs = tokenizer(text, return_tensors="pt").to(device)
-        torch.manual_seed(seed)
-        with torch.inference_mode():
+        with seeded(seed, device), torch.inference_mode():
             waveform = model(**inputs).waveform
         return waveform[0].float().cpu().numpy(), rate
 
@@ -104,8 +116,7 @@ def _load_speecht5(root: Path) -> Speak:
 
     def speak(text: str, speed: float, seed: int, **variation) -> tuple[np.ndarray, int]:
         inputs = processor(text=text, return_tensors="pt").to(device)
-        torch.manual_seed(seed)
-        with torch.inference_mode():
+        with seeded(seed, device), torch.inference_mode():
             waveform = model.generate_speech(inputs["input_ids"], speaker, vocoder=vocoder)
         return waveform.float().cpu().numpy(), rate
 

@@ -28,19 +28,46 @@ def test_recipes_are_named_versioned_and_include_moshi_user_telephone_and_clean(
     assert all(r.version.startswith(r.name) for r in RECIPES.values())
 
 
+def augment_all(seeds=range(12)) -> list:
+    speech, other = tone_speech(), tone_speech(seed=3)
+    bank = NoiseBank(speech=[speech, tone_speech(seed=2)])
+    return [apply_recipe(name, speech, seed, bank, other=other)
+            for name in ("moshi-user", "telephone") for seed in seeds]
+
+
 def test_the_same_seed_gives_the_same_clip_whatever_the_global_random_state():
-    speech = tone_speech()
     random.seed(1)
     np.random.seed(1)
-    first = apply_recipe("moshi-user", speech, 11, other=tone_speech(seed=3))
+    first = augment_all()
     random.seed(99)
     np.random.seed(99)
     np.random.random(1000)
-    second = apply_recipe("moshi-user", speech, 11, other=tone_speech(seed=3))
-    assert np.array_equal(first.audio, second.audio) and first.steps == second.steps
-    state = np.random.get_state()[1].copy()
-    apply_recipe("telephone", speech, 5)
-    assert np.array_equal(np.random.get_state()[1], state)  # the global generator was not touched
+    second = augment_all()
+    assert {s["step"] for r in first for s in r.steps} == {"gain", "noise", "echo", "reverb", "line_noise", "telephone"}
+    for a, b in zip(first, second):
+        assert a.audio.tobytes() == b.audio.tobytes() and a.steps == b.steps and a.snr_db == b.snr_db
+
+
+def test_the_recipes_neither_read_nor_move_the_global_random_state():
+    python_state, numpy_state = random.getstate(), np.random.get_state()[1].copy()
+    augment_all()
+    assert random.getstate() == python_state and np.array_equal(np.random.get_state()[1], numpy_state)
+
+
+def test_audiomentations_applies_our_drawn_values_and_never_draws_its_own(monkeypatch):
+    from audiomentations.core.transforms_interface import BaseWaveformTransform
+
+    def draws(*args, **kwargs):
+        raise AssertionError("audiomentations drew its own parameters")
+
+    monkeypatch.setattr(BaseWaveformTransform, "randomize_parameters", draws)
+    speech = tone_speech()
+    for seed in range(12):
+        result = apply_recipe("moshi-user", speech, seed)
+        if [s["step"] for s in result.steps] == ["gain"]:
+            expected = speech * np.float32(10 ** (result.steps[0]["gain_db"] / 20))
+            assert np.allclose(result.audio, np.clip(expected, -1, 1), atol=1e-3 * np.abs(expected).max())
+    assert apply_recipe("telephone", speech, 1).steps[-1]["step"] == "telephone"
 
 
 def test_moshi_user_draws_within_its_ranges_and_records_each_step():
@@ -58,7 +85,7 @@ def test_moshi_user_draws_within_its_ranges_and_records_each_step():
                 assert 0.0 <= step["echo_gain"] <= 0.2 and 0.1 <= step["echo_delay_s"] <= 0.5
         names = [s["step"] for s in result.steps]
         assert ("echo" in names) == ("reverb" in names)  # echo comes with reverb
-        assert result.label.startswith("moshi-user@moshi-user-v1:")
+        assert result.label.startswith("moshi-user@moshi-user-v1:")  # its output did not change
     assert seen == {"gain", "noise", "echo", "reverb"}
 
 

@@ -144,3 +144,22 @@ def test_the_user_channel_is_augmented_with_moshi_user_and_the_assistant_channel
         if recorded["steps"] and {"noise", "echo"} & {s["step"] for s in recorded["steps"]}:
             assert recorded["snr_db"] == row["user_snr_db"]
     assert any(json.loads(r["augmentation"])["steps"] for r in rows)
+
+
+def test_a_conversation_is_the_same_bytes_whatever_the_global_random_state_and_the_thread_count():
+    import random
+
+    import torch
+
+    def render(global_seed: int, threads: int) -> dict:
+        random.seed(global_seed)
+        np.random.seed(global_seed)
+        torch.manual_seed(global_seed)
+        policy = VoicePolicy(user_voices=("piper-joe",), workers=1, threads=threads)
+        (row,) = voiced_rows(StageRun("instruction_dialogues", "p", "run", "v"), [EXCHANGE], policy, lambda s: "doc")
+        return row
+
+    first, again = render(1, threads=1), render(2, threads=2)
+    assert first["user_voice"] == "piper-joe" and json.loads(first["augmentation"])["steps"] is not None
+    differ = {k for k in first if first[k] != again[k] and not (first[k] != first[k] and again[k] != again[k])}  # NaN
+    assert differ == set()  # audio, augmented audio, turns, word times

@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 from dagster import DagsterInstance, materialize
 
+from resources.asr import WhisperASR
 from resources.mix import ConversationMix
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
@@ -68,7 +69,7 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
     # A clarification for every instruction: the firework's fails on "boom" too.
     mix = ConversationMix(safety=0.2, false_premise=0.0, instruction=0.4, clarification=0.4)
     result = materialize([instruction_dialogues], partition_key=KEY, instance=instance,
-                         resources={"store": store, "voices": voices, "mix": mix})
+                         resources={"store": store, "voices": voices, "mix": mix, "asr": WhisperASR()})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
@@ -80,6 +81,7 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
         assert row["user_voice"] in users and row["assistant_voice"] == assistant
         turns = json.loads(row["turns"])
         assert turns[0]["text"].startswith("Can you ") and turns[0]["voice"] == row["user_voice"]
+        assert row["word_times"] == "whisper:faster-whisper/tiny.en"
         audio, rate = sf.read(io.BytesIO(row["audio"]))
         assert rate == 24_000 and audio.shape[1] == 2 and row["channel_layout"] == "assistant-left"
         question, _ = sf.read(io.BytesIO(row["question_audio"]))

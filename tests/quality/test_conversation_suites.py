@@ -94,3 +94,24 @@ def test_the_clarification_check_judges_from_the_partitions_rotation_start():
     assert validate(suite, frame, settings).passed  # one over the share from no start: still within one
     one_more = mixed(["instruction"] * 10 + ["clarification"] * 5, ["female", "male"] * 7 + ["male"])
     assert not validate(suite, one_more, settings).passed
+
+
+def timed(words: list[tuple[str, float, float]], *, spoken: str, interrupted: bool = False) -> dict:
+    row = conversation()
+    turns = json.loads(row["turns"])
+    turns[1].update(spoken=spoken, start=1.0, end=3.0, interrupted=interrupted,
+                    words=[{"word": w, "start": s, "end": e} for w, s, e in words])
+    return {**row, "turns": json.dumps(turns)}
+
+
+def test_word_times_must_run_in_order_inside_the_turn_and_spell_what_it_was_given():
+    suite = SUITES[names.SAFETY_DIALOGUES]
+    spoken = "I can't help with that."
+    good = [("I", 1.1, 1.2), ("can't", 1.2, 1.5), ("help", 1.5, 1.8), ("with", 1.8, 2.0), ("that.", 2.0, 2.4)]
+    assert validate(suite, pd.DataFrame([timed(good, spoken=spoken)])).passed
+    assert validate(suite, pd.DataFrame([timed(good[:3], spoken=spoken, interrupted=True)])).passed  # a cut turn
+    assert not validate(suite, pd.DataFrame([timed(good[:3], spoken=spoken)])).passed  # words lost
+    overlapping = [good[0], ("can't", 1.15, 1.5), *good[2:]]
+    assert not validate(suite, pd.DataFrame([timed(overlapping, spoken=spoken)])).passed
+    past_the_end = [*good[:4], ("that.", 2.9, 3.4)]
+    assert not validate(suite, pd.DataFrame([timed(past_the_end, spoken=spoken)])).passed

@@ -197,3 +197,18 @@ def test_a_release_cut_before_the_word_columns_exports_with_estimated_word_times
                                                  ("user,assistant", 1), (None, 1)])
 def test_the_assistant_channel_follows_the_layout_as_either_spelling_names_it(layout, channel):
     assert assistant_channel({"id": "d", "channel_layout": layout}) == channel
+
+
+def test_conversation_words_are_the_times_stored_with_each_turn_and_spread_only_for_older_rows():
+    from synth_assets.release.export import turn_words
+
+    cut = {"role": "assistant", "spoken": "yes it rises in the warm", "start": 1.0, "end": 2.0, "interrupted": True,
+           "words": [{"word": "yes", "start": 1.1, "end": 1.3}, {"word": "it", "start": 1.35, "end": 1.5}]}
+    user = {"role": "user", "spoken": "does it rise", "start": 1.8, "end": 2.6,
+            "words": [{"word": "does", "start": 1.85, "end": 2.0}, {"word": "it", "start": 2.0, "end": 2.1},
+                      {"word": "rise", "start": 2.1, "end": 2.5}]}
+    assert turn_words({"turns": json.dumps([cut, user])}) == [
+        ("yes", 1.1, 1.3, "assistant"), ("it", 1.35, 1.5, "assistant"), ("does", 1.85, 2.0, "user"),
+        ("it", 2.0, 2.1, "user"), ("rise", 2.1, 2.5, "user")]  # the words cut off are not there
+    old = {"role": "user", "spoken": "is it", "start": 0.0, "end": 0.6}
+    assert turn_words({"turns": json.dumps([old])}) == [("is", 0.0, 0.3, "user"), ("it", 0.3, 0.6, "user")]

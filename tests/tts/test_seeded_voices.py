@@ -1,6 +1,6 @@
 """Every bundled engine repeats itself given the clip's seed: the same bytes whatever the clips made
-before, in another process, and (for Piper) whatever pool of noise it was handed; and a voice that
-cannot repeat itself says so on its card."""
+before, in another process, whatever the global random state and the thread count, and (for Piper)
+whatever pool of noise it was handed; and a voice that cannot repeat itself says so on its card."""
 
 from __future__ import annotations
 
@@ -105,3 +105,31 @@ def test_the_voice_card_says_whether_a_voice_repeats_itself(tmp_path):
                                "sample_rate": 16000, "command": ["own-tts", "{wav}"], "deterministic": True})
     assert (own.deterministic, vouched.deterministic) == (False, True)
     assert json.loads(json.dumps(own.to_dict()))["deterministic"] is False
+
+
+def perturb_global_random_state(seed: int) -> None:
+    """Seed and draw from every global generator a careless engine could read: Python's, NumPy's, torch's."""
+    import random
+
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    random.random(), np.random.random(seed % 7 + 1), torch.rand(seed % 5 + 1)
+
+
+ONE_VOICE_PER_ENGINE = ["hibari-heart", "piper-joe", "kokoro-kumo", "espeak-us-f2", "flite-slt"]
+
+
+@pytest.mark.parametrize("voice_id", ONE_VOICE_PER_ENGINE)
+def test_a_clip_is_the_same_bytes_whatever_the_global_random_state_and_the_thread_count(voice_id):
+    from synth_assets.tts.policy import VoicePolicy
+
+    if not is_available(voice_id):
+        pytest.skip(f"{voice_id} is not installed here")
+    perturb_global_random_state(1)
+    first = VoicePolicy(workers=1, threads=1).synthesize(voice_id, TEXT, seed=17)
+    perturb_global_random_state(2)
+    again = VoicePolicy(workers=1, threads=2).synthesize(voice_id, TEXT, seed=17)
+    assert first.tobytes() == again.tobytes()

@@ -66,3 +66,20 @@ def test_a_local_vits_checkpoint_voices_user_clips_in_the_pipeline(tmp_path):
         assert all(c["sample_rate"] == SAMPLE_RATE for c in clips) and all(a.size > 0 for a in made)
     finally:
         REGISTRY.pop(voice.id, None)
+
+
+@pytest.mark.slow
+def test_a_vits_clip_repeats_given_its_seed_and_leaves_torchs_global_generator_alone(tmp_path):
+    import torch
+
+    from synth_assets.tts.transformers_engine import load_transformers
+
+    speak = load_transformers(str(tiny_vits(tmp_path / "my-vits")), threads=1)
+    torch.manual_seed(1)
+    before = torch.random.get_rng_state()
+    first, _ = speak("a sentence.", 1.0, 5)
+    assert torch.equal(torch.random.get_rng_state(), before)  # as if the clip had not been made
+    torch.rand(3)  # the global generator moved on: the clip does not
+    again, _ = speak("a sentence.", 1.0, 5)
+    other, _ = speak("a sentence.", 1.0, 6)
+    assert first.tobytes() == again.tobytes() and first.tobytes() != other.tobytes()
