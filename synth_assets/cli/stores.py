@@ -20,7 +20,7 @@ def deployment_store(data: str) -> Iterator[Store]:
         return
     from dagster import build_resources
 
-    from synth_assets.definitions import storage_resources
+    from resources.storage import storage_resources
 
     # Through Dagster, which resolves the EnvVar credentials (we never read them).
     with build_resources({"store": storage_resources()["store"]}) as resources:
