@@ -6,7 +6,8 @@ fingerprint of everything that made them (inputs' fingerprints, code version, co
 with unchanged inputs can reuse the parts instead of redoing work. Readers read only the parts
 ``parts.json`` names. Its write is one PUT on S3 and one rename locally, so a write killed at any
 point leaves the previous partition whole. Older and unpublished generations are deleted after
-the publish.
+the publish. That assumes one writer per partition at a time, as Dagster runs one step per
+partition: the publish of one writer would delete the unpublished parts of another.
 
 Partitions written before ``parts.json`` existed (``part-NNNNN.parquet``, with the fingerprint in
 the last part's footer) are still read. Their next write replaces them.
