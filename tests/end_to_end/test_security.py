@@ -104,6 +104,29 @@ def leaks(planted: dict[str, str], where: str, contents: list[bytes]) -> list[st
             if any(form in content for form in encoded_forms(value) for content in contents)]
 
 
+def test_the_leak_search_sees_through_encodings_compression_and_columnar_files(tmp_path):
+    import duckdb
+
+    planted = {"SECRET": planted_values()["AWS_SECRET_ACCESS_KEY"]}
+    value = planted["SECRET"]
+    parquet = io.BytesIO()
+    pq.write_table(pa.table({"note": [f"endpoint {value} used"] * 50}), parquet, compression="zstd")
+    with duckdb.connect(str(tmp_path / "lineage.duckdb")) as con:
+        con.execute("CREATE TABLE lineage AS SELECT ? AS params FROM range(1000)", [f"key={value}"])
+    hiding = {
+        "log.txt": f"a line with {value} inside".encode(),
+        "url.txt": f"s3://x?key={quote(value, safe='')}".encode(),
+        "config.json": json.dumps({"key": value}).encode(),
+        **{f"shift{n}.b64": base64.b64encode(b"x" * n + value.encode() + b"tail") for n in range(3)},
+        "cuts.jsonl.gz": gzip.compress(value.encode() * 3),
+        "part.parquet": parquet.getvalue(),
+        "lineage.duckdb": (tmp_path / "lineage.duckdb").read_bytes(),
+    }
+    for name, data in hiding.items():
+        assert leaks(planted, name, readable_contents(name, data, tmp_path / name)) == [f"SECRET in {name}"]
+    assert leaks(planted, "clean.txt", readable_contents("clean.txt", b"planted/Secret+ but not the value")) == []
+
+
 @pytest.mark.slow
 def test_planted_secrets_appear_in_no_log_metadata_lineage_card_or_export(moto_endpoint, tmp_path):
     from synth_assets.release.export import EXPORTERS
