@@ -12,9 +12,10 @@ from abc import abstractmethod
 from pathlib import Path
 from typing import Iterator
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from dagster_aws.s3 import S3Resource
 
+from synth_assets import settings
 from synth_assets.core.storage import LocalStore, S3Store, Store, UnsafeKey, clean_key  # noqa: F401 - re-exported
 
 
@@ -67,3 +68,22 @@ class S3Storage(Storage):
 
     def store(self) -> Store:
         return S3Store(self.s3.get_client, self.bucket, self.prefix)
+
+
+def storage_resources() -> dict[str, Storage]:
+    """The deployment's storage roots: the data store and the landing zones, as folders or S3 prefixes.
+    S3 credentials and bucket names stay EnvVars, resolved by Dagster when the resources are built."""
+    if settings.uses_s3():
+        config = settings.s3()
+        s3 = S3Resource(endpoint_url=config.endpoint_url, region_name=config.region,
+                        aws_access_key_id=EnvVar("AWS_ACCESS_KEY_ID"),
+                        aws_secret_access_key=EnvVar("AWS_SECRET_ACCESS_KEY"))
+        return {
+            "store": S3Storage(s3=s3, bucket=EnvVar(config.bucket_variable), prefix=config.prefix),
+            "landing": S3Storage(s3=s3, bucket=EnvVar(config.landing_bucket_variable), prefix=config.landing_prefix),
+            "audio_landing": S3Storage(s3=s3, bucket=EnvVar(config.audio_landing_bucket_variable),
+                                       prefix=config.audio_landing_prefix),
+        }
+    return {"store": LocalStorage(root=str(settings.data_root())),
+            "landing": LocalStorage(root=str(settings.landing_root())),
+            "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}

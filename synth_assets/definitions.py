@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, EnvVar, load_assets_from_modules
-from dagster_aws.s3 import S3Resource
+from dagster import Definitions, load_assets_from_modules
 
 from resources.asr import WhisperASR
 from resources.lineage import LineageStore
 from resources.mix import ConversationMix
 from resources.rewriter import TextRewriter
-from resources.storage import LocalStorage, S3Storage, Storage
+from resources.storage import storage_resources
 from resources.tracking import ExperimentTracker
 from resources.voices import TTSVoices
 from synth_assets import settings
@@ -27,23 +26,6 @@ from synth_assets.orchestration.automation import (
     release_job,
 )
 from synth_assets.orchestration.execution import executor_for_deployment
-
-
-def storage_resources() -> dict[str, Storage]:
-    if settings.uses_s3():
-        config = settings.s3()
-        s3 = S3Resource(endpoint_url=config.endpoint_url, region_name=config.region,
-                        aws_access_key_id=EnvVar("AWS_ACCESS_KEY_ID"),
-                        aws_secret_access_key=EnvVar("AWS_SECRET_ACCESS_KEY"))
-        return {
-            "store": S3Storage(s3=s3, bucket=EnvVar(config.bucket_variable), prefix=config.prefix),
-            "landing": S3Storage(s3=s3, bucket=EnvVar(config.landing_bucket_variable), prefix=config.landing_prefix),
-            "audio_landing": S3Storage(s3=s3, bucket=EnvVar(config.audio_landing_bucket_variable),
-                                       prefix=config.audio_landing_prefix),
-        }
-    return {"store": LocalStorage(root=str(settings.data_root())),
-            "landing": LocalStorage(root=str(settings.landing_root())),
-            "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}
 
 
 def engine_resources() -> dict:

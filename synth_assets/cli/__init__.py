@@ -121,7 +121,9 @@ def cmd_ingest(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     _quiet_environment()
     parser = argparse.ArgumentParser(prog="synth", description="Synthetic speech datasets as Dagster assets.")
-    parser.add_argument("--data", default=str(settings.data_root()), help="storage root (default: ./data)")
+    parser.add_argument("--data", default=str(settings.data_root()),
+                        help="storage root (default: ./data; in an S3 deployment, release and export read the "
+                        "configured bucket instead)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the whole graph on the bundled sample snapshot")

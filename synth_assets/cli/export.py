@@ -9,12 +9,13 @@ from pathlib import Path
 
 
 def cmd_export(args) -> int:
-    from synth_assets.core.storage import LocalStore
+    from synth_assets.cli.stores import deployment_store
     from synth_assets.release.export import export_release
     from synth_assets.release.versions import ReleaseError
 
     try:
-        report = export_release(LocalStore(args.data), args.release, args.format, args.out)
+        with deployment_store(args.data) as store:
+            report = export_release(store, args.release, args.format, args.out)
     except ReleaseError as error:
         print(f"synth export: {error}", file=sys.stderr)
         return 2

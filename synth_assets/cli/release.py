@@ -6,11 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 
-
-def _store(args):
-    from synth_assets.core.storage import LocalStore
-
-    return LocalStore(args.data)
+from synth_assets.cli.stores import deployment_store
 
 
 def _fail(error) -> int:
@@ -20,13 +16,21 @@ def _fail(error) -> int:
 
 def cmd_create(args) -> int:
     from synth_assets import settings
-    from synth_assets.release.versions import ReleaseError, Selection, create_release, mlflow_tracker
+    from synth_assets.release.versions import (
+        CARD_FILE,
+        ReleaseError,
+        Selection,
+        create_release,
+        mlflow_tracker,
+        release_prefix,
+    )
 
     selection = Selection(*(tuple(getattr(args, k) or ()) for k in ("partitions", "sources", "snapshots", "kinds")))
     track = mlflow_tracker(settings.mlflow_tracking_uri()) if settings.mlflow_enabled() and not args.no_mlflow else None
     try:
-        release = create_release(_store(args), args.name, selection, track=track,
-                                 rate_mos=not args.no_mos)
+        with deployment_store(args.data) as store:
+            release = create_release(store, args.name, selection, track=track, rate_mos=not args.no_mos)
+            card = store.uri(f"{release_prefix(release.name)}/{CARD_FILE}")
     except ReleaseError as error:
         return _fail(error)
     if args.json:
@@ -37,7 +41,7 @@ def cmd_create(args) -> int:
     if release.previous:
         d = release.diff
         print(f"  since {release.previous}: +{d['added']} -{d['removed']} ~{d['changed']}")
-    print(f"  card: {args.data}/releases/{release.name}/README.md" + (
+    print(f"  card: {card}" + (
         f"   mlflow run: {release.mlflow_run_id}" if release.mlflow_run_id else ""))
     return 0
 
@@ -45,7 +49,8 @@ def cmd_create(args) -> int:
 def cmd_list(args) -> int:
     from synth_assets.release.versions import list_releases
 
-    releases = list_releases(_store(args))
+    with deployment_store(args.data) as store:
+        releases = list_releases(store)
     if args.json:
         print(json.dumps([asdict(r) | {"diff": None} for r in releases], indent=2))
         return 0
@@ -61,7 +66,8 @@ def cmd_diff(args) -> int:
     from synth_assets.release.versions import ReleaseError, diff_releases
 
     try:
-        diff = diff_releases(_store(args), args.old, args.new)
+        with deployment_store(args.data) as store:
+            diff = diff_releases(store, args.old, args.new)
     except ReleaseError as error:
         return _fail(error)
     if args.json:
@@ -79,7 +85,8 @@ def cmd_verify(args) -> int:
     from synth_assets.release.versions import ReleaseError, verify_release
 
     try:
-        result = verify_release(_store(args), args.name)
+        with deployment_store(args.data) as store:
+            result = verify_release(store, args.name)
     except ReleaseError as error:
         return _fail(error)
     if args.json:

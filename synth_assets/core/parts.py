@@ -1,14 +1,26 @@
-"""Parquet parts of a stage's partition: ``<asset>/<partition>/part-NNNNN.parquet`` in a Store.
+"""Parquet parts of a stage's partition, in a Store under ``<asset>/<partition>/``.
 
-The part's schema metadata carries a fingerprint of everything that made it (inputs' fingerprints,
-code version, config), so a rerun with unchanged inputs can reuse the part instead of redoing work.
+A write makes a new generation of parts (``part-<generation>-NNNNN.parquet``, ROWS_PER_PART rows
+each) and then publishes it by writing ``parts.json`` last: the generation's part names and the
+fingerprint of everything that made them (inputs' fingerprints, code version, config), so a rerun
+with unchanged inputs can reuse the parts instead of redoing work. Readers read only the parts
+``parts.json`` names. Its write is one PUT on S3 and one rename locally, so a write killed at any
+point leaves the previous partition whole. Older and unpublished generations are deleted after
+the publish. That assumes one writer per partition at a time, as Dagster runs one step per
+partition: the publish of one writer would delete the unpublished parts of another.
+
+Partitions written before ``parts.json`` existed (``part-NNNNN.parquet``, with the fingerprint in
+the last part's footer) are still read. Their next write replaces them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import re
+import uuid
 from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
@@ -16,7 +28,9 @@ import pyarrow.parquet as pq
 
 from synth_assets.core.storage import Store
 
-FINGERPRINT_KEY = b"synth_assets.fingerprint"
+MANIFEST = "parts.json"
+LEGACY_PART = re.compile(r"part-\d{5}\.parquet")
+LEGACY_FINGERPRINT_KEY = b"synth_assets.fingerprint"  # in the footer of a legacy partition's last part
 QUARANTINE = "quarantine"
 ROWS_PER_PART = 2000
 
@@ -25,8 +39,8 @@ def partition_prefix(asset: str, partition: str | None) -> str:
     return f"{asset}/{partition}" if partition else asset
 
 
-def part_key(asset: str, partition: str | None, index: int) -> str:
-    return f"{partition_prefix(asset, partition)}/part-{index:05d}.parquet"
+def manifest_key(asset: str, partition: str | None) -> str:
+    return f"{partition_prefix(asset, partition)}/{MANIFEST}"
 
 
 def fingerprint(*parts: Any) -> str:
@@ -37,6 +51,15 @@ def _table(rows: list[dict[str, Any]], schema: pa.Schema | None) -> pa.Table:
     if rows:
         return pa.Table.from_pylist(rows, schema=schema)
     return (schema or pa.schema([("id", pa.string())])).empty_table()
+
+
+def _is_part(name: str) -> bool:
+    return name.startswith("part-") and name.endswith(".parquet")
+
+
+def _names_in(store: Store, prefix: str) -> list[str]:
+    """Names of the files directly in the folder ``prefix`` (not in its subfolders)."""
+    return [key[len(prefix) + 1:] for key in store.list_keys(prefix) if key.rsplit("/", 1)[0] == prefix]
 
 
 def write_parts(
@@ -50,45 +73,66 @@ def write_parts(
 ) -> list[str]:
     """Replace a partition's parts with rows, written in bounded chunks; returns the keys written.
 
-    Old parts beyond the new count are removed after the new ones are in place, and the fingerprint
-    goes into the last part written, so a partition with a fingerprint is always complete.
+    Until the manifest is written, readers see the previous parts, whatever happens to this write.
     """
-    keys: list[str] = []
-    chunk: list[dict[str, Any]] = []
-    pending: pa.Table | None = None
+    prefix = partition_prefix(asset, partition)
+    generation = uuid.uuid4().hex[:12]  # unique, so a rewrite never touches a published part
+    written: list[str] = []
 
-    def flush(table: pa.Table, final: bool) -> None:
-        meta = dict(table.schema.metadata or {})
-        if final:
-            meta[FINGERPRINT_KEY] = fingerprint_value.encode()
+    def flush(table: pa.Table) -> None:
         buffer = io.BytesIO()
-        pq.write_table(table.replace_schema_metadata(meta), buffer, compression="zstd")
-        key = part_key(asset, partition, len(keys))
-        store.write_bytes(key, buffer.getvalue())
-        keys.append(key)
+        pq.write_table(table, buffer, compression="zstd")
+        name = f"part-{generation}-{len(written):05d}.parquet"
+        store.write_bytes(f"{prefix}/{name}", buffer.getvalue())
+        written.append(name)
 
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= ROWS_PER_PART:
-            if pending is not None:
-                flush(pending, final=False)
-            pending, chunk = _table(chunk, schema), []
-            schema = pending.schema
-    if chunk or pending is None:
-        if pending is not None:
-            flush(pending, final=False)
-        pending = _table(chunk, schema)
-    flush(pending, final=True)
-    for stale in store.list_keys(partition_prefix(asset, partition)):
-        if stale not in keys and stale.rsplit("/", 1)[-1].startswith("part-"):
-            store.delete_prefix(stale)
-    return keys
+    chunk: list[dict[str, Any]] = []
+    try:
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= ROWS_PER_PART:
+                table = _table(chunk, schema)
+                schema, chunk = table.schema, []  # every part of a partition has the first part's schema
+                flush(table)
+        if chunk or not written:
+            flush(_table(chunk, schema))  # an empty partition still has one part, with its schema
+    except BaseException:
+        with contextlib.suppress(Exception):  # best effort: the next write deletes what is left
+            for name in written:
+                store.delete_prefix(f"{prefix}/{name}")
+        raise
+    manifest = {"fingerprint": fingerprint_value, "parts": written}
+    store.write_bytes(f"{prefix}/{MANIFEST}", json.dumps(manifest).encode())  # the publish
+    for name in _names_in(store, prefix):
+        if _is_part(name) and name not in written:  # older generations, legacy parts, killed writes
+            store.delete_prefix(f"{prefix}/{name}")
+    return [f"{prefix}/{name}" for name in written]
+
+
+def _published(store: Store, asset: str, partition: str | None) -> tuple[list[str], dict | None]:
+    """The keys of the partition's published parts, and its manifest (None in the legacy layout)."""
+    prefix = partition_prefix(asset, partition)
+    names = _names_in(store, prefix)
+    if MANIFEST in names:
+        manifest = json.loads(store.read_bytes(f"{prefix}/{MANIFEST}"))
+        return [f"{prefix}/{name}" for name in manifest["parts"]], manifest
+    return [f"{prefix}/{name}" for name in sorted(names) if LEGACY_PART.fullmatch(name)], None
 
 
 def part_keys(store: Store, asset: str, partition: str | None) -> list[str]:
-    prefix = partition_prefix(asset, partition)
-    return [k for k in store.list_keys(prefix) if k.rsplit("/", 1)[-1].startswith("part-")
-            and k.rsplit("/", 1)[0] == prefix]
+    return _published(store, asset, partition)[0]
+
+
+def stored_partitions(store: Store, asset: str, within: str = "") -> list[str]:
+    """Partitions of the asset (under the partition prefix ``within``) with published parts, sorted.
+    A legacy partition is listed even when incomplete: ``stored_fingerprint`` tells."""
+    root = partition_prefix(asset, within.strip("/"))
+    found = set()
+    for key in store.list_keys(root):
+        folder, _, name = key.rpartition("/")
+        if folder.startswith(f"{asset}/") and (name == MANIFEST or LEGACY_PART.fullmatch(name)):
+            found.add(folder[len(asset) + 1:])
+    return sorted(found)
 
 
 def part_schema(store: Store, key: str) -> pa.Schema:
@@ -99,11 +143,12 @@ def part_schema(store: Store, key: str) -> pa.Schema:
 
 def stored_fingerprint(store: Store, asset: str, partition: str | None) -> str | None:
     """The fingerprint of a complete partition, or None when it is missing or incomplete."""
-    keys = part_keys(store, asset, partition)
+    keys, manifest = _published(store, asset, partition)
+    if manifest is not None:
+        return manifest["fingerprint"]
     if not keys:
         return None
-    meta = part_schema(store, keys[-1]).metadata or {}
-    value = meta.get(FINGERPRINT_KEY)
+    value = (part_schema(store, keys[-1]).metadata or {}).get(LEGACY_FINGERPRINT_KEY)
     return value.decode() if value else None
 
 
@@ -124,8 +169,7 @@ def read_table(store: Store, asset: str, partition: str | None, columns: list[st
 
 
 def write_quarantine(store: Store, asset: str, partition: str | None, records: list) -> None:
-    prefix = f"{asset}/{partition}" if partition else asset
     schema = pa.schema([(name, pa.string()) for name in
                         ("stage", "file", "position", "reason", "raw", "partition", "run_id")])
-    write_parts(store, QUARANTINE, prefix, (r.to_row() for r in records),
-                      fingerprint_value="quarantine", schema=schema)
+    write_parts(store, QUARANTINE, partition_prefix(asset, partition), (r.to_row() for r in records),
+                fingerprint_value="quarantine", schema=schema)

@@ -1,9 +1,9 @@
 """One storage interface over a local folder or an S3 prefix (plain Python: resources/storage.py wraps it
 for Dagster, with its configuration and credentials).
 
-Stages write Parquet parts under ``<root>/<asset>/<partition>/part-NNNNN.parquet``. A write is atomic
-in both variants (local: temp name then rename; S3: a single PUT), so a killed run never leaves a
-half-written part that a reader would see. The landing zone of crawl dumps uses the same interface.
+Stages write Parquet parts under ``<root>/<asset>/<partition>/`` (core/parts.py). A write of one
+file is atomic in both variants (local: temp name then rename; S3: a single PUT), so a killed run
+never leaves a half-written file that a reader would see. The landing zone of crawl dumps uses the same interface.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A key is the file's path in the landing zone, ``<source>/<snapshot>/<file>``, so a backfill of a
 snapshot or a source selects the same slice through the whole graph, and every stage's parts sit
-under the same path (``<asset>/<source>/<snapshot>/<file>/part-00000.parquet``).
+under the same path (``<asset>/<source>/<snapshot>/<file>/``).
 """
 
 from __future__ import annotations

@@ -27,10 +27,8 @@ class Earlier:
 
 def crawled_partitions(store: Store, source: str | None = None) -> list[str]:
     """Complete crawl_snapshot partitions in storage (of one source, or all), sorted."""
-    prefix = f"{names.CRAWL_SNAPSHOT}/{source}" if source else names.CRAWL_SNAPSHOT
-    found = {key.split("/", 1)[1].rsplit("/", 1)[0] for key in store.list_keys(prefix)
-             if key.rsplit("/", 1)[-1].startswith("part-")}
-    return sorted(p for p in found if parts.stored_fingerprint(store, names.CRAWL_SNAPSHOT, p))
+    found = parts.stored_partitions(store, names.CRAWL_SNAPSHOT, within=source or "")
+    return [p for p in found if parts.stored_fingerprint(store, names.CRAWL_SNAPSHOT, p)]
 
 
 def earlier_partitions(store: Store, shard: ShardKey) -> list[str]:

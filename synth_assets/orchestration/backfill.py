@@ -129,7 +129,7 @@ def landing_keys() -> list[str]:
     from dagster import build_resources
 
     from synth_assets.crawl.shards import landing_shards
-    from synth_assets.definitions import storage_resources
+    from resources.storage import storage_resources
 
     # Through Dagster, which resolves the EnvVar credentials of an S3 landing zone (we never read them).
     with build_resources({"landing": storage_resources()["landing"]}) as resources:

@@ -196,22 +196,23 @@ def _add_figures(summary: RunSummary, store: LocalStorage, keys: list[str]) -> N
             summary.audio_seconds += row["duration_s"]
             voices[row["voice_id"]] = voices.get(row["voice_id"], 0) + 1
         wers += [r["wer"] for r in parts.read_rows(store, names.PSEUDO_LABELS, key, columns=["wer"])]
-    for key in store.list_keys("quarantine"):
-        summary.quarantined += sum(1 for _ in _rows_of(store, key))
+    for partition in parts.stored_partitions(store, parts.QUARANTINE):
+        keys = parts.part_keys(store, parts.QUARANTINE, partition)
+        summary.quarantined += sum(_row_count(store, key) for key in keys)
     summary.clips_per_voice = dict(sorted(voices.items()))
     summary.audio_seconds = round(summary.audio_seconds, 1)
     summary.median_wer = round(statistics.median(wers), 4) if wers else None
     summary.dataset_path = store.uri(names.SPEECH_DATASET)
-    summary.quarantine_path = store.uri("quarantine")
+    summary.quarantine_path = store.uri(parts.QUARANTINE)
     for row in parts.read_rows(store, names.SPEECH_DATASET, None, columns=["duration_s"]):
         summary.dataset_samples += 1
         summary.dataset_hours += row["duration_s"] / 3600
     summary.dataset_hours = round(summary.dataset_hours, 3)
 
 
-def _rows_of(store: LocalStorage, key: str):
+def _row_count(store: LocalStorage, key: str) -> int:
     import io
 
     import pyarrow.parquet as pq
 
-    return range(pq.read_metadata(io.BytesIO(store.read_bytes(key))).num_rows)
+    return pq.read_metadata(io.BytesIO(store.read_bytes(key))).num_rows

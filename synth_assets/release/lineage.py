@@ -44,6 +44,8 @@ class LineageStore:
         """Recreate the lineage table from the stored parts; returns its row count."""
         import duckdb
 
+        from synth_assets.core import parts
+
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         tmp = f"{self.path}.tmp"
         Path(tmp).unlink(missing_ok=True)
@@ -52,13 +54,11 @@ class LineageStore:
                         "params VARCHAR, code_version VARCHAR, run_id VARCHAR, partition VARCHAR, "
                         + ", ".join(f"{c} VARCHAR" for c in DESCRIPTIVE) + ")")
             for asset in LINEAGE_ASSETS:
-                for key in store.list_keys(asset):
-                    if not key.rsplit("/", 1)[-1].startswith("part-"):
-                        continue
-                    batch = self._lineage_columns(store.read_bytes(key), key.split("/", 1)[1].rsplit("/", 1)[0])
-                    con.register("batch", batch)
-                    con.execute("INSERT OR REPLACE INTO lineage SELECT * FROM batch")
-                    con.unregister("batch")
+                for partition in parts.stored_partitions(store, asset):
+                    for key in parts.part_keys(store, asset, partition):
+                        con.register("batch", self._lineage_columns(store.read_bytes(key), partition))
+                        con.execute("INSERT OR REPLACE INTO lineage SELECT * FROM batch")
+                        con.unregister("batch")
             con.execute("CREATE INDEX lineage_parent ON lineage (parent_id)")  # --downstream walks children
             count = con.execute("SELECT count(*) FROM lineage").fetchone()[0]
             index_tmp = self._write_index(con)

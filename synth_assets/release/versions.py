@@ -1,7 +1,7 @@
 """Versioned releases: a named, frozen selection of the speech_dataset rows, with content hashes.
 
 A release lives under ``releases/<name>/`` in the store:
-- ``part-NNNNN.parquet``: the chosen rows with their audio and a ``content_hash`` of the audio bytes;
+- Parquet parts (core/parts.py): the chosen rows with their audio and a ``content_hash`` of the audio bytes;
 - ``README.md``: the dataset card (release/card.py);
 - ``release.json``: what the release is (selection, counts, part hashes, code versions, source
   revisions, the diff against the previous release). It is written last: a folder without it is an

@@ -214,14 +214,9 @@ ASSET = names.TEXT_SEGMENTS
 
 def stored_partitions(store: Store, asset: str = ASSET) -> list[str]:
     """Partition keys that have parts of the asset in storage (complete or not)."""
-    found = set()
-    for key in store.list_keys(asset):
-        if not key.startswith(f"{asset}/"):
-            continue
-        folder, name = key[len(asset) + 1:].rsplit("/", 1)
-        if name.startswith("part-") and len(folder.split("/")) == 3:
-            found.add(folder)
-    return sorted(found)
+    from synth_assets.core import parts
+
+    return [p for p in parts.stored_partitions(store, asset) if len(p.split("/")) == 3]
 
 
 def earlier_partitions(store: Store, partition: str, asset: str = ASSET) -> dict[str, str]:

@@ -6,10 +6,10 @@ The text is compared as well as the id because a spoken-text row keeps its id wh
 changed its words.
 
 The previous parts must stay readable while the new ones replace them (``parts.write_parts``
-overwrites part-00000 as soon as its first 2000 rows are made): every previous part is opened
-before the first new row exists, and an open file keeps the old bytes after a rename replaces its
-name (on S3, ``local_copy`` downloads each part to a temp file first). Audio is read one stored
-part at a time, as rows ask for it, so memory stays bounded.
+deletes them once it publishes the new generation): every previous part is opened before the first
+new row exists, and an open file keeps its bytes after its name is deleted (on S3, ``local_copy``
+downloads each part to a temp file first). Audio is read one stored part at a time, as rows ask
+for it, so memory stays bounded.
 """
 
 from __future__ import annotations

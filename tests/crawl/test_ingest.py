@@ -6,7 +6,8 @@ import json
 import subprocess
 import sys
 
-import pyarrow.parquet as pq
+from synth_assets.core import parts
+from synth_assets.core.storage import LocalStore
 
 SYNTH = [sys.executable, "-m", "synth_assets.cli"]
 
@@ -24,10 +25,11 @@ def test_ingest_reports_documents_quarantine_and_bytes(tiny_landing, tmp_path):
     assert report["documents"] == 4  # three wiki pages, one good chat
     assert report["bytes_read"] == sum(f.stat().st_size for f in files)
     assert [(q["file"], q["position"]) for q in report["quarantined"]] == [(str(files[1]), "line 2")]
-    table = pq.read_table(tmp_path / "out" / "documents" / "part-00000.parquet")
+    out = LocalStore(tmp_path / "out")
+    table = parts.read_table(out, "documents", None)
     assert sorted(table.column("title").to_pylist())[:1] == ["Lake Orvin"]
     assert set(table.column("snapshot").to_pylist()) == {"s1"}
-    quarantine = pq.read_table(tmp_path / "out" / "quarantine" / "documents" / "part-00000.parquet")
+    quarantine = parts.read_table(out, parts.QUARANTINE, "documents")
     assert quarantine.num_rows == 1
 
 

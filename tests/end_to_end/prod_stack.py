@@ -119,8 +119,9 @@ def _stop_group(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def synth(args: list[str], env: dict[str, str], timeout: float = 1500) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "synth_assets.cli", *args], cwd=ROOT, env=env,
+def synth(args: list[str], env: dict[str, str], timeout: float = 1500,
+          cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "synth_assets.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

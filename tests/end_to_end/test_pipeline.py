@@ -6,7 +6,6 @@ import io
 import json
 import os
 
-import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
 from conftest import write_tiny_landing
@@ -80,7 +79,7 @@ def test_clips_are_24khz_flac_and_assistant_turns_use_the_assistant_voice(graph)
 
 def test_release_has_parquet_with_audio_a_manifest_and_dialogues(graph):
     data = graph["data"] / "speech_dataset"
-    table = pq.read_table(data / "part-00000.parquet")
+    table = parts.read_table(graph["store"], "speech_dataset", None)
     manifest = [json.loads(line) for line in (data / "manifest.jsonl").read_text().splitlines()]
     assert len(manifest) == table.num_rows
     kinds = set(table.column("kind").to_pylist())
@@ -106,7 +105,7 @@ def test_the_summary_counts_conversations_by_kind_and_their_hours(graph):
 def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
     from synth_assets.cli import main
 
-    table = pq.read_table(graph["data"] / "speech_dataset" / "part-00000.parquet", columns=["id", "kind"])
+    table = parts.read_table(graph["store"], "speech_dataset", None, columns=["id", "kind"])
     clip = next(r["id"] for r in table.to_pylist() if r["kind"] == "augmented")
     assert main(["--data", str(graph["data"]), "lineage", clip, "--json"]) == 0
     chain = json.loads(capsys.readouterr().out)

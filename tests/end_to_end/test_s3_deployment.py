@@ -43,4 +43,4 @@ def test_text_stages_read_and_write_s3(tiny_landing, moto_endpoint):
     assert spoken and all(r["parent_id"] for r in spoken)
     assert any("eighteen seventy-two" in r["text"] for r in spoken), "the year 1872 is verbalized"
     objects = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="data/")["Contents"]]
-    assert f"data/spoken_text/{key}/part-00000.parquet" in objects
+    assert f"data/spoken_text/{key}/{parts.MANIFEST}" in objects

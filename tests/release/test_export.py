@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +141,7 @@ def test_an_export_into_a_folder_holding_another_release_is_refused(released, tm
 def test_an_export_of_a_release_with_a_corrupted_part_names_the_part(released, tmp_path):
     key = release_part_keys(released, "v1")[0]
     released.write_bytes(key, b"not parquet at all")
-    with pytest.raises(ReleaseError, match="part-00000.parquet"):
+    with pytest.raises(ReleaseError, match=re.escape(key)):
         export_release(released, "v1", "webdataset", tmp_path / "out")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pyarrow.parquet as pq
 import pytest
 
+from synth_assets.core import parts
 from synth_assets.release.versions import (
     ReleaseError,
     Selection,
@@ -60,7 +62,7 @@ def test_verify_passes_an_intact_release_and_names_a_sample_whose_bytes_changed(
     store.write_bytes(key, buffer.getvalue())
     result = verify_release(store, "v1")
     assert result.mismatched == [table["id"][1].as_py()]
-    assert result.bad_parts == ["part-00000.parquet: bytes changed"]
+    assert result.bad_parts == [f"{key.rsplit('/', 1)[1]}: bytes changed"]
 
 
 def test_verify_reports_a_corrupted_part_as_unreadable(store):
@@ -87,9 +89,9 @@ def test_partitions_that_do_not_exist_are_named_and_nothing_is_written(store):
 
 
 def test_a_corrupted_dataset_part_is_named_and_no_release_appears(store):
-    key = store.list_keys("speech_dataset")[0]
+    key = parts.part_keys(store, "speech_dataset", None)[0]
     store.write_bytes(key, b"garbage")
-    with pytest.raises(ReleaseError, match="part-00000.parquet"):
+    with pytest.raises(ReleaseError, match=re.escape(key)):
         create_release(store, "v1", rate_mos=False)
     assert list_releases(store) == []
 

@@ -7,8 +7,6 @@ import re
 import subprocess
 import sys
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from conftest import CLOCK_TEXT, LONG_PARAGRAPH, mediawiki_xml
 from dagster import DagsterInstance, materialize
 
@@ -106,9 +104,8 @@ def test_earlier_partitions_sort_by_snapshot_then_source_and_skip_incomplete_one
     for number, key in enumerate(keys):
         parts.write_parts(store, "text_segments", key, [{"id": f"s{number}", "text": BRIDGE}],
                           fingerprint_value=f"fp{number}")
-    # An incomplete partition: a part without the fingerprint, as a killed run leaves it.
-    broken = parts.part_key("text_segments", "broken/2026-10-01/x.xml", 0)
-    pq.write_table(pa.table({"id": ["s9"], "text": [BRIDGE]}), store.uri(broken))
+    # An incomplete partition: parts without their manifest, as a first write killed before its publish leaves it.
+    store.delete_prefix(parts.manifest_key("text_segments", "broken/2026-10-01/x.xml"))
     assert dedup.earlier_partitions(store, "beta/2026-11-01/a.xml") == {
         "zeta/2026-10-01/a.xml": "fp0", "alpha/2026-11-01/b.xml": "fp1"}
     assert list(dedup.earlier_partitions(store, "zeta/2026-10-01/a.xml")) == []

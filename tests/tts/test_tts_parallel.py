@@ -167,8 +167,8 @@ def test_a_small_partition_is_voiced_in_process_until_a_pool_is_up(tmp_path):
 
 
 def test_stored_clips_stay_readable_while_new_parts_replace_them(tmp_path, monkeypatch):
-    """The recompute writes part-00000 again as soon as it has enough rows; the clips it still
-    wants from the old part must survive that."""
+    """The recompute deletes the old parts as soon as it publishes the new ones; the clips it still
+    wants from the old parts must survive that."""
     monkeypatch.setattr(parts, "ROWS_PER_PART", 2)
     store = LocalStorage(root=str(tmp_path / "data"))
     old = [{"id": f"tts-{i}", "text": f"text {i}", "code_version": "v", "duration_s": 1.0, "rms_dbfs": -20.0,

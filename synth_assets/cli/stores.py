@@ -1,0 +1,27 @@
+"""The storage root a `synth` command reads: the --data folder, or in an S3 deployment the bucket and
+prefix the deployment configures (the same store the assets write)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+from synth_assets.core.storage import Store
+
+
+@contextlib.contextmanager
+def deployment_store(data: str) -> Iterator[Store]:
+    from synth_assets import settings
+
+    if not settings.uses_s3():
+        from synth_assets.core.storage import LocalStore
+
+        yield LocalStore(data)
+        return
+    from dagster import build_resources
+
+    from resources.storage import storage_resources
+
+    # Through Dagster, which resolves the EnvVar credentials (we never read them).
+    with build_resources({"store": storage_resources()["store"]}) as resources:
+        yield resources.store
