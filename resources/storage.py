@@ -14,6 +14,7 @@ from typing import Iterator
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_aws.s3 import S3Resource
+from pydantic import PrivateAttr
 
 from synth_assets import settings
 from synth_assets.core.storage import LocalStore, S3Store, Store, UnsafeKey, clean_key  # noqa: F401 - re-exported
@@ -66,8 +67,12 @@ class S3Storage(Storage):
     bucket: str
     prefix: str = ""
 
+    _store: S3Store | None = PrivateAttr(default=None)
+
     def store(self) -> Store:
-        return S3Store(self.s3.get_client, self.bucket, self.prefix)
+        if self._store is None:  # one store, and so one boto3 client per process (see S3Store)
+            self._store = S3Store(self.s3.get_client, self.bucket, self.prefix)
+        return self._store
 
 
 def storage_resources() -> dict[str, Storage]:

@@ -154,7 +154,10 @@ def stored_fingerprint(store: Store, asset: str, partition: str | None) -> str |
 
 def iter_tables(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[pa.Table]:
     for key in part_keys(store, asset, partition):
-        yield pq.read_table(io.BytesIO(store.read_bytes(key)), columns=columns)
+        part = pq.ParquetFile(io.BytesIO(store.read_bytes(key)))
+        if columns and part.metadata.num_rows == 0 and not set(columns) <= set(part.schema_arrow.names):
+            continue  # a stage that made no rows wrote no columns: there is nothing to read
+        yield part.read(columns=columns)
 
 
 def read_rows(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:

@@ -130,11 +130,22 @@ class LocalStore(Store):
 
 
 class S3Store(Store):
-    """A prefix in an S3 bucket (any S3-protocol server: AWS, MinIO, moto). ``client`` makes a boto3
-    S3 client; it is asked for one per operation, so a store can be handed to another process."""
+    """A prefix in an S3 bucket (any S3-protocol server: AWS, MinIO, moto). ``make_client`` makes a
+    boto3 S3 client. Making one costs about 0.3 s, so each process makes one and keeps it; a store
+    handed to another process (pickled, or inherited by a fork) makes its own there."""
 
-    def __init__(self, client: Callable[[], Any], bucket: str, prefix: str = ""):
-        self.client, self.bucket, self.prefix = client, bucket, prefix
+    def __init__(self, make_client: Callable[[], Any], bucket: str, prefix: str = ""):
+        self.make_client, self.bucket, self.prefix = make_client, bucket, prefix
+        self._client: Any = None
+        self._client_pid: int | None = None
+
+    def client(self) -> Any:
+        if self._client_pid != os.getpid():
+            self._client, self._client_pid = self.make_client(), os.getpid()
+        return self._client
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_client": None, "_client_pid": None}
 
     def _key(self, key: str) -> str:
         return "/".join(p for p in (self.prefix.strip("/"), clean_key(key)) if p)

@@ -101,6 +101,12 @@ def test_an_empty_partition_keeps_its_schema(store):
     assert parts.stored_fingerprint(store, "stage", PARTITION) == "empty"
 
 
+def test_an_empty_partition_without_a_schema_reads_as_no_rows_whatever_columns_are_asked(store):
+    parts.write_parts(store, "stage", PARTITION, [], fingerprint_value="empty")
+    assert list(parts.read_rows(store, "stage", PARTITION, columns=["parent_id", "transcript"])) == []
+    assert parts.stored_fingerprint(store, "stage", PARTITION) == "empty"
+
+
 def test_a_completed_write_replaces_every_part_and_leaves_no_stray_file(store):
     parts.write_parts(store, "stage", PARTITION, rows(7), fingerprint_value="fp1")
     new_keys = parts.write_parts(store, "stage", PARTITION, rows(4, "new"), fingerprint_value="fp2")
