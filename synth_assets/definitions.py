@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions, EnvVar, load_assets_from_modules
 
 from resources.asr import WhisperASR
 from resources.lineage import LineageStore
@@ -40,12 +40,17 @@ def engine_resources() -> dict:
     return {"voices": TTSVoices(workers=1, threads=threads), "asr": WhisperASR(cpu_threads=threads)}
 
 
+def rewriter_resource(config: dict) -> TextRewriter:
+    key = config.pop("api_key_variable", None)
+    return TextRewriter(**config, **({"api_key": EnvVar(key)} if key else {}))
+
+
 def build_resources() -> dict:
     return {
         **storage_resources(),
         **engine_resources(),
         "lineage": LineageStore(path=str(settings.data_root() / "lineage.duckdb")),
-        "rewriter": TextRewriter(**settings.rewriter()),
+        "rewriter": rewriter_resource(settings.rewriter()),
         "mix": ConversationMix(**settings.conversation_mix().shares()),
         "tracker": ExperimentTracker(tracking_uri=settings.mlflow_tracking_uri(), enabled=settings.mlflow_enabled()),
     }

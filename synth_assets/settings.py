@@ -162,15 +162,23 @@ def s3() -> S3Settings:
 def rewriter() -> dict[str, str]:
     """The text rewriter's settings: SYNTH_REWRITER=rules (default) | transformers | openai;
     SYNTH_REWRITER_MODEL is a local model dir (transformers) or the served model's name (openai),
-    SYNTH_REWRITER_GGUF a GGUF file inside it, SYNTH_REWRITER_URL the OpenAI-compatible endpoint."""
+    SYNTH_REWRITER_GGUF a GGUF file inside it, SYNTH_REWRITER_URL the OpenAI-compatible endpoint and
+    SYNTH_REWRITER_API_KEY its token."""
     backend = os.environ.get("SYNTH_REWRITER", "rules")
     if backend == "transformers":
         return {"backend": backend, "model_path": os.environ.get("SYNTH_REWRITER_MODEL", "smollm2"),
                 "gguf_file": os.environ.get("SYNTH_REWRITER_GGUF", "")}
     if backend == "openai":
-        return {"backend": backend, "base_url": os.environ.get("SYNTH_REWRITER_URL", ""),
-                "model": os.environ.get("SYNTH_REWRITER_MODEL", "")}
+        endpoint = {"backend": backend, "base_url": os.environ.get("SYNTH_REWRITER_URL", ""),
+                    "model": os.environ.get("SYNTH_REWRITER_MODEL", "")}
+        if REWRITER_KEY_VARIABLE in os.environ:  # only whether it is set: Dagster's EnvVar reads the key
+            endpoint["api_key_variable"] = REWRITER_KEY_VARIABLE
+        return endpoint
     return {"backend": backend}
+
+
+# The OpenAI-compatible endpoint's bearer token, read by Dagster's EnvVar so it never shows in run config.
+REWRITER_KEY_VARIABLE = "SYNTH_REWRITER_API_KEY"
 
 
 def mlflow_tracking_uri() -> str:

@@ -55,3 +55,18 @@ def test_partitioned_stages_follow_the_crawl_shards_or_the_audio_batches():
             assert partitions.name == names.AUDIO_BATCHES
         else:
             assert partitions.name == names.CRAWL_SHARDS
+
+
+def test_the_rewriter_endpoint_token_is_an_env_var_resolved_only_when_the_resource_is_built(monkeypatch):
+    from dagster import build_resources
+
+    from synth_assets import settings
+    from synth_assets.definitions import rewriter_resource
+
+    monkeypatch.setenv("SYNTH_REWRITER", "openai")
+    monkeypatch.setenv("SYNTH_REWRITER_URL", "http://127.0.0.1:8000/v1")
+    monkeypatch.setenv("SYNTH_REWRITER_API_KEY", "sk-planted-4711")
+    resource = rewriter_resource(settings.rewriter())
+    assert "sk-planted-4711" not in repr(resource) + str(resource.model_dump())  # what run config would show
+    with build_resources({"rewriter": resource}) as built:
+        assert built.rewriter.rewriter().api_key == "sk-planted-4711"
