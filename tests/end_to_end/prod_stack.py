@@ -5,6 +5,7 @@ workers in their own processes, and `synth backfill` run as a user runs it."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -174,6 +175,12 @@ def reference_run(tmp_path_factory) -> ReferenceRun:
 LABELS = ("text", "transcript", "words", "turns")  # what a row says, besides its audio
 
 
+def _as_bytes(value) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return value.encode() if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str).encode()
+
+
 def dataset_digest(store, assets: tuple[str, ...], partitions: list[str], audio: bool = False
                    ) -> dict[str, list[tuple[str, str]]]:
     """Per asset and partition: every row's id with a hash of its text (or, when ``audio``, of its audio
@@ -189,8 +196,7 @@ def dataset_digest(store, assets: tuple[str, ...], partitions: list[str], audio:
                 present = set(table.column_names)
                 content = [c for c in (("audio", *LABELS) if audio else ("text",)) if c in present]
                 for row in table.select(["id", *content]).to_pylist():
-                    value = b"".join(v.encode() if isinstance(v, str) else (v or b"") for v in
-                                     (row[c] for c in content))
+                    value = b"\0".join(_as_bytes(row[c]) for c in content)
                     rows.append((row["id"], hashlib.sha256(value).hexdigest()[:16]))
             digest[f"{asset}/{partition}"] = sorted(rows)
     return digest
