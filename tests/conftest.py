@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -129,17 +130,27 @@ TONE_ENGINE = textwrap.dedent("""\
 """)
 
 
+@contextlib.contextmanager
+def python_voices(folder: Path, name: str, source: str, roles: tuple[tuple[str, str], ...]):
+    """Test voices (engine "python") spoken by the engine module ``source``, one per (role, gender),
+    registered as ``test-<name>-<role>`` for the test's duration."""
+    from synth_assets.tts.registry import REGISTRY, Voice, register
+
+    engine = folder / f"{name}_engine.py"
+    engine.write_text(source)
+    voices = [register(Voice(f"test-{name}-{role}", "python", gender, "en-US", 16_000, "test", None,
+                             model=f"{engine}:load")) for role, gender in roles]
+    try:
+        yield [v.id for v in voices]
+    finally:
+        for voice in voices:
+            REGISTRY.pop(voice.id, None)
+
+
 @pytest.fixture
 def tone_voices(tmp_path):
     """In-process test voices (engine "python") that speak a tone: a female and a male user voice,
     and a third (female) for the assistant, who never shares a voice with the users."""
-    from synth_assets.tts.registry import REGISTRY, Voice, register
-
-    engine = tmp_path / "tone_engine.py"
-    engine.write_text(TONE_ENGINE)
-    voices = [register(Voice(f"test-tone-{name}", "python", gender, "en-US", 16_000, "test", None,
-                             model=f"{engine}:load"))
-              for name, gender in (("female", "female"), ("male", "male"), ("assistant", "female"))]
-    yield [v.id for v in voices]
-    for voice in voices:
-        REGISTRY.pop(voice.id, None)
+    with python_voices(tmp_path, "tone", TONE_ENGINE,
+                       (("female", "female"), ("male", "male"), ("assistant", "female"))) as voices:
+        yield voices

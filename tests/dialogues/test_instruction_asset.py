@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 import soundfile as sf
+from conftest import python_voices
 from dagster import DagsterInstance, materialize
 
 from resources.asr import WhisperASR
@@ -18,7 +19,6 @@ from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.dialogues import instruction_dialogues
 from synth_assets.core import names, parts
-from synth_assets.tts.registry import REGISTRY, Voice, register
 
 KEY = "alpaca/2026-11-01/alpaca.json"
 # A tone per word; the voice fails on the word "boom", as an engine may fail on one turn.
@@ -45,14 +45,8 @@ DOCUMENTS = [
 
 @pytest.fixture
 def fragile_voices(tmp_path):
-    engine = tmp_path / "fragile_engine.py"
-    engine.write_text(FRAGILE_ENGINE)
-    voices = [register(Voice(f"test-fragile-{name}", "python", gender, "en-US", 16_000, "test", None,
-                             model=f"{engine}:load"))
-              for name, gender in (("assistant", "female"), ("user-f", "female"), ("user-m", "male"))]
-    yield [v.id for v in voices]
-    for voice in voices:
-        REGISTRY.pop(voice.id, None)
+    with python_voices(tmp_path, "fragile", FRAGILE_ENGINE, (("assistant", "female"), ("user-f", "female"), ("user-m", "male"))) as voices:
+        yield voices
 
 
 def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reasons(tmp_path, fragile_voices):

@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import python_voices
 
 from synth_assets.asr.transcriber import Transcriber, Transcript
 from synth_assets.core.records import DialogueScript, Turn
@@ -20,7 +21,6 @@ from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.voices import conversation_policy
 from synth_assets.dialogues.words import ESTIMATE, align_words, estimate_word_times
 from synth_assets.tts.policy import VoicePolicy
-from synth_assets.tts.registry import REGISTRY, Voice, register
 
 RATE = 24_000
 EXCHANGE = DialogueScript(
@@ -86,14 +86,8 @@ class BurstHearer:
 
 @pytest.fixture
 def burst_policy(tmp_path):
-    engine = tmp_path / "burst_engine.py"
-    engine.write_text(BURST_ENGINE)
-    voices = [register(Voice(f"test-burst-{name}", "python", gender, "en-US", 16_000, "test", None,
-                             model=f"{engine}:load"))
-              for name, gender in (("assistant", "female"), ("user-f", "female"), ("user-m", "male"))]
-    yield VoicePolicy(user_voices=tuple(v.id for v in voices[1:]), assistant_voice=voices[0].id, workers=1)
-    for voice in voices:
-        REGISTRY.pop(voice.id, None)
+    with python_voices(tmp_path, "burst", BURST_ENGINE, (("assistant", "female"), ("user-f", "female"), ("user-m", "male"))) as (assistant, *users):
+        yield VoicePolicy(user_voices=tuple(users), assistant_voice=assistant, workers=1)
 
 
 def spoken_texts(dialogue=EXCHANGE) -> list[str]:
