@@ -141,8 +141,8 @@ def backfill_args(work: Path, landing: Path, *extra: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ReferenceRun:
-    """One uninterrupted local backfill of the tiny landing zone, release included: what the fault,
-    reproducibility and production tests compare their runs with. Made once per session, never written to."""
+    """One uninterrupted local backfill of the tiny landing zone, release included: what the fault and
+    production-profile tests compare their runs with. Made once per session, never written to."""
 
     landing: Path
     data: Path
