@@ -1,11 +1,15 @@
 """Both cores busy: whole-graph audio seconds per wall second of `synth backfill` on the sample, with one
 worker and with two partitions side by side, and Dagster's overhead per partition.
 
-    python -m benchmarks.scale_bench [--workers 1 2] [--source S] [--snapshot S] [--work DIR]
+    python -m benchmarks.scale_bench [--workers 1 2] [--voices default|fast] [--source S] [--snapshot S]
 
-Each setting runs from scratch (fresh storage and instance). Overhead per partition is the runs'
-wall time minus the wall time of their steps, divided by the partitions: run start-up, event
-writes, resource set-up, step launch. The machine is shared: run it when nothing else is (`uptime`).
+Each setting runs from scratch (fresh storage and instance). The audio counted is what the graph
+voices: the clips of tts_audio and the conversations of the three dialogue stages (augmented copies
+and the release's repackaging are not counted again). Overhead per partition is the runs' wall time
+minus the wall time of their steps, divided by the partitions: run start-up, event writes, resource
+set-up, step launch. ``--voices fast`` swaps the Kokoro user voices (about 1.5 wall seconds per audio
+second on one core) for Piper, flite and espeak-ng ones. The machine is shared: run it when nothing
+else is (`uptime`).
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+FAST_USER_VOICES = "piper-joe,flite-slt,flite-rms,espeak-us-f2"  # no Kokoro: both genders, RTF 0.005-0.1
 
 
-def run_one(work: Path, workers: int, source: str | None, snapshot: str | None) -> dict:
+def run_one(work: Path, workers: int, source: str | None, snapshot: str | None, voices: str) -> dict:
     """One backfill in a fresh process (a clean environment per setting), measured inside it."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = {**os.environ, "DAGSTER_HOME": str(work / "home"), "SYNTH_MLFLOW": "0"}
+    if voices == "fast":
+        env["SYNTH_USER_VOICES"] = FAST_USER_VOICES
     args = [sys.executable, "-m", "benchmarks.scale_bench", "--measure", str(workers), "--work", str(work)]
     args += ["--source", source] if source else []
     args += ["--snapshot", snapshot] if snapshot else []
@@ -48,7 +55,8 @@ def measure(work: Path, workers: int, source: str | None, snapshot: str | None) 
     keys = select_partitions(landing_keys(), snapshot=snapshot, source=source)
     result = run_backfill(keys, workers=workers, release=False, log=lambda m: print(m, file=sys.stderr))
     store = LocalStorage(root=str(work / "data"))
-    audio = sum(r["duration_s"] for k in keys for r in parts.read_rows(store, names.TTS_AUDIO, k, columns=["duration_s"]))
+    audio = {asset: sum(r["duration_s"] for k in keys for r in parts.read_rows(store, asset, k, columns=["duration_s"]))
+             for asset in (names.TTS_AUDIO, *names.CONVERSATION_ASSETS)}
     instance = DagsterInstance.get()
     run_wall = step_wall = 0.0
     for run_id in result.run_ids:
@@ -65,8 +73,9 @@ def measure(work: Path, workers: int, source: str | None, snapshot: str | None) 
                 step_wall += record.timestamp - starts.pop(event.step_key, record.timestamp)
         run_wall += (last or 0) - (first or 0)
     return {"workers": workers, "partitions": len(keys), "failed": len(result.failed),
-            "wall_s": round(result.wall_seconds, 1), "audio_s": round(audio, 1),
-            "audio_s_per_wall_s": round(audio / result.wall_seconds, 2),
+            "wall_s": round(result.wall_seconds, 1), "audio_s": round(sum(audio.values()), 1),
+            "clip_audio_s": round(audio[names.TTS_AUDIO], 1),
+            "audio_s_per_wall_s": round(sum(audio.values()) / result.wall_seconds, 2),
             "overhead_s_per_partition": round((run_wall - step_wall) / max(1, len(keys)), 2),
             "load_average": os.getloadavg()[0]}
 
@@ -76,18 +85,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--source")
     parser.add_argument("--snapshot")
+    parser.add_argument("--voices", choices=["default", "fast"], default="default")
     parser.add_argument("--work", default=str(ROOT / ".bench" / "scale"))
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(Path(args.work), args.measure, args.source, args.snapshot)))
         return
-    rows = [run_one(Path(args.work) / f"w{n}", n, args.source, args.snapshot) for n in args.workers]
-    print(f"scale bench on {os.cpu_count()} cores (sample landing"
+    rows = [run_one(Path(args.work) / f"w{n}", n, args.source, args.snapshot, args.voices) for n in args.workers]
+    print(f"scale bench on {os.cpu_count()} cores ({args.voices} voices, sample landing"
           f"{', source ' + args.source if args.source else ''}{', snapshot ' + args.snapshot if args.snapshot else ''})")
-    print(f"{'workers':>8}{'parts':>7}{'failed':>8}{'wall s':>9}{'audio s':>9}{'audio s/s':>11}{'overhead s/part':>17}{'load':>7}")
+    print(f"{'workers':>8}{'parts':>7}{'failed':>8}{'wall s':>9}{'audio s':>9}{'clips s':>9}{'audio s/s':>11}"
+          f"{'overhead s/part':>17}{'load':>7}")
     for r in rows:
-        print(f"{r['workers']:>8}{r['partitions']:>7}{r['failed']:>8}{r['wall_s']:>9}{r['audio_s']:>9}"
+        print(f"{r['workers']:>8}{r['partitions']:>7}{r['failed']:>8}{r['wall_s']:>9}{r['audio_s']:>9}{r['clip_audio_s']:>9}"
               f"{r['audio_s_per_wall_s']:>11}{r['overhead_s_per_partition']:>17}{r['load_average']:>7.1f}")
     if len(rows) > 1:
         print(f"speed-up {rows[-1]['workers']} workers over {rows[0]['workers']}: "

@@ -31,13 +31,14 @@ from synth_assets.orchestration.execution import executor_for_deployment
 def engine_resources() -> dict:
     """TTS and Whisper with the engine threads this worker may use: when partitions run side by side,
     each synthesizes in its own process and shares out the cores."""
+    voices = settings.voice_choice()
     if settings.partition_workers() == 1:
         pool_min_clips = settings.tts_pool_min_clips()
-        return {"voices": TTSVoices(workers=settings.tts_workers(),
+        return {"voices": TTSVoices(workers=settings.tts_workers(), **voices,
                                     **({"pool_min_clips": pool_min_clips} if pool_min_clips is not None else {})),
                 "asr": WhisperASR()}
     threads = settings.engine_threads()
-    return {"voices": TTSVoices(workers=1, threads=threads), "asr": WhisperASR(cpu_threads=threads)}
+    return {"voices": TTSVoices(workers=1, threads=threads, **voices), "asr": WhisperASR(cpu_threads=threads)}
 
 
 def rewriter_resource(config: dict) -> TextRewriter:

@@ -110,6 +110,16 @@ def tts_workers() -> int:
     return int(os.environ.get("SYNTH_TTS_WORKERS", "0"))
 
 
+def voice_choice() -> dict:
+    """The voices by deployment: SYNTH_USER_VOICES (voice ids, comma-separated) and
+    SYNTH_ASSISTANT_VOICE, as TTSVoices fields; unset ones keep the policy's defaults. A throughput
+    run picks fast engines here (see "Performance" in the README): the default Kokoro user voices cost
+    about 1.5 wall seconds per audio second on one core, hibari and Piper 0.01-0.1."""
+    users = [v.strip() for v in os.environ.get("SYNTH_USER_VOICES", "").split(",") if v.strip()]
+    assistant = os.environ.get("SYNTH_ASSISTANT_VOICE", "").strip()
+    return {**({"user_voices": users} if users else {}), **({"assistant_voice": assistant} if assistant else {})}
+
+
 def tts_pool_min_clips() -> int | None:
     """SYNTH_TTS_POOL_MIN_CLIPS: a partition with fewer clips to make is voiced in process (None: the
     policy's default threshold)."""

@@ -92,3 +92,24 @@ def test_an_unknown_deployment_is_refused(monkeypatch):
 
     with pytest.raises(ValueError, match="SYNTH_DEPLOYMENT"):
         settings.deployment()
+
+
+@pytest.mark.parametrize("partition_workers", ["1", "2"])
+def test_the_voices_are_chosen_by_deployment_settings(monkeypatch, partition_workers):
+    monkeypatch.setenv("SYNTH_PARTITION_WORKERS", partition_workers)
+    monkeypatch.setenv("SYNTH_USER_VOICES", "piper-joe, flite-slt")
+    monkeypatch.setenv("SYNTH_ASSISTANT_VOICE", "hibari-heart")
+    from synth_assets.definitions import engine_resources
+
+    policy = engine_resources()["voices"].policy()
+    assert (policy.user_voices, policy.assistant_voice) == (("piper-joe", "flite-slt"), "hibari-heart")
+
+
+def test_unset_voice_settings_keep_the_default_pool(monkeypatch):
+    monkeypatch.delenv("SYNTH_USER_VOICES", raising=False)
+    monkeypatch.delenv("SYNTH_ASSISTANT_VOICE", raising=False)
+    from synth_assets.definitions import engine_resources
+    from synth_assets.tts.policy import DEFAULT_ASSISTANT_VOICE, DEFAULT_USER_VOICES
+
+    policy = engine_resources()["voices"].policy()
+    assert (policy.user_voices, policy.assistant_voice) == (DEFAULT_USER_VOICES, DEFAULT_ASSISTANT_VOICE)
