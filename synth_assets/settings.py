@@ -63,6 +63,12 @@ CELERY_BROKER_VARIABLE = "SYNTH_CELERY_BROKER"
 CELERY_BACKEND_VARIABLE = "SYNTH_CELERY_BACKEND"
 
 
+def model_queue() -> str:
+    """The celery queue of the model-heavy stages (SYNTH_MODEL_QUEUE, e.g. ``gpu``; empty: the default
+    queue, like every other step). Workers started with ``-q <queue>`` take them."""
+    return os.environ.get("SYNTH_MODEL_QUEUE", "").strip()
+
+
 def partition_workers() -> int:
     """Partitions a backfill on this machine runs side by side (SYNTH_PARTITION_WORKERS, default 1;
     `synth backfill --workers` sets it). Each worker process loads each model once."""

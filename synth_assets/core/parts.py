@@ -21,7 +21,7 @@ import io
 import json
 import re
 import uuid
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -70,10 +70,13 @@ def write_parts(
     *,
     fingerprint_value: str,
     schema: pa.Schema | None = None,
+    before_publish: Callable[[], None] | None = None,
 ) -> list[str]:
     """Replace a partition's parts with rows, written in bounded chunks; returns the keys written.
 
     Until the manifest is written, readers see the previous parts, whatever happens to this write.
+    ``before_publish`` runs once every part is written and before the manifest: what must be in
+    place when the parts become visible (the stage's quarantine, which the rows fill as they are made).
     """
     prefix = partition_prefix(asset, partition)
     generation = uuid.uuid4().hex[:12]  # unique, so a rewrite never touches a published part
@@ -96,6 +99,8 @@ def write_parts(
                 flush(table)
         if chunk or not written:
             flush(_table(chunk, schema))  # an empty partition still has one part, with its schema
+        if before_publish is not None:
+            before_publish()
     except BaseException:
         with contextlib.suppress(Exception):  # best effort: the next write deletes what is left
             for name in written:

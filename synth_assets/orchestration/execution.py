@@ -25,10 +25,18 @@ MODEL_GROUPS = frozenset({"speech", "dialogues", "recordings"})
 RELEASE_TAG = "synth/release"
 BACKFILL_TAG = "synth/backfill"
 SELECTION_TAG = "synth/selection"
+CELERY_QUEUE_TAG = "dagster-celery/queue"  # dagster_celery.tags, which only the production extra installs
 
 
 def pool_for(group_name: str) -> str | None:
     return MODEL_POOL if group_name in MODEL_GROUPS else None
+
+
+def step_tags_for(group_name: str) -> dict[str, str]:
+    """The model-heavy stages go to SYNTH_MODEL_QUEUE on the celery workers (GPU workers, say),
+    everything else to the default queue."""
+    queue = settings.model_queue()
+    return {CELERY_QUEUE_TAG: queue} if queue and group_name in MODEL_GROUPS else {}
 
 
 def retry_policy() -> RetryPolicy:

@@ -32,7 +32,7 @@ from synth_assets.core.plots import bar_chart_png, markdown_image
 from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 from synth_assets.core.tracking import log_run
-from synth_assets.orchestration.execution import disk_full, permanent, pool_for, retry_policy
+from synth_assets.orchestration.execution import disk_full, permanent, pool_for, retry_policy, step_tags_for
 from synth_assets.orchestration.partitions import shards
 
 BINARY_COLUMNS = ("audio", "audio_augmented", "question_audio", "answer_audio")
@@ -83,7 +83,7 @@ def stage_asset(*, group_name: str, code_version: str, description: str, deps: t
             name=fn.__name__, partitions_def=(partitions_def or shards) if partitioned else None, deps=list(deps),
             group_name=group_name, kinds=set(kinds), code_version=code_version, description=description,
             check_specs=[suite.spec() for suite in suites_for(fn.__name__)], pool=pool_for(group_name),
-            retry_policy=retry_policy(),
+            op_tags=step_tags_for(group_name), retry_policy=retry_policy(),
         )(body)
 
     return wrap
@@ -129,8 +129,11 @@ def run_stage(
                                      data_version=DataVersion(fingerprint_value))
     else:
         rows = (stage.stamp(row) for row in produce(stage))
-        parts.write_parts(store, asset, partition, rows, fingerprint_value=fingerprint_value, schema=schema)
-        parts.write_quarantine(store, asset, partition, stage.quarantined)
+        # The quarantine goes in before the parts are published: a run killed between the two leaves
+        # the old fingerprint, so the rerun recomputes both (published after, a rerun would reuse the
+        # new parts beside the old quarantine).
+        parts.write_parts(store, asset, partition, rows, fingerprint_value=fingerprint_value, schema=schema,
+                          before_publish=lambda: parts.write_quarantine(store, asset, partition, stage.quarantined))
         for record in stage.quarantined:
             context.log.info(f"quarantined {record.file} at {record.position}: {record.reason}")
         if stage.quarantined:

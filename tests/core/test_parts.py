@@ -136,6 +136,27 @@ def test_a_hard_kill_leaves_the_old_partition_unchanged_and_the_next_write_clear
     assert files_in_folder(store) == {parts.MANIFEST, keys[0].rsplit("/", 1)[1]}
 
 
+def test_what_must_be_in_place_is_written_after_every_part_and_before_the_publish(store):
+    parts.write_parts(store, "stage", PARTITION, rows(7), fingerprint_value="fp1")
+    seen = []
+
+    def quarantine_then_check():
+        seen.append((len(files_in_folder(store)), partition_state(store)[1:]))
+
+    parts.write_parts(store, "stage", PARTITION, rows(4, "new"), fingerprint_value="fp2",
+                      before_publish=quarantine_then_check)
+    # 1 manifest + 3 old parts + 2 new ones, while readers still see the old partition
+    assert seen == [(1 + 3 + 2, (rows(7), "fp1"))]
+    assert partition_state(store)[1:] == (rows(4, "new"), "fp2")
+
+    def killed():
+        raise Killed()
+
+    with pytest.raises(Killed):
+        parts.write_parts(store, "stage", PARTITION, rows(2, "newer"), fingerprint_value="fp3", before_publish=killed)
+    assert partition_state(store)[1:] == (rows(4, "new"), "fp2"), "a kill before the publish keeps fp2: a rerun recomputes"
+
+
 def test_a_kill_after_the_publish_leaves_the_new_partition_and_old_parts_only_as_strays(store):
     parts.write_parts(store, "stage", PARTITION, rows(7), fingerprint_value="fp1")
     with pytest.raises(Killed):  # three parts, the manifest, then death before the old parts are deleted

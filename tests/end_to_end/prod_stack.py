@@ -72,16 +72,19 @@ def production_environment(home: Path, database: str, s3_endpoint: str, bucket: 
 
 
 @contextmanager
-def celery_workers(env: dict[str, str], count: int = 2, log_dir: Path | None = None):
-    """``count`` dagster-celery workers, each its own process (one task at a time), stopped by PID."""
+def celery_workers(env: dict[str, str], count: int = 2, log_dir: Path | None = None,
+                   queues: tuple[str | None, ...] = ()):
+    """``count`` dagster-celery workers, each its own process (one task at a time), stopped by PID.
+    Worker ``i`` (named ``w<i>-...``) takes the queue ``queues[i]``, or the default queue."""
     processes = []
     log_dir = log_dir or Path(env["DAGSTER_HOME"])
     for index in range(count):
         log = open(log_dir / f"worker-{index}.log", "wb")
+        queue = queues[index] if index < len(queues) else None
         processes.append(subprocess.Popen(
             ["env", "--default-signal=INT,TERM", str(BIN / "dagster-celery"), "worker", "start",
              "-A", "dagster_celery.app", "-y", str(ROOT / "deploy" / "celery.yaml"), "-n", f"w{index}-{uuid.uuid4().hex[:6]}",
-             "--", "--concurrency=1", "--pool=prefork"],
+             *(["-q", queue] if queue else []), "--", "--concurrency=1", "--pool=prefork"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
     try:
         _wait_for_workers(env, count, processes)

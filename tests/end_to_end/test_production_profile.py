@@ -1,10 +1,12 @@
 """The production profile, for real on this machine: S3 (moto on 127.0.0.1) for the landing zone and the
-storage root, Dagster's instance in a fresh PostgreSQL database, two dagster-celery workers in their own
-processes on the local Redis broker, and `synth backfill` over several partitions. Its dataset equals
-what the local profile makes of the same landing zone."""
+storage root, Dagster's instance in a fresh PostgreSQL database, dagster-celery workers in their own
+processes on the local Redis broker (two on the model stages' queue, as GPU workers would be, one on the
+default queue), and `synth backfill` over several partitions. Its dataset equals what the local profile
+makes of the same landing zone."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import psycopg2
@@ -41,11 +43,12 @@ def test_backfill_on_celery_workers_postgres_and_s3_equals_the_local_run(referen
     bucket = new_bucket(moto_endpoint)
     upload_folder(moto_endpoint, bucket, reference.landing, "landing")
     with fresh_postgres_database() as database:
-        env = production_environment(tmp_path / "home", database, moto_endpoint, bucket)
-        with celery_workers(env, count=2):
+        env = {**production_environment(tmp_path / "home", database, moto_endpoint, bucket),
+               "SYNTH_MODEL_QUEUE": "models"}
+        with celery_workers(env, count=3, queues=("models", "models")):
             started = time.perf_counter()
             done = synth(["backfill", "--workers", "2", "--release-name", "prod-test", "--json"], env)
-            print(f"\ncelery backfill (2 workers): {time.perf_counter() - started:.1f} s")
+            print(f"\ncelery backfill (2 model workers, 1 default): {time.perf_counter() - started:.1f} s")
         assert '"partitions"' in done.stdout, done.stderr[-4000:]
 
         # Every run is in PostgreSQL, succeeded, and names the release it serves.
@@ -57,10 +60,21 @@ def test_backfill_on_celery_workers_postgres_and_s3_equals_the_local_run(referen
             tags = dict(cursor.fetchall())
             cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_SUCCESS'")
             steps = cursor.fetchone()[0]
+            # Each step's "Executing steps ... in celery worker" event names the worker that ran it.
+            cursor.execute("SELECT step_key, event FROM event_logs WHERE event LIKE '%in celery worker%'")
+            workers_by_step: dict[str, set[str]] = {}
+            for step, event in cursor.fetchall():
+                workers = re.findall(r"\b(w\d)-[0-9a-f]{6}\b", event)
+                workers_by_step.setdefault(step.split("[")[0], set()).update(workers)
         assert len(runs) == 2 * len(PARTITIONS) + 1  # ordered + parallel stages per partition, then the release
         assert set(runs.values()) == {"SUCCESS"}, done.stderr[-3000:]
         assert set(tags) == set(runs) and set(tags.values()) == {"prod-test"}
         assert steps >= len(PARTITIONS) * 8
+        model_steps = {names.TTS_AUDIO, names.PSEUDO_LABELS, names.AUGMENTED_CLIPS, *names.CONVERSATION_ASSETS}
+        assert model_steps | {names.CRAWL_SNAPSHOT, names.SPOKEN_TEXT} <= set(workers_by_step)
+        for step, workers in workers_by_step.items():
+            assert workers <= ({"w0", "w1"} if step in model_steps else {"w2"}), (step, workers)
+        print(f"steps by worker: {workers_by_step}")
 
     # The steps ran on the workers: the dataset is in S3, and equals the local run's.
     store = S3Storage(s3=S3Resource(endpoint_url=moto_endpoint, region_name="us-east-1"), bucket=bucket,

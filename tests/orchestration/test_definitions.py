@@ -70,3 +70,28 @@ def test_the_rewriter_endpoint_token_is_an_env_var_resolved_only_when_the_resour
     assert "sk-planted-4711" not in repr(resource) + str(resource.model_dump())  # what run config would show
     with build_resources({"rewriter": resource}) as built:
         assert built.rewriter.rewriter().api_key == "sk-planted-4711"
+
+
+def test_a_model_queue_sends_the_model_stages_and_only_them_to_that_celery_queue():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from dagster_celery.tags import DAGSTER_CELERY_QUEUE_TAG
+
+    from synth_assets.orchestration.execution import CELERY_QUEUE_TAG, MODEL_GROUPS
+
+    assert CELERY_QUEUE_TAG == DAGSTER_CELERY_QUEUE_TAG
+    # The assets are decorated at import: a fresh interpreter with the setting.
+    script = ("import json; from synth_assets.definitions import defs; print(json.dumps({a.key.to_user_string(): "
+              "[a.group_names_by_key[a.key], dict(a.op.tags)] for a in defs.assets if hasattr(a, 'op')}))")
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "SYNTH_MODEL_QUEUE": "gpu"},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    tags = json.loads(done.stdout.strip().splitlines()[-1])
+    queued = {asset for asset, (_, op_tags) in tags.items() if op_tags.get(CELERY_QUEUE_TAG) == "gpu"}
+    assert queued == {asset for asset, (group, _) in tags.items() if group in MODEL_GROUPS}
+    assert {names.TTS_AUDIO, names.PSEUDO_LABELS, names.INSTRUCTION_DIALOGUES} <= queued
+    assert not any(CELERY_QUEUE_TAG in op_tags for asset, (_, op_tags) in tags.items() if asset not in queued)
+    assert names.CRAWL_SNAPSHOT in tags and names.CRAWL_SNAPSHOT not in queued
