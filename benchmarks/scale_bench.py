@@ -8,7 +8,7 @@ voices: the clips of tts_audio and the conversations of the three dialogue stage
 and the release's repackaging are not counted again). Overhead per partition is the runs' wall time
 minus the wall time of their steps, divided by the partitions: run start-up, event writes, resource
 set-up, step launch. ``--voices fast`` swaps the Kokoro user voices (about 1.5 wall seconds per audio
-second on one core) for Piper, flite and espeak-ng ones. The machine is shared: run it when nothing
+second on one core) for Piper and flite ones. The machine is shared: run it when nothing
 else is (`uptime`).
 """
 
@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST_USER_VOICES = "piper-joe,flite-slt,flite-rms,espeak-us-f2"  # no Kokoro: both genders, RTF 0.005-0.1
+# No Kokoro: both genders, RTF 0.02-0.1. Not espeak-ng: its clips fail the round-trip WER check.
+FAST_USER_VOICES = "piper-joe,flite-slt,flite-rms"
 
 
 def run_one(work: Path, workers: int, source: str | None, snapshot: str | None, voices: str) -> dict:
@@ -43,7 +44,7 @@ def run_one(work: Path, workers: int, source: str | None, snapshot: str | None, 
 
 
 def measure(work: Path, workers: int, source: str | None, snapshot: str | None) -> dict:
-    from dagster import DagsterEventType, DagsterInstance
+    from dagster import DagsterInstance
 
     from resources.storage import LocalStorage
     from synth_assets.core import names, parts
@@ -57,9 +58,22 @@ def measure(work: Path, workers: int, source: str | None, snapshot: str | None) 
     store = LocalStorage(root=str(work / "data"))
     audio = {asset: sum(r["duration_s"] for k in keys for r in parts.read_rows(store, asset, k, columns=["duration_s"]))
              for asset in (names.TTS_AUDIO, *names.CONVERSATION_ASSETS)}
-    instance = DagsterInstance.get()
-    run_wall = step_wall = 0.0
-    for run_id in result.run_ids:
+    run_wall, stages = run_and_step_seconds(DagsterInstance.get(), result.run_ids)
+    step_wall = sum(stages.values())
+    return {"workers": workers, "partitions": len(keys), "failed": len(result.failed),
+            "wall_s": round(result.wall_seconds, 1), "audio_s": round(sum(audio.values()), 1),
+            "clip_audio_s": round(audio[names.TTS_AUDIO], 1),
+            "audio_s_per_wall_s": round(sum(audio.values()) / result.wall_seconds, 2),
+            "overhead_s_per_partition": round((run_wall - step_wall) / max(1, len(keys)), 2),
+            "load_average": os.getloadavg()[0], "stage_seconds": stages}
+
+
+def run_and_step_seconds(instance, run_ids: list[str]) -> tuple[float, dict[str, float]]:
+    """The runs' wall seconds (first event to last, summed), and each stage's step seconds (summed)."""
+    from dagster import DagsterEventType
+
+    run_wall, stages = 0.0, {}
+    for run_id in run_ids:
         starts, first, last = {}, None, None
         for record in instance.all_logs(run_id):
             event = record.dagster_event
@@ -70,14 +84,18 @@ def measure(work: Path, workers: int, source: str | None, snapshot: str | None) 
             if event.event_type == DagsterEventType.STEP_START:
                 starts[event.step_key] = record.timestamp
             elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-                step_wall += record.timestamp - starts.pop(event.step_key, record.timestamp)
+                seconds = record.timestamp - starts.pop(event.step_key, record.timestamp)
+                stages[event.step_key] = round(stages.get(event.step_key, 0.0) + seconds, 1)
         run_wall += (last or 0) - (first or 0)
-    return {"workers": workers, "partitions": len(keys), "failed": len(result.failed),
-            "wall_s": round(result.wall_seconds, 1), "audio_s": round(sum(audio.values()), 1),
-            "clip_audio_s": round(audio[names.TTS_AUDIO], 1),
-            "audio_s_per_wall_s": round(sum(audio.values()) / result.wall_seconds, 2),
-            "overhead_s_per_partition": round((run_wall - step_wall) / max(1, len(keys)), 2),
-            "load_average": os.getloadavg()[0]}
+    return run_wall, stages
+
+
+def print_stages(rows: list[dict]) -> None:
+    """Step seconds per stage for each setting (summed over partitions: with 2 workers they overlap)."""
+    stages = sorted({s for r in rows for s in r["stage_seconds"]}, key=lambda s: -rows[0]["stage_seconds"].get(s, 0))
+    print(f"{'stage step s':<26}" + "".join(f"{'w=' + str(r['workers']):>9}" for r in rows))
+    for stage in stages:
+        print(f"{stage:<26}" + "".join(f"{r['stage_seconds'].get(stage, 0.0):>9}" for r in rows))
 
 
 def main() -> None:
@@ -94,12 +112,14 @@ def main() -> None:
         return
     rows = [run_one(Path(args.work) / f"w{n}", n, args.source, args.snapshot, args.voices) for n in args.workers]
     print(f"scale bench on {os.cpu_count()} cores ({args.voices} voices, sample landing"
-          f"{', source ' + args.source if args.source else ''}{', snapshot ' + args.snapshot if args.snapshot else ''})")
+          f"{', source ' + args.source if args.source else ''}"
+          f"{', snapshot ' + args.snapshot if args.snapshot else ''})")
     print(f"{'workers':>8}{'parts':>7}{'failed':>8}{'wall s':>9}{'audio s':>9}{'clips s':>9}{'audio s/s':>11}"
           f"{'overhead s/part':>17}{'load':>7}")
     for r in rows:
         print(f"{r['workers']:>8}{r['partitions']:>7}{r['failed']:>8}{r['wall_s']:>9}{r['audio_s']:>9}{r['clip_audio_s']:>9}"
               f"{r['audio_s_per_wall_s']:>11}{r['overhead_s_per_partition']:>17}{r['load_average']:>7.1f}")
+    print_stages(rows)
     if len(rows) > 1:
         print(f"speed-up {rows[-1]['workers']} workers over {rows[0]['workers']}: "
               f"{rows[0]['wall_s'] / rows[-1]['wall_s']:.2f}x")

@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 
+E2E_USER_VOICES = "piper-joe,kokoro-gongitsune"
 for _name, _value in {"DAGSTER_TELEMETRY_DISABLED": "1", "GX_ANALYTICS_ENABLED": "false", "HF_HUB_OFFLINE": "1",
                       "TRANSFORMERS_OFFLINE": "1", "TQDM_DISABLE": "1", "MLFLOW_DISABLE_TELEMETRY": "true",
                       "DO_NOT_TRACK": "1",
                       # Model stages log to MLflow unless told not to; the test of that names its own store.
-                      "SYNTH_MLFLOW": "0"}.items():
+                      "SYNTH_MLFLOW": "0",
+                      # Whole-graph runs voice their users with Piper and one Kokoro voice, not five: Kokoro
+                      # costs about 1.5 s a second of speech on one core, so the tiny landing zone takes 140 s,
+                      # not 198. (flite's female voice would take 71 s, but fails the augmented WER check.)
+                      # The pipeline test runs the default pool; tests/tts tests every voice.
+                      "SYNTH_USER_VOICES": E2E_USER_VOICES}.items():
     os.environ.setdefault(_name, _value)
 
 

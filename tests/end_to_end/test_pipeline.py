@@ -28,8 +28,9 @@ def graph(tmp_path_factory):
     junk = landing / "broken" / "2026-11-01"
     junk.mkdir(parents=True)
     (junk / "dump.bin").write_bytes(b"\x00\x9f\x92\x96 not a dump format at all")
-    saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING")}
+    saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING", "SYNTH_USER_VOICES")}
     os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
+    os.environ.pop("SYNTH_USER_VOICES", None)  # the default pool, Kokoro voices included, as `synth demo` runs
     from synth_assets.orchestration.runner import materialize_landing
 
     summary = materialize_landing(landing, base / "data", log=lambda message: None)
@@ -45,6 +46,7 @@ def test_every_good_partition_makes_labelled_clips_with_the_configured_voices(gr
     assert policy.assistant_voice in summary.clips_per_voice
     users = set(summary.clips_per_voice) - {policy.assistant_voice}
     assert users <= set(policy.user_voices) and {REGISTRY[v].gender for v in users} == {"female", "male"}
+    assert any(REGISTRY[v].engine == "kokoro" for v in users)  # the one whole-graph test of the default pool
     assert summary.median_wer is not None and summary.median_wer <= 0.1
     assert summary.checks_failed == 0 and summary.checks_passed >= 3 * 7
     labels = parts.read_table(graph["store"], "pseudo_labels", "wikipedia/2026-11-01/pages.xml").to_pylist()
