@@ -7,6 +7,11 @@ several partitions at once, in ``workers`` worker processes. Each worker process
 partitions, so it loads each model once; engine threads are shared out so the workers never
 oversubscribe the cores (settings.engine_threads).
 
+A run is handed to the pool only when a worker is free, so the order is ours, not the pool's queue:
+the chain first (every partition's speech waits on it; behind an hour of speech stages it left the
+workers nothing to do at the end), then the speech stages of the largest ready partition by its
+dump's size (the longest partition must not start last and run alone).
+
 Locally a worker executes its run in its own process. In the production deployment a worker only
 coordinates its run: the steps go to the dagster-celery workers, and the run is recorded in the
 PostgreSQL instance that DAGSTER_HOME names.
@@ -14,11 +19,12 @@ PostgreSQL instance that DAGSTER_HOME names.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
 import uuid
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -124,16 +130,24 @@ def register_partitions(keys: list[str]) -> None:
         instance.add_dynamic_partitions(shards.name, new)
 
 
-def landing_keys() -> list[str]:
-    """Every crawl shard in the configured landing zone (a folder, or a prefix in S3)."""
+@contextlib.contextmanager
+def _landing():
+    """The configured landing zone's store, through Dagster, which resolves the EnvVar credentials of
+    an S3 landing zone (we never read them)."""
     from dagster import build_resources
 
-    from synth_assets.crawl.shards import landing_shards
     from resources.storage import storage_resources
 
-    # Through Dagster, which resolves the EnvVar credentials of an S3 landing zone (we never read them).
     with build_resources({"landing": storage_resources()["landing"]}) as resources:
-        return landing_shards(resources.landing)
+        yield resources.landing
+
+
+def landing_keys() -> list[str]:
+    """Every crawl shard in the configured landing zone (a folder, or a prefix in S3)."""
+    from synth_assets.crawl.shards import landing_shards
+
+    with _landing() as landing:
+        return landing_shards(landing)
 
 
 def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = True, selection: str = "all",
@@ -168,31 +182,64 @@ def _record(result: BackfillResult, outcome: RunOutcome, log: Callable[[str], No
     log(f"[{outcome.job}] {outcome.partition or ''} {state}")
 
 
-def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callable[[str], None]) -> None:
-    """The ordered stages as a chain through the partitions, the rest on whichever worker is free."""
-    context = multiprocessing.get_context("spawn")  # a clean interpreter: no Dagster state forked
+def _spawned_workers(count: int) -> Executor:
+    # A clean interpreter per worker: no Dagster state forked.
+    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callable[[str], None], *,
+                      run: Callable[[str, str | None, dict[str, str]], RunOutcome] = execute,
+                      workers: Callable[[int], Executor] = _spawned_workers,
+                      sizes: dict[str, int] | None = None) -> None:
+    """The ordered stages as a chain through the partitions, the rest on whichever worker is free:
+    ``run(job, partition, tags)`` on ``workers(count)``, the largest partition by ``sizes`` first."""
     order = list(result.partitions)
-    with ProcessPoolExecutor(max_workers=result.workers, mp_context=context) as pool:
-        pending: set[Future] = set()
+    sizes = shard_sizes(order) if sizes is None else sizes
+    ready: list[str] = []  # partitions whose ordered stages are done, waiting for a worker
+    chain = {"next": 0, "running": False}
+    with workers(result.workers) as pool:
+        pending: dict[Future, str] = {}  # a running run -> its job
 
-        def submit_ordered(index: int) -> None:
-            if index < len(order):
-                future = pool.submit(execute, ORDERED_JOB, order[index], tags)
-                future.chain_index = index  # type: ignore[attr-defined]
-                pending.add(future)
+        def fill() -> None:
+            while len(pending) < result.workers:
+                if not chain["running"] and chain["next"] < len(order):
+                    job, partition = ORDERED_JOB, order[chain["next"]]
+                    chain["next"] += 1
+                    chain["running"] = True
+                elif ready:
+                    partition = max(ready, key=lambda key: (sizes.get(key, 0), -order.index(key)))
+                    ready.remove(partition)
+                    job = PARALLEL_JOB
+                else:
+                    return
+                pending[pool.submit(run, job, partition, tags)] = job
 
-        submit_ordered(0)
+        fill()
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                pending.discard(future)
+                job = pending.pop(future)
                 outcome: RunOutcome = future.result()
                 _record(result, outcome, log)
-                index = getattr(future, "chain_index", None)
-                if index is None:
-                    continue
-                # The next partition's text waits only for this one's; a failed partition stops its own
-                # chain of speech stages, not the others.
-                submit_ordered(index + 1)
-                if outcome.success:
-                    pending.add(pool.submit(execute, PARALLEL_JOB, outcome.partition, tags))
+                if job == ORDERED_JOB:
+                    chain["running"] = False
+                    if outcome.success:  # a failed partition stops its own speech stages, not the chain
+                        ready.append(outcome.partition)
+            fill()
+
+
+def shard_sizes(partitions: list[str]) -> dict[str, int]:
+    """Bytes of each partition's share of its dump in the landing zone (a slice: its share of the file),
+    the scheduler's estimate of its work; empty when the landing zone cannot be listed."""
+    from synth_assets.crawl.shards import ShardKey
+
+    try:
+        with _landing() as landing:
+            sizes = {}
+            for key in partitions:
+                shard = ShardKey.parse(key)
+                size = landing.size(shard.landing_key)
+                sizes[key] = size // shard.slice.count if shard.slice else size
+            return sizes
+    except Exception:  # an estimate only: without it the speech stages go in processing order
+        return {}

@@ -113,3 +113,72 @@ def test_unset_voice_settings_keep_the_default_pool(monkeypatch):
 
     policy = engine_resources()["voices"].policy()
     assert (policy.user_voices, policy.assistant_voice) == (DEFAULT_USER_VOICES, DEFAULT_ASSISTANT_VOICE)
+
+
+class RecordedRuns:
+    """Stands in for Dagster runs in the scheduler tests: each run sleeps for its planned seconds, and
+    when each started and ended is recorded."""
+
+    def __init__(self, seconds: dict[tuple[str, str], float], fail: frozenset[str] = frozenset()):
+        import threading
+
+        self.seconds, self.fail, self.lock = seconds, fail, threading.Lock()
+        self.started: list[tuple[str, str]] = []
+        self.times: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def __call__(self, job, partition, tags):
+        import time
+
+        from synth_assets.orchestration.backfill import RunOutcome
+
+        start = time.monotonic()
+        with self.lock:
+            self.started.append((job, partition))
+        time.sleep(self.seconds.get((job, partition), 0.01))
+        self.times[job, partition] = (start, time.monotonic())
+        return RunOutcome(job, partition, f"run-{len(self.started)}", partition not in self.fail)
+
+
+def schedule(partitions, runs: RecordedRuns, sizes: dict[str, int], workers: int = 2):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from synth_assets.orchestration.backfill import BackfillResult, _run_side_by_side
+
+    result = BackfillResult("b", partitions, workers)
+    _run_side_by_side(result, {}, lambda message: None, run=runs, workers=ThreadPoolExecutor, sizes=sizes)
+    return result
+
+
+def test_the_chain_of_ordered_stages_never_waits_behind_speech_stages():
+    from synth_assets.orchestration.backfill import ORDERED_JOB, PARALLEL_JOB
+
+    parts = ["a/1/x", "b/1/x", "c/1/x", "d/1/x"]
+    runs = RecordedRuns({(PARALLEL_JOB, p): 0.5 for p in parts})
+    result = schedule(parts, runs, sizes={})
+    links = [runs.times[ORDERED_JOB, p] for p in parts]
+    # Each link starts as its predecessor ends, though both workers are busy with 0.5 s speech runs
+    # by then: a run queued in the pool behind them waited up to 0.5 s.
+    waits = [round(nxt[0] - prev[1], 3) for prev, nxt in zip(links, links[1:])]
+    assert max(waits) < 0.25, waits
+    assert len(result.runs) == 2 * len(parts) and not result.failed
+
+
+def test_the_largest_ready_partition_starts_its_speech_stages_first():
+    from synth_assets.orchestration.backfill import ORDERED_JOB, PARALLEL_JOB
+
+    parts = ["a/1/small", "b/1/large", "c/1/medium"]
+    # One worker: all three chains finish before any speech stage, then the sizes decide.
+    runs = RecordedRuns({})
+    schedule(parts, runs, sizes={"a/1/small": 10, "b/1/large": 1000, "c/1/medium": 100}, workers=1)
+    assert runs.started == [(ORDERED_JOB, p) for p in parts] + [
+        (PARALLEL_JOB, "b/1/large"), (PARALLEL_JOB, "c/1/medium"), (PARALLEL_JOB, "a/1/small")]
+
+
+def test_a_failed_chain_link_skips_only_its_own_speech_stages():
+    from synth_assets.orchestration.backfill import PARALLEL_JOB
+
+    parts = ["a/1/x", "b/1/x", "c/1/x"]
+    runs = RecordedRuns({}, fail={"b/1/x"})
+    result = schedule(parts, runs, sizes={})
+    assert sorted(p for job, p in runs.started if job == PARALLEL_JOB) == ["a/1/x", "c/1/x"]
+    assert list(result.failed) == ["synth_ordered_stages[b/1/x]"]
