@@ -20,7 +20,7 @@ for _name, _value in {"DAGSTER_TELEMETRY_DISABLED": "1", "GX_ANALYTICS_ENABLED":
                       "SYNTH_MLFLOW": "0",
                       # Whole-graph runs voice their users with Piper and one Kokoro voice, not five: Kokoro
                       # costs about 1.5 s a second of speech on one core, so the tiny landing zone takes 140 s,
-                      # not 198. (flite's female voice would take 71 s, but fails the augmented WER check.)
+                      # not 198 (with Piper and flite voices only, 71 s, but Kokoro would run in no such test).
                       # The pipeline test runs the default pool; tests/tts tests every voice.
                       "SYNTH_USER_VOICES": E2E_USER_VOICES}.items():
     os.environ.setdefault(_name, _value)
