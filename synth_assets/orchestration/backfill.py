@@ -194,6 +194,7 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
     """The ordered stages as a chain through the partitions, the rest on whichever worker is free:
     ``run(job, partition, tags)`` on ``workers(count)``, the largest partition by ``sizes`` first."""
     order = list(result.partitions)
+    position = {key: index for index, key in enumerate(order)}
     sizes = shard_sizes(order) if sizes is None else sizes
     ready: list[str] = []  # partitions whose ordered stages are done, waiting for a worker
     chain = {"next": 0, "running": False}
@@ -207,7 +208,7 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
                     chain["next"] += 1
                     chain["running"] = True
                 elif ready:
-                    partition = max(ready, key=lambda key: (sizes.get(key, 0), -order.index(key)))
+                    partition = max(ready, key=lambda key: (sizes.get(key, 0), -position[key]))
                     ready.remove(partition)
                     job = PARALLEL_JOB
                 else:
