@@ -2,15 +2,17 @@
 
 The crawl and text stages of a partition compare it with the partitions before it, so they run
 partition by partition in processing order (a chain: the next partition's text starts when the
-previous one's is done). Everything after them (TTS, Whisper, augmentation, dialogues) runs for
-several partitions at once, in ``workers`` worker processes. Each worker process runs many
-partitions, so it loads each model once; engine threads are shared out so the workers never
-oversubscribe the cores (settings.engine_threads).
+previous one's is done). Everything after them runs for several partitions at once, in ``workers``
+worker processes, as two units of work per partition that share no asset: its speech (TTS, Whisper
+labels, augmentation) and its dialogues. Each worker process runs many units, so it loads each
+model once; engine threads are shared out so the workers never oversubscribe the cores
+(settings.engine_threads).
 
 A run is handed to the pool only when a worker is free, so the order is ours, not the pool's queue:
 the chain first (every partition's speech waits on it; behind an hour of speech stages it left the
-workers nothing to do at the end), then the speech stages of the largest ready partition by its
-dump's size (the longest partition must not start last and run alone).
+workers nothing to do at the end), then the largest ready unit by the characters it will voice (the
+longest unit must not start last and run alone; as whole partitions, the sample's largest one
+ended every run on one core).
 
 Locally a worker executes its run in its own process. In the production deployment a worker only
 coordinates its run: the steps go to the dagster-celery workers, and the run is recorded in the
@@ -33,6 +35,8 @@ from synth_assets.crawl.shards import ShardKey, processing_order
 
 ORDERED_JOB = "synth_ordered_stages"
 PARALLEL_JOB = "synth_parallel_stages"
+# The parallel job's asset groups: each is a unit of a partition's work run on its own.
+PARALLEL_GROUPS = ("speech", "dialogues")
 RELEASE_JOB = "release"
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -56,6 +60,11 @@ class RunOutcome:
     run_id: str
     success: bool
     message: str = ""
+    group: str | None = None  # the job's assets of this group only; None: the whole job
+
+    @property
+    def label(self) -> str:
+        return f"{self.job}{':' + self.group if self.group else ''}[{self.partition or ''}]"
 
 
 @dataclass
@@ -68,7 +77,7 @@ class BackfillResult:
 
     @property
     def failed(self) -> dict[str, str]:
-        return {f"{r.job}[{r.partition}]": r.message for r in self.runs if not r.success}
+        return {r.label: r.message for r in self.runs if not r.success}
 
     @property
     def run_ids(self) -> list[str]:
@@ -100,24 +109,36 @@ def job_by_name(name: str):
     return _definitions().resolve_job_def(name)
 
 
-def execute(job_name: str, partition: str | None, tags: dict[str, str]) -> RunOutcome:
-    """One run of ``job_name`` on ``partition``: here, or on the celery workers in production."""
+def group_assets(job_name: str, group: str) -> list:
+    """The asset keys of ``job_name`` in ``group`` (their checks run with them)."""
+    in_job = job_by_name(job_name).asset_layer.selected_asset_keys
+    return sorted((spec.key for spec in _definitions().resolve_all_asset_specs()
+                   if spec.group_name == group and spec.key in in_job), key=lambda key: key.to_user_string())
+
+
+def execute(job_name: str, partition: str | None, tags: dict[str, str], group: str | None = None) -> RunOutcome:
+    """One run of ``job_name`` on ``partition`` (only its ``group`` assets when given): here, or on the
+    celery workers in production."""
+    from synth_assets.orchestration.execution import GROUP_TAG
     from synth_assets.orchestration.runner import _failure_message
 
+    selection = group_assets(job_name, group) if group else None
+    tags = {**tags, GROUP_TAG: group} if group else tags
     if settings.deployment() == "production":
         from dagster import build_reconstructable_job, execute_job
 
         job = build_reconstructable_job(__name__, job_by_name.__name__, reconstructable_args=(job_name,))
         # execute_job takes the partition as the run tag Dagster itself uses for partitioned runs.
         run_tags = {**tags, "dagster/partition": partition} if partition else tags
-        with execute_job(job, instance=_instance(), run_config=QUIET, tags=run_tags,
-                         raise_on_error=False) as result:
+        with execute_job(job, instance=_instance(), run_config=QUIET, tags=run_tags, raise_on_error=False,
+                         asset_selection=selection) as result:
             return RunOutcome(job_name, partition, result.run_id, result.success,
-                              "" if result.success else _failure_message(result))
+                              "" if result.success else _failure_message(result), group)
     result = job_by_name(job_name).execute_in_process(partition_key=partition, instance=_instance(), tags=tags,
-                                                      raise_on_error=False, run_config=QUIET)
+                                                      raise_on_error=False, run_config=QUIET,
+                                                      asset_selection=selection)
     return RunOutcome(job_name, partition, result.run_id, result.success,
-                      "" if result.success else _failure_message(result))
+                      "" if result.success else _failure_message(result), group)
 
 
 def register_partitions(keys: list[str]) -> None:
@@ -179,7 +200,7 @@ def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = Tru
 def _record(result: BackfillResult, outcome: RunOutcome, log: Callable[[str], None]) -> None:
     result.runs.append(outcome)
     state = "ok" if outcome.success else f"FAILED: {outcome.message[:300]}"
-    log(f"[{outcome.job}] {outcome.partition or ''} {state}")
+    log(f"[{outcome.job}{':' + outcome.group if outcome.group else ''}] {outcome.partition or ''} {state}")
 
 
 def _spawned_workers(count: int) -> Executor:
@@ -187,16 +208,21 @@ def _spawned_workers(count: int) -> Executor:
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
 
 
+Unit = tuple[str, str]  # (partition, group): one partition's speech or dialogues
+
+
 def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callable[[str], None], *,
-                      run: Callable[[str, str | None, dict[str, str]], RunOutcome] = execute,
+                      run: Callable[..., RunOutcome] = execute,
                       workers: Callable[[int], Executor] = _spawned_workers,
-                      sizes: dict[str, int] | None = None) -> None:
-    """The ordered stages as a chain through the partitions, the rest on whichever worker is free:
-    ``run(job, partition, tags)`` on ``workers(count)``, the largest partition by ``sizes`` first."""
+                      estimate: Callable[[str], dict[str, int]] | None = None) -> None:
+    """The ordered stages as a chain through the partitions, then each partition's units on whichever
+    worker is free: ``run(job, partition, tags, group)`` on ``workers(count)``, the largest unit by
+    ``estimate(partition)`` (its units' sizes, read once its text is done) first."""
     order = list(result.partitions)
     position = {key: index for index, key in enumerate(order)}
-    sizes = shard_sizes(order) if sizes is None else sizes
-    ready: list[str] = []  # partitions whose ordered stages are done, waiting for a worker
+    estimate = unit_sizes if estimate is None else estimate
+    sizes: dict[Unit, int] = {}
+    ready: list[Unit] = []  # units whose partition's ordered stages are done, waiting for a worker
     chain = {"next": 0, "running": False}
     with workers(result.workers) as pool:
         pending: dict[Future, str] = {}  # a running run -> its job
@@ -204,16 +230,16 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
         def fill() -> None:
             while len(pending) < result.workers:
                 if not chain["running"] and chain["next"] < len(order):
-                    job, partition = ORDERED_JOB, order[chain["next"]]
+                    job, partition, group = ORDERED_JOB, order[chain["next"]], None
                     chain["next"] += 1
                     chain["running"] = True
                 elif ready:
-                    partition = max(ready, key=lambda key: (sizes.get(key, 0), -position[key]))
-                    ready.remove(partition)
-                    job = PARALLEL_JOB
+                    unit = max(ready, key=lambda u: (sizes[u], -position[u[0]], -PARALLEL_GROUPS.index(u[1])))
+                    ready.remove(unit)
+                    job, (partition, group) = PARALLEL_JOB, unit
                 else:
                     return
-                pending[pool.submit(run, job, partition, tags)] = job
+                pending[pool.submit(run, job, partition, tags, group)] = job
 
         fill()
         while pending:
@@ -224,23 +250,34 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
                 _record(result, outcome, log)
                 if job == ORDERED_JOB:
                     chain["running"] = False
-                    if outcome.success:  # a failed partition stops its own speech stages, not the chain
-                        ready.append(outcome.partition)
+                    if outcome.success:  # a failed partition stops its own later stages, not the chain
+                        try:
+                            found = estimate(outcome.partition)
+                        except Exception as error:  # an estimate only: its units go in processing order
+                            log(f"no size estimate for {outcome.partition}: {type(error).__name__}: {error}")
+                            found = {}
+                        for group in PARALLEL_GROUPS:
+                            sizes[outcome.partition, group] = found.get(group, 0)
+                            ready.append((outcome.partition, group))
             fill()
 
 
-def shard_sizes(partitions: list[str]) -> dict[str, int]:
-    """Bytes of each partition's share of its dump in the landing zone (a slice: its share of the file),
-    the scheduler's estimate of its work; empty when the landing zone cannot be listed."""
-    from synth_assets.crawl.shards import ShardKey
+def unit_sizes(partition: str) -> dict[str, int]:
+    """Characters each unit of ``partition`` will voice, from its text stages' rows: the spoken text
+    (speech; only what changed since the last snapshot), and the instruction documents (dialogues; the
+    few false-premise and safety conversations are not counted). On the sample this orders the units
+    as their measured times do, where dump sizes did not (a new snapshot of an unchanged dump voices
+    almost nothing). The scheduler's estimate only."""
+    from dagster import build_resources
 
-    try:
-        with _landing() as landing:
-            sizes = {}
-            for key in partitions:
-                shard = ShardKey.parse(key)
-                size = landing.size(shard.landing_key)
-                sizes[key] = size // shard.slice.count if shard.slice else size
-            return sizes
-    except Exception:  # an estimate only: without it the speech stages go in processing order
-        return {}
+    from resources.storage import storage_resources
+    from synth_assets.core import names, parts
+    from synth_assets.dialogues.instructions import INSTRUCTION_KINDS
+
+    with build_resources({"store": storage_resources()["store"]}) as resources:
+        store = resources.store
+        speech = sum(len(row["text"]) for row in parts.read_rows(store, names.SPOKEN_TEXT, partition, ["text"]))
+        dialogues = sum(len(row["text"]) for row in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
+                                                                      ["kind", "text"])
+                        if row["kind"] in INSTRUCTION_KINDS)
+    return {"speech": speech, "dialogues": dialogues}

@@ -25,6 +25,7 @@ MODEL_GROUPS = frozenset({"speech", "dialogues", "recordings"})
 RELEASE_TAG = "synth/release"
 BACKFILL_TAG = "synth/backfill"
 SELECTION_TAG = "synth/selection"
+GROUP_TAG = "synth/stages"  # a backfill's run of one group of a partition's stages (speech, dialogues)
 CELERY_QUEUE_TAG = "dagster-celery/queue"  # dagster_celery.tags, which only the production extra installs
 
 

@@ -58,18 +58,25 @@ def test_backfill_on_celery_workers_postgres_and_s3_equals_the_local_run(referen
             runs = dict(cursor.fetchall())
             cursor.execute("SELECT run_id, value FROM run_tags WHERE key = 'synth/release'")
             tags = dict(cursor.fetchall())
+            cursor.execute("SELECT value, count(*) FROM run_tags WHERE key = 'synth/stages' GROUP BY value")
+            units = dict(cursor.fetchall())
             cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_SUCCESS'")
             steps = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_CHECK_EVALUATION'")
+            checks = cursor.fetchone()[0]
             # Each step's "Executing steps ... in celery worker" event names the worker that ran it.
             cursor.execute("SELECT step_key, event FROM event_logs WHERE event LIKE '%in celery worker%'")
             workers_by_step: dict[str, set[str]] = {}
             for step, event in cursor.fetchall():
                 workers = re.findall(r"\b(w\d)-[0-9a-f]{6}\b", event)
                 workers_by_step.setdefault(step.split("[")[0], set()).update(workers)
-        assert len(runs) == 2 * len(PARTITIONS) + 1  # ordered + parallel stages per partition, then the release
+        # Per partition: its ordered stages, then its speech and its dialogues as runs of their own; then the release.
+        assert len(runs) == 3 * len(PARTITIONS) + 1
+        assert units == {"speech": len(PARTITIONS), "dialogues": len(PARTITIONS)}
         assert set(runs.values()) == {"SUCCESS"}, done.stderr[-3000:]
         assert set(tags) == set(runs) and set(tags.values()) == {"prod-test"}
         assert steps >= len(PARTITIONS) * 8
+        assert checks >= len(PARTITIONS) * 9  # a unit's runs judge its assets: every stage has a check
         model_steps = {names.TTS_AUDIO, names.PSEUDO_LABELS, names.AUGMENTED_CLIPS, *names.CONVERSATION_ASSETS}
         assert model_steps | {names.CRAWL_SNAPSHOT, names.SPOKEN_TEXT} <= set(workers_by_step)
         for step, workers in workers_by_step.items():

@@ -117,68 +117,117 @@ def test_unset_voice_settings_keep_the_default_pool(monkeypatch):
 
 class RecordedRuns:
     """Stands in for Dagster runs in the scheduler tests: each run sleeps for its planned seconds, and
-    when each started and ended is recorded."""
+    when each started and ended is recorded. A run is (job, partition) for the ordered stages and
+    (job, partition, group) for a unit of the later ones."""
 
-    def __init__(self, seconds: dict[tuple[str, str], float], fail: frozenset[str] = frozenset()):
+    def __init__(self, seconds: dict[tuple, float], fail: frozenset[str] = frozenset()):
         import threading
 
         self.seconds, self.fail, self.lock = seconds, fail, threading.Lock()
-        self.started: list[tuple[str, str]] = []
-        self.times: dict[tuple[str, str], tuple[float, float]] = {}
+        self.started: list[tuple] = []
+        self.times: dict[tuple, tuple[float, float]] = {}
 
-    def __call__(self, job, partition, tags):
+    def __call__(self, job, partition, tags, group=None):
         import time
 
         from synth_assets.orchestration.backfill import RunOutcome
 
+        name = (job, partition) if group is None else (job, partition, group)
         start = time.monotonic()
         with self.lock:
-            self.started.append((job, partition))
-        time.sleep(self.seconds.get((job, partition), 0.01))
-        self.times[job, partition] = (start, time.monotonic())
-        return RunOutcome(job, partition, f"run-{len(self.started)}", partition not in self.fail)
+            self.started.append(name)
+        time.sleep(self.seconds.get(name, 0.01))
+        self.times[name] = (start, time.monotonic())
+        return RunOutcome(job, partition, f"run-{len(self.started)}", partition not in self.fail, group=group)
 
 
-def schedule(partitions, runs: RecordedRuns, sizes: dict[str, int], workers: int = 2):
+def schedule(partitions, runs: RecordedRuns, sizes: dict[str, dict[str, int]], workers: int = 2):
     from concurrent.futures import ThreadPoolExecutor
 
     from synth_assets.orchestration.backfill import BackfillResult, _run_side_by_side
 
     result = BackfillResult("b", partitions, workers)
-    _run_side_by_side(result, {}, lambda message: None, run=runs, workers=ThreadPoolExecutor, sizes=sizes)
+    _run_side_by_side(result, {}, lambda message: None, run=runs, workers=ThreadPoolExecutor,
+                      estimate=lambda partition: sizes.get(partition, {}))
     return result
 
 
 def test_the_chain_of_ordered_stages_never_waits_behind_speech_stages():
-    from synth_assets.orchestration.backfill import ORDERED_JOB, PARALLEL_JOB
+    from synth_assets.orchestration.backfill import ORDERED_JOB, PARALLEL_GROUPS, PARALLEL_JOB
 
     parts = ["a/1/x", "b/1/x", "c/1/x", "d/1/x"]
-    runs = RecordedRuns({(PARALLEL_JOB, p): 0.5 for p in parts})
+    runs = RecordedRuns({(PARALLEL_JOB, p, g): 0.5 for p in parts for g in PARALLEL_GROUPS})
     result = schedule(parts, runs, sizes={})
     links = [runs.times[ORDERED_JOB, p] for p in parts]
     # Each link starts as its predecessor ends, though both workers are busy with 0.5 s speech runs
     # by then: a run queued in the pool behind them waited up to 0.5 s.
     waits = [round(nxt[0] - prev[1], 3) for prev, nxt in zip(links, links[1:])]
     assert max(waits) < 0.25, waits
-    assert len(result.runs) == 2 * len(parts) and not result.failed
+    assert len(result.runs) == (1 + len(PARALLEL_GROUPS)) * len(parts) and not result.failed
 
 
-def test_the_largest_ready_partition_starts_its_speech_stages_first():
+def test_the_largest_ready_unit_starts_first():
     from synth_assets.orchestration.backfill import ORDERED_JOB, PARALLEL_JOB
 
-    parts = ["a/1/small", "b/1/large", "c/1/medium"]
-    # One worker: all three chains finish before any speech stage, then the sizes decide.
+    parts = ["a/1/small", "b/1/large", "c/1/chat"]
+    sizes = {"a/1/small": {"speech": 10, "dialogues": 0}, "b/1/large": {"speech": 1000, "dialogues": 5},
+             "c/1/chat": {"speech": 100, "dialogues": 500}}
+    # One worker: all three chains finish before any unit, then the sizes decide.
     runs = RecordedRuns({})
-    schedule(parts, runs, sizes={"a/1/small": 10, "b/1/large": 1000, "c/1/medium": 100}, workers=1)
+    schedule(parts, runs, sizes=sizes, workers=1)
     assert runs.started == [(ORDERED_JOB, p) for p in parts] + [
-        (PARALLEL_JOB, "b/1/large"), (PARALLEL_JOB, "c/1/medium"), (PARALLEL_JOB, "a/1/small")]
+        (PARALLEL_JOB, "b/1/large", "speech"), (PARALLEL_JOB, "c/1/chat", "dialogues"),
+        (PARALLEL_JOB, "c/1/chat", "speech"), (PARALLEL_JOB, "a/1/small", "speech"),
+        (PARALLEL_JOB, "b/1/large", "dialogues"), (PARALLEL_JOB, "a/1/small", "dialogues")]
 
 
-def test_a_failed_chain_link_skips_only_its_own_speech_stages():
+def test_one_partitions_speech_and_dialogues_run_side_by_side():
+    from synth_assets.orchestration.backfill import PARALLEL_JOB
+
+    # The last partition alone: its two units keep both workers busy.
+    runs = RecordedRuns({(PARALLEL_JOB, "a/1/x", "speech"): 0.5, (PARALLEL_JOB, "a/1/x", "dialogues"): 0.5})
+    result = schedule(["a/1/x"], runs, sizes={"a/1/x": {"speech": 10, "dialogues": 10}})
+    speech, dialogues = runs.times[PARALLEL_JOB, "a/1/x", "speech"], runs.times[PARALLEL_JOB, "a/1/x", "dialogues"]
+    assert abs(speech[0] - dialogues[0]) < 0.25 and not result.failed
+
+
+def test_without_a_size_estimate_the_units_go_in_processing_order():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from synth_assets.orchestration.backfill import PARALLEL_JOB, BackfillResult, _run_side_by_side
+
+    def unreadable(partition):
+        raise OSError(f"cannot read the text of {partition}")
+
+    runs, logged = RecordedRuns({}), []
+    result = BackfillResult("b", ["a/1/x", "b/1/x"], 1)
+    _run_side_by_side(result, {}, logged.append, run=runs, workers=ThreadPoolExecutor, estimate=unreadable)
+    assert [r[1:] for r in runs.started if r[0] == PARALLEL_JOB] == [
+        ("a/1/x", "speech"), ("a/1/x", "dialogues"), ("b/1/x", "speech"), ("b/1/x", "dialogues")]
+    assert any("no size estimate for a/1/x: OSError: cannot read the text of a/1/x" in line for line in logged)
+    assert not result.failed
+
+
+def test_a_failed_chain_link_skips_only_its_own_later_stages():
     from synth_assets.orchestration.backfill import PARALLEL_JOB
 
     parts = ["a/1/x", "b/1/x", "c/1/x"]
     runs = RecordedRuns({}, fail={"b/1/x"})
     result = schedule(parts, runs, sizes={})
-    assert sorted(p for job, p in runs.started if job == PARALLEL_JOB) == ["a/1/x", "c/1/x"]
+    assert sorted({r[1] for r in runs.started if r[0] == PARALLEL_JOB}) == ["a/1/x", "c/1/x"]
     assert list(result.failed) == ["synth_ordered_stages[b/1/x]"]
+
+
+def test_a_unit_reads_its_size_from_the_partitions_text(tmp_path, monkeypatch):
+    from resources.storage import LocalStorage
+    from synth_assets.core import names, parts
+    from synth_assets.orchestration.backfill import unit_sizes
+
+    monkeypatch.setenv("SYNTH_DATA_ROOT", str(tmp_path))
+    store, key = LocalStorage(root=str(tmp_path)), "alpaca/2026-11-01/alpaca_sample.json"
+    parts.write_parts(store, names.SPOKEN_TEXT, key, [{"id": "s1", "text": "Twelve chars"}],
+                      fingerprint_value="f")
+    parts.write_parts(store, names.CRAWL_SNAPSHOT, key, [{"id": "d1", "kind": "alpaca", "text": "x" * 40},
+                                                          {"id": "d2", "kind": "mediawiki", "text": "y" * 99}],
+                      fingerprint_value="f")
+    assert unit_sizes(key) == {"speech": 12, "dialogues": 40}

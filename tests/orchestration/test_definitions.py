@@ -95,3 +95,12 @@ def test_a_model_queue_sends_the_model_stages_and_only_them_to_that_celery_queue
     assert {names.TTS_AUDIO, names.PSEUDO_LABELS, names.INSTRUCTION_DIALOGUES} <= queued
     assert not any(CELERY_QUEUE_TAG in op_tags for asset, (_, op_tags) in tags.items() if asset not in queued)
     assert names.CRAWL_SNAPSHOT in tags and names.CRAWL_SNAPSHOT not in queued
+
+
+def test_a_backfills_units_cover_every_stage_of_the_parallel_job_once():
+    from synth_assets.orchestration.backfill import PARALLEL_GROUPS, PARALLEL_JOB, group_assets
+
+    in_job = defs.resolve_job_def(PARALLEL_JOB).asset_layer.selected_asset_keys
+    units = [key for group in PARALLEL_GROUPS for key in group_assets(PARALLEL_JOB, group)]
+    assert sorted(units) == sorted(in_job) and len(units) == len(set(units))
+    assert {key.to_user_string() for key in group_assets(PARALLEL_JOB, "dialogues")} == set(names.CONVERSATION_ASSETS)
