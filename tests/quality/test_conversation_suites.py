@@ -81,8 +81,11 @@ def test_light_recipes_must_keep_the_label_less_the_worst_clip():
                               "recipe": "telephone", "recipe_version": "telephone-v1", "clean_wer": 0.0, "wer": g}
                              for i, g in enumerate(gaps)])
 
-    assert validate(suite, clips([0.0, 0.0, 0.2, 0.0])).passed  # one misheard clip is slack
-    assert not validate(suite, clips([0.0, 0.1, 0.2, 0.1])).passed
+    assert validate(suite, clips([0.0, 0.0, 0.9, 0.0])).passed  # one misheard clip is slack
+    # Narrowband audio costs tiny.en a few words on a few clips: a healthy telephone partition.
+    assert validate(suite, clips([0.0] * 16 + [0.3, 0.5, 0.2, 0.56])).passed
+    assert not validate(suite, clips([0.0] * 16 + [1.0] * 4)).passed  # a fifth of the clips silenced
+    assert not validate(suite, clips([0.2] * 20)).passed  # every clip loses a fifth of its words
 
 
 def test_the_clarification_check_judges_from_the_partitions_rotation_start():
