@@ -1,14 +1,16 @@
 """Both cores busy: whole-graph audio seconds per wall second of `synth backfill` on the sample, with one
 worker and with two partitions side by side, and Dagster's overhead per partition.
 
-    python -m benchmarks.scale_bench [--workers 1 2] [--voices default|fast] [--source S] [--snapshot S]
+    python -m benchmarks.scale_bench [--workers 1 2] [--cores N] [--voices default|fast] [--source S] [--snapshot S]
 
 Each setting runs from scratch (fresh storage and instance). The audio counted is what the graph
 voices: the clips of tts_audio and the conversations of the three dialogue stages (augmented copies
 and the release's repackaging are not counted again). Overhead per partition is the runs' wall time
 minus the wall time of their steps, divided by the partitions: run start-up, event writes, resource
 set-up, step launch. ``--voices fast`` swaps the Kokoro user voices (about 1.5 wall seconds per audio
-second on one core) for Piper and flite ones. The machine is shared: run it when nothing
+second on one core) for Piper and flite ones. ``--cores 1`` pins a setting to one core (the backfill
+sees one usable core: one engine thread, no TTS worker pool): the baseline the second core is judged
+against, since one partition worker on two cores already runs its TTS pool and its steps side by side. The machine is shared: run it when nothing
 else is (`uptime`).
 """
 
@@ -27,8 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_USER_VOICES = "piper-joe,flite-slt,flite-rms"
 
 
-def run_one(work: Path, workers: int, source: str | None, snapshot: str | None, voices: str) -> dict:
-    """One backfill in a fresh process (a clean environment per setting), measured inside it."""
+def run_one(work: Path, workers: int, source: str | None, snapshot: str | None, voices: str,
+            cores: int | None = None) -> dict:
+    """One backfill in a fresh process (a clean environment per setting), measured inside it, pinned
+    to the first ``cores`` usable cores when given."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = {**os.environ, "DAGSTER_HOME": str(work / "home"), "SYNTH_MLFLOW": "0"}
@@ -37,7 +41,9 @@ def run_one(work: Path, workers: int, source: str | None, snapshot: str | None, 
     args = [sys.executable, "-m", "benchmarks.scale_bench", "--measure", str(workers), "--work", str(work)]
     args += ["--source", source] if source else []
     args += ["--snapshot", snapshot] if snapshot else []
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    pinned = sorted(os.sched_getaffinity(0))[:cores] if cores else None
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
+                          preexec_fn=(lambda: os.sched_setaffinity(0, pinned)) if pinned else None)
     if done.returncode:
         raise SystemExit(f"backfill with {workers} workers failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -60,7 +66,8 @@ def measure(work: Path, workers: int, source: str | None, snapshot: str | None) 
              for asset in (names.TTS_AUDIO, *names.CONVERSATION_ASSETS)}
     run_wall, stages = run_and_step_seconds(DagsterInstance.get(), result.run_ids)
     step_wall = sum(stages.values())
-    return {"workers": workers, "partitions": len(keys), "failed": len(result.failed),
+    return {"workers": workers, "cores": len(os.sched_getaffinity(0)), "partitions": len(keys),
+            "failed": len(result.failed),
             "wall_s": round(result.wall_seconds, 1), "audio_s": round(sum(audio.values()), 1),
             "clip_audio_s": round(audio[names.TTS_AUDIO], 1),
             "audio_s_per_wall_s": round(sum(audio.values()) / result.wall_seconds, 2),
@@ -103,6 +110,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--source")
     parser.add_argument("--snapshot")
+    parser.add_argument("--cores", type=int, help="pin each setting to this many cores")
     parser.add_argument("--voices", choices=["default", "fast"], default="default")
     parser.add_argument("--work", default=str(ROOT / ".bench" / "scale"))
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
@@ -110,14 +118,15 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(Path(args.work), args.measure, args.source, args.snapshot)))
         return
-    rows = [run_one(Path(args.work) / f"w{n}", n, args.source, args.snapshot, args.voices) for n in args.workers]
+    rows = [run_one(Path(args.work) / f"w{n}", n, args.source, args.snapshot, args.voices, args.cores)
+            for n in args.workers]
     print(f"scale bench on {os.cpu_count()} cores ({args.voices} voices, sample landing"
           f"{', source ' + args.source if args.source else ''}"
           f"{', snapshot ' + args.snapshot if args.snapshot else ''})")
-    print(f"{'workers':>8}{'parts':>7}{'failed':>8}{'wall s':>9}{'audio s':>9}{'clips s':>9}{'audio s/s':>11}"
+    print(f"{'workers':>8}{'cores':>6}{'parts':>7}{'failed':>8}{'wall s':>9}{'audio s':>9}{'clips s':>9}{'audio s/s':>11}"
           f"{'overhead s/part':>17}{'load':>7}")
     for r in rows:
-        print(f"{r['workers']:>8}{r['partitions']:>7}{r['failed']:>8}{r['wall_s']:>9}{r['audio_s']:>9}{r['clip_audio_s']:>9}"
+        print(f"{r['workers']:>8}{r['cores']:>6}{r['partitions']:>7}{r['failed']:>8}{r['wall_s']:>9}{r['audio_s']:>9}{r['clip_audio_s']:>9}"
               f"{r['audio_s_per_wall_s']:>11}{r['overhead_s_per_partition']:>17}{r['load_average']:>7.1f}")
     print_stages(rows)
     if len(rows) > 1:
