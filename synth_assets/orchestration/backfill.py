@@ -22,6 +22,7 @@ PostgreSQL instance that DAGSTER_HOME names.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import multiprocessing
 import os
 import time
@@ -208,7 +209,36 @@ def _spawned_workers(count: int) -> Executor:
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
 
 
-Unit = tuple[str, str]  # (partition, group): one partition's speech or dialogues
+@dataclass
+class _NextRuns:
+    """What a free worker runs next: the chain's next link when none is running (every unit waits on
+    the chain), else the largest ready unit (ties in processing order, speech first)."""
+
+    order: list[str]
+    next_link: int = 0
+    link_running: bool = False
+    ready: list[tuple] = field(default_factory=list)  # a heap of (-size, position, rank, partition, group)
+
+    def __post_init__(self) -> None:
+        self.position = {key: index for index, key in enumerate(self.order)}
+
+    def take(self) -> tuple[str, str, str | None] | None:
+        """(job, partition, group) to run now, or None while nothing can start."""
+        if not self.link_running and self.next_link < len(self.order):
+            self.link_running, self.next_link = True, self.next_link + 1
+            return ORDERED_JOB, self.order[self.next_link - 1], None
+        if self.ready:
+            *_, partition, group = heapq.heappop(self.ready)
+            return PARALLEL_JOB, partition, group
+        return None
+
+    def link_done(self, partition: str, sizes: dict[str, int] | None) -> None:
+        """A link ended: with ``sizes`` (it succeeded) its partition's units are ready; without, the
+        failed partition's later stages are skipped, and the chain goes on."""
+        self.link_running = False
+        if sizes is not None:
+            for rank, group in enumerate(PARALLEL_GROUPS):
+                heapq.heappush(self.ready, (-sizes.get(group, 0), self.position[partition], rank, partition, group))
 
 
 def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callable[[str], None], *,
@@ -218,28 +248,14 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
     """The ordered stages as a chain through the partitions, then each partition's units on whichever
     worker is free: ``run(job, partition, tags, group)`` on ``workers(count)``, the largest unit by
     ``estimate(partition)`` (its units' sizes, read once its text is done) first."""
-    order = list(result.partitions)
-    position = {key: index for index, key in enumerate(order)}
     estimate = unit_sizes if estimate is None else estimate
-    sizes: dict[Unit, int] = {}
-    ready: list[Unit] = []  # units whose partition's ordered stages are done, waiting for a worker
-    chain = {"next": 0, "running": False}
+    plan = _NextRuns(list(result.partitions))
     with workers(result.workers) as pool:
         pending: dict[Future, str] = {}  # a running run -> its job
 
         def fill() -> None:
-            while len(pending) < result.workers:
-                if not chain["running"] and chain["next"] < len(order):
-                    job, partition, group = ORDERED_JOB, order[chain["next"]], None
-                    chain["next"] += 1
-                    chain["running"] = True
-                elif ready:
-                    unit = max(ready, key=lambda u: (sizes[u], -position[u[0]], -PARALLEL_GROUPS.index(u[1])))
-                    ready.remove(unit)
-                    job, (partition, group) = PARALLEL_JOB, unit
-                else:
-                    return
-                pending[pool.submit(run, job, partition, tags, group)] = job
+            while len(pending) < result.workers and (picked := plan.take()) is not None:
+                pending[pool.submit(run, *picked[:2], tags, picked[2])] = picked[0]
 
         fill()
         while pending:
@@ -249,17 +265,17 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
                 outcome: RunOutcome = future.result()
                 _record(result, outcome, log)
                 if job == ORDERED_JOB:
-                    chain["running"] = False
-                    if outcome.success:  # a failed partition stops its own later stages, not the chain
-                        try:
-                            found = estimate(outcome.partition)
-                        except Exception as error:  # an estimate only: its units go in processing order
-                            log(f"no size estimate for {outcome.partition}: {type(error).__name__}: {error}")
-                            found = {}
-                        for group in PARALLEL_GROUPS:
-                            sizes[outcome.partition, group] = found.get(group, 0)
-                            ready.append((outcome.partition, group))
+                    plan.link_done(outcome.partition, _sizes(estimate, outcome.partition, log)
+                                   if outcome.success else None)
             fill()
+
+
+def _sizes(estimate: Callable[[str], dict[str, int]], partition: str, log: Callable[[str], None]) -> dict[str, int]:
+    try:
+        return estimate(partition)
+    except Exception as error:  # an estimate only: the partition's units go in processing order
+        log(f"no size estimate for {partition}: {type(error).__name__}: {error}")
+        return {}
 
 
 def unit_sizes(partition: str) -> dict[str, int]:
