@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+from collections import deque
+from itertools import islice
 from typing import Any, Iterator
 
 from quality.metrics import wer
@@ -35,19 +37,47 @@ def noise_bank(speech: list, folder: str = "") -> NoiseBank:
 def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: float,
                       recipes: tuple[str, ...] = ("moshi-user", "telephone"), noise_folder: str = "",
                       transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
-    """Augmented clips; with ``transcriber``, clips of light recipes are transcribed back, so the
-    check can hold their WER to the clean clip's (augmentation must keep the label)."""
+    """Augmented clips, streamed in the clips' order; with ``transcriber``, clips of light recipes are
+    transcribed back, so the check can hold their WER to the clean clip's (augmentation must keep the
+    label)."""
     made = _augmented_rows(stage, store, partition, max_wer, recipes, noise_folder)
-    if transcriber is None:
+    if transcriber is None or not any(RECIPES[r].light for r in recipes):
         yield from made
         return
-    rows = list(made)  # the partition's clips are decoded in memory already, for babble
-    light = [r for r in rows if RECIPES[r["recipe"]].light]
-    heard = dict(transcriber.transcribe_many((r["id"], from_flac(r["audio"])[0], SAMPLE_RATE) for r in light))
-    for row in rows:
-        if row["id"] in heard:
-            row["wer"] = round(wer(row["text"], heard[row["id"]].text), 4)
-        yield row
+    yield from _with_light_wer(made, transcriber)
+
+
+def _with_light_wer(rows: Iterator[dict[str, Any]], transcriber: Transcriber) -> Iterator[dict[str, Any]]:
+    """The rows in order, each light recipe's with its round-trip WER. The light clips go to Whisper as
+    one stream (packed as they come); a row waits only for the light rows before it, so what is held
+    is the rows of the windows being transcribed, not the partition."""
+    held: deque[dict[str, Any]] = deque()  # rows in order, from the oldest light row not heard yet
+    heard: dict[str, str] = {}
+
+    def light_clips():
+        for row in rows:
+            held.append(row)
+            if RECIPES[row["recipe"]].light:
+                yield row["id"], from_flac(row["audio"])[0], SAMPLE_RATE
+
+    def done() -> Iterator[dict[str, Any]]:
+        while held and (not RECIPES[held[0]["recipe"]].light or held[0]["id"] in heard):
+            row = held.popleft()
+            if row["id"] in heard:
+                row["wer"] = round(wer(row["text"], heard.pop(row["id"])), 4)
+            yield row
+
+    for key, transcript in transcriber.transcribe_many(light_clips()):
+        heard[key] = transcript.text
+        yield from done()
+    yield from done()
+
+
+def babble_pool(store: Store, partition: str) -> dict[str, Any]:
+    """The partition's first clips, decoded: each clip's babble is made of the first BABBLE_CLIPS
+    other than itself, so only these are held, whatever the partition's size."""
+    first = islice(parts.read_rows(store, names.TTS_AUDIO, partition, columns=["id", "audio"]), BABBLE_CLIPS + 1)
+    return {row["id"]: from_flac(row["audio"])[0] for row in first}
 
 
 def _augmented_rows(stage: StageRun, store: Store, partition: str, max_wer: float, recipes: tuple[str, ...],
@@ -57,10 +87,9 @@ def _augmented_rows(stage: StageRun, store: Store, partition: str, max_wer: floa
         raise StageError(f"unknown augmentation recipes {unknown or list(recipes)}; known: {sorted(RECIPES)}")
     labels = {r["parent_id"]: r for r in parts.read_rows(store, names.PSEUDO_LABELS, partition,
                                                        columns=["parent_id", "wer", "transcript"])}
-    rows = list(parts.read_rows(store, names.TTS_AUDIO, partition))
-    decoded = {row["id"]: from_flac(row["audio"])[0] for row in rows}
-    bank = noise_bank(list(decoded.values()), noise_folder)
-    for row in rows:
+    pool = babble_pool(store, partition)
+    bank = noise_bank(list(pool.values()), noise_folder)
+    for row in parts.read_rows(store, names.TTS_AUDIO, partition):
         label = labels.get(row["id"])
         if label is None or label["wer"] > max_wer:
             stage.quarantine(Quarantined(
@@ -70,9 +99,10 @@ def _augmented_rows(stage: StageRun, store: Store, partition: str, max_wer: floa
             continue
         recipe = random.Random(seed_from_id(row["id"], "recipe")).choice(recipes)
         seed = seed_from_id(row["id"], RECIPES[recipe].version)
-        others = [audio for key, audio in decoded.items() if key != row["id"]]
+        others = [audio for key, audio in pool.items() if key != row["id"]]
         babble_from_others = dataclasses.replace(bank, speech=others[:BABBLE_CLIPS])
-        augmented = apply_recipe(recipe, decoded[row["id"]], seed, babble_from_others)
+        audio = pool[row["id"]] if row["id"] in pool else from_flac(row["audio"])[0]
+        augmented = apply_recipe(recipe, audio, seed, babble_from_others)
         yield {
             "id": stable_id(names.AUGMENTED_CLIPS, row["id"], RECIPES[recipe].version, seed),
             "parent_id": row["id"], "stage": names.AUGMENTED_CLIPS,

@@ -1,7 +1,7 @@
 """Parquet parts of a stage's partition, in a Store under ``<asset>/<partition>/``.
 
-A write makes a new generation of parts (``part-<generation>-NNNNN.parquet``, ROWS_PER_PART rows
-each) and then publishes it by writing ``parts.json`` last: the generation's part names and the
+A write makes a new generation of parts (``part-<generation>-NNNNN.parquet``, at most ROWS_PER_PART
+rows and about PART_BYTES of text and audio each) and then publishes it by writing ``parts.json`` last: the generation's part names and the
 fingerprint of everything that made them (inputs' fingerprints, code version, config), so a rerun
 with unchanged inputs can reuse the parts instead of redoing work. Readers read only the parts
 ``parts.json`` names. Its write is one PUT on S3 and one rename locally, so a write killed at any
@@ -33,6 +33,10 @@ LEGACY_PART = re.compile(r"part-\d{5}\.parquet")
 LEGACY_FINGERPRINT_KEY = b"synth_assets.fingerprint"  # in the footer of a legacy partition's last part
 QUARANTINE = "quarantine"
 ROWS_PER_PART = 2000
+# Audio rows are large: 2000 clips of 6 s are about 320 MB of FLAC, and reading such a part whole held
+# 7 times that. A part also ends at this many bytes of text and audio, and is read a batch at a time.
+PART_BYTES = 64 << 20
+ROWS_PER_BATCH = 64
 
 
 def partition_prefix(asset: str, partition: str | None) -> str:
@@ -51,6 +55,11 @@ def _table(rows: list[dict[str, Any]], schema: pa.Schema | None) -> pa.Table:
     if rows:
         return pa.Table.from_pylist(rows, schema=schema)
     return (schema or pa.schema([("id", pa.string())])).empty_table()
+
+
+def _payload_bytes(row: dict[str, Any]) -> int:
+    """The bytes of a row's text and binary values (what dominates a part's size)."""
+    return sum(len(value) for value in row.values() if isinstance(value, (bytes, str)))
 
 
 def _is_part(name: str) -> bool:
@@ -90,12 +99,14 @@ def write_parts(
         written.append(name)
 
     chunk: list[dict[str, Any]] = []
+    chunk_bytes = 0
     try:
         for row in rows:
             chunk.append(row)
-            if len(chunk) >= ROWS_PER_PART:
+            chunk_bytes += _payload_bytes(row)
+            if len(chunk) >= ROWS_PER_PART or chunk_bytes >= PART_BYTES:
                 table = _table(chunk, schema)
-                schema, chunk = table.schema, []  # every part of a partition has the first part's schema
+                schema, chunk, chunk_bytes = table.schema, [], 0  # every part has the first part's schema
                 flush(table)
         if chunk or not written:
             flush(_table(chunk, schema))  # an empty partition still has one part, with its schema
@@ -157,18 +168,25 @@ def stored_fingerprint(store: Store, asset: str, partition: str | None) -> str |
     return value.decode() if value else None
 
 
-def iter_tables(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[pa.Table]:
+def _parts(store: Store, asset: str, partition: str | None, columns: list[str] | None) -> Iterator[pq.ParquetFile]:
     for key in part_keys(store, asset, partition):
         part = pq.ParquetFile(io.BytesIO(store.read_bytes(key)))
         if columns and part.metadata.num_rows == 0 and not set(columns) <= set(part.schema_arrow.names):
             continue  # a stage that made no rows wrote no columns: there is nothing to read
+        yield part
+
+
+def iter_tables(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[pa.Table]:
+    for part in _parts(store, asset, partition, columns):
         yield part.read(columns=columns)
 
 
 def read_rows(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Rows of a partition, one part in memory at a time."""
-    for table in iter_tables(store, asset, partition, columns):
-        yield from table.to_pylist()
+    """Rows of a partition, a batch at a time: one part's bytes and its decoded columns in memory,
+    never the partition, nor a part as Python objects."""
+    for part in _parts(store, asset, partition, columns):
+        for batch in part.iter_batches(batch_size=ROWS_PER_BATCH, columns=columns):
+            yield from batch.to_pylist()
 
 
 def read_table(store: Store, asset: str, partition: str | None, columns: list[str] | None = None) -> pa.Table:

@@ -38,6 +38,8 @@ def test_each_clip_gets_one_recipe_and_light_recipes_keep_the_label(tmp_path):
     rows = list(augment_partition(stage, store, KEY, 0.25, ("telephone", "clean", "moshi-user"),
                                   transcriber=transcriber))
     assert len(rows) == len(SENTENCES) and not stage.quarantined
+    assert [r["parent_id"] for r in rows] == [c["id"] for c in clips]  # in the clips' order, heard or not
+    assert {r["recipe"] for r in rows} >= {"moshi-user"} and {r["recipe"] for r in rows} - {"moshi-user"}
     for row in rows:
         recorded = json.loads(row["params"])
         assert recorded["recipe"] == row["recipe"] and recorded["version"] == row["recipe_version"]

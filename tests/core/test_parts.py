@@ -202,3 +202,15 @@ def test_stored_partitions_are_the_published_ones(store):
     assert parts.stored_partitions(store, "stage") == ["a/2026-11-01/x.xml", "b/2026-11-01/y.xml"]
     assert parts.stored_partitions(store, "stage", within="b") == ["b/2026-11-01/y.xml"]
     assert parts.stored_fingerprint(store, "stage", "c/2026-11-01/z.xml") is None
+
+
+def test_a_part_ends_at_part_bytes_of_audio_and_reads_back_in_order_a_batch_at_a_time(store, monkeypatch):
+    monkeypatch.setattr(parts, "ROWS_PER_PART", 1000)
+    monkeypatch.setattr(parts, "PART_BYTES", 1000)
+    monkeypatch.setattr(parts, "ROWS_PER_BATCH", 2)
+    clips = [{"id": f"clip{i}", "audio": bytes([i]) * 400} for i in range(7)]
+    keys = parts.write_parts(store, "stage", PARTITION, clips, fingerprint_value="f")
+    # 405 bytes a row: a part ends once it holds 1000, so 3 + 3 + 1 rows.
+    assert [pq.ParquetFile(io.BytesIO(store.read_bytes(k))).metadata.num_rows for k in keys] == [3, 3, 1]
+    assert list(parts.read_rows(store, "stage", PARTITION)) == clips
+    assert list(parts.read_rows(store, "stage", PARTITION, columns=["id"])) == [{"id": c["id"]} for c in clips]
