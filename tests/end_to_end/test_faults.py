@@ -38,9 +38,12 @@ from synth_assets.core import names, parts
 pytestmark = pytest.mark.slow
 PARTITIONS = ["alpaca/2026-11-01/alpaca.json", "ultrachat/2026-11-01/chats.jsonl", "wikipedia/2026-11-01/pages.xml"]
 STAGES = (names.CRAWL_SNAPSHOT, names.TEXT_SEGMENTS, names.SPOKEN_TEXT, names.TTS_AUDIO, names.PSEUDO_LABELS,
-          names.AUGMENTED_CLIPS)
-MODEL_STAGES = (names.TTS_AUDIO, names.PSEUDO_LABELS)  # the kill must land inside these (issue 15)
-COMPARED = STAGES + (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.INSTRUCTION_DIALOGUES)
+          names.AUGMENTED_CLIPS)  # one after another in a partition's runs
+# Beside the speech stages, after the text: instruction and false-premise conversations, then safety.
+DIALOGUE_STAGES = (names.INSTRUCTION_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.SAFETY_DIALOGUES)
+KILL_POINTS = STAGES + (names.INSTRUCTION_DIALOGUES,)  # the dialogue point: inside any dialogue stage
+MODEL_STAGES = (names.TTS_AUDIO, names.PSEUDO_LABELS, names.INSTRUCTION_DIALOGUES)  # a kill must land inside
+COMPARED = STAGES + DIALOGUE_STAGES
 
 
 def digest(store) -> dict:
@@ -89,9 +92,11 @@ def running_steps(home: Path) -> dict[str, set[str]]:
 
 def kill_at_or_after(stage: str, work: Path, landing: Path, env: dict[str, str], chance: random.Random) -> set[str]:
     """Start a backfill and SIGKILL it (its TTS workers too) at a random moment once ``stage``, or a
-    stage after it, runs; never later, so the run cannot go past the stage it aims at. Returns the
-    steps that were running when it died (none when the run finished first)."""
-    home, order = work / "home", {name: index for index, name in enumerate(STAGES)}
+    stage after it, runs (for a dialogue stage: any dialogue stage); never later, so the run cannot go
+    past the stage it aims at. Returns the steps that were running when it died (none when the run
+    finished first)."""
+    home = work / "home"
+    targets = set(DIALOGUE_STAGES) if stage in DIALOGUE_STAGES else set(STAGES[STAGES.index(stage):])
     earlier_runs = set(running_steps(home))
 
     def running_now() -> set[str]:
@@ -102,7 +107,7 @@ def kill_at_or_after(stage: str, work: Path, landing: Path, env: dict[str, str],
                                start_new_session=True)
     deadline = time.monotonic() + 600
     while process.poll() is None and time.monotonic() < deadline:
-        if any(order.get(step, -1) >= order[stage] for step in running_now()):
+        if running_now() & targets:
             # A random point inside the step; the model stages' steps last a few seconds, so sooner.
             time.sleep(chance.uniform(0, 0.3 if stage in MODEL_STAGES else 1.0))
             os.killpg(process.pid, signal.SIGKILL)
@@ -119,14 +124,14 @@ def test_kill_9_in_every_stage_then_rerun_equals_an_uninterrupted_run(reference,
     # final comparison also proves the worker count changes no byte.
     env = local_env(tmp_path, tts_workers=2)
     kills = []
-    for stage in STAGES:
+    for stage in KILL_POINTS:
         # A step the rerun only reuses ends in a blink and may end before the kill: the model stages
         # are tried again until a kill lands while one of them computes (the next partition's, if need be).
         for _ in range(4 if stage in MODEL_STAGES else 1):
             hit = kill_at_or_after(stage, tmp_path, landing, env, chance)
             assert_store_is_consistent(tmp_path / "data")
-            kills += sorted(hit & set(STAGES))
-            if stage in hit:
+            kills += sorted(hit & set(COMPARED))
+            if stage in hit or (stage in DIALOGUE_STAGES and hit & set(DIALOGUE_STAGES)):
                 break
         else:
             assert stage not in MODEL_STAGES, f"no kill landed inside {stage}: {kills}"
