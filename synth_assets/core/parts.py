@@ -1,13 +1,17 @@
 """Parquet parts of a stage's partition, in a Store under ``<asset>/<partition>/``.
 
 A write makes a new generation of parts (``part-<generation>-NNNNN.parquet``, at most ROWS_PER_PART
-rows and about PART_BYTES of text and audio each) and then publishes it by writing ``parts.json`` last: the generation's part names and the
-fingerprint of everything that made them (inputs' fingerprints, code version, config), so a rerun
-with unchanged inputs can reuse the parts instead of redoing work. Readers read only the parts
-``parts.json`` names. Its write is one PUT on S3 and one rename locally, so a write killed at any
-point leaves the previous partition whole. Older and unpublished generations are deleted after
-the publish. That assumes one writer per partition at a time, as Dagster runs one step per
-partition: the publish of one writer would delete the unpublished parts of another.
+rows and about PART_BYTES of text and audio each) and then publishes it by writing ``parts.json`` last:
+the generation's part names and the fingerprint of everything that made them (inputs' fingerprints,
+code version, config), so a rerun with unchanged inputs can reuse the parts instead of redoing work.
+Readers read only the parts ``parts.json`` names. Its write is one PUT on S3 and one rename locally,
+so a write killed at any point leaves the previous partition whole.
+
+After its publish a write deletes the generation it replaced and the abandoned ones: no manifest
+names them, and they were started more than ABANDONED_AFTER_S ago (a killed write's). A younger
+generation no manifest names may be another write's still in flight (two backfills over the same
+partition): deleting it made that write publish a manifest of missing parts, so it is left alone.
+The generation's name starts with its start time for that.
 
 Partitions written before ``parts.json`` existed (``part-NNNNN.parquet``, with the fingerprint in
 the last part's footer) are still read. Their next write replaces them.
@@ -20,6 +24,7 @@ import hashlib
 import io
 import json
 import re
+import time
 import uuid
 from typing import Any, Callable, Iterable, Iterator
 
@@ -36,6 +41,10 @@ ROWS_PER_PART = 2000
 # Audio rows are large: 2000 clips of 6 s are about 320 MB of FLAC, and reading such a part whole held
 # 7 times that. A part also ends at this many bytes of text and audio, and is read a batch at a time.
 PART_BYTES = 64 << 20
+# A generation no manifest names is a killed write's once it started this long ago (a write flushes a
+# part every ROWS_PER_PART rows or PART_BYTES, well within a day even for slow voices).
+ABANDONED_AFTER_S = 24 * 3600
+PART_NAME = re.compile(r"part-(?P<generation>[0-9a-f]+)-\d{5}\.parquet")
 ROWS_PER_BATCH = 64
 
 
@@ -88,7 +97,7 @@ def write_parts(
     place when the parts become visible (the stage's quarantine, which the rows fill as they are made).
     """
     prefix = partition_prefix(asset, partition)
-    generation = uuid.uuid4().hex[:12]  # unique, so a rewrite never touches a published part
+    generation = f"{int(time.time()):08x}{uuid.uuid4().hex[:6]}"  # its start, and unique
     written: list[str] = []
 
     def flush(table: pa.Table) -> None:
@@ -117,12 +126,23 @@ def write_parts(
             for name in written:
                 store.delete_prefix(f"{prefix}/{name}")
         raise
+    replaced = _published(store, asset, partition)[1]
     manifest = {"fingerprint": fingerprint_value, "parts": written}
     store.write_bytes(f"{prefix}/{MANIFEST}", json.dumps(manifest).encode())  # the publish
+    replaced_parts = set(replaced["parts"]) if replaced else set()
     for name in _names_in(store, prefix):
-        if _is_part(name) and name not in written:  # older generations, legacy parts, killed writes
+        if _is_part(name) and name not in written and (name in replaced_parts or _abandoned(name)):
             store.delete_prefix(f"{prefix}/{name}")
     return [f"{prefix}/{name}" for name in written]
+
+
+def _abandoned(name: str) -> bool:
+    """A part no manifest names that no write can still be making: a legacy part, one of a generation
+    named without its start time (before it was in the name), or one started ABANDONED_AFTER_S ago."""
+    match = PART_NAME.fullmatch(name)
+    if match is None or len(match["generation"]) != 14:
+        return True
+    return time.time() - int(match["generation"][:8], 16) > ABANDONED_AFTER_S
 
 
 def _published(store: Store, asset: str, partition: str | None) -> tuple[list[str], dict | None]:

@@ -123,17 +123,34 @@ def test_a_write_killed_after_its_first_part_leaves_the_old_partition_unchanged(
     assert files_in_folder(store) == files_before, "the killed write's parts are removed"
 
 
-def test_a_hard_kill_leaves_the_old_partition_unchanged_and_the_next_write_clears_its_parts(store):
+def test_a_hard_kill_leaves_the_old_partition_unchanged_and_a_write_a_day_later_clears_its_parts(store, monkeypatch):
     parts.write_parts(store, "stage", PARTITION, rows(7), fingerprint_value="fp1")
     before, files_before = partition_state(store), files_in_folder(store)
     for writes in (1, 3):  # dead after the first new part, or after the last one, before the manifest
         with pytest.raises(Killed):
             parts.write_parts(DyingStore(store, writes), "stage", PARTITION, rows(9, "new"), fingerprint_value="fp2")
         assert partition_state(store) == before
-    assert len(files_in_folder(store) - files_before) == 1 + 3, "unpublished parts stay until the next write"
+    killed = files_in_folder(store) - files_before
+    assert len(killed) == 1 + 3, "unpublished parts stay until a later write"
+    # Just after, they could be another write's in flight: a write keeps them.
     keys = parts.write_parts(store, "stage", PARTITION, rows(2, "new"), fingerprint_value="fp3")
     assert partition_state(store)[1:] == (rows(2, "new"), "fp3")
+    assert files_in_folder(store) == {parts.MANIFEST, keys[0].rsplit("/", 1)[1], *killed}
+    monkeypatch.setattr(parts, "ABANDONED_AFTER_S", -1)  # as if a day went by
+    keys = parts.write_parts(store, "stage", PARTITION, rows(2, "new"), fingerprint_value="fp4")
     assert files_in_folder(store) == {parts.MANIFEST, keys[0].rsplit("/", 1)[1]}
+
+
+def test_a_write_in_flight_keeps_its_parts_when_another_write_of_the_partition_publishes_first(store):
+    parts.write_parts(store, "stage", PARTITION, rows(7), fingerprint_value="fp1")
+
+    def another_write_publishes():  # two backfills over the same partition: the other one ends first
+        parts.write_parts(store, "stage", PARTITION, rows(4, "other"), fingerprint_value="fp2")
+
+    keys = parts.write_parts(store, "stage", PARTITION, rows(5, "new"), fingerprint_value="fp3",
+                             before_publish=another_write_publishes)
+    assert partition_state(store)[1:] == (rows(5, "new"), "fp3")  # every part its manifest names is there
+    assert files_in_folder(store) == {parts.MANIFEST, *(k.rsplit("/", 1)[1] for k in keys)}
 
 
 def test_what_must_be_in_place_is_written_after_every_part_and_before_the_publish(store):
