@@ -41,7 +41,7 @@ def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: fl
     transcribed back, so the check can hold their WER to the clean clip's (augmentation must keep the
     label)."""
     made = _augmented_rows(stage, store, partition, max_wer, recipes, noise_folder)
-    if transcriber is None or not any(RECIPES[r].light for r in recipes):
+    if transcriber is None or not any(r in RECIPES and RECIPES[r].light for r in recipes):
         yield from made
         return
     yield from _with_light_wer(made, transcriber)

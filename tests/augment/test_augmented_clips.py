@@ -51,3 +51,14 @@ def test_each_clip_gets_one_recipe_and_light_recipes_keep_the_label(tmp_path):
     rerun = list(augment_partition(StageRun(names.AUGMENTED_CLIPS, KEY, "run", "v"), store, KEY, 0.25,
                                    ("telephone", "clean", "moshi-user")))
     assert [r["audio"] for r in rerun] == [r["audio"] for r in rows]  # seeded: the same clips again
+
+
+def test_an_unknown_recipe_fails_the_stage_naming_it_and_the_known_ones(tmp_path):
+    import pytest
+
+    from synth_assets.core.stage_run import StageError
+
+    stage = StageRun(names.AUGMENTED_CLIPS, KEY, "run", "v")
+    with pytest.raises(StageError, match=r"unknown augmentation recipes \['radio'\]; known: .*telephone"):
+        list(augment_partition(stage, LocalStorage(root=str(tmp_path)), KEY, 0.25, ("radio", "telephone"),
+                               transcriber=Transcriber()))
