@@ -64,8 +64,9 @@ class RunOutcome:
     group: str | None = None  # the job's assets of this group only; None: the whole job
 
     @property
-    def label(self) -> str:
-        return f"{self.job}{':' + self.group if self.group else ''}[{self.partition or ''}]"
+    def unit(self) -> str:
+        """The job, and the group of its assets when the run had only those."""
+        return f"{self.job}:{self.group}" if self.group else self.job
 
 
 @dataclass
@@ -78,7 +79,7 @@ class BackfillResult:
 
     @property
     def failed(self) -> dict[str, str]:
-        return {r.label: r.message for r in self.runs if not r.success}
+        return {f"{r.unit}[{r.partition}]": r.message for r in self.runs if not r.success}
 
     @property
     def run_ids(self) -> list[str]:
@@ -153,22 +154,22 @@ def register_partitions(keys: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def _landing():
-    """The configured landing zone's store, through Dagster, which resolves the EnvVar credentials of
-    an S3 landing zone (we never read them)."""
+def _storage(name: str):
+    """One of the configured stores ("store", "landing"), through Dagster, which resolves the EnvVar
+    credentials of an S3 deployment (we never read them)."""
     from dagster import build_resources
 
     from resources.storage import storage_resources
 
-    with build_resources({"landing": storage_resources()["landing"]}) as resources:
-        yield resources.landing
+    with build_resources({name: storage_resources()[name]}) as resources:
+        yield getattr(resources, name)
 
 
 def landing_keys() -> list[str]:
     """Every crawl shard in the configured landing zone (a folder, or a prefix in S3)."""
     from synth_assets.crawl.shards import landing_shards
 
-    with _landing() as landing:
+    with _storage("landing") as landing:
         return landing_shards(landing)
 
 
@@ -201,7 +202,7 @@ def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = Tru
 def _record(result: BackfillResult, outcome: RunOutcome, log: Callable[[str], None]) -> None:
     result.runs.append(outcome)
     state = "ok" if outcome.success else f"FAILED: {outcome.message[:300]}"
-    log(f"[{outcome.job}{':' + outcome.group if outcome.group else ''}] {outcome.partition or ''} {state}")
+    log(f"[{outcome.unit}] {outcome.partition or ''} {state}")
 
 
 def _spawned_workers(count: int) -> Executor:
@@ -284,14 +285,10 @@ def unit_sizes(partition: str) -> dict[str, int]:
     few false-premise and safety conversations are not counted). On the sample this orders the units
     as their measured times do, where dump sizes did not (a new snapshot of an unchanged dump voices
     almost nothing). The scheduler's estimate only."""
-    from dagster import build_resources
-
-    from resources.storage import storage_resources
     from synth_assets.core import names, parts
     from synth_assets.dialogues.instructions import INSTRUCTION_KINDS
 
-    with build_resources({"store": storage_resources()["store"]}) as resources:
-        store = resources.store
+    with _storage("store") as store:
         speech = sum(len(row["text"]) for row in parts.read_rows(store, names.SPOKEN_TEXT, partition, ["text"]))
         dialogues = sum(len(row["text"]) for row in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
                                                                       ["kind", "text"])
