@@ -97,7 +97,7 @@ def write_parts(
     place when the parts become visible (the stage's quarantine, which the rows fill as they are made).
     """
     prefix = partition_prefix(asset, partition)
-    generation = f"{int(time.time()):08x}{uuid.uuid4().hex[:6]}"  # its start, and unique
+    generation = _new_generation()
     written: list[str] = []
 
     def flush(table: pa.Table) -> None:
@@ -136,11 +136,17 @@ def write_parts(
     return [f"{prefix}/{name}" for name in written]
 
 
+def _new_generation() -> str:
+    """Its start time (8 hex digits of Unix seconds), then 6 random ones: unique, and dated."""
+    return f"{int(time.time()):08x}{uuid.uuid4().hex[:6]}"
+
+
 def _abandoned(name: str) -> bool:
     """A part no manifest names that no write can still be making: a legacy part, one of a generation
-    named without its start time (before it was in the name), or one started ABANDONED_AFTER_S ago."""
+    named without its start time (12 random digits, before it was in the name), or one started
+    ABANDONED_AFTER_S ago."""
     match = PART_NAME.fullmatch(name)
-    if match is None or len(match["generation"]) != 14:
+    if match is None or len(match["generation"]) != len(_new_generation()):
         return True
     return time.time() - int(match["generation"][:8], 16) > ABANDONED_AFTER_S
 
