@@ -13,7 +13,7 @@ from synth_assets.orchestration.stage import run_stage, stage_asset
 @stage_asset(
     group_name="crawl",
     kinds=("python", "parquet"),
-    code_version="crawl-v1",
+    code_version="crawl-v2",  # v2: headings keep their level, list items their marker; disambiguation pages quarantined
     description="Documents parsed from one dump file (or slice of a large one) of a crawl snapshot: "
     "MediaWiki XML / bz2, Stack Exchange Posts.xml or site .7z, Alpaca JSON, UltraChat JSONL / Parquet, "
     "generic JSONL / Parquet text. Each is marked new, changed or unchanged against earlier snapshots; "

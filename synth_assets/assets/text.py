@@ -55,10 +55,11 @@ class SpokenConfig(Config):
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="segments-v4",
+    code_version="segments-v5",  # v5: back-matter sections, and list items that are not sentences, dropped
     description="Documents split into whole sentences and packed into TTS-sized segments (a too-long sentence "
     "is cut only at a clause boundary where both halves stand alone, else dropped); documents in other "
-    "languages, headings, code, boilerplate and fragments dropped, and exact and near-duplicates removed (within the partition and against complete "
+    "languages, headings, code, boilerplate, fragments, back-matter sections (references, further reading, "
+    "filmographies, popular culture), citations and narration's list items that are not sentences dropped, and exact and near-duplicates removed (within the partition and against complete "
     "partitions of earlier snapshots/sources), each with a recorded reason.",
 )
 def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: Storage):
@@ -80,10 +81,10 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
     deps=(names.TEXT_SEGMENTS,),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="spoken-v4",
+    code_version="spoken-v5",  # v5: roman numerals read in context, or the row dropped
     description="Segments rewritten into what a person would say: markup and asides dropped, editorial "
-    "brackets resolved, foreign script transliterated or dropped, numbers and symbols verbalized, rows with "
-    "anything unspeakable left dropped, fillers placed by register with a seeded RNG; the operations are "
+    "brackets resolved, foreign script transliterated or dropped, numbers, symbols and roman numerals "
+    "verbalized, rows with anything unspeakable or a roman numeral no reading fits left dropped, fillers placed by register with a seeded RNG; the operations are "
     "recorded per row.",
 )
 def spoken_text(context: AssetExecutionContext, config: SpokenConfig, store: Storage, rewriter: TextRewriter):

@@ -5,7 +5,9 @@ into segments of up to ``pack_words`` words. A segment never starts or ends insi
 sentence longer than ``max_words`` is cut only at a clause boundary where both halves stand alone as
 sentences (a semicolon, or ", but they ..."), else it is dropped with its reason. Headings, ``[code]``
 blocks, sentences with inline code or math, paragraphs whose start was lost, fragments under
-``min_words`` and exact duplicates are dropped with a reason.
+``min_words`` and exact duplicates are dropped with a reason. So is what a listener would not hear read
+out (``unspoken``): back-matter sections whole, and narration's list items that are not sentences
+(titles, names, citations, rows of character tables).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 
 from synth_assets.core import names
 from synth_assets.core.records import Document, Segment, stable_id
+from synth_assets.segments.unspoken import back_matter, citation, list_item_problem
 from synth_assets.segments.wholeness import ends_mid_sentence, starts_mid_sentence
 
 # Words that end in a period without ending the sentence ("Dr. Smith", "approx. 5").
@@ -31,7 +34,7 @@ _DOTTED = re.compile(r"(?:[A-Za-z]\.)+")
 _CODE = re.compile(r"(\[code\].*?(?:\[/code\]|\Z))", re.S)  # unclosed blocks run to the end
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _TURN = re.compile(r"(USER|ASSISTANT):\s*")
-_HEADING = re.compile(r"#{1,6}\s")
+_HEADING = re.compile(r"(?P<level>#{1,6})\s+(?P<title>.*)")
 DROP_TEXT_CHARS = 500
 MAX_WORDS = 55  # the longest segment: a sentence this long is about 22 s of speech, within one clip
 PACK_WORDS = 40  # shorter sentences are joined into segments up to this many words
@@ -191,8 +194,10 @@ def _pack(parts: list[str], max_words: int) -> list[str]:
     return packed
 
 
-def _sentence_problem(sentence: str, index: int, last: bool) -> str | None:
+def _sentence_problem(sentence: str, index: int, last: bool, narration: bool = False) -> str | None:
     """Why a sentence cannot be spoken as written, or None."""
+    if narration and citation(sentence):
+        return "a citation or bibliographic reference"
     if INLINE_CODE_MARK in sentence:
         return "sentence holds inline code"
     if _MATH_OR_MARKUP.search(sentence):
@@ -206,15 +211,15 @@ def _sentence_problem(sentence: str, index: int, last: bool) -> str | None:
     return None
 
 
-def _paragraph_candidates(paragraph: str, max_words: int, pack_words: int,
-                          min_words: int) -> Iterator[tuple[str | None, str]]:
+def _paragraph_candidates(paragraph: str, max_words: int, pack_words: int, min_words: int,
+                          narration: bool = False) -> Iterator[tuple[str | None, str]]:
     """(drop reason or None, text) for a paragraph: runs of whole sentences packed to pack_words, and
     each sentence that cannot be kept, with its reason (a drop breaks the run it falls in)."""
     sentences = split_sentences(paragraph)
     run: list[str] = []
     for index, sentence in enumerate(sentences):
         last = index == len(sentences) - 1
-        reason = _sentence_problem(sentence, index, last)
+        reason = _sentence_problem(sentence, index, last, narration)
         pieces = None if reason else split_long_sentence(sentence, max_words, min_words)
         if reason is None and pieces is None:
             reason = f"sentence of {count_words(sentence)} words, over {max_words}, with no clean clause split"
@@ -235,32 +240,33 @@ def _paragraph_candidates(paragraph: str, max_words: int, pack_words: int,
 
 
 TABLE = "[table]"
+PARAGRAPH, ITEM = "paragraph", "item"
 
 
-def _blocks(chunk: str) -> Iterator[str]:
-    """The paragraphs of a chunk; a list item on its own line is a paragraph of its own (its marker
-    dropped), and a run of table lines ("| a | b |") becomes one TABLE marker."""
+def _blocks(chunk: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) for the blocks of a chunk: PARAGRAPH, or ITEM for a list item (its marker dropped),
+    or a run of table lines ("| a | b |") as one TABLE."""
     for paragraph in _PARAGRAPH.split(chunk):
         lines = paragraph.split("\n")
-        if len(lines) == 1 or not any(_LIST_LINE.match(x) or _TABLE_LINE.match(x) for x in lines):
-            yield paragraph
+        if not any(_LIST_LINE.match(x) or _TABLE_LINE.match(x) for x in lines):
+            yield PARAGRAPH, paragraph
             continue
         block: list[str] = []
-        in_table = False
+        kind, in_table = PARAGRAPH, False
         for line in lines:
             if _TABLE_LINE.match(line):
                 if not in_table:
-                    yield from ([" ".join(block)] if block else [])
+                    yield from ([(kind, " ".join(block))] if block else [])
                     block, in_table = [], True
-                    yield TABLE
+                    yield TABLE, TABLE
                 continue
             in_table = False
             if _LIST_LINE.match(line):
-                yield from ([" ".join(block)] if block else [])
-                block = [_LIST_LINE.sub("", line)]
+                yield from ([(kind, " ".join(block))] if block else [])
+                block, kind = [_LIST_LINE.sub("", line)], ITEM
             else:
                 block.append(line)
-        yield from ([" ".join(block)] if block else [])
+        yield from ([(kind, " ".join(block))] if block else [])
 
 
 def _candidates(text: str, max_words: int, pack_words: int,
@@ -268,28 +274,52 @@ def _candidates(text: str, max_words: int, pack_words: int,
     """(role, drop reason or None, text) for every utterance candidate, in document order.
 
     A code block of its own acts as a paragraph break: the prose around it is kept separately. A code
-    block inside a sentence drops that sentence.
+    block inside a sentence drops that sentence. A back-matter section (``unspoken.back_matter``) is
+    dropped whole, its subsections with it, as one candidate.
     """
     role = "narration"
+    skipped: list[str] = []  # the back-matter section being dropped: its heading, then its blocks
+    skipped_level = 0
     text = _INLINE_CODE.sub(f" {INLINE_CODE_MARK}", text)
     for chunk_index, chunk in enumerate(_CODE.split(text)):
         if chunk_index % 2:  # odd chunks are the captured code blocks
+            if skipped:
+                skipped.append(chunk)
+                continue
             yield role, "code", chunk
             continue
-        for paragraph in _blocks(chunk):
-            if paragraph == TABLE:
-                yield role, "table", paragraph
-                continue
+        for kind, paragraph in _blocks(chunk):
             paragraph = " ".join(paragraph.split())
             if turn := _TURN.match(paragraph):  # a turn lasts until the next prefix
                 role, paragraph = turn.group(1).lower(), paragraph[turn.end():]
             if not paragraph:
                 continue
-            if _HEADING.match(paragraph):
-                yield role, "heading", paragraph
+            heading = _HEADING.fullmatch(paragraph)
+            if skipped and (heading is None or len(heading["level"]) > skipped_level):
+                skipped.append(paragraph)
                 continue
-            for reason, piece in _paragraph_candidates(paragraph, max_words, pack_words, min_words):
-                yield role, reason, piece
+            if skipped:
+                yield role, _back_matter_reason(skipped[0]), "\n\n".join(skipped)
+                skipped = []
+            if heading and role == "narration" and back_matter(heading["title"]):
+                skipped, skipped_level = [paragraph], len(heading["level"])
+                continue
+            if heading:
+                yield role, "heading", paragraph
+            elif kind == TABLE:
+                yield role, "table", paragraph
+            elif kind == ITEM and role == "narration" and (problem := list_item_problem(paragraph)):
+                yield role, problem, paragraph
+            else:
+                yield from ((role, reason, piece) for reason, piece in _paragraph_candidates(
+                    paragraph, max_words, pack_words, min_words, narration=role == "narration"))
+    if skipped:
+        yield role, _back_matter_reason(skipped[0]), "\n\n".join(skipped)
+
+
+def _back_matter_reason(heading: str) -> str:
+    title = _HEADING.fullmatch(heading)["title"]
+    return f"section {title!r} is not spoken: references, further reading or a list of works or mentions"
 
 
 def split_document(doc: Document, *, min_words: int = 4, max_words: int = MAX_WORDS,

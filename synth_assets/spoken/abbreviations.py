@@ -1,16 +1,15 @@
 """Abbreviations, initials, dotted acronyms and roman numerals, read the way a person says them.
 
 'St.' is 'Street' after a street name ('1428 Elm St.') and 'Saint' before one ('St. Louis'); 'Dr.'
-likewise 'Drive' or 'Doctor'. Roman numerals are read as cardinals after words like 'Chapter' or
-'World War' and as ordinals after names ('Henry VIII' -> 'Henry the Eighth'); a lone 'I' is the
-pronoun.
+likewise 'Drive' or 'Doctor'. Roman numerals are read in context by ``roman``.
 """
 
 from __future__ import annotations
 
 import re
 
-from synth_assets.spoken.numbers import cardinal, ordinal, roman_value
+from synth_assets.spoken import roman
+from synth_assets.spoken.numbers import cardinal
 
 # Words before a name: no sentence ends after them.
 TITLES = {
@@ -39,10 +38,6 @@ BEFORE_NUMBERS = {"no.": "number", "nos.": "numbers", "vol.": "volume", "vols.":
 FUNCTION_WORDS = frozenset(
     "a an the in on at to from by of for with near and or but visit see meet met ask call dear "
     "this that his her their our my your is was".split())
-ROMAN_AFTER = (r"chapter|part|volume|vol\.?|book|act|scene|section|article|title|phase|stage|type|class|"
-               r"level|war|episode|season|appendix|figure|table|psalm|canto|division|league|tier|mark|mk|"
-               r"grade|category|series|round|saga|vatican council|super bowl|wrestlemania|rocky|apollo|"
-               r"schedule|annex|amendment|plate|unit|grand prix")
 
 
 def _alternation(keys) -> str:
@@ -93,20 +88,6 @@ def _dotted(m: re.Match) -> str:
     return letters + ("." if not m.string[m.end():].strip() else "")
 
 
-def _roman_cardinal(m: re.Match) -> str:
-    value = roman_value(m["r"].upper()) if m["r"].isupper() else None
-    if not value or (len(m["r"]) == 1 and m["r"] not in "IVX"):  # "class C" is a letter
-        return m.group()
-    return f"{m['kw']} {cardinal(value)}"
-
-
-def _roman_ordinal(m: re.Match) -> str:
-    value = roman_value(m["r"])
-    if not value or m["name"].lower() in FUNCTION_WORDS:
-        return m.group()
-    return f"{m['name']} the {ordinal(value).capitalize()}"
-
-
 RULES = [
     (re.compile(rf"(?<![\w.])(?:{_alternation(BEFORE_NUMBERS)})(?=\s?\d)", re.I),
      lambda m: _same_case(m.group(), BEFORE_NUMBERS[m.group().lower()])),
@@ -122,6 +103,5 @@ RULES = [
     (re.compile(r"\b(\d{3})((?:\([a-z0-9]\))+)"),
      lambda m: f"{cardinal(int(m[1][0]))} oh {cardinal(int(m[1][2]))} " + " ".join(re.findall(r"\w", m[2]))
      if m[1][1] == "0" else m.group()),
-    (re.compile(rf"\b(?P<kw>{ROMAN_AFTER})\s+(?P<r>(?-i:[IVXLCDM]+))\b(?![-'’]\w)", re.I), _roman_cardinal),
-    (re.compile(r"\b(?P<name>[A-Z][a-z]+)\s+(?P<r>[IVX]{2,})\b(?![-'’]\w)"), _roman_ordinal),
+    *roman.RULES,
 ]

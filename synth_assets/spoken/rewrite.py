@@ -18,6 +18,7 @@ from synth_assets.core.limits import MAX_UTTERANCE_SECONDS
 from synth_assets.core.records import Segment, SpokenText, seed_from_id, stable_id
 from synth_assets.spoken.fillers import add_fillers, add_hesitations, lower_first_word  # noqa: F401 (dialogues)
 from synth_assets.spoken.misspell import misspell
+from synth_assets.spoken.roman import unread_numerals
 from synth_assets.spoken.speakable import (
     clean_stray_punctuation,
     drop_foreign_script,
@@ -47,6 +48,10 @@ class EmptyAfterRewrite(DropText):
 
 class Unspeakable(DropText):
     """Digits, brackets, markup or a script no voice reads are still there after the rewrite."""
+
+
+class UnreadNumeral(DropText):
+    """A roman numeral is left that no reading fits ("XIII, 398"): a voice would spell out its letters."""
 
 
 class TooLongToSay(DropText):
@@ -145,6 +150,8 @@ def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15, role: str = "n
     leftover = unspeakable(spoken)
     if leftover:
         raise Unspeakable(f"unspeakable after rewrite: {''.join(leftover)!r}, {unspeakable_excerpt(spoken)}")
+    if numerals := unread_numerals(spoken):
+        raise UnreadNumeral(f"roman numeral {numerals[0]!r} with no reading in context: {spoken[:80]!r}")
     rng = random.Random(seed)
     spoken, fillers = add_fillers(spoken, rng, filler_rate, role)
     if role == "user" and hesitation_rate > 0:

@@ -228,3 +228,42 @@ def test_a_paragraph_that_lost_its_end_drops_that_sentence_instead_of_faking_a_f
     assert [s.text for s in segments] == ["Early writers used the word freely.", "A list item without a full stop."]
     assert drops[0]["reason"] == "ends mid-sentence: its end was lost in the source"
     assert drops[0]["text"] == "Some, such as William Godwin and Wilhelm Weitling,"
+
+
+def test_back_matter_sections_are_dropped_whole_with_their_subsections_and_the_reason():
+    text = ("Achilles was a hero of the Trojan War.\n\n## Popular culture\n\nAchilles appears in many films.\n\n"
+            "### Film\n\n* Brad Pitt in Troy (2004)\n\n## Legacy\n\nHis heel gave its name to a tendon.\n\n"
+            "## Further reading\n\n* Homer, Iliad")
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == ["Achilles was a hero of the Trojan War.", "His heel gave its name to a tendon."]
+    sections = [d for d in drops if d["reason"].startswith("section")]
+    assert [d["reason"].split(" is ")[0] for d in sections] == ["section 'Popular culture'", "section 'Further reading'"]
+    assert "Brad Pitt" in sections[0]["text"] and "Homer" in sections[1]["text"]
+
+
+def test_narration_list_items_are_spoken_only_when_they_are_sentences():
+    text = ("The role was played by:\n\n* Piero Lulli in Ulysses (1955)\n\n* Brad Pitt in Troy (2004)\n\n"
+            "* Homer, Odyssey XI, 467–540\n\n* Æ æ: Latin AE ligature\n\n"
+            "* New Maladies of the Soul. New York, Columbia University Press, 1995.\n\n"
+            "* The ship was sold to the Indian Navy in 1948 and scrapped later.\n\n"
+            "* Keep the bedroom cool and dark at night.")
+    segments, drops = split_document(make_doc(text))
+    assert [s.text for s in segments] == ["The ship was sold to the Indian Navy in 1948 and scrapped later.",
+                                          "Keep the bedroom cool and dark at night."]
+    assert [d["reason"] for d in drops] == [
+        "introduces a list, table or code that is not spoken",
+        "list item that is not a sentence (a name, a title or an entry)",
+        "list item that is not a sentence (a name, a title or an entry)",
+        "list item: a citation or bibliographic reference", "list item: a row of a letter or character table",
+        "list item: a citation or bibliographic reference"]
+
+
+def test_an_answer_keeps_its_list_and_a_citation_in_running_narration_is_dropped():
+    answer = "USER: How do I sleep better?\n\nASSISTANT: Try these two things.\n\n* Go to bed early\n\n* Drink less coffee after lunch"
+    segments, _ = split_document(make_doc(answer))
+    assert [s.text for s in segments if s.role == "assistant"] == [
+        "Try these two things.", "Go to bed early.", "Drink less coffee after lunch."]
+    prose = "The siege lasted ten years. Nagy, Gregory, The Best of the Achaeans, Johns Hopkins University Press, 1979."
+    segments, drops = split_document(make_doc(prose))
+    assert [s.text for s in segments] == ["The siege lasted ten years."]
+    assert drops[0]["reason"] == "a citation or bibliographic reference"
