@@ -1,5 +1,7 @@
 """pseudo_labels' work: every clip of a partition transcribed back by Whisper (packed), with word
-timestamps and the round-trip WER / CER against the text the voice was given."""
+timestamps and the round-trip WER / CER against the text the voice was given. ``wer`` forgives a proper
+name heard as a sound-alike (quality/metrics.py round_trip; ``wer_method`` names the method), ``exact_wer``
+does not, and ``names_forgiven`` lists what was forgiven ("telephus=telafus")."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from quality.metrics import cer, wer
+from quality.metrics import cer, round_trip
 from synth_assets.asr.reuse import PreviousLabels, audio_hash, settings_hash
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core import names, parts
@@ -78,6 +80,7 @@ def label_id(clip: dict[str, Any], asr: Transcriber) -> str:
 
 
 def label_row(row: dict[str, Any], transcript, asr: Transcriber, settings: str) -> dict[str, Any]:
+    heard = round_trip(row["text"], transcript.text)
     return {
         "id": label_id(row, asr),
         "parent_id": row["id"], "stage": names.PSEUDO_LABELS,
@@ -89,6 +92,7 @@ def label_row(row: dict[str, Any], transcript, asr: Transcriber, settings: str) 
         "words": json.dumps(transcript.words), "language": transcript.language,
         "avg_logprob": round(transcript.avg_logprob, 4), "confidence": transcript.confidence,
         "model_id": transcript.model_id,
-        "wer": round(wer(row["text"], transcript.text), 4),
+        "wer": round(heard.wer, 4), "exact_wer": round(heard.exact_wer, 4), "wer_method": heard.method,
+        "names_forgiven": json.dumps(heard.names_forgiven),
         "cer": round(cer(row["text"], transcript.text), 4),
     }

@@ -29,11 +29,13 @@ from synth_assets.asr.packing import (
     owner,
     pack,
     split_words,
+    stops_early,
 )
 from synth_assets.core.audio import WHISPER_RATE, resample
 
-# Bump when decoding changes what a transcript says (v2: temperature 0 only, batched windows).
-DECODING_VERSION = 2
+# Bump when decoding changes what a transcript says (v2: temperature 0 only, batched windows; v3: a packed
+# clip whose words stop early is transcribed on its own).
+DECODING_VERSION = 3
 
 
 @dataclass
@@ -111,7 +113,8 @@ class Transcriber:
 
         Streams: one window of audio is held at a time. A clip that comes back from its window
         with no words, with words that look misaligned (``looks_misaligned``), or with a segment Whisper
-        decoded poorly (``has_doubtful_segment``: often a made-up "Thank you." at a window end) is transcribed
+        decoded poorly (``has_doubtful_segment``: often a made-up "Thank you." at a window end), or with words
+        that stop well before it does (``stops_early``: the batched decode gave up inside it) is transcribed
         again on its own, so packing never loses a clip to its neighbours. A model that cannot load
         raises here, before any clip, rather than failing every clip one by one.
         """
@@ -163,7 +166,7 @@ class Transcriber:
     def _split_window(self, window: Window, decoded: tuple[list[dict], str] | None
                       ) -> Iterator[tuple[Hashable, Transcript]]:
         """Each clip's transcript from its window's words, or from its own decode when the window's
-        words for it cannot be trusted."""
+        words for it cannot be trusted (missing, misaligned, doubtful, or stopping before the clip does)."""
         if len(window.clips) == 1:
             yield window.clips[0].key, self._transcribe_safely(window.audio)
             return
@@ -178,7 +181,7 @@ class Transcriber:
         doubtful = has_doubtful_segment(segments, window.clips)
         for index, placed in enumerate(window.clips):
             words = per_clip[index]
-            if doubtful[index] or looks_misaligned(words):
+            if doubtful[index] or looks_misaligned(words) or stops_early(words, placed.end - placed.start):
                 lo, hi = int(placed.start * WHISPER_RATE), int(placed.end * WHISPER_RATE)
                 yield placed.key, self._transcribe_safely(window.audio[lo:hi])
                 continue

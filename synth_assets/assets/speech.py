@@ -77,9 +77,10 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
     deps=(names.TTS_AUDIO,),
     group_name="speech",
     kinds=("python", "parquet"),
-    code_version="labels-v3",  # v3: an unchanged clip keeps its stored label
+    code_version="labels-v4",  # v4: round-trip WER forgives sound-alike names (exact_wer beside it)
     description="Whisper pseudo-labels for every clip: transcript, word timestamps, average log-prob, and "
-    "the round-trip WER / CER against the text the voice was given (Whisper's English normaliser).",
+    "the round-trip WER / CER against the text the voice was given (Whisper's English normaliser; wer forgives "
+    "a proper name heard as a sound-alike, exact_wer does not, wer_method says which method).",
 )
 def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperASR):
     partition, transcriber, tally = context.partition_key, asr.transcriber(), LabelTally()
@@ -88,6 +89,9 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
         return {
             **tally.metadata(),
             "median_wer": MetadataValue.float(round(float(frame["wer"].median()), 4)),
+            "wer_method": str(frame["wer_method"].iloc[0]) if "wer_method" in frame else "exact",
+            "median_exact_wer": MetadataValue.float(round(float(frame.get("exact_wer", frame["wer"]).median()), 4)),
+            "clips_under_max_wer": MetadataValue.float(round(float((frame["wer"] <= WER_THRESHOLD).mean()), 4)),
             "mean_wer": MetadataValue.float(round(float(frame["wer"].mean()), 4)),
             "mean_cer": MetadataValue.float(round(float(frame["cer"].mean()), 4)),
             "wer_by_voice": frame.groupby("voice_id")["wer"].mean().round(4).to_dict(),
@@ -104,7 +108,7 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
     deps=(names.TTS_AUDIO, names.PSEUDO_LABELS),
     group_name="speech",
     kinds=("python", "parquet", "flac"),
-    code_version="augment-v4",  # v4: telephone-v2 (audiomentations' band-pass)
+    code_version="augment-v5",  # v5: light recipes' WER forgives sound-alike names, as the clean clip's does
     description="Clips that pass the round-trip WER filter, each put through a named, versioned recipe "
     "(moshi-user: gain, noise, echo and reverb; telephone: 300-3400 Hz, 8 kHz, codec; clean); the steps "
     "that fired, their drawn values and the measured SNR are recorded per clip. Clips of light recipes "

@@ -11,7 +11,7 @@ from collections import deque
 from itertools import islice
 from typing import Any, Iterator
 
-from quality.metrics import wer
+from quality.metrics import round_trip
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.augment.noise import NoiseBank
 from synth_assets.augment.recipes import RECIPES, apply_recipe
@@ -64,7 +64,7 @@ def _with_light_wer(rows: Iterator[dict[str, Any]], transcriber: Transcriber) ->
         while held and (not RECIPES[held[0]["recipe"]].light or held[0]["id"] in heard):
             row = held.popleft()
             if row["id"] in heard:
-                row["wer"] = round(wer(row["text"], heard.pop(row["id"])), 4)
+                row["wer"] = round(round_trip(row["text"], heard.pop(row["id"])).wer, 4)  # as the clean clip's
             yield row
 
     for key, transcript in transcriber.transcribe_many(light_clips()):

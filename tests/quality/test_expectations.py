@@ -25,18 +25,31 @@ def test_gender_balance_check_fails_beyond_five_points_once_there_are_enough_cli
     assert validate(suite, tts_frame(7, 3)).passed  # 10 user clips: too few to judge
 
 
-def labels_frame(good: int, bad: int) -> pd.DataFrame:
-    wers = [0.0] * good + [0.6] * bad
+def labels_frame(wers: list[float], voices: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame({"id": [f"l{i}" for i in range(len(wers))], "stage": "pseudo_labels", "code_version": "v",
-                         "run_id": "r", "wer": wers, "transcript": "heard"})
+                         "run_id": "r", "wer": wers, "transcript": "heard",
+                         "voice_id": voices or ["piper-joe"] * len(wers)})
 
 
-def test_round_trip_check_allows_one_clip_of_slack_and_no_more():
+def test_round_trip_check_passes_hard_text_and_fails_a_median_only_breakage_explains():
     suite = SUITES["pseudo_labels"]
-    assert validate(suite, labels_frame(5, 2)).passed  # 71 % of 7: one clip short of 80 %
-    assert not validate(suite, labels_frame(4, 3)).passed  # 57 %: more than one clip short
-    assert validate(suite, labels_frame(80, 20)).passed
-    assert not validate(suite, labels_frame(75, 25)).passed  # 75 % of 100 is under 79 %
+    hard_names = [0.05] * 60 + [0.3] * 40  # 40 % of clips over the clip threshold: filtered, not failed
+    assert validate(suite, labels_frame(hard_names)).passed
+    silent_asr = [1.0] * 60 + [0.0] * 40
+    failed = validate(suite, labels_frame(silent_asr))
+    assert not failed.passed and "median" in failed.metadata["report"].value
+
+
+def test_round_trip_check_names_the_voice_that_broke():
+    suite = SUITES["pseudo_labels"]
+    voices = ["piper-joe"] * 20 + ["kokoro-kumo-deep"] * 20 + ["hibari-heart"] * 20
+    wers = [0.05] * 20 + [0.9] * 20 + [0.1] * 20  # the partition's median is fine; one voice is not
+    failed = validate(suite, labels_frame(wers, voices))
+    assert not failed.passed
+    assert "kokoro-kumo-deep: median round-trip WER 90%" in failed.metadata["report"].value
+    assert "piper-joe" not in failed.metadata["report"].value
+    few = labels_frame([0.05] * 20 + [1.0] * 4, ["piper-joe"] * 20 + ["flite-slt"] * 4)
+    assert validate(suite, few).passed  # four clips are too few to call a voice broken
 
 
 def test_gender_balance_is_judged_against_the_configured_share():
@@ -76,3 +89,17 @@ def test_segments_check_fails_beyond_one_percent_of_segments_cut_mid_sentence_an
     failed = validate(suite, segments_frame(98, ["but they did not use the word anarchist.",
                                                  "The list goes on with such as William Godwin,"]))
     assert not failed.passed and "but they did" in failed.metadata["report"].value
+
+
+def test_tts_check_fails_a_voice_gone_silent_and_names_it_but_not_one_odd_clip():
+    suite = SUITES["tts_audio"]
+    frame = tts_frame(25, 25)
+    one_odd = frame.assign(rms_dbfs=[-180.0] + [-20.0] * (len(frame) - 1))
+    assert validate(suite, one_odd).passed
+    voices = frame["voice_id"].tolist()
+    frame = frame.assign(voice_id=["piper-joe" if i % 2 else "flite-slt" for i in range(len(voices))])
+    silent = frame.assign(rms_dbfs=[-180.0 if v == "piper-joe" and i > 20 else -20.0
+                                    for i, v in enumerate(frame["voice_id"])])
+    failed = validate(suite, silent)
+    assert not failed.passed
+    assert "piper-joe: " in failed.metadata["report"].value and "flite-slt" not in failed.metadata["report"].value
