@@ -39,6 +39,25 @@ def detect_language(text: str, sample_words: int = 400) -> tuple[str, float]:
     return (best, round(shares[best], 3)) if shares[best] >= MIN_SHARE else ("unknown", round(shares[best], 3))
 
 
+MIN_PASSAGE_WORDS = 12
+MIN_ENGLISH_SHARE = 0.08  # English prose of a dozen words holds a few of its function words
+
+
+def foreign_passage(text: str, languages: tuple[str, ...]) -> str | None:
+    """Why a passage of an accepted document is in another language (a quotation or a section in Spanish in
+    an English article, a Nynorsk article that passed as unknown), or None."""
+    if not languages:
+        return None
+    language, _ = detect_language(text)
+    if language not in ("unknown", *languages):
+        return f"passage in language {language}, keeping {', '.join(languages)}"
+    words = [w.lower() for w in _TOKEN.findall(text)]
+    if "en" in languages and language == "unknown" and len(words) >= MIN_PASSAGE_WORDS and \
+            sum(w in WORDS["en"] for w in words) / len(words) < MIN_ENGLISH_SHARE:
+        return "passage not in English: almost none of its words are English function words"
+    return None
+
+
 BOILERPLATE = re.compile(
     r"^(?:this article (?:is a stub|needs additional citations)|retrieved (?:from|on) |"
     r"all rights reserved|click here|subscribe to|sign up for our|accept (?:all )?cookies|"

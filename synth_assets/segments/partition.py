@@ -13,7 +13,7 @@ from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 from synth_assets.crawl.snapshots import UNCHANGED
 from synth_assets.segments import dedup
-from synth_assets.segments.language import boilerplate, detect_language
+from synth_assets.segments.language import boilerplate, detect_language, foreign_passage
 from synth_assets.segments.segment import MAX_WORDS, PACK_WORDS, split_document
 
 
@@ -61,6 +61,8 @@ def segment_partition(stage: StageRun, store: Store, partition: str, settings: S
         for segment in segments:
             if boilerplate(segment.text):
                 drop("boilerplate", segment.position, segment.text)
+            elif passage := foreign_passage(segment.text, settings.languages):
+                drop(passage, segment.position, segment.text)
             elif match := index.check_and_add(segment.id, segment.text):
                 drop(match.reason, segment.position, segment.text)
             else:

@@ -86,6 +86,8 @@ _REPORTING = re.compile(r"^(?P<prefix>(?:\S+\s+){1,6}?(?:\w+ed|held|said|wrote|t
                         r"believe[sd]?|argue[sd]?|claim(?:s|ed)?|hold|holds|say|says)\s+)that\s")
 # TeX math ($x^2$, but not "$801 and $850"), TeX commands, templates and HTML tags.
 _MATH_OR_MARKUP = re.compile(r"\$(?![\d\s])[^$\n]+?(?<!\s)\$|\\[a-zA-Z]+|\\[()\[\]]|\{\{|\}\}|<[a-zA-Z/][^<>]*>")
+# A reaction or formula: an arrow between terms, or element symbols with counts ("CH4 + 2 O2", "H2O").
+_REACTION = re.compile(r"[→⇌⟶↔]|(?:\b[A-Z][a-z]?\d+[A-Za-z\d]*\s*\+\s*\d*\s*[A-Z][a-z]?\d*)")
 # A function word right before punctuation: a word (often inline math) was removed from the source, as
 # in "is computed as, where is the mean".
 _HOLE = re.compile(r"\b(?:the|a|an|of|by|as|than|where|when|denoted|equals)\s*[,;.](?:\s|$)")
@@ -202,6 +204,8 @@ def _sentence_problem(sentence: str, index: int, last: bool, narration: bool = F
         return "sentence holds inline code"
     if _MATH_OR_MARKUP.search(sentence):
         return "sentence holds math or markup"
+    if _REACTION.search(sentence):
+        return "sentence holds a chemical equation or a formula"
     if _HOLE.search(sentence):
         return "a word is missing: markup was removed from the source"
     if index == 0 and starts_mid_sentence(sentence):

@@ -18,7 +18,7 @@ _BACK_MATTER = re.compile(
     r"general|external|online)\s+)?"
     r"(?:references?|notes?|footnotes|endnotes|citations|sources|bibliography|bibliographies|works cited|"
     r"literature cited|further reading|reading|external links|links|see also|gallery|images|publications|"
-    r"works|writings|filmography|discography|videography|ludography|list of works|"
+    r"works|writings|books|filmography|discography|videography|ludography|list of works|"
     r"(?:in |and )?popular culture|in (?:fiction|media|film|television|literature and (?:the )?arts?)|"
     r"cultural (?:references|depictions|impact)|(?:references|appearances|portrayals|depictions) in "
     r"(?:popular culture|media|fiction|film|television))"
@@ -53,13 +53,21 @@ _NOT_PAST = frozenset("bed red wed fed led shed need seed speed feed breed weed 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
 
+def _after_pause(text: str, word: re.Match) -> bool:
+    """The word opens a phrase after a comma or colon: "king salmon, adopted 1962" is a participle."""
+    return text[:word.start()].rstrip()[-1:] in (",", ":", ";", "(")
+
+
 def has_finite_verb(text: str) -> bool:
-    words = _WORD.findall(text)
+    matches = list(_WORD.finditer(text))
+    words = [m.group() for m in matches]
     for index, word in enumerate(words):
         lower = word.lower()
-        if lower in _FINITE or (word.islower() and _PAST.search(lower) and lower not in _NOT_PAST):
+        if lower in _FINITE or (word.islower() and _PAST.search(lower) and lower not in _NOT_PAST
+                                and not _after_pause(text, matches[index])):
             return True
-        if index and word.islower() and lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
+        if index and word.islower() and lower.endswith("s") and not lower.endswith(("ss", "us", "is")) \
+                and not _after_pause(text, matches[index]):
             before = words[index - 1]
             if before[0].isupper() or before.lower() in _SUBJECTS:
                 return True
@@ -95,8 +103,16 @@ def _lower_share(text: str) -> float:
     return sum(w[0].islower() for w in words) / len(words) if words else 0.0
 
 
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+_LABEL = re.compile(r"^[^:.,;]{1,40}:\s")  # "State fish: king salmon, adopted 1962"
+
+
 def reads_as_sentence(item: str) -> bool:
+    """A list entry that is a sentence of its own. Asides in brackets are not read, so not counted."""
+    item = _ASIDE.sub("", item)
     if len(item.split()) < MIN_ITEM_WORDS:
+        return False
+    if _LABEL.match(item) and not has_finite_verb(item):
         return False
     return has_finite_verb(item) or (item.rstrip("\"'”’)").endswith((".", "!", "?")) and
                                      _lower_share(item) >= MIN_LOWER_SHARE)

@@ -41,7 +41,7 @@ DROPPED_TAGS = {
     "imagemap", "graph", "mapframe", "templatedata", "syntaxhighlight", "source", "hr",
 }  # fmt: skip
 BLOCK_TAGS = {"li", "dt", "dd", "p", "div", "blockquote", "center"}  # each starts a new paragraph
-LIST_MARKUP = {"*", "#", ";"}  # wiki list items and definition terms; ":" only indents prose
+LIST_MARKUP = {"*", "#", ";", ":"}  # list items, definition terms and indented lines: each judged as an entry
 LIST_ITEM = "* "  # how a list item starts its paragraph in a document's text
 PARAGRAPH_BREAK = "\n\n"
 # Maintenance templates that make a page a disambiguation or set-index page: a list of links, not an article.
