@@ -82,7 +82,7 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v6",  # v6: word times from Whisper; the rotation starts where the partition's draw says
+    code_version="false-premise-v7",  # v7: a detail inside an aside (not said aloud) is never the altered one
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )

@@ -173,6 +173,9 @@ def pick_fact(segment: Segment, title: str, rng: random.Random) -> Candidate:
             except CannotAlter as error:
                 reason = str(error)
                 continue
+            if not all(spoken_values(candidate)):  # "Magnar Saetre (born 1943) was": asides are not said
+                reason = f"{detail.kind} {detail.value} is not said aloud (an aside in brackets)"
+                continue
             if _said_elsewhere(candidate):
                 reason = f"altered value {candidate.altered} is already said in the sentence"
                 continue

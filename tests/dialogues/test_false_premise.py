@@ -4,6 +4,7 @@ by name, and corrected with the true value, as spoken."""
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
@@ -117,3 +118,18 @@ def test_an_altered_value_already_said_in_the_sentence_is_not_chosen():
         for script in made:
             altered = facts_of(script)["altered"]
             assert altered.lower() not in fact.lower().split()
+
+
+def test_a_detail_in_brackets_is_not_altered_since_it_is_never_said():
+    """Real biographies open "Magnar Saetre (born 1943) was a Norwegian politician": changing the year in the
+    aside made a question and an answer that say the same thing, and failed the partition's check."""
+    from synth_assets.dialogues.false_premise import CannotAlter, pick_fact
+
+    aside = segment("Magnar Saetre (born 1943) was a Norwegian politician for the Labour Party.")
+    for seed in range(20):
+        try:
+            found = pick_fact(aside, "Magnar Saetre", random.Random(seed))
+        except CannotAlter as error:
+            assert "not said aloud" in str(error)
+            continue
+        assert found.detail.value != "1943"
