@@ -10,6 +10,8 @@ import pytest
 import soundfile as sf
 from conftest import write_tiny_landing
 
+from benchmarks.real_crawl_bench import DUMPS, cut_dump
+
 from resources.storage import LocalStorage
 from synth_assets.core import parts
 from synth_assets.tts.policy import VoicePolicy
@@ -18,6 +20,10 @@ from synth_assets.tts.registry import REGISTRY
 pytestmark = pytest.mark.slow
 
 STAGE_CHAIN = ["augmented_clips", "tts_audio", "spoken_text", "text_segments", "crawl_snapshot"]
+# Real articles whose every sentence holds names Whisper tiny.en cannot spell, cut from a real dump
+# (tests/end_to_end/test_real_crawl.py runs more real articles with the fast pool).
+REAL = "wikipedia/2026-11-01/wtf-names.xml"
+HAVE_REAL = all(p.exists() for p in DUMPS.values())
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +34,8 @@ def graph(tmp_path_factory):
     junk = landing / "broken" / "2026-11-01"
     junk.mkdir(parents=True)
     (junk / "dump.bin").write_bytes(b"\x00\x9f\x92\x96 not a dump format at all")
+    if HAVE_REAL:
+        cut_dump(DUMPS["wtf"], ["Magnar Saetre", "Ewelina Setowska Dryk"], landing / REAL)
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING", "SYNTH_USER_VOICES")}
     os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
     os.environ.pop("SYNTH_USER_VOICES", None)  # the default pool, Kokoro voices included, as `synth demo` runs
@@ -52,6 +60,14 @@ def test_every_good_partition_makes_labelled_clips_with_the_configured_voices(gr
     labels = parts.read_table(graph["store"], "pseudo_labels", "wikipedia/2026-11-01/pages.xml").to_pylist()
     words = json.loads(labels[0]["words"])
     assert words and all(w["end"] >= w["start"] for w in words)
+
+
+@pytest.mark.skipif(not HAVE_REAL, reason="real dumps of /work/shared/data absent")
+def test_real_articles_full_of_unknown_names_pass_with_the_default_voices(graph):
+    labels = list(parts.read_rows(graph["store"], "pseudo_labels", REAL))
+    assert REAL not in graph["summary"].failed_partitions and labels
+    assert any(REGISTRY[r["voice_id"]].engine == "kokoro" for r in labels)
+    assert all(r["wer"] <= r["exact_wer"] for r in labels) and any(r["wer"] <= 0.25 for r in labels)
 
 
 def test_unreadable_file_fails_only_its_own_partition(graph):
