@@ -1,6 +1,6 @@
 """Real Wikipedia through the text stages and the whole graph: what a user gets from real articles.
 
-    python -m benchmarks.real_crawl_bench [--pool fast|default|both] [--articles N] [--text-only]
+    python -m benchmarks.real_crawl_bench [--pool fast|default|both] [--articles N | --small] [--text-only]
 
 Two real dumps of /work/shared/data (gensim's enwiki test dump and the wtf_wikipedia test cache, read by
 path, never copied) are measured twice:
@@ -10,8 +10,8 @@ path, never copied) are measured twice:
    from the stages' own filters (other cues, other word lists), for what a listener would not hear read
    out: references, list entries, unspoken roman numerals. Printed: rows, the junk share by kind, and a
    sample of the rows it flags, to read.
-2. graph: ``--articles`` articles of each dump (the first ones in a fixed hard order) cut into a landing
-   zone, run through the whole graph with each voice pool (``synth materialize``), and measured:
+2. graph: ``--articles`` articles of each dump (the first ones in a fixed hard order; ``--small``: the slow
+   test's few short ones, for the slow default pool) cut into a landing zone, run through the whole graph with each voice pool (``synth materialize``), and measured:
    partitions failed, the share of clips the round trip keeps, the median round-trip WER (and which
    WER), the junk share of the spoken rows, false-premise conversations made, and the figures the speech
    gates are calibrated by: each voice's median WER and speaking rate beside its card's, and each
@@ -77,11 +77,16 @@ def article_titles(dump: Path, count: int, first: list[str]) -> list[str]:
     return ordered[:count]
 
 
-def real_landing(root: Path, articles: int) -> Path:
-    """A landing zone with ``articles`` articles of each real dump, one dump file (partition) each."""
+# Short and hard: a list article, a disambiguation page, a film; biographies full of names Whisper cannot spell.
+SMALL_ARTICLES = {"enwiki": ["List of anthropologists", "Aa River", "Actrius"],
+                  "wtf": ["Magnar Saetre", "Ewelina Setowska Dryk", "Teymanak e Olya"]}
+
+
+def real_landing(root: Path, articles: int, small: bool = False) -> Path:
+    """A landing zone with ``articles`` articles of each real dump (or the SMALL_ARTICLES), a dump file each."""
     for name, dump in DUMPS.items():
-        cut_dump(dump, article_titles(dump, articles, HARD_ARTICLES[name]),
-                 root / "wikipedia" / "2026-11-01" / f"{name}-real.xml")
+        titles = SMALL_ARTICLES[name] if small else article_titles(dump, articles, HARD_ARTICLES[name])
+        cut_dump(dump, titles, root / "wikipedia" / "2026-11-01" / f"{name}-real.xml")
     return root
 
 
@@ -254,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pool", choices=["fast", "default", "both"], default="both")
     parser.add_argument("--articles", type=int, default=6, help="articles of each dump in the whole-graph run")
+    parser.add_argument("--small", action="store_true", help="the slow test's six short articles instead")
     parser.add_argument("--text-only", action="store_true", help="only the text stages on every article")
     parser.add_argument("--show", type=int, default=8, help="flagged rows to print per section")
     args = parser.parse_args(argv)
@@ -269,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     for pool in (["fast", "default"] if args.pool == "both" else [args.pool]):
         with tempfile.TemporaryDirectory(prefix=f"real-crawl-{pool}-") as tmp:
             base = Path(tmp)
-            result = graph_run(real_landing(base / "landing", args.articles), base, pool)
+            result = graph_run(real_landing(base / "landing", args.articles, args.small), base, pool)
         print("\n".join(graph_section(result, args.show)), flush=True)
         print(f"load average {os.getloadavg()[0]:.2f}")
         print(json.dumps({k: v for k, v in result.items() if k != "flagged"}, default=str))

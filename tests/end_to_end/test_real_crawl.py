@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from benchmarks.real_crawl_bench import DUMPS, FAST_POOL, cut_dump, junk_kind
+from benchmarks.real_crawl_bench import DUMPS, FAST_POOL, SMALL_ARTICLES, cut_dump, junk_kind
 from resources.storage import LocalStorage
 from synth_assets.core import parts
 
@@ -26,8 +26,8 @@ NAMES = "wikipedia/2026-11-01/wtf-names.xml"  # Norwegian, Polish and Iranian na
 def crawl(tmp_path_factory):
     base = tmp_path_factory.mktemp("real")
     landing = base / "landing"
-    cut_dump(DUMPS["enwiki"], ["List of anthropologists", "Aa River", "Actrius"], landing / LISTS)
-    cut_dump(DUMPS["wtf"], ["Magnar Saetre", "Ewelina Setowska Dryk", "Teymanak e Olya"], landing / NAMES)
+    cut_dump(DUMPS["enwiki"], SMALL_ARTICLES["enwiki"], landing / LISTS)
+    cut_dump(DUMPS["wtf"], SMALL_ARTICLES["wtf"], landing / NAMES)
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING", "SYNTH_USER_VOICES")}
     os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
     os.environ["SYNTH_USER_VOICES"] = FAST_POOL
