@@ -214,10 +214,13 @@ def graph_run(landing: Path, base: Path, pool: str) -> dict:
     for voice, fair, _, _, parent in labels:
         text, duration = clips[parent][1], clips[parent][2]
         per_voice.setdefault(voice, []).append((fair, len(text.split()) / max(duration, 0.01)))
-    partition_medians = {}
+    partition_medians, voice_medians = {}, {}
     for path in (data / "pseudo_labels").rglob("parts.json"):
-        wers = [r[0] for r in sql.execute(f"select wer from read_parquet('{path.parent}/part-*.parquet')").fetchall()]
-        partition_medians[str(path.parent.relative_to(data / "pseudo_labels"))] = statistics.median(wers) if wers else None
+        rows = sql.execute(f"select voice_id, wer from read_parquet('{path.parent}/part-*.parquet')").fetchall()
+        name = path.parent.name
+        partition_medians[name] = statistics.median(w for _, w in rows) if rows else None
+        for voice in {v for v, _ in rows}:
+            voice_medians[f"{name} {voice}"] = statistics.median(w for v, w in rows if v == voice)
     return {
         "pool": pool, "seconds": round(seconds, 1), "partitions": summary.partitions,
         "failed_partitions": summary.failed_partitions, "clips": len(labels),
@@ -230,7 +233,8 @@ def graph_run(landing: Path, base: Path, pool: str) -> dict:
         "conversations": summary.conversations_by_kind, "release_samples": summary.dataset_samples,
         "voices": {v: (len(x), statistics.median(w for w, _ in x), statistics.median(r for _, r in x))
                    for v, x in sorted(per_voice.items())},
-        "partition_medians": partition_medians, "checks_failed": summary.failed_checks,
+        "partition_medians": partition_medians, "voice_medians": voice_medians,
+        "checks_failed": summary.failed_checks,
     }
 
 
@@ -249,8 +253,9 @@ def graph_section(result: dict, show: int) -> list[str]:
         card = cards.get(voice)
         card_text = f"card {card.median_wer:.0%}, {card.words_per_second} w/s" if card else "no card"
         lines.append(f"  {voice}: {count} clips, {median:.1%}, {rate:.2f} w/s ({card_text})")
-    lines.append("partition medians: " + ", ".join(f"{k.split('/')[-1]} {v:.1%}"
-                                                    for k, v in result["partition_medians"].items() if v is not None))
+    lines.append("partition medians: " + ", ".join(f"{k} {v:.1%}" for k, v in result["partition_medians"].items()
+                                                    if v is not None))
+    lines.append("voice medians by partition: " + ", ".join(f"{k} {v:.1%}" for k, v in result["voice_medians"].items()))
     lines += [f"    [{kind}] {text[:130]!r}" for kind, text in result["flagged"][:show]]
     return lines
 
