@@ -77,10 +77,11 @@ RULES = [
 ]
 
 # Numerals no rule gave a reading: capitals with an I, V or X ("XIII", "IV"; not "DC", "CD" or "MD",
-# nor the acronyms that happen to spell a numeral), and lower-case ones of two or more letters ("xiii").
-_UNREAD = re.compile(r"(?<![\w'’])(?:(?P<upper>[IVXLCDM]{2,})|(?P<lower>[ivxlcdm]{2,}))(?![\w'’])")
+# nor the acronyms that happen to spell a numeral), and lower-case ones of i, v and x only ("xiii", "iv";
+# not "dx" or "mix", which are maths and words).
+_UNREAD = re.compile(r"(?<![\w'’])(?:(?P<upper>[IVXLCDM]{2,})|(?P<lower>[ivx]{2,}))(?![\w'’])")
 ACRONYMS = frozenset("CV MI CI DI LI XL XXL MX MIX MDX CLI DVD MC MD CD DC CM CC LCD VC".split())
-LOWER_WORDS = frozenset("mix dim lid mid vi xi di li mi ci dc cd cc cm mm ml dl md mc ld lc civic".split())
+LOWER_WORDS = frozenset("vi xi".split())  # a text editor, a Greek letter
 
 
 def unread_numerals(text: str) -> list[str]:

@@ -44,3 +44,4 @@ def test_a_row_whose_numeral_no_reading_fits_is_dropped_with_the_numeral(written
 
 def test_acronyms_and_words_that_spell_a_numeral_are_not_numerals():
     assert unread_numerals("The DVD, the CD and a mix of MI and CV documents from Washington DC.") == []
+    assert unread_numerals("The integral of two x dx is x squared, and vi is an editor.") == []
