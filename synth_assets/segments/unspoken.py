@@ -50,6 +50,8 @@ _SUBJECTS = frozenset("he she it this that which who they we i you there".split(
 _PAST = re.compile(r"[a-z]{3,}ed$")
 _NOT_PAST = frozenset("bed red wed fed led shed need seed speed feed breed weed deed hundred sacred naked "
                       "wicked wretched rugged ragged beloved kindred indeed based".split())
+_NOT_PRESENT = frozenset("this thus plus less towards always perhaps sometimes afterwards besides whereas across "
+                         "unless series species news various previous famous numerous".split())
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
 
@@ -63,11 +65,12 @@ def has_finite_verb(text: str) -> bool:
     words = [m.group() for m in matches]
     for index, word in enumerate(words):
         lower = word.lower()
-        if lower in _FINITE or (word.islower() and _PAST.search(lower) and lower not in _NOT_PAST
-                                and not _after_pause(text, matches[index])):
+        if not word.islower():  # a name or a title ("in the series Lost"), whatever it spells
+            continue
+        pause = _after_pause(text, matches[index])
+        if lower in _FINITE or (_PAST.search(lower) and lower not in _NOT_PAST and not pause):
             return True
-        if index and word.islower() and lower.endswith("s") and not lower.endswith(("ss", "us", "is")) \
-                and not _after_pause(text, matches[index]):
+        if index and len(lower) > 3 and lower.endswith("s") and lower not in _NOT_PRESENT and not pause:
             before = words[index - 1]
             if before[0].isupper() or before.lower() in _SUBJECTS:
                 return True

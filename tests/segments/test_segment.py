@@ -244,6 +244,7 @@ def test_back_matter_sections_are_dropped_whole_with_their_subsections_and_the_r
 def test_narration_list_items_are_spoken_only_when_they_are_sentences():
     text = ("The role was played by:\n\n* Piero Lulli in Ulysses (1955)\n\n* Brad Pitt in Troy (2004)\n\n"
             "* Homer, Odyssey XI, 467–540\n\n* Æ æ: Latin AE ligature\n\n"
+            "* Charlotte Lewis (Rebecca Mader) in the television series Lost\n\n"
             "* New Maladies of the Soul. New York, Columbia University Press, 1995.\n\n"
             "* The ship was sold to the Indian Navy in 1948 and scrapped later.\n\n"
             "* Keep the bedroom cool and dark at night.")
@@ -255,6 +256,7 @@ def test_narration_list_items_are_spoken_only_when_they_are_sentences():
         "list item that is not a sentence (a name, a title or an entry)",
         "list item that is not a sentence (a name, a title or an entry)",
         "list item: a citation or bibliographic reference", "list item: a row of a letter or character table",
+        "list item that is not a sentence (a name, a title or an entry)",  # "Lost" is a title, not a verb
         "list item: a citation or bibliographic reference"]
 
 
