@@ -16,12 +16,14 @@ WER_THRESHOLD = 0.25
 # passed) because Whisper tiny.en cannot spell Telephus or Calchas. Calibrated on real crawls with
 # benchmarks/real_crawl_bench.py (both dumps of /work/shared/data, both voice pools; output in the
 # closing note of issue 25):
-# - healthy partitions' median round-trip WER: 7.7 % (six enwiki articles) and 15.5 % (six wtf biographies
-#   whose every sentence holds Norwegian, Polish or Persian names), fast pool; a broken voice or ASR hears
-#   nothing or garbage, 100 % for its clips. Over twice the worst healthy figure is breakage:
+# - healthy partitions' median round-trip WER: fast pool 7.7 % (six enwiki articles) and 15.5 % (six wtf
+#   biographies whose every sentence holds Norwegian, Polish or Persian names); default pool 6.9 % and 4.8 %
+#   (the slow test's six short articles); a broken voice or ASR hears nothing or garbage, 100 % for its
+#   clips. Over twice the worst healthy figure is breakage:
 MAX_MEDIAN_WER = 0.35
 # - healthy voices' median round-trip WER on real text: 7.1-9.1 % over both dumps (flite-rms, flite-slt,
-#   piper-joe); DEFAULT_POOL_FIGURES; their cards (synth_assets/tts/voice_cards.json,
+#   piper-joe, 83-167 clips each), 0-16 % for the default pool's six (3-5 clips each); within one partition
+#   the worst was 26.7 % (piper-joe, 3 clips of Polish and Persian names); their cards (synth_assets/tts/voice_cards.json,
 #   plain gate sentences) say 0 %. A voice this far over its card's median (0 without a card) has broken,
 #   judged once it has VOICE_MIN_CLIPS clips (fewer are too few to call). The espeak-ng voices (median
 #   33 % on the bundled sample) count as broken by this rule: their clips are not usable data.
@@ -32,8 +34,9 @@ VOICE_MIN_CLIPS = 5
 VOICE_MAX_BAD_AUDIO_SHARE = 0.1
 SILENT_RMS_DBFS, LOUD_RMS_DBFS = -45.0, -3.0
 # - a voice whose median speaking rate (words a second) is off its card's by more than this factor either
-#   way has broken (it truncates, stalls or races): real text runs slower than the gate sentences (piper-joe
-#   2.94 words/s on real articles, 3.91 on its card: a factor of 1.33).
+#   way has broken (it truncates, stalls or races): real text runs slower than the gate sentences, by a
+#   factor of 1.23-1.46 (piper-joe 2.69-2.94 words/s on real articles, 3.91 on its card; the Kokoro blends
+#   1.89-2.13 against 2.59-2.86).
 VOICE_RATE_FACTOR = 2.0
 # Whisper base instead of tiny.en for the round trip: median 8.3 % against 9.1 % on the three articles above,
 # for 4.4 times the time (1,860 s against 426 s for 341 clips on this shared machine); tiny.en stays.
