@@ -35,7 +35,7 @@ VOICE_MAX_BAD_AUDIO_SHARE = 0.1
 SILENT_RMS_DBFS, LOUD_RMS_DBFS = -45.0, -3.0
 # - a voice whose median speaking rate (words a second) is off its card's by more than this factor either
 #   way has broken (it truncates, stalls or races): real text runs slower than the gate sentences, by a
-#   factor of 1.23-1.46 (piper-joe 2.69-2.94 words/s on real articles, 3.91 on its card; the Kokoro blends
+#   factor of 1.29-1.46 (piper-joe 2.69-2.94 words/s on real articles, 3.91 on its card; the Kokoro blends
 #   1.89-2.13 against 2.59-2.86).
 VOICE_RATE_FACTOR = 2.0
 # Whisper base instead of tiny.en for the round trip: median 8.3 % against 9.1 % on the three articles above,
