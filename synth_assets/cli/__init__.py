@@ -90,7 +90,7 @@ def cmd_lineage(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from benchmarks.pipeline_bench import run_benchmark
+    from synth_assets.orchestration.bench import run_benchmark
 
     report = run_benchmark(Path(args.work))
     print(json.dumps(report, indent=2) if args.json else report["table"])
