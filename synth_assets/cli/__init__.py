@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from synth_assets.cli import backfill as backfill_cli
     from synth_assets.cli import export as export_cli
+    from synth_assets.cli import plan as plan_cli
     from synth_assets.cli import release as release_cli
     from synth_assets.cli import speech as speech_cli
     from synth_assets.cli import voices as voices_cli
@@ -169,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     release_cli.register(sub)  # release create|list|diff|verify
     export_cli.register(sub)  # export
     backfill_cli.register(sub)  # backfill --snapshot | --source
+    plan_cli.register(sub)  # plan
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)
