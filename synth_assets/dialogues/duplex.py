@@ -38,6 +38,15 @@ class DuplexTargets:
     min_changes: int = 20  # fewer speaker changes are too few to judge the distribution
 
 
+def targets_from(overrides: dict | None) -> DuplexTargets:
+    """DuplexTargets with configured overrides (lists become tuples); an unknown field is refused by name."""
+    known = set(DuplexTargets.__dataclass_fields__)
+    unknown = set(overrides or {}) - known
+    if unknown:
+        raise ValueError(f"unknown duplex targets {sorted(unknown)} (known: {sorted(known)})")
+    return DuplexTargets(**{k: tuple(v) if isinstance(v, list) else v for k, v in (overrides or {}).items()})
+
+
 @dataclass(frozen=True)
 class Measure:
     """How speech is found: frame length, level, and how runs become turns."""
@@ -187,7 +196,7 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 3) if values else None
 
 
-def summarize(stats: list[DuplexStats]) -> dict:
+def summarize(stats: list[DuplexStats], unlabelled_max_s: float = DuplexTargets.unlabelled_speech_max_s) -> dict:
     """Pooled figures of many conversations or calls: FTO distribution, overlapping changes, overlap
     share of speech time, backchannels heard, labelled barge-ins heard, speech outside the labels."""
     ftos = [f for s in stats for f in s.ftos]
@@ -205,13 +214,17 @@ def summarize(stats: list[DuplexStats]) -> dict:
         "barge_ins_heard": sum(s.barge_ins_heard for s in stats),
         "unlabelled_speech_s": round(sum(s.unlabelled_speech_s for s in labelled), 3),
         "conversations_with_unlabelled_speech": sum(
-            s.unlabelled_speech_s > DuplexTargets.unlabelled_speech_max_s for s in labelled),
+            s.unlabelled_speech_s > unlabelled_max_s for s in labelled),
     }
 
 
 def judge(summary: dict, targets: DuplexTargets = DuplexTargets()) -> list[str]:
-    """Each target the pooled figures miss, as a sentence; empty when all are met (or too few changes
-    to judge the distribution, which is then said too)."""
+    return distribution_misses(summary, targets) + label_misses(summary, targets)
+
+
+def distribution_misses(summary: dict, targets: DuplexTargets = DuplexTargets()) -> list[str]:
+    """Each target the pooled figures miss, as a sentence; empty when all are met (the distribution is
+    judged from ``targets.min_changes`` speaker changes)."""
     failures = []
     if summary["speaker_changes"] >= targets.min_changes:
         low, high = targets.fto_median_s
@@ -226,6 +239,11 @@ def judge(summary: dict, targets: DuplexTargets = DuplexTargets()) -> list[str]:
         if summary["overlap_share_of_speech"] is not None and not low <= summary["overlap_share_of_speech"] <= high:
             failures.append(f"overlap share of speech {summary['overlap_share_of_speech']:.1%} is outside "
                             f"{low:.0%}-{high:.0%}")
+    return failures
+
+
+def label_misses(summary: dict, targets: DuplexTargets = DuplexTargets()) -> list[str]:
+    failures = []
     if summary["barge_ins_heard"] < summary["barge_ins_labelled"]:
         failures.append(f"{summary['barge_ins_labelled'] - summary['barge_ins_heard']} of "
                         f"{summary['barge_ins_labelled']} labelled barge-ins are not heard (both channels "
@@ -245,3 +263,35 @@ def fto_histogram(ftos: list[float], bins: tuple[float, ...] = tuple(np.round(np
         index = min(len(keys) - 1, max(0, int(np.searchsorted(edges, value, side="right")) - 1))
         counts[keys[index]] += 1
     return counts
+
+
+def from_record(record: dict) -> DuplexStats:
+    """The stats stored with a conversation row (its ``duplex`` column, decoded)."""
+    return DuplexStats(**record)
+
+
+def stored(values) -> list[DuplexStats]:
+    """The stats of rows' ``duplex`` column (JSON text; rows stored before it, null, are skipped)."""
+    import json
+
+    return [from_record(json.loads(v)) for v in values if isinstance(v, str) and v]
+
+
+def fto_histogram_markdown(ftos: list[float], title: str = "floor-transfer offsets") -> str:
+    """The FTO histogram as a bar chart for the Dagster UI."""
+    from synth_assets.core.plots import bar_chart_png, markdown_image
+
+    counts = fto_histogram(ftos)
+    labels = [k.split("..")[0] for k in counts]
+    return markdown_image(bar_chart_png(labels, list(counts.values()), "FTO (s), bins of 0.2 s from",
+                                       "speaker changes"), title)
+
+
+def metadata(values) -> dict:
+    """What the UI shows of a set of conversations' duplex timing: the pooled figures, the targets
+    missed, and the FTO histogram."""
+    stats = stored(values)
+    summary = summarize(stats)
+    return {"duplex": {k: v for k, v in summary.items() if v is not None},
+            "duplex_misses": "; ".join(judge(summary)) or "none",
+            "fto_histogram": fto_histogram_markdown([f for s in stats for f in s.ftos])}
