@@ -142,6 +142,24 @@ def conversation_mix() -> MixTargets:
     return MixTargets.parse(value) if value else MixTargets()
 
 
+def duplex_targets() -> dict:
+    """Overrides of the duplex timing targets the release is checked against (SYNTH_DUPLEX_TARGETS, JSON
+    of synth_assets/dialogues/duplex.py DuplexTargets fields, e.g. '{"fto_p90_max_s": 0.8}'); {} keeps
+    the defaults. A malformed value fails loading with the reason."""
+    import json
+
+    value = os.environ.get("SYNTH_DUPLEX_TARGETS", "").strip()
+    if not value:
+        return {}
+    try:
+        targets = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"SYNTH_DUPLEX_TARGETS is not JSON: {error}") from None
+    if not isinstance(targets, dict):
+        raise ValueError("SYNTH_DUPLEX_TARGETS must be a JSON object of DuplexTargets fields")
+    return targets
+
+
 def model_cache() -> Path:
     """Where models assembled or converted once are kept (SYNTH_MODEL_CACHE, default ~/.cache/synth_assets)."""
     return Path(os.environ.get("SYNTH_MODEL_CACHE") or Path.home() / ".cache" / "synth_assets")

@@ -13,7 +13,7 @@ from resources.voices import TTSVoices
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
-from synth_assets.dialogues import render
+from synth_assets.dialogues import duplex, render
 from synth_assets.dialogues.plot import conversation_png
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import voice_inputs
@@ -43,8 +43,19 @@ def dialogue_metadata(store, asset: str, partition: str):
                 "interruptions": int(frame["interruptions"].sum()),
                 "word_times": frame["word_times"].value_counts().to_dict(),
                 "clips_with_estimated_word_times": int(frame["word_times_estimated"].sum()),
-                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
+                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition)),
+                **duplex_metadata(frame)}
     return summarize
+
+
+def duplex_metadata(frame) -> dict:
+    """The turn-taking heard in the partition's audio (floor-transfer offsets, overlap, barge-ins heard,
+    speech outside the labels) and its FTO histogram."""
+    if "duplex" not in frame:
+        return {}
+    found = duplex.metadata(frame["duplex"])
+    return {"duplex": MetadataValue.json(found["duplex"]), "duplex_misses": found["duplex_misses"],
+            "fto_histogram": MetadataValue.md(found["fto_histogram"])}
 
 
 def first_conversation_picture(store, asset: str, partition: str) -> str:
@@ -60,7 +71,7 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v4",  # v4: word times from Whisper; as many as the mix's safety share
+    code_version="safety-v5",  # v5: turns on speech edges with human FTOs, engine word times, duplex stats
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -82,7 +93,7 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v7",  # v7: a detail inside an aside (not said aloud) is never the altered one
+    code_version="false-premise-v8",  # v8: turns on speech edges with human FTOs, engine word times, duplex stats
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
@@ -102,7 +113,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v4",  # v4: word times from Whisper; clarifications from the mix
+    code_version="instruction-v5",  # v5: turns on speech edges, barge-ins heard, engine word times, duplex stats
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
