@@ -90,6 +90,12 @@ def retry_delay_seconds() -> float:
     return float(os.environ.get("SYNTH_RETRY_DELAY_S", "1"))
 
 
+def stop_grace_seconds() -> float:
+    """How long a command asked to stop (Ctrl-C, SIGTERM) may take to cancel its runs and close its
+    workers before it kills them and exits (SYNTH_STOP_GRACE_S, default 8: a stop takes under 10 s)."""
+    return max(0.5, float(os.environ.get("SYNTH_STOP_GRACE_S", "8")))
+
+
 def release_name() -> str:
     """The release a run serves (SYNTH_RELEASE), written as the run tag `synth/release`."""
     return os.environ.get("SYNTH_RELEASE", "unreleased")

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -176,7 +177,29 @@ def main(argv: list[str] | None = None) -> int:
     norm.set_defaults(func=cmd_normalize)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    if args.command not in STOPPABLE:
+        return args.func(args)
+    return run_stoppable(args, sys.argv[1:] if argv is None else argv)
+
+
+# Long commands: Ctrl-C and SIGTERM stop them within seconds, and a rerun resumes (docs/operations.md).
+STOPPABLE = {"demo", "materialize", "backfill", "export", "release"}
+
+
+def run_stoppable(args, argv: list[str]) -> int:
+    import shlex
+
+    from synth_assets.core.interrupts import Interrupted, StopRequests, signal_name
+
+    resume = (f"To resume, run `{shlex.join(['synth', *argv])}` again: finished partitions and steps are "
+              "reused, and nothing half-made was kept.")
+    with StopRequests(grace_s=settings.stop_grace_seconds(), resume_hint=f"synth: stopped. {resume}") as stops:
+        try:
+            return args.func(args)
+        except KeyboardInterrupt as interrupt:
+            signum = getattr(interrupt, "signum", None) or stops.signum or signal.SIGINT
+            print(f"synth: stopped by {signal_name(signum)}. {resume}", file=sys.stderr, flush=True)
+            return Interrupted(signum).exit_status
 
 
 if __name__ == "__main__":
