@@ -1,7 +1,9 @@
 """Dialogue stages: safety refusals, false-premise corrections and instruction dialogues, voiced as
 two-channel conversations (synth_assets/dialogues/)."""
 
+import dataclasses
 import json
+from typing import Optional
 
 from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
@@ -20,13 +22,20 @@ from synth_assets.tts.voicing import voice_inputs
 
 
 class InstructionConfig(Config):
-    max_per_partition: int = Field(default=20, description="Most instruction conversations per partition "
-                                   "(from its Alpaca and UltraChat documents); the share of them that also "
-                                   "make a clarification comes from the conversation mix resource.")
+    rate: float = Field(default=1.0, ge=0.0, le=1.0, description="Share of the partition's valid instruction "
+                        "documents (Alpaca, UltraChat) that become conversations, drawn per document (the same "
+                        "ones on every rerun); 1: every one. The share of them that also make a clarification "
+                        "comes from the conversation mix resource.")
+    max_per_partition: Optional[int] = Field(default=None, ge=0, description="An explicit cap on instruction "
+                                             "conversations per partition; unset: none, the rate decides.")
 
 
 class FalsePremiseConfig(Config):
-    max_per_partition: int = Field(default=3, description="Most false-premise conversations per partition.")
+    per_article: float = Field(default=1.0, ge=0.0, description="False-premise conversations from each article "
+                               "with an alterable fact; a fraction is a share of articles (0.5: every other one "
+                               "on average), 2: two facts of each.")
+    max_per_partition: Optional[int] = Field(default=None, ge=0, description="An explicit cap on false-premise "
+                                             "conversations per partition; unset: none, the rate decides.")
 
 
 def dialogue_metadata(store, asset: str, partition: str):
@@ -82,7 +91,8 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v7",  # v7: a detail inside an aside (not said aloud) is never the altered one
+    # v7: a detail inside an aside (not said aloud) is never the altered one; v8: a rate per article, not a cap
+    code_version="false-premise-v8",
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
@@ -92,7 +102,8 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
                      produce=lambda stage: render.false_premise_dialogues(
-                         stage, store, partition, config.max_per_partition, policy, transcriber),
+                         stage, store, partition, config.per_article, policy, transcriber,
+                         max_count=config.max_per_partition),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})
@@ -102,7 +113,9 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v4",  # v4: word times from Whisper; clarifications from the mix
+    # v4: word times from Whisper; clarifications from the mix; v5: every valid instruction (a rate, not a
+    # cap), duplicate instructions quarantined
+    code_version="instruction-v5",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
@@ -111,11 +124,17 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
                           voices: TTSVoices, mix: ConversationMix, asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
-    return run_stage(context, store,
-                     summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
-                     produce=lambda stage: render.instruction_dialogues(stage, store, partition,
-                                                                        config.max_per_partition, policy, targets,
-                                                                        transcriber),
+    tally = render.InstructionTally()
+    conversations = dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition)
+
+    def summarize(frame):  # what became of the instruction documents: made now, or kept with the reused parts
+        return {**conversations(frame), "instructions": dataclasses.asdict(tally)}
+
+    return run_stage(context, store, summarize=summarize,
+                     produce=lambda stage: render.instruction_dialogues(stage, store, partition, config.rate,
+                                                                        policy, targets, transcriber,
+                                                                        max_count=config.max_per_partition,
+                                                                        tally=tally),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
                              **voice_inputs(policy), "asr": transcriber.output_settings},
