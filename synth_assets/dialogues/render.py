@@ -25,6 +25,7 @@ from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, Voic
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script, parse_turns
 from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.dialogues.units import RenderReport, voiced_in_units
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.dialogues.words import ESTIMATE
 from synth_assets.tts.policy import VoicePolicy
@@ -109,7 +110,8 @@ def other_conversations(store: Store, partition: str) -> int:
 
 
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
-                     transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                     transcriber: Transcriber | None = None, report: RenderReport | None = None
+                     ) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
     template bank; their voices continue the partition's rotation after the others'. No barge-ins: a
     refusal is heard whole."""
@@ -120,10 +122,10 @@ def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTarg
     def scripts():
         for script in safety_scripts(partition, count):
             script.source, script.snapshot = shard.source, shard.snapshot
-            yield script
+            yield script, script.parent_id
 
-    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False,
-                       slot=first_slot(partition) + others, transcriber=transcriber)
+    return voiced_in_units(stage, scripts(), voices, voiced_rows=voiced_rows, allow_barge_in=False,
+                           slot=first_slot(partition) + others, transcriber=transcriber, report=report)
 
 
 def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -136,23 +138,17 @@ def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
 
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, per_article: float,
                             voices: VoicePolicy, transcriber: Transcriber | None = None,
-                            max_count: int | None = None) -> Iterator[dict[str, Any]]:
+                            max_count: int | None = None, report: RenderReport | None = None
+                            ) -> Iterator[dict[str, Any]]:
     """False-premise conversations in proportion to the partition's articles: ``per_article`` from each
     article with an alterable fact (a fraction rounds up or down by a draw seeded by the article, so
     0.5 is every other article on average), at most ``max_count`` in all when one is set. A segment
     whose detail cannot be altered cleanly is quarantined with the reason. Segments stream article by
-    article."""
-    scripts = premise_scripts(stage, store, partition, per_article, max_count)
-    document_ids: dict[str, str] = {}
-
-    def remembered():
-        for script, document_id in scripts:
-            document_ids[script.id] = document_id
-            yield script
-
-    yield from voiced_rows(stage, remembered(), voices, lambda s: document_ids.pop(s.id),
-                           allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
-                           transcriber=transcriber)
+    article; conversations render in parallel units (units.py)."""
+    yield from voiced_in_units(stage, premise_scripts(stage, store, partition, per_article, max_count), voices,
+                               voiced_rows=voiced_rows,
+                               allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
+                               transcriber=transcriber, report=report)
 
 
 def premise_scripts(stage: StageRun, store: Store, partition: str, per_article: float,
@@ -274,11 +270,13 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
 
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: float, voices: VoicePolicy,
                           mix: MixTargets, transcriber: Transcriber | None = None, max_count: int | None = None,
-                          tally: InstructionTally | None = None) -> Iterator[dict[str, Any]]:
+                          tally: InstructionTally | None = None, report: RenderReport | None = None
+                          ) -> Iterator[dict[str, Any]]:
     """An instruction conversation from every valid instruction document of the partition (``rate``
     of them when under 1; at most ``max_count`` when a cap is set), and clarifications from the share
-    of them the mix asks for."""
+    of them the mix asks for; conversations render in parallel units (units.py)."""
     scripts = with_clarifications(instruction_scripts(stage, store, partition, rate, tally), max_count,
                                   mix.clarifications_per_instruction, clarification_start(partition))
-    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition),
-                           transcriber=transcriber)
+    yield from voiced_in_units(stage, ((s, s.parent_id) for s in scripts), voices, voiced_rows=voiced_rows,
+                               extra=qa_pair,
+                               slot=first_slot(partition), transcriber=transcriber, report=report)
