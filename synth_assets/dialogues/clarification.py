@@ -7,9 +7,11 @@ The garbling is written here: sound-alike swaps (a misheard word), a wrong name,
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
+import subprocess
 
 from synth_assets.core import names
 from synth_assets.core.records import DialogueScript, Turn, seed_from_id, stable_id
@@ -36,6 +38,28 @@ ASK_AGAIN = (
     "Sorry, could you repeat that? I only heard part of it.",
 )
 CUT_OFF_AT = (0.4, 0.7)  # share of a cut question's words that were heard
+
+
+class NoPhonemes(RuntimeError):
+    """espeak-ng could not give a word's phonemes."""
+
+
+@functools.lru_cache(maxsize=4096)
+def phonemes(word: str) -> str:
+    """The word's phonemes (IPA, stress marks and spaces dropped) from espeak-ng's G2P, as it would say
+    the word alone; espeak-ng is installed by scripts/install.sh."""
+    try:
+        out = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", "en-us", word], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        raise NoPhonemes(f"espeak-ng gave no phonemes for {word!r}: {error}") from error
+    return re.sub(r"[\sˈˌ]+", "", out)
+
+
+def sounds_alike(said: str, heard: str) -> bool:
+    """True when the two words sound the same (a homophone: "write" and "right"), so a listener could
+    not hear the mishearing."""
+    return phonemes(said.lower()) == phonemes(heard.lower())
 
 
 def _swap(question: str, table: dict[str, str]) -> tuple[str, str, str] | None:

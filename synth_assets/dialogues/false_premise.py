@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from synth_assets.core import names
 from synth_assets.core.records import DialogueScript, Segment, Turn, seed_from_id, stable_id
 from synth_assets.segments.segment import split_sentences
-from synth_assets.spoken.rewrite import to_spoken
+from synth_assets.spoken.rewrite import DropText, to_spoken
 
 MIN_CLAIM_WORDS = 6
 DETAIL_KINDS = ("place", "person", "date", "number")
@@ -173,7 +173,12 @@ def pick_fact(segment: Segment, title: str, rng: random.Random) -> Candidate:
             except CannotAlter as error:
                 reason = str(error)
                 continue
-            if not all(spoken_values(candidate)):  # "Magnar Saetre (born 1943) was": asides are not said
+            try:
+                values = spoken_values(candidate)
+            except DropText as error:  # a sentence no voice can say ("Proudhon´s", an odd accent mark)
+                reason = f"sentence cannot be said: {error}"
+                break
+            if not all(values):  # "Magnar Saetre (born 1943) was": asides are not said
                 reason = f"{detail.kind} {detail.value} is not said aloud (an aside in brackets)"
                 continue
             if _said_elsewhere(candidate):

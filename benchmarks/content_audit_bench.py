@@ -1,0 +1,134 @@
+"""Content audit: the conversations a landing zone makes, read as a listener would.
+
+    python -m benchmarks.content_audit_bench [--landing sample|large|PATH] [--premises N] [--json]
+
+Builds every conversation script the dialogue stages would voice from each file of the landing zone,
+with the same functions and caps as the assets (instruction conversations and their clarifications
+from Alpaca / UltraChat files, false premises from the segments of MediaWiki files, safety
+conversations for the mix's share), speaks each turn's text the way the rendering does (rewrite and
+fillers with the same seeds), and counts each defect kind of synth_assets/dialogues/audit.py, with
+examples. No audio is made: the audit reads the words.
+
+``sample`` is the bundled landing zone; ``large`` is made in a temporary folder from the real data of
+/work/shared/data (read by path, never copied into the repository): the 300 Alpaca records in files
+of 20 and the gensim enwiki dump (106 articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from synth_assets.core.mix import MixTargets
+from synth_assets.core.records import Document
+from synth_assets.crawl.sources import read_file
+from synth_assets.dialogues.audit import audit_release
+from synth_assets.dialogues.false_premise import false_premise_scripts
+from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script, parse_turns
+from synth_assets.dialogues.render import clarification_start, with_clarifications
+from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.segments.language import boilerplate, foreign_passage
+from synth_assets.segments.segment import split_document
+
+SAMPLE = Path(__file__).resolve().parents[1] / "synth_assets" / "sample_landing"
+DATA = Path("/work/shared/data")
+INSTRUCTIONS_PER_PARTITION = 20  # InstructionConfig's default
+PREMISES_PER_PARTITION = 3  # FalsePremiseConfig's default
+
+
+def large_landing(root: Path, per_file: int = 20) -> Path:
+    """A landing zone of the real Alpaca records (files of ``per_file``) and the real enwiki dump."""
+    records = json.loads((DATA / "alpaca-real-300.json").read_text(encoding="utf-8"))
+    folder = root / "alpaca" / "2026-11-01"
+    folder.mkdir(parents=True, exist_ok=True)
+    for start in range(0, len(records), per_file):
+        (folder / f"alpaca-real-{start // per_file:02d}.json").write_text(
+            json.dumps(records[start:start + per_file]), encoding="utf-8")
+    wiki = root / "wikipedia" / "2026-11-01"
+    wiki.mkdir(parents=True, exist_ok=True)
+    (wiki / "enwiki-shortened.xml.bz2").symlink_to(DATA / "enwiki-shortened.xml.bz2")
+    return root
+
+
+def partition_scripts(path: Path, landing: Path, mix: MixTargets, premises: int, seen: set[str],
+                      counts: dict) -> tuple[list, dict[str, str]]:
+    rel = path.relative_to(landing).as_posix()
+    source, snapshot, _ = rel.split("/", 2)
+    documents = [d for d in read_file(path, source=source, snapshot=snapshot, rel_path=rel) if isinstance(d, Document)]
+    scripts, answers, instructions = [], {}, []
+    for document in documents:
+        if document.kind in INSTRUCTION_KINDS:
+            row = {"id": document.id, "kind": document.kind, "text": document.text, "source": document.source,
+                   "snapshot": document.snapshot, "license": document.license}
+            try:
+                instructions.append(instruction_script(row))
+            except BadInstruction as error:
+                counts["quarantined"][str(error).split(":")[0][:60]] += 1
+                continue
+            turns = parse_turns(document.text)
+            answers[document.id] = next((t.text for t in turns if t.role == "assistant"), "")
+    scripts += list(with_clarifications(iter(instructions), INSTRUCTIONS_PER_PARTITION,
+                                        mix.clarifications_per_instruction, clarification_start(rel)))
+    segments, titles = [], {}
+    for document in documents:
+        if document.kind != "mediawiki" or document.content_hash in seen:
+            continue  # text_segments drops a document unchanged since an earlier snapshot
+        seen.add(document.content_hash)
+        titles[document.id] = document.title
+        found, _ = split_document(document)
+        segments += [s for s in found if not boilerplate(s.text) and not foreign_passage(s.text, ("en",))]
+    scripts += false_premise_scripts(segments, max_count=premises, titles=titles)
+    others = len(scripts)
+    scripts += safety_scripts(rel, mix.safety_count(others, rel))
+    return scripts, answers
+
+
+def run(landing: Path, premises: int) -> dict:
+    from collections import Counter
+
+    started = time.perf_counter()
+    mix, seen, scripts, answers = MixTargets(), set(), [], {}
+    counts = {"quarantined": Counter()}
+    files = sorted(p for p in landing.rglob("*") if p.is_file() or p.is_symlink())
+    files = [p for p in files if p.relative_to(landing).parts[0] != "stackexchange"]
+    for path in sorted(files, key=lambda p: (p.relative_to(landing).parts[1], str(p))):
+        made, found = partition_scripts(path, landing, mix, premises, seen, counts)
+        scripts += made
+        answers.update(found)
+    audit = audit_release(scripts, answers)
+    return {"landing": str(landing), "partitions": len(files), "conversations": len(scripts),
+            "quarantined_instructions": dict(counts["quarantined"]), "seconds": round(time.perf_counter() - started, 1),
+            **audit.to_dict(), "lines": audit.lines()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--landing", default="sample", help="sample, large, or a landing-zone folder")
+    parser.add_argument("--premises", type=int, default=None,
+                        help=f"false premises per partition (default {PREMISES_PER_PARTITION}; large: 40)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.landing == "sample":
+            landing, premises = SAMPLE, args.premises or PREMISES_PER_PARTITION
+        elif args.landing == "large":
+            landing, premises = large_landing(Path(tmp)), args.premises or 40
+        else:
+            landing, premises = Path(args.landing), args.premises or PREMISES_PER_PARTITION
+        result = run(landing, premises)
+    if args.json:
+        print(json.dumps({k: v for k, v in result.items() if k != "lines"}, indent=1))
+        return 0
+    print(f"content audit of {args.landing}: {result['partitions']} partitions, {result['conversations']} "
+          f"conversations ({result['seconds']} s)")
+    print(f"instructions quarantined: {result['quarantined_instructions']}")
+    print("\n".join(result["lines"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
