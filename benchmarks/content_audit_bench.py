@@ -10,14 +10,15 @@ fillers with the same seeds), and counts each defect kind of synth_assets/dialog
 examples. No audio is made: the audit reads the words.
 
 ``sample`` is the bundled landing zone; ``large`` is made in a temporary folder from the real data of
-/work/shared/data (read by path, never copied into the repository): the 300 Alpaca records in files
-of 20 and the gensim enwiki dump (106 articles).
+/work/shared/data (read by path, never copied into the repository): the 300 Alpaca records (all of them made
+into conversations) and the gensim enwiki dump (106 articles, 40 false premises).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -40,21 +41,20 @@ INSTRUCTIONS_PER_PARTITION = 20  # InstructionConfig's default
 PREMISES_PER_PARTITION = 3  # FalsePremiseConfig's default
 
 
-def large_landing(root: Path, per_file: int = 20) -> Path:
-    """A landing zone of the real Alpaca records (files of ``per_file``) and the real enwiki dump."""
-    records = json.loads((DATA / "alpaca-real-300.json").read_text(encoding="utf-8"))
+def large_landing(root: Path) -> Path:
+    """A landing zone of the real Alpaca records and the real enwiki dump, a file each (linked, not
+    copied). One Alpaca file: the reader numbers records within a file, so two files of one snapshot
+    would give their documents the same ids."""
     folder = root / "alpaca" / "2026-11-01"
     folder.mkdir(parents=True, exist_ok=True)
-    for start in range(0, len(records), per_file):
-        (folder / f"alpaca-real-{start // per_file:02d}.json").write_text(
-            json.dumps(records[start:start + per_file]), encoding="utf-8")
+    (folder / "alpaca-real-300.json").symlink_to(DATA / "alpaca-real-300.json")
     wiki = root / "wikipedia" / "2026-11-01"
     wiki.mkdir(parents=True, exist_ok=True)
     (wiki / "enwiki-shortened.xml.bz2").symlink_to(DATA / "enwiki-shortened.xml.bz2")
     return root
 
 
-def partition_scripts(path: Path, landing: Path, mix: MixTargets, premises: int, seen: set[str],
+def partition_scripts(path: Path, landing: Path, mix: MixTargets, premises: int, instructions_cap: int, seen: set[str],
                       counts: dict) -> tuple[list, dict[str, str]]:
     rel = path.relative_to(landing).as_posix()
     source, snapshot, _ = rel.split("/", 2)
@@ -67,11 +67,11 @@ def partition_scripts(path: Path, landing: Path, mix: MixTargets, premises: int,
             try:
                 instructions.append(instruction_script(row))
             except BadInstruction as error:
-                counts["quarantined"][str(error).split(":")[0][:60]] += 1
+                counts["quarantined"][re.sub(r"^turn \d+: |[:;,(].*$", "", str(error))[:60]] += 1
                 continue
             turns = parse_turns(document.text)
             answers[document.id] = next((t.text for t in turns if t.role == "assistant"), "")
-    scripts += list(with_clarifications(iter(instructions), INSTRUCTIONS_PER_PARTITION,
+    scripts += list(with_clarifications(iter(instructions), instructions_cap,
                                         mix.clarifications_per_instruction, clarification_start(rel)))
     segments, titles = [], {}
     for document in documents:
@@ -87,7 +87,7 @@ def partition_scripts(path: Path, landing: Path, mix: MixTargets, premises: int,
     return scripts, answers
 
 
-def run(landing: Path, premises: int) -> dict:
+def run(landing: Path, premises: int, instructions_cap: int = INSTRUCTIONS_PER_PARTITION, examples: int = 3) -> dict:
     from collections import Counter
 
     started = time.perf_counter()
@@ -96,10 +96,10 @@ def run(landing: Path, premises: int) -> dict:
     files = sorted(p for p in landing.rglob("*") if p.is_file() or p.is_symlink())
     files = [p for p in files if p.relative_to(landing).parts[0] != "stackexchange"]
     for path in sorted(files, key=lambda p: (p.relative_to(landing).parts[1], str(p))):
-        made, found = partition_scripts(path, landing, mix, premises, seen, counts)
+        made, found = partition_scripts(path, landing, mix, premises, instructions_cap, seen, counts)
         scripts += made
         answers.update(found)
-    audit = audit_release(scripts, answers)
+    audit = audit_release(scripts, answers, examples=examples)
     return {"landing": str(landing), "partitions": len(files), "conversations": len(scripts),
             "quarantined_instructions": dict(counts["quarantined"]), "seconds": round(time.perf_counter() - started, 1),
             **audit.to_dict(), "lines": audit.lines()}
@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--landing", default="sample", help="sample, large, or a landing-zone folder")
     parser.add_argument("--premises", type=int, default=None,
                         help=f"false premises per partition (default {PREMISES_PER_PARTITION}; large: 40)")
+    parser.add_argument("--instructions", type=int, default=None,
+                        help=f"instruction conversations per partition (default {INSTRUCTIONS_PER_PARTITION}; large: 300)")
+    parser.add_argument("--examples", type=int, default=3, help="examples printed of each defect kind")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             landing, premises = large_landing(Path(tmp)), args.premises or 40
         else:
             landing, premises = Path(args.landing), args.premises or PREMISES_PER_PARTITION
-        result = run(landing, premises)
+        cap = args.instructions or (300 if args.landing == "large" else INSTRUCTIONS_PER_PARTITION)
+        result = run(landing, premises, cap, args.examples)
     if args.json:
         print(json.dumps({k: v for k, v in result.items() if k != "lines"}, indent=1))
         return 0

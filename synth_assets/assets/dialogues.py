@@ -8,8 +8,10 @@ from pydantic import Field
 
 from resources.asr import WhisperASR
 from resources.mix import ConversationMix
+from resources.rewriter import TextRewriter
 from resources.storage import Storage
 from resources.voices import TTSVoices
+from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
@@ -102,22 +104,27 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v4",  # v4: word times from Whisper; clarifications from the mix
+    code_version="instruction-v5",  # v5: answers spoken whole within a time budget (LLM-shortened or quarantined)
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
-    "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
+    "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
+    "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
     "question and answer as mono clips (LLaMA-Omni layout).",
 )
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
-                          voices: TTSVoices, mix: ConversationMix, asr: WhisperASR):
+                          voices: TTSVoices, mix: ConversationMix, asr: WhisperASR, rewriter: TextRewriter):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
+    engine = rewriter.rewriter()
+    shorten = None if engine.backend == "rules" else engine.short_answer
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition,
                                                                         config.max_per_partition, policy, targets,
-                                                                        transcriber),
+                                                                        transcriber, shorten),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
+                             "answer_seconds": settings.answer_seconds(),
+                             "shortener": engine.output_settings() if shorten else "none",
                              **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": targets.clarifications_per_instruction,

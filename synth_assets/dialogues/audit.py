@@ -68,10 +68,11 @@ class Audit:
     read: Counter = field(default_factory=Counter)
     defects: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    keep: int = 3  # examples kept of each kind
 
-    def flag(self, kind: str, example: str, keep: int = 3) -> None:
+    def flag(self, kind: str, example: str) -> None:
         self.defects[kind] += 1
-        if len(self.examples[kind]) < keep:
+        if len(self.examples[kind]) < self.keep:
             self.examples[kind].append(example[:300])
 
     def lines(self) -> list[str]:
@@ -125,7 +126,14 @@ def source_items(answer: str, noun: str) -> list[str]:
 def delivered(items: list[str], spoken: str) -> int:
     """How many ``items`` the spoken answer says (each found by its first words)."""
     said = " ".join(re.findall(r"[a-z0-9']+", spoken.lower()))
-    return sum(1 for item in items if _key(item, 3) and _key(item, 3) in said)
+
+    def key(item: str) -> str:
+        try:
+            item = to_spoken(item, seed=0, filler_rate=0.0)[0]
+        except DropText:
+            pass
+        return _key(item, 3)
+    return sum(1 for item in items if key(item) and (key(item) in said or _key(item, 3) in said))
 
 
 def ends_mid_thought(answer: str) -> str | None:
@@ -138,7 +146,7 @@ def ends_mid_thought(answer: str) -> str | None:
     if not text.endswith((".", "!", "?", '"', "'", ")")):
         return "no closing punctuation"
     last = re.split(r"(?<=[.!?])\s+", text)[-1]
-    if re.search(r"\b(?:the following|as follows|here are|include|these (?:steps|tips|ways))\b[^.!?]*[.:]$",
+    if re.search(r"\b(?:(?:the following|as follows|below)\s*[.:]|(?:the following \w+|these (?:steps|tips|ways))\s*:)$",
                  last, re.IGNORECASE):
         return f"introduces what it never says: {last[-60:]!r}"
     return None
@@ -155,7 +163,16 @@ def audit_instruction(audit: Audit, script: DialogueScript, said: list[str], sou
 
         sentences = split_sentences(" ".join(source.split()))
         last = LIST_LINE.findall(source)[-1:] or sentences[-1:]
-        if last and _key(last[0], 4) and _key(last[0], 4) not in " ".join(re.findall(r"[a-z0-9']+", answer.lower())):
+        written = " ".join(re.findall(r"[a-z0-9']+", script.turns[1].text.lower()))
+        if last and _key(last[0], 4) in written:
+            last = []  # said, as written
+        if last:
+            try:
+                last = [to_spoken(last[0], seed=0, filler_rate=0.0)[0]]
+            except DropText:
+                pass
+        said = " ".join(re.findall(r"[a-z0-9']+", answer.lower()))
+        if last and _key(last[0], 4) and _key(last[0], 4) not in said:
             reason = f"stops short of the source's end ({_key(last[0], 6)!r} never said)"
     if reason:
         audit.flag("mid_thought", f"{question[:80]} -> ...{answer[-80:]} ({reason})")
@@ -261,10 +278,10 @@ def audit_titles(audit: Audit) -> None:
 
 
 def audit_release(scripts: list[DialogueScript], sources: dict[str, str] | None = None,
-                  filler_rate: float = 0.15) -> Audit:
+                  filler_rate: float = 0.15, examples: int = 3) -> Audit:
     """Every conversation of a release (scripts of all kinds) read for the defects above; ``sources``:
     document id -> the source's first written answer (instruction and clarification kinds)."""
-    audit, pairs = Audit(), Counter()
+    audit, pairs = Audit(keep=examples), Counter()
     questions = {_norm(s.turns[0].text) for s in scripts if s.kind == "instruction" and s.turns}
     for script in scripts:
         said = spoken_turns(script, filler_rate)

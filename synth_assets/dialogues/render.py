@@ -20,7 +20,7 @@ from synth_assets.crawl.shards import ShardKey
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
-from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
+from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, Shortener, instruction_script
 from synth_assets.dialogues.scripts import safety_scripts
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.dialogues.words import ESTIMATE
@@ -152,14 +152,16 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_c
                            transcriber=transcriber)
 
 
-def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:
-    """The conversation of each Alpaca / UltraChat document of the partition; a bad one is quarantined."""
+def instruction_scripts(stage: StageRun, store: Store, partition: str,
+                        shorten: Shortener | None = None) -> Iterator[DialogueScript]:
+    """The conversation of each Alpaca / UltraChat document of the partition, answers spoken whole
+    (``shorten``: the LLM rewriter's short answer, for answers over the budget); a bad one is quarantined."""
     for document in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
                                     columns=["id", "kind", "text", "source", "snapshot", "license", "file", "position"]):
         if document["kind"] not in INSTRUCTION_KINDS:
             continue
         try:
-            yield instruction_script(document)
+            yield instruction_script(document, shorten)
         except BadInstruction as error:
             stage.quarantine(Quarantined(stage=stage.asset, file=document["file"], position=document["position"],
                                          reason=f"{document['id']}: {error}", raw=document["text"][:300]))
@@ -197,10 +199,11 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
 
 
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int, voices: VoicePolicy,
-                          mix: MixTargets, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                          mix: MixTargets, transcriber: Transcriber | None = None,
+                          shorten: Shortener | None = None) -> Iterator[dict[str, Any]]:
     """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
     clarifications from the share of them the mix asks for."""
-    scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count,
+    scripts = with_clarifications(instruction_scripts(stage, store, partition, shorten), max_count,
                                   mix.clarifications_per_instruction, clarification_start(partition))
     yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition),
                            transcriber=transcriber)

@@ -15,6 +15,7 @@ from dagster import DagsterInstance, materialize
 
 from resources.asr import WhisperASR
 from resources.mix import ConversationMix
+from resources.rewriter import TextRewriter
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.dialogues import instruction_dialogues
@@ -40,6 +41,8 @@ DOCUMENTS = [
     ("Écris un poème sur la mer et les bateaux qui partent le matin avec les pêcheurs.", "Un poème."),
     ("Describe a firework.", "It goes boom and lights the sky."),
     ("Explain why the sky looks blue.", "Blue light scatters more than red light in the air."),
+    ("Write a program that counts to ten.", "for i in range(10):\n    print(i + 1)"),
+    ("Tell me about rivers.", "Rivers carry water to the sea, and so on. " * 20),
 ]
 
 
@@ -63,7 +66,8 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
     # A clarification for every instruction: the firework's fails on "boom" too.
     mix = ConversationMix(safety=0.2, false_premise=0.0, instruction=0.4, clarification=0.4)
     result = materialize([instruction_dialogues], partition_key=KEY, instance=instance,
-                         resources={"store": store, "voices": voices, "mix": mix, "asr": WhisperASR()})
+                         resources={"store": store, "voices": voices, "mix": mix, "asr": WhisperASR(),
+                                    "rewriter": TextRewriter()})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
@@ -85,7 +89,8 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
 
     quarantined = parts.read_table(store, "quarantine", f"{names.INSTRUCTION_DIALOGUES}/{KEY}").to_pylist()
     reasons = " | ".join(q["reason"] for q in quarantined)
-    # Three bad documents, and the clarification built from the firework one fails on "boom" too.
-    assert len(quarantined) == 4
+    # Five bad documents, and the clarification built from the firework one fails on "boom" too.
+    assert len(quarantined) == 6
     assert "empty instruction" in reasons and "not in English" in reasons
+    assert "answer is code" in reasons and "too long to say whole" in reasons and "no LLM rewriter" in reasons
     assert "engine crashed" in reasons and "turn 1 (assistant)" in reasons
