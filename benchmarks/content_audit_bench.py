@@ -31,7 +31,7 @@ from synth_assets.dialogues.audit import audit_release
 from synth_assets.dialogues.false_premise import false_premise_scripts
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script, parse_turns
 from synth_assets.dialogues.render import clarification_start, with_clarifications
-from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.dialogues.scripts import safety_scripts, used_request
 from synth_assets.segments.language import boilerplate, foreign_passage
 from synth_assets.segments.segment import split_document
 
@@ -83,8 +83,9 @@ def partition_scripts(path: Path, landing: Path, mix: MixTargets, premises: int,
         segments += [s for s in found if not boilerplate(s.text) and not foreign_passage(s.text, ("en",))]
     scripts += false_premise_scripts(segments, max_count=premises, titles=titles)
     others = len(scripts)
-    scripts += safety_scripts(rel, mix.safety_count(others, rel))
-    return scripts, answers
+    safety = safety_scripts(rel, mix.safety_count(others, rel), counts["safety_used"])
+    counts["safety_used"].update(used_request(s.params) for s in safety)  # as render.earlier_safety reads them
+    return scripts + safety, answers
 
 
 def run(landing: Path, premises: int, instructions_cap: int = INSTRUCTIONS_PER_PARTITION, examples: int = 3) -> dict:
@@ -92,7 +93,7 @@ def run(landing: Path, premises: int, instructions_cap: int = INSTRUCTIONS_PER_P
 
     started = time.perf_counter()
     mix, seen, scripts, answers = MixTargets(), set(), [], {}
-    counts = {"quarantined": Counter()}
+    counts = {"quarantined": Counter(), "safety_used": set()}
     files = sorted(p for p in landing.rglob("*") if p.is_file() or p.is_symlink())
     files = [p for p in files if p.relative_to(landing).parts[0] != "stackexchange"]
     for path in sorted(files, key=lambda p: (p.relative_to(landing).parts[1], str(p))):

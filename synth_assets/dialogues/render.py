@@ -16,12 +16,11 @@ from synth_assets.core.mix import MixTargets, first_slot, phase
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
-from synth_assets.crawl.shards import ShardKey
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, Shortener, instruction_script
-from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.dialogues.scripts import safety_scripts, used_request
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.dialogues.words import ESTIMATE
 from synth_assets.tts.policy import VoicePolicy
@@ -105,21 +104,29 @@ def other_conversations(store: Store, partition: str) -> int:
     return sum(1 for asset in SAFETY_BESIDE for _ in parts.read_rows(store, asset, partition, columns=["id"]))
 
 
+def earlier_safety(store: Store, partition: str) -> dict[str, str]:
+    """Complete safety partitions that sort before ``partition``, with their fingerprints."""
+    from synth_assets.segments.dedup import earlier_partitions
+
+    return earlier_partitions(store, partition, names.SAFETY_DIALOGUES)
+
+
+def used_requests(store: Store, partitions: Iterable[str]) -> set[str]:
+    """The bank requests (``category/phrasing``) the given safety partitions drew."""
+    return {used_request(row["params"]) for p in partitions
+            for row in parts.read_rows(store, names.SAFETY_DIALOGUES, p, columns=["params"])}
+
+
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
-                     transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                     transcriber: Transcriber | None = None,
+                     earlier: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
-    template bank; their voices continue the partition's rotation after the others'. No barge-ins: a
-    refusal is heard whole."""
-    shard = ShardKey.parse(partition)
+    template bank, avoiding the requests the ``earlier`` safety partitions drew; their voices continue
+    the partition's rotation after the others'. No barge-ins: a refusal is heard whole."""
     others = other_conversations(store, partition)
     count = mix.safety_count(others, partition)
-
-    def scripts():
-        for script in safety_scripts(partition, count):
-            script.source, script.snapshot = shard.source, shard.snapshot
-            yield script
-
-    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False,
+    scripts = safety_scripts(partition, count, used_requests(store, earlier))
+    return voiced_rows(stage, scripts, voices, lambda s: s.parent_id, allow_barge_in=False,
                        slot=first_slot(partition) + others, transcriber=transcriber)
 
 
