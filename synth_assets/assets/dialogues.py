@@ -86,9 +86,9 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v7",  # v7: a detail inside an aside (not said aloud) is never the altered one
-    description="False premises: the user asks a question built on an altered fact from a document, the "
-    "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
+    code_version="false-premise-v8",  # v8: short questions on a standalone claim, one-breath corrections, units
+    description="False premises: the user asks a short question built on an altered fact from a document, the "
+    "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices, asr: WhisperASR):
