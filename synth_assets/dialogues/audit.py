@@ -54,7 +54,8 @@ def spoken_turns(script: DialogueScript, filler_rate: float = 0.15) -> list[str]
     for index, turn in enumerate(script.turns):
         try:
             spoken, _ = to_spoken(turn.text, seed=seed_from_id(script.id, f"turn{index}"), role=turn.role,
-                                  filler_rate=filler_rate if turn.role == "user" else 0.0)
+                                  filler_rate=filler_rate if turn.role == "user" else 0.0,
+                                  first_words_filler=index > 0)
         except DropText:
             spoken = turn.text
         said.append(spoken)

@@ -76,7 +76,7 @@ QUESTIONS = (
     "{Claim}, right?",
     "I read that {claim}. Is that so?",
     "My friend says {claim}. Is he right?",
-    "Wait, {claim}?",  # the shortest form last: a claim is kept when this one fits
+    "{Claim}?",  # the shortest form last: a claim is kept when this one fits
 )
 OPENERS = ("No,", "Not quite,", "Actually, no,", "Hmm, no,", "Not really,")
 FOLLOW_UP_RATE = 0.5  # share of answers that add the fact said right, when it is short
