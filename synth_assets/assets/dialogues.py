@@ -106,7 +106,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v5",  # v5: answers spoken whole within a time budget (LLM-shortened or quarantined)
+    code_version="instruction-v5",  # v5: whole answers in a time budget; clarifications of their own, heard, confirmed
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "

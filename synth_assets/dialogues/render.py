@@ -182,15 +182,27 @@ def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
 
 def with_clarifications(scripts: Iterator[DialogueScript], max_count: int, clarification_share: float,
                         start: float = 0.0) -> Iterator[DialogueScript]:
-    """The first ``max_count`` instruction scripts, each followed, for ``clarification_share`` of them
-    (a rotation from phase ``start``, so any run is within one of the share), by a clarification built
-    from it."""
-    for index, script in enumerate(scripts):
-        if index >= max_count:
-            return
-        yield script
-        if rotation_pick(index, clarification_share, start):
+    """The first ``max_count`` instruction scripts, and for ``clarification_share`` of them (a rotation
+    from phase ``start``, so any run is within one of the share) a clarification built from the next
+    script of the stream, which is then not an instruction conversation too: a clarification asks its
+    own question, never a copy of an instruction conversation of the release. When the stream ends
+    with a clarification owed, the last instruction becomes it."""
+    made, held = 0, None
+    for script in scripts:
+        if held is not None:
+            yield held
+            held = None
             yield clarification_script(script)
+            continue
+        if made >= max_count:
+            return
+        if rotation_pick(made, clarification_share, start):
+            held = script
+        else:
+            yield script
+        made += 1
+    if held is not None:
+        yield clarification_script(held)
 
 
 def clarification_start(partition: str) -> float:
