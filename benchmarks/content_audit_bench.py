@@ -88,7 +88,47 @@ def partition_scripts(path: Path, landing: Path, mix: MixTargets, premises: int,
     return scripts + safety, answers
 
 
-def run(landing: Path, premises: int, instructions_cap: int = INSTRUCTIONS_PER_PARTITION, examples: int = 3) -> dict:
+def _bare(text: str) -> list[str]:
+    return re.sub(r"[^\w'\s-]+", " ", text).lower().split()
+
+
+def audibility(scripts: list, voices: list[str]) -> dict:
+    """Voice each swapped clarification's garbled question and ask Whisper tiny.en what it hears."""
+    from synth_assets.asr.transcriber import Transcriber
+    from synth_assets.core.audio import SAMPLE_RATE
+    from synth_assets.core.records import seed_from_id
+    from synth_assets.dialogues.audit import spoken_turns
+    from synth_assets.dialogues.clarification import clarification_script
+    from synth_assets.tts.policy import VoicePolicy
+
+    swaps, seen = [], set()
+    for script in scripts:
+        if script.kind in ("instruction", "clarification"):
+            clarified = script if script.kind == "clarification" else clarification_script(script)
+            detail = json.loads(clarified.params)["clarification"]
+            if detail["garble"] != "cut_off" and clarified.turns[0].text not in seen:
+                seen.add(clarified.turns[0].text)
+                swaps.append((clarified, detail))
+    policy, transcriber = VoicePolicy(user_voices=tuple(voices), workers=1), Transcriber(pack_seconds=0)
+    heard, examples = 0, []
+    started = time.perf_counter()
+    for index, (script, detail) in enumerate(swaps):
+        said = spoken_turns(script)[0]
+        voice = voices[index % len(voices)]
+        audio = policy.synthesize(voice, said, seed=seed_from_id(script.id, "turn0"))
+        words = _bare(transcriber.transcribe(audio, SAMPLE_RATE).text)
+        ok = detail["said"].lower() not in words
+        heard += ok
+        if len(examples) < 12:
+            examples.append(f"{'heard' if ok else 'MISSED'}: {detail['said']} -> {detail['heard']} ({voice}): "
+                            f"Whisper: {' '.join(words)[:100]}")
+    return {"swapped_clarifications": len(swaps), "heard_differently": heard,
+            "share": round(heard / len(swaps), 3) if swaps else None,
+            "seconds": round(time.perf_counter() - started, 1), "examples": examples}
+
+
+def run(landing: Path, premises: int, instructions_cap: int = INSTRUCTIONS_PER_PARTITION, examples: int = 3,
+        voices: list[str] | None = None) -> dict:
     from collections import Counter
 
     started = time.perf_counter()
@@ -101,7 +141,10 @@ def run(landing: Path, premises: int, instructions_cap: int = INSTRUCTIONS_PER_P
         scripts += made
         answers.update(found)
     audit = audit_release(scripts, answers, examples=examples)
-    return {"landing": str(landing), "partitions": len(files), "conversations": len(scripts),
+    if voices:
+        counts["audible"] = audibility(scripts, voices)
+    return {"audible": counts.get("audible"), "landing": str(landing), "partitions": len(files),
+            "conversations": len(scripts),
             "quarantined_instructions": dict(counts["quarantined"]), "seconds": round(time.perf_counter() - started, 1),
             **audit.to_dict(), "lines": audit.lines()}
 
@@ -112,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--premises", type=int, default=None,
                         help=f"false premises per partition (default {PREMISES_PER_PARTITION}; large: 40)")
     parser.add_argument("--instructions", type=int, default=None,
-                        help=f"instruction conversations per partition (default {INSTRUCTIONS_PER_PARTITION}; large: 300)")
+                        help=f"instruction conversations per partition (default {INSTRUCTIONS_PER_PARTITION}; "
+                        "large: 300)")
     parser.add_argument("--examples", type=int, default=3, help="examples printed of each defect kind")
+    parser.add_argument("--audible", action="store_true", help="voice swapped clarifications, ask Whisper")
+    parser.add_argument("--voices", default="piper-joe,flite-slt", help="user voices for --audible")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             landing, premises = Path(args.landing), args.premises or PREMISES_PER_PARTITION
         cap = args.instructions or (300 if args.landing == "large" else INSTRUCTIONS_PER_PARTITION)
-        result = run(landing, premises, cap, args.examples)
+        result = run(landing, premises, cap, args.examples, args.voices.split(",") if args.audible else None)
     if args.json:
         print(json.dumps({k: v for k, v in result.items() if k != "lines"}, indent=1))
         return 0
@@ -132,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
           f"conversations ({result['seconds']} s)")
     print(f"instructions quarantined: {result['quarantined_instructions']}")
     print("\n".join(result["lines"]))
+    if result["audible"]:
+        audible = result["audible"]
+        print(f"mishearings heard (Whisper tiny.en does not hear the intended word): {audible['heard_differently']} "
+              f"of {audible['swapped_clarifications']} ({audible['share']}), {audible['seconds']} s")
+        print("\n".join(f"      {e}" for e in audible["examples"]))
     return 0
 
 

@@ -147,7 +147,8 @@ def ends_mid_thought(answer: str) -> str | None:
     if not text.endswith((".", "!", "?", '"', "'", ")")):
         return "no closing punctuation"
     last = re.split(r"(?<=[.!?])\s+", text)[-1]
-    if re.search(r"\b(?:(?:the following|as follows|below)\s*[.:]|(?:the following \w+|these (?:steps|tips|ways))\s*:)$",
+    if re.search(r"\b(?:(?:the following|as follows|below)\s*[.:]|"
+                 r"(?:the following \w+|these (?:steps|tips|ways))\s*:)$",
                  last, re.IGNORECASE):
         return f"introduces what it never says: {last[-60:]!r}"
     return None

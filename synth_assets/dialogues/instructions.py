@@ -96,7 +96,8 @@ def spoken_question(instruction: str, pick: int = 0) -> str:
 
 _LIST_LINE = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+)$")
 _CODE = re.compile(r"```|^\s*(?:def |class |import |for .* in .*:|if .*:|return |print\(|SELECT |#include)|"
-                   r"[;{}]\s*$|\b\w+\s*(?:\+=|==|=)\s*[\w\"'\[(]|</?\w+>|\bEND ?(?:IF|FOR|WHILE|FUNCTION)\b", re.MULTILINE)
+                   r"[;{}]\s*$|\b\w+\s*(?:\+=|==|=)\s*[\w\"'\[(]|</?\w+>|\bEND ?(?:IF|FOR|WHILE|FUNCTION)\b",
+                   re.MULTILINE)
 _OUTLINE = re.compile(r"(?:^|\s)(?:[IVX]+|[A-H])\.\s+[A-Z]")
 _PLACEHOLDER = re.compile(r"\[[^\]]*\]")
 _TABLE = re.compile(r"^\s*\|.*\|\s*$|\t\S+\t", re.MULTILINE)

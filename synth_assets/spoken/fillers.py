@@ -113,7 +113,8 @@ def _choices(role: str, first_sentence: bool, somber: bool, opening: bool) -> li
     choices = FILLERS.get(role, FILLERS["narration"])
     return [(f, w) for f, w in choices
             if (first_sentence or f not in OPENERS_ONLY) and (not somber or f in SOMBER_FILLERS)
-            and (opening or f in HESITATIONS) and not (first_sentence and opening and f.lower() in AFTER_SOMETHING_SAID)]
+            and (opening or f in HESITATIONS)
+            and not (first_sentence and opening and f.lower() in AFTER_SOMETHING_SAID)]
 
 
 def add_fillers(text: str, rng: random.Random, rate: float, role: str,
