@@ -18,15 +18,17 @@ from synth_assets.core.records import DialogueScript, Turn, seed_from_id, stable
 
 # Near misses: what was said -> what a listener may hear. Each pair differs by a sound or two, so the
 # mishearing is in the audio (a homophone, "write" heard as "right", would be said exactly as the
-# question: ``sounds_alike`` refuses one, comparing espeak-ng's phonemes of the two words).
+# question: ``sounds_alike`` refuses one, comparing espeak-ng's phonemes of the two words). Pairs that
+# Whisper tiny.en puts right from the context are left out ("the thirst time" is heard "the first time",
+# "the last dime" "the last time": benchmarks/content_audit_bench.py --audible).
 MISHEARD = {
     "weather": "feather", "bread": "bed", "sea": "tea", "night": "knife", "flour": "floor",
     "write": "ride", "know": "mow", "week": "cheek", "plant": "plan", "rain": "train", "sun": "fun",
     "meat": "meal", "pair": "chair", "tail": "pail", "mail": "nail", "peace": "geese", "road": "load",
     "water": "waiter", "tips": "chips", "healthy": "wealthy", "explain": "complain", "story": "glory",
     "dark": "park", "fresh": "flesh", "sky": "ski", "blue": "glue", "leaves": "thieves", "cold": "gold",
-    "house": "mouse", "light": "night", "first": "thirst", "good": "wood", "poem": "home",
-    "list": "fist", "book": "cook", "city": "pity", "money": "honey", "time": "dime", "car": "jar",
+    "house": "mouse", "light": "night", "good": "wood", "poem": "home",
+    "list": "fist", "book": "cook", "city": "pity", "money": "honey", "car": "jar",
 }
 WRONG_NAMES = {"Paris": "Harris", "London": "Landon", "Shakespeare": "Shackleton", "Einstein": "Eisenstein",
                "Python": "Pylon", "Mars": "Mass", "Amazon": "Amazing"}
