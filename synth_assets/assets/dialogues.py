@@ -15,7 +15,7 @@ from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
-from synth_assets.dialogues import render
+from synth_assets.dialogues import duplex, render
 from synth_assets.dialogues.plot import conversation_png
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import voice_inputs
@@ -45,8 +45,19 @@ def dialogue_metadata(store, asset: str, partition: str):
                 "interruptions": int(frame["interruptions"].sum()),
                 "word_times": frame["word_times"].value_counts().to_dict(),
                 "clips_with_estimated_word_times": int(frame["word_times_estimated"].sum()),
-                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
+                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition)),
+                **duplex_metadata(frame)}
     return summarize
+
+
+def duplex_metadata(frame) -> dict:
+    """The turn-taking heard in the partition's audio (floor-transfer offsets, overlap, barge-ins heard,
+    speech outside the labels) and its FTO histogram."""
+    if "duplex" not in frame:
+        return {}
+    found = duplex.metadata(frame["duplex"])
+    return {"duplex": MetadataValue.json(found["duplex"]), "duplex_misses": found["duplex_misses"],
+            "fto_histogram": MetadataValue.md(found["fto_histogram"])}
 
 
 def first_conversation_picture(store, asset: str, partition: str) -> str:
@@ -62,7 +73,7 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v5",  # v5: bank v3 (5+ phrasings, fitting offers, varied holds), no request reused
+    code_version="safety-v6",  # v6: bank v3 (5+ phrasings, fitting offers, varied holds), no request reused
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -86,7 +97,7 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v8",  # v8: short questions on a standalone claim, one-breath corrections, units
+    code_version="false-premise-v9",  # v9: short questions on a standalone claim, one-breath corrections, units
     description="False premises: the user asks a short question built on an altered fact from a document, the "
     "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
@@ -106,7 +117,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v5",  # v5: whole answers in a time budget; clarifications of their own, heard, confirmed
+    code_version="instruction-v6",  # v6: whole answers in a time budget; clarifications of their own, heard, confirmed
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
