@@ -3,16 +3,19 @@ marked new, changed or unchanged against earlier snapshots of its source."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from typing import Iterator
 
+from synth_assets.core.ranges import ObjectChanged, RangedSource
 from synth_assets.core.records import Quarantined
 from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 from synth_assets.crawl import snapshots
 from synth_assets.crawl.shards import ShardKey
 from synth_assets.crawl.sources import UnknownFormat, read_file
+from synth_assets.crawl.sources.slices import IndexMismatch, index_name, stream_offsets
 
 SOURCE_OPTIONS = "_source.json"  # per-source settings beside its snapshots: text_field, license, site
 KNOWN_OPTIONS = {"text_field", "license", "site"}
@@ -35,10 +38,33 @@ def source_options(landing: Store, source: str) -> dict:
     return options
 
 
-def file_digest(landing: Store, shard: ShardKey) -> str:
+def open_dump(landing: Store, shard: ShardKey) -> RangedSource | None:
+    """A sliced shard's dump, read by byte ranges (only the slice's range is fetched); None for a
+    whole file, which is read from a local copy."""
+    return landing.open_ranged(shard.landing_key) if shard.slice else None
+
+
+def stream_starts(landing: Store, shard: ShardKey) -> list[int] | None:
+    """A multistream dump's stream offsets from its index beside it (None without one)."""
+    name = index_name(shard.landing_key)
+    if shard.slice is None or name is None or not landing.exists(name):
+        return None
+    try:
+        with landing.open_ranged(name).open() as index:
+            return stream_offsets(index)
+    except (OSError, EOFError, IndexMismatch) as error:
+        raise StageError(f"{shard}: the stream index {name} is unreadable: {error}") from error
+
+
+def file_digest(landing: Store, shard: ShardKey, source: RangedSource | None = None) -> str:
     """Content hash of a dump file, or of a slice's bytes (plus the file's head, which every slice
-    reads), streamed: what decides whether the partition's input changed."""
+    reads), streamed: what decides whether the partition's input changed. A slice on S3 is
+    identified by its object's ETag and range instead, so nothing is fetched twice."""
     digest = hashlib.sha256()
+    if source is not None and source.etag and shard.slice:
+        start, end = shard.slice.byte_range(source.size)
+        digest.update(f"{source.size}:{start}:{end}:etag:{source.etag}".encode())
+        return digest.hexdigest()
     with landing.local_copy(shard.landing_key) as path, open(path, "rb") as handle:
         size = path.stat().st_size
         start, end = shard.slice.byte_range(size) if shard.slice else (0, size)
@@ -54,11 +80,16 @@ def file_digest(landing: Store, shard: ShardKey) -> str:
 
 
 def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: dict,
-                   known: dict[str, snapshots.Earlier]) -> Iterator[dict]:
+                   known: dict[str, snapshots.Earlier], source: RangedSource | None = None) -> Iterator[dict]:
     """Document rows of the shard, classified against ``known`` (earlier snapshots); unreadable
-    records go to the stage's quarantine."""
+    records go to the stage's quarantine. A slice is read from ``source`` (open_dump) by ranges.
+    A dump replaced while it is read, or whose index is not its own, fails the slice (StageError):
+    nothing of it is written, and the dump's other slices are not touched."""
     reader_options = {k: options[k] for k in ("text_field", "site") if k in options}
-    with landing.local_copy(shard.landing_key) as path:
+    if shard.slice is not None:
+        reader_options["stream_starts"] = stream_starts(landing, shard)
+    with contextlib.ExitStack() as stack:
+        path = source if source is not None else stack.enter_context(landing.local_copy(shard.landing_key))
         try:
             for item in read_file(path, source=shard.source, snapshot=shard.snapshot, rel_path=str(shard),
                                   part=shard.slice, **reader_options):
@@ -68,5 +99,8 @@ def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: di
                 if "license" in options:
                     item.license = options["license"]
                 yield snapshots.classify(item.to_row(), known)
-        except UnknownFormat as error:
+        except (UnknownFormat, IndexMismatch) as error:
             raise StageError(f"{shard}: {error}") from error
+        except ObjectChanged as error:
+            raise StageError(f"{shard}: the dump changed while its slices were read, read this slice again: "
+                             f"{error}") from error

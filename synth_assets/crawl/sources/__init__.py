@@ -11,11 +11,13 @@ Quarantined record. Only a file whose format cannot be recognised raises (Unknow
 
 from __future__ import annotations
 
+import bz2
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined
 
 from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
@@ -57,15 +59,20 @@ SLICEABLE = {"mediawiki", "ultrachat", "jsonl"}
 
 
 def read_file(
-    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE, part: Slice | None = None,
-    text_field: str = "text",
+    path: Path | RangedSource, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE,
+    part: Slice | None = None, text_field: str = "text", stream_starts: Sequence[int] | None = None,
 ) -> Iterator[Document | Quarantined]:
     """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
     path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
     ``part`` reads one slice of a large file only (see slices.py); ``text_field`` is the text column
     of a generic JSONL or Parquet source.
+    ``path`` may be a RangedSource: a slice then fetches only its own bytes (plus the file's head).
+    ``stream_starts``: a multistream dump's stream offsets (from its index) for exact slice ranges.
     Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
-    path = Path(path)
+    path = path if isinstance(path, RangedSource) else Path(path)
+    if isinstance(path, RangedSource) and part is not None:
+        start, end = part.byte_range(path.size)
+        path.fit_block(end - start)
     ctx = FileContext(source, snapshot, rel_path)
     try:
         head = _head(path)
@@ -79,7 +86,8 @@ def read_file(
     if part is not None and kind not in SLICEABLE:
         raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
     options = {"site": site} if kind.startswith("stackexchange") else {}
-    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind, part, text_field), **options)
+    context = FileContext(source, snapshot, rel_path, kind, part, text_field, stream_starts)
+    return READERS[kind](path, context, **options)
 
 
 def detect_kind(path: Path, text_field: str = "text") -> str:
@@ -88,9 +96,9 @@ def detect_kind(path: Path, text_field: str = "text") -> str:
     return _detect(path, _head(path), text_field)
 
 
-def _detect(path: Path, head: str, text_field: str = "text") -> str:
-    with open(path, "rb") as handle:  # binary formats by their magic bytes, before any decoding
-        magic = handle.read(8)
+def _detect(path: Path | RangedSource, head: str, text_field: str = "text") -> str:
+    with (path.open() if isinstance(path, RangedSource) else open(path, "rb")) as handle:
+        magic = handle.read(8)  # binary formats by their magic bytes, before any decoding
     for prefix, kind in MAGIC.items():
         if magic.startswith(prefix):
             return kind
@@ -107,9 +115,23 @@ def _detect(path: Path, head: str, text_field: str = "text") -> str:
     return kind
 
 
-def _head(path: Path) -> str:
+def _head(path: Path | RangedSource) -> str:
+    if isinstance(path, RangedSource) and path.suffix == ".bz2":
+        return _first_stream_head(path)
     with open_binary(path) as stream:
         return stream.read(HEAD_BYTES).decode("utf-8", "replace")
+
+
+def _first_stream_head(source: RangedSource) -> str:
+    """The start of a ranged .bz2's first stream only: a multistream dump's slice must not fetch the
+    streams after it to learn the format."""
+    decompressor, out = bz2.BZ2Decompressor(), b""
+    with source.open() as handle:
+        while not decompressor.eof and len(out) < HEAD_BYTES and (chunk := handle.read(1 << 14)):
+            out += decompressor.decompress(chunk, HEAD_BYTES - len(out))
+            while not decompressor.needs_input and not decompressor.eof and len(out) < HEAD_BYTES:
+                out += decompressor.decompress(b"", HEAD_BYTES - len(out))
+    return out[:HEAD_BYTES].decode("utf-8", "replace")
 
 
 def _xml_root(text: str) -> str:
