@@ -46,7 +46,7 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
         return figures
 
     return run_stage(context, store, inputs=inputs, summarize=bytes_read, require_rows=True,
-                     produce=lambda stage: read_documents(stage, landing, shard, options, known, dump))
+                     produce=lambda stage: read_documents(stage, landing, shard, options, known, dump, store))
 
 
 @stage_asset(

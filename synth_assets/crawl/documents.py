@@ -15,7 +15,8 @@ from synth_assets.core.storage import Store
 from synth_assets.crawl import snapshots
 from synth_assets.crawl.shards import ShardKey
 from synth_assets.crawl.sources import UnknownFormat, read_file
-from synth_assets.crawl.sources.slices import IndexMismatch, index_name, stream_offsets
+from synth_assets.crawl.sources.slices import IndexMismatch, index_name, split_name, stream_offsets
+from synth_assets.crawl.sources.threads import ThreadIndex, ThreadIndexError, build_thread_index
 
 SOURCE_OPTIONS = "_source.json"  # per-source settings beside its snapshots: text_field, license, site
 KNOWN_OPTIONS = {"text_field", "license", "site"}
@@ -44,16 +45,41 @@ def open_dump(landing: Store, shard: ShardKey) -> RangedSource | None:
     return landing.open_ranged(shard.landing_key) if shard.slice else None
 
 
-def stream_starts(landing: Store, shard: ShardKey) -> list[int] | None:
-    """A multistream dump's stream offsets from its index beside it (None without one)."""
+INDEXES = "_dump_index"  # in the deployment's store: each Posts.xml's thread index, built once
+
+
+def dump_index(landing: Store, shard: ShardKey, cache: Store | None = None,
+               source: RangedSource | None = None) -> list[int] | ThreadIndex | None:
+    """What a slice needs to find its records exactly: a multistream dump's stream offsets (from the
+    index file beside it), or a Posts.xml's thread index (built by one pass over the dump the first
+    time a slice of it runs, then kept in ``cache`` keyed by the dump's size and ETag)."""
+    if shard.slice is None:
+        return None
+    if split_name(shard.file)[0].lower() == "posts.xml":
+        return thread_index(landing, shard, cache, source)
     name = index_name(shard.landing_key)
-    if shard.slice is None or name is None or not landing.exists(name):
+    if name is None or not landing.exists(name):
         return None
     try:
         with landing.open_ranged(name).open() as index:
             return stream_offsets(index)
     except (OSError, EOFError, IndexMismatch) as error:
         raise StageError(f"{shard}: the stream index {name} is unreadable: {error}") from error
+
+
+def thread_index(landing: Store, shard: ShardKey, cache: Store | None, source: RangedSource | None) -> ThreadIndex:
+    source = source or landing.open_ranged(shard.landing_key)
+    version = hashlib.sha256(f"{source.size}:{source.etag}".encode()).hexdigest()[:16]
+    key = f"{INDEXES}/{shard.landing_key}/threads-{version}.npz"
+    if cache is not None and cache.exists(key):
+        return ThreadIndex.from_bytes(cache.read_bytes(key))
+    whole = landing.open_ranged(shard.landing_key)  # its own count: the index pass is not the slice's read
+    whole.fit_block(8 << 20)
+    with whole.open() as stream:
+        index = build_thread_index(stream, whole.size)
+    if cache is not None:
+        cache.write_bytes(key, index.to_bytes())
+    return index
 
 
 def file_digest(landing: Store, shard: ShardKey, source: RangedSource | None = None) -> str:
@@ -80,17 +106,18 @@ def file_digest(landing: Store, shard: ShardKey, source: RangedSource | None = N
 
 
 def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: dict,
-                   known: dict[str, snapshots.Earlier], source: RangedSource | None = None) -> Iterator[dict]:
+                   known: dict[str, snapshots.Earlier], source: RangedSource | None = None,
+                   cache: Store | None = None) -> Iterator[dict]:
     """Document rows of the shard, classified against ``known`` (earlier snapshots); unreadable
     records go to the stage's quarantine. A slice is read from ``source`` (open_dump) by ranges.
     A dump replaced while it is read, or whose index is not its own, fails the slice (StageError):
     nothing of it is written, and the dump's other slices are not touched."""
     reader_options = {k: options[k] for k in ("text_field", "site") if k in options}
-    if shard.slice is not None:
-        reader_options["stream_starts"] = stream_starts(landing, shard)
     with contextlib.ExitStack() as stack:
         path = source if source is not None else stack.enter_context(landing.local_copy(shard.landing_key))
         try:
+            if shard.slice is not None:
+                reader_options["dump_index"] = dump_index(landing, shard, cache, source)
             for item in read_file(path, source=shard.source, snapshot=shard.snapshot, rel_path=str(shard),
                                   part=shard.slice, **reader_options):
                 if isinstance(item, Quarantined):
@@ -99,7 +126,7 @@ def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: di
                 if "license" in options:
                     item.license = options["license"]
                 yield snapshots.classify(item.to_row(), known)
-        except (UnknownFormat, IndexMismatch) as error:
+        except (UnknownFormat, IndexMismatch, ThreadIndexError) as error:
             raise StageError(f"{shard}: {error}") from error
         except ObjectChanged as error:
             raise StageError(f"{shard}: the dump changed while its slices were read, read this slice again: "

@@ -28,7 +28,7 @@ def multistream(tmp_path_factory):
 
 
 def read_slice(source, part, starts=None, rel="wiki/s1/dump"):
-    return list(read_file(source, source="wiki", snapshot="s1", rel_path=rel, part=part, stream_starts=starts))
+    return list(read_file(source, source="wiki", snapshot="s1", rel_path=rel, part=part, dump_index=starts))
 
 
 def ids(records):

@@ -25,6 +25,7 @@ from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, rea
 from .mediawiki import read_mediawiki
 from .slices import Slice
 from .stackexchange import DEFAULT_SITE, read_stackexchange, read_stackexchange_archive
+from .threads import ThreadIndex
 
 __all__ = [
     "FileContext",
@@ -45,6 +46,7 @@ READERS = {
 MAGIC = {b"PAR1": "parquet", b"7z\xbc\xaf\x27\x1c": "stackexchange-7z"}
 XML_ROOTS = {"mediawiki": "mediawiki", "posts": "stackexchange"}
 HEAD_BYTES = 1 << 16
+RANGED_HEAD_BYTES = 1 << 13
 SNIFF_LINES = 20  # JSONL: the first object among this many lines decides
 
 _XML_NOISE = re.compile(r"<\?.*?\?>|<!--.*?-->", re.DOTALL)  # declaration, PIs, comments
@@ -55,19 +57,20 @@ class UnknownFormat(ValueError):
     """The file is none of the dump formats these readers know."""
 
 
-SLICEABLE = {"mediawiki", "ultrachat", "jsonl"}
+SLICEABLE = {"mediawiki", "ultrachat", "jsonl", "stackexchange"}
 
 
 def read_file(
     path: Path | RangedSource, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE,
-    part: Slice | None = None, text_field: str = "text", stream_starts: Sequence[int] | None = None,
+    part: Slice | None = None, text_field: str = "text", dump_index: Sequence[int] | ThreadIndex | None = None,
 ) -> Iterator[Document | Quarantined]:
     """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
     path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
     ``part`` reads one slice of a large file only (see slices.py); ``text_field`` is the text column
     of a generic JSONL or Parquet source.
     ``path`` may be a RangedSource: a slice then fetches only its own bytes (plus the file's head).
-    ``stream_starts``: a multistream dump's stream offsets (from its index) for exact slice ranges.
+    ``dump_index``: a multistream dump's stream offsets (from its index) for exact slice ranges, or
+    the ThreadIndex a slice of Stack Exchange Posts.xml needs (threads.py).
     Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
     path = path if isinstance(path, RangedSource) else Path(path)
     if isinstance(path, RangedSource) and part is not None:
@@ -86,7 +89,7 @@ def read_file(
     if part is not None and kind not in SLICEABLE:
         raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
     options = {"site": site} if kind.startswith("stackexchange") else {}
-    context = FileContext(source, snapshot, rel_path, kind, part, text_field, stream_starts)
+    context = FileContext(source, snapshot, rel_path, kind, part, text_field, dump_index)
     return READERS[kind](path, context, **options)
 
 
@@ -118,8 +121,8 @@ def _detect(path: Path | RangedSource, head: str, text_field: str = "text") -> s
 def _head(path: Path | RangedSource) -> str:
     if isinstance(path, RangedSource) and path.suffix == ".bz2":
         return _first_stream_head(path)
-    with open_binary(path) as stream:
-        return stream.read(HEAD_BYTES).decode("utf-8", "replace")
+    with open_binary(path) as stream:  # a ranged source (a slice's dump) fetches less: the root tag is near
+        return stream.read(RANGED_HEAD_BYTES if isinstance(path, RangedSource) else HEAD_BYTES).decode("utf-8", "replace")
 
 
 def _first_stream_head(source: RangedSource) -> str:

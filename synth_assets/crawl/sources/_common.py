@@ -37,11 +37,11 @@ COMPRESSION_ERRORS = (OSError, EOFError)
 MAX_LINE_BYTES = 16 << 20  # a JSONL record longer than this is quarantined, never held in memory
 
 
-def open_binary(path: Path | RangedSource, part: Any = None, kind: str = "", stream_starts: Any = None) -> IO[bytes]:
+def open_binary(path: Path | RangedSource, part: Any = None, kind: str = "", dump_index: Any = None) -> IO[bytes]:
     """Open a dump (or one slice of it, see slices.py) for reading, decompressing .bz2 on the fly so
     big dumps never sit unpacked on disk. ``path`` may be a RangedSource (a file read by ranges)."""
     if part is not None:
-        return open_slice(path, part, kind, stream_starts)
+        return open_slice(path, part, kind, dump_index)
     if isinstance(path, RangedSource):
         raw, size = path.open(), path.size
     else:
@@ -119,10 +119,10 @@ class FileContext:
     kind: str = ""
     part: Any = None  # a slices.Slice when only part of the file is read
     text_field: str = "text"  # the text column of generic JSONL / Parquet sources
-    stream_starts: Any = None  # a multistream dump's stream offsets, from its index (slices.py)
+    dump_index: Any = None  # a multistream dump's stream offsets, from its index (slices.py)
 
     def open(self, path: Path) -> IO[bytes]:
-        return open_binary(path, self.part, self.kind, self.stream_starts)
+        return open_binary(path, self.part, self.kind, self.dump_index)
 
     def quarantine(self, position: str, reason: str, raw: str = "") -> Quarantined:
         return Quarantined(

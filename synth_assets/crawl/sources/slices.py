@@ -11,6 +11,8 @@ is in exactly one slice, and no slice needs to look at another.
   stream_offsets) when it is given, else they are found by their byte-aligned stream header. Each
   slice is decompressed on its own; slices after the first take the header from the first stream.
 - JSONL: records are lines.
+- Stack Exchange Posts.xml: records are whole threads, found through the dump's thread index
+  (threads.py): a slice holds the threads whose question starts in its range.
 
 A slice is read from a ``RangedSource`` (core/ranges.py), so on S3 it fetches its own byte range by
 HTTP range requests plus the little it needs to find record boundaries and the file's header, never
@@ -25,14 +27,15 @@ from __future__ import annotations
 import bz2
 import io
 import re
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from synth_assets.core.ranges import RangedSource
 
 from .guard import expansion_guard
+from .threads import ThreadIndex, ThreadIndexError, thread_slice
 
 SLICE_SUFFIX = re.compile(r"^(?P<file>.+)@part-(?P<index>\d+)-of-(?P<count>\d+)$")
 PAGE_START = b"<page>"
@@ -96,9 +99,10 @@ def as_source(path: "Path | RangedSource") -> RangedSource:
 
 
 def splittable(name: str) -> bool:
-    """Formats whose records can be found from any byte offset (decided by name: no file is opened)."""
+    """Formats whose records can be found from any byte offset, or from an index (Stack Exchange's
+    Posts.xml, see threads.py); decided by name: no file is opened."""
     lower = name.lower()
-    if lower.endswith(".jsonl") or (lower.endswith(".xml") and lower != "posts.xml"):
+    if lower.endswith((".jsonl", ".xml")):
         return True
     return lower.endswith(".xml.bz2") and "multistream" in lower
 
@@ -235,14 +239,19 @@ class Bz2Streams(io.RawIOBase):
 
 
 def open_slice(path: "Path | RangedSource", part: Slice, kind: str,
-               stream_starts: Sequence[int] | None = None) -> BinaryIO:
+               dump_index: Any = None) -> BinaryIO:
     """A binary stream of one slice's records, readable by the same reader as the whole file.
-    ``stream_starts``: a multistream dump's stream offsets from its index (exact slice ranges)."""
+    ``dump_index``: a multistream dump's stream offsets from its index (exact slice ranges), or
+    Posts.xml's ThreadIndex (required: its slices are whole threads)."""
     source = as_source(path)
     start, end = part.byte_range(source.size)
+    if kind == "stackexchange":
+        if not isinstance(dump_index, ThreadIndex):
+            raise ThreadIndexError("a slice of Posts.xml needs the dump's thread index")
+        return thread_slice(source, dump_index, start, end)
     with source.open() as handle:
         if source.suffix == ".bz2":
-            return _bz2_slice(source, handle, part, start, end, stream_starts)
+            return _bz2_slice(source, handle, part, start, end, dump_index)
         if kind == "mediawiki":
             return _xml_slice(source, handle, part, start, end)
         first, stop = _after_newline(handle, start, source.size), _after_newline(handle, end, source.size)
@@ -266,11 +275,11 @@ def _xml_slice(source: RangedSource, handle: BinaryIO, part: Slice, start: int, 
 
 
 def _bz2_slice(source: RangedSource, handle: BinaryIO, part: Slice, start: int, end: int,
-               stream_starts: Sequence[int] | None) -> BinaryIO:
+               dump_index: Sequence[int] | None) -> BinaryIO:
     size = source.size
     last = part.index == part.count - 1
-    if stream_starts is not None:  # exact: the first stream starting in [start, end), up to the next one
-        starts = sorted(stream_starts)
+    if dump_index is not None:  # exact: the first stream starting in [start, end), up to the next one
+        starts = sorted(dump_index)
         inside = [o for o in starts if start <= o < end]
         first = 0 if part.index == 0 else (inside[0] if inside else None)
         stop = size if last else next((o for o in starts if o >= end), size)
@@ -289,7 +298,7 @@ def _bz2_slice(source: RangedSource, handle: BinaryIO, part: Slice, start: int, 
     if part.index:
         # The first stream of a Wikimedia multistream dump holds the header (siteinfo) alone:
         # decompress that stream only.
-        header_end = (stream_starts[0] if stream_starts else None) or _find(handle, BZ2_STREAM_START, 4) or size
+        header_end = (dump_index[0] if dump_index else None) or _find(handle, BZ2_STREAM_START, 4) or size
         handle.seek(0)
         head = bz2.BZ2Decompressor().decompress(handle.read(min(header_end, 1 << 20)), SCAN_CHUNK)
         cut = head.find(PAGE_START)
