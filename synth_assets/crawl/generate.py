@@ -120,9 +120,11 @@ def write_mediawiki(path: Path, seed: int, size: int) -> None:
         out.write(FOOTER)
 
 
-def write_multistream(path: Path, seed: int, size: int, pages_per_stream: int = 100) -> Path:
-    """A Wikimedia-style multistream dump of about ``size`` uncompressed bytes and its index
-    ("offset:page_id:title" per page, bz2) beside it; returns the index's path."""
+def write_multistream(path: Path, seed: int, size: int, pages_per_stream: int = 100,
+                      compressed_size: int | None = None) -> Path:
+    """A Wikimedia-style multistream dump of about ``size`` uncompressed bytes (or, when given, of
+    about ``compressed_size`` bytes on disk) and its index ("offset:page_id:title" per page, bz2)
+    beside it; returns the index's path."""
     index_path = path.with_name(path.name[: -len(".xml.bz2")] + "-index.txt.bz2")
     with open(path, "wb") as out, bz2.open(index_path, "wt", encoding="utf-8") as index:
         out.write(bz2.compress(HEADER.encode()))
@@ -137,10 +139,12 @@ def write_multistream(path: Path, seed: int, size: int, pages_per_stream: int = 
             out.write(bz2.compress("".join(batch).encode()))
             batch.clear()
 
-        for page in pages(seed, size):
+        for page in pages(seed, size if compressed_size is None else 1 << 50):
             batch.append(page)
             if len(batch) == pages_per_stream:
                 flush()
+                if compressed_size is not None and out.tell() >= compressed_size:
+                    break
         if batch:
             flush()
         out.write(bz2.compress(FOOTER.encode()))
@@ -194,7 +198,7 @@ def landing_zone(root: Path, partitions: int, mb: float, slices_per_dump: int = 
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"enwiki-{number:04d}-pages-articles-multistream.xml.bz2"
         slices = min(slices_per_dump, partitions - number * slices_per_dump)
-        write_multistream(path, number + 1, int(size * slices * 4.2))  # bz2 shrinks this text about 4x
+        write_multistream(path, number + 1, 0, pages_per_stream=20, compressed_size=int(size * (slices - 0.5)))
         written.append(str(path.relative_to(root)))
     return written
 
