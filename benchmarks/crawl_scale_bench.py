@@ -233,7 +233,7 @@ def synthetic_store(data: Path, samples: int) -> list[str]:
         flac = to_flac(audio)
         pool.append((flac, t.size / SAMPLE_RATE, flac_quality(flac)))
     per_partition = 2000
-    partition_of = lambda n: f"wikipedia/2026-11-01/dump-{n // per_partition:04d}"  # noqa: E731
+    partition_of = lambda n: f"wikipedia/2026-11-01/dump-{n // per_partition:04d}"
     for first in range(0, samples, per_partition):
         numbers = range(first, min(samples, first + per_partition))
         chain = {names.CRAWL_SNAPSHOT: [(f"doc-{n // 10}", None, "{}", None) for n in numbers
@@ -270,7 +270,8 @@ def timed_child(args: list[str], env: dict) -> tuple[float, float, str]:
                "sys.stderr.write(p.stderr[-2000:]) if p.returncode else None; "
                "print(p.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
                "print(p.stdout[-4000:])")
-    done = subprocess.run([sys.executable, "-c", wrapper, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", wrapper, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
     first, _, rest = done.stdout.partition("\n")
     code, wall, peak_kb = first.split()
     if int(code):

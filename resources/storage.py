@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 from abc import abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_aws.s3 import S3Resource

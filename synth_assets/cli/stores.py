@@ -4,7 +4,7 @@ prefix the deployment configures (the same store the assets write)."""
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 from synth_assets.core.storage import Store
 

@@ -77,7 +77,7 @@ class RangedSource:
         return io.BufferedReader(_RangedFile(self), self.block)
 
     @classmethod
-    def local(cls, path: Path, block: int = BLOCK) -> "RangedSource":
+    def local(cls, path: Path, block: int = BLOCK) -> RangedSource:
         path = Path(path)
 
         def fetch(start: int, end: int) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from synth_assets.core.ranges import ObjectChanged, RangedSource
 from synth_assets.core.records import Quarantined

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import bz2
 import html
+import itertools
 import random
 import re
 from collections.abc import Iterator
@@ -68,7 +69,7 @@ def _successors() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     for sentence in sentences():
         words = sentence.split()
         openings.append(words[0])
-        for a, b in zip(words, words[1:]):
+        for a, b in itertools.pairwise(words):
             follow.setdefault(a, []).append(b)
     return tuple(openings), {k: tuple(v) for k, v in follow.items()}
 
@@ -115,8 +116,7 @@ def pages(seed: int, size: int) -> Iterator[str]:
 def write_mediawiki(path: Path, seed: int, size: int) -> None:
     with open(path, "w", encoding="utf-8") as out:
         out.write(HEADER)
-        for page in pages(seed, size):
-            out.write(page)
+        out.writelines(pages(seed, size))
         out.write(FOOTER)
 
 

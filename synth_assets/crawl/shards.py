@@ -21,7 +21,7 @@ class ShardKey:
     file: str
 
     @classmethod
-    def parse(cls, key: str) -> "ShardKey":
+    def parse(cls, key: str) -> ShardKey:
         parts = key.split("/", 2)
         if len(parts) != 3 or not all(parts):
             raise ValueError(f"partition key {key!r} is not <source>/<snapshot>/<file>")

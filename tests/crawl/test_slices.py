@@ -44,8 +44,7 @@ def test_multistream_bz2_slices(tmp_path):
     path = tmp_path / "wiki-pages-articles-multistream.xml.bz2"
     with open(path, "wb") as out:  # as Wikimedia writes them: the header alone, then 10 pages a stream
         out.write(bz2.compress(head.encode()))
-        for i in range(0, len(pages), 10):
-            out.write(bz2.compress("".join(pages[i:i + 10]).encode()))
+        out.writelines(bz2.compress("".join(pages[i:i + 10]).encode()) for i in range(0, len(pages), 10))
         out.write(bz2.compress(b"</mediawiki>\n"))
     assert_slices_partition_the_file(path, counts=(1, 2, 5))
 

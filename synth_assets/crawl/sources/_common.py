@@ -16,11 +16,10 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from synth_assets.core import names
+from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined, content_hash, stable_id
 
-from .guard import DecompressionBomb, expansion_guard  # noqa: F401 - re-exported
-from synth_assets.core.ranges import RangedSource
-
+from .guard import DecompressionBomb, expansion_guard
 from .slices import Bz2Streams, open_slice
 
 STAGE = names.CRAWL_SNAPSHOT
@@ -45,7 +44,7 @@ def open_binary(path: Path | RangedSource, part: Any = None, kind: str = "", dum
     if isinstance(path, RangedSource):
         raw, size = path.open(), path.size
     else:
-        raw, size = open(path, "rb"), path.stat().st_size
+        raw, size = open(path, "rb"), path.stat().st_size  # noqa: SIM115 - the caller closes it
     if path.suffix != ".bz2":
         return raw
     return expansion_guard(io.BufferedReader(Bz2Streams(raw)), size)

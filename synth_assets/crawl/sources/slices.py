@@ -94,7 +94,7 @@ def stream_offsets(index: BinaryIO) -> list[int]:
     return sorted(offsets)
 
 
-def as_source(path: "Path | RangedSource") -> RangedSource:
+def as_source(path: Path | RangedSource) -> RangedSource:
     return path if isinstance(path, RangedSource) else RangedSource.local(Path(path))
 
 
@@ -238,7 +238,7 @@ class Bz2Streams(io.RawIOBase):
         super().close()
 
 
-def open_slice(path: "Path | RangedSource", part: Slice, kind: str,
+def open_slice(path: Path | RangedSource, part: Slice, kind: str,
                dump_index: Any = None) -> BinaryIO:
     """A binary stream of one slice's records, readable by the same reader as the whole file.
     ``dump_index``: a multistream dump's stream offsets from its index (exact slice ranges), or

@@ -55,7 +55,7 @@ def read_stackexchange(
     open_questions: dict[str, _Question] = {}
 
     def finish(question: _Question, answer: _Answer) -> Document | Quarantined | None:
-        fields = lambda: _thread_fields(question, answer, site)  # noqa: E731
+        fields = lambda: _thread_fields(question, answer, site)
         return ctx.record(question.position, lambda: question.title, fields)
 
     broken: Quarantined | None = None
