@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator
 
 from synth_assets.core.ranges import ObjectChanged, RangedSource
@@ -24,7 +25,8 @@ KNOWN_OPTIONS = {"text_field", "license", "site"}
 
 def source_options(landing: Store, source: str) -> dict:
     """Settings of one source, from ``<source>/_source.json`` in the landing zone (all optional):
-    ``text_field`` (generic JSONL/Parquet), ``license`` (overrides what the reader assumes) and
+    ``text_field`` (generic JSONL/Parquet), ``license`` (what records that carry no license of their
+    own are under, instead of what the reader assumes) and
     ``site`` (the Stack Exchange host used in question URLs)."""
     key = f"{source}/{SOURCE_OPTIONS}"
     if not landing.exists(key):
@@ -112,7 +114,7 @@ def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: di
     records go to the stage's quarantine. A slice is read from ``source`` (open_dump) by ranges.
     A dump replaced while it is read, or whose index is not its own, fails the slice (StageError):
     nothing of it is written, and the dump's other slices are not touched."""
-    reader_options = {k: options[k] for k in ("text_field", "site") if k in options}
+    reader_options = {k: options[k] for k in ("text_field", "site", "license") if k in options}
     with contextlib.ExitStack() as stack:
         path = source if source is not None else stack.enter_context(landing.local_copy(shard.landing_key))
         try:
@@ -123,11 +125,17 @@ def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: di
                 if isinstance(item, Quarantined):
                     stage.quarantine(item)
                     continue
-                if "license" in options:
-                    item.license = options["license"]
                 yield snapshots.classify(item.to_row(), known)
         except (UnknownFormat, IndexMismatch, ThreadIndexError) as error:
             raise StageError(f"{shard}: {error}") from error
         except ObjectChanged as error:
             raise StageError(f"{shard}: the dump changed while its slices were read, read this slice again: "
                              f"{error}") from error
+
+
+def license_summary(frame) -> dict:
+    """The crawl's licenses with their document counts, and the warnings the readers left in
+    ``params`` (a license string no reader knows, kept with the source's license)."""
+    warnings = [w for w in (json.loads(p).get("license_warning") for p in frame["params"]) if w]
+    return {"licenses": dict(Counter(frame["license"]).most_common()),
+            "license_warnings": len(warnings), "license_warning_examples": warnings[:5]}

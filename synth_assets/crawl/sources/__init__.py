@@ -21,6 +21,8 @@ from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined
 
 from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
+from . import mediawiki, stackexchange
+from .instructions import LICENSES as INSTRUCTION_LICENSES
 from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet, read_ultrachat
 from .mediawiki import read_mediawiki
 from .slices import Slice
@@ -43,6 +45,9 @@ READERS = {
     "parquet": read_parquet,
     "stackexchange-7z": read_stackexchange_archive,
 }
+# The license a reader's records are under when neither the record nor the source's settings say.
+READER_LICENSES = {**INSTRUCTION_LICENSES, "mediawiki": mediawiki.LICENSE, "stackexchange": stackexchange.LICENSE,
+                   "stackexchange-7z": stackexchange.LICENSE}
 MAGIC = {b"PAR1": "parquet", b"7z\xbc\xaf\x27\x1c": "stackexchange-7z"}
 XML_ROOTS = {"mediawiki": "mediawiki", "posts": "stackexchange"}
 HEAD_BYTES = 1 << 16
@@ -62,12 +67,16 @@ SLICEABLE = {"mediawiki", "ultrachat", "jsonl", "stackexchange"}
 
 def read_file(
     path: Path | RangedSource, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE,
-    part: Slice | None = None, text_field: str = "text", dump_index: Sequence[int] | ThreadIndex | None = None,
+    part: Slice | None = None, text_field: str = "text", license: str = "",
+    dump_index: Sequence[int] | ThreadIndex | None = None,
 ) -> Iterator[Document | Quarantined]:
     """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
     path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
     ``part`` reads one slice of a large file only (see slices.py); ``text_field`` is the text column
-    of a generic JSONL or Parquet source.
+    of a generic JSONL or Parquet source; ``license`` is the source's configured license, which a
+    record without a license of its own gets (otherwise the reader's, READER_LICENSES). A record's
+    own license (a Stack Exchange row's ``ContentLicense`` or post date, a JSONL row's ``license``)
+    always wins.
     ``path`` may be a RangedSource: a slice then fetches only its own bytes (plus the file's head).
     ``dump_index``: a multistream dump's stream offsets (from its index) for exact slice ranges, or
     the ThreadIndex a slice of Stack Exchange Posts.xml needs (threads.py).
@@ -89,8 +98,9 @@ def read_file(
     if part is not None and kind not in SLICEABLE:
         raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
     options = {"site": site} if kind.startswith("stackexchange") else {}
-    context = FileContext(source, snapshot, rel_path, kind, part, text_field, dump_index)
-    return READERS[kind](path, context, **options)
+    ctx = FileContext(source, snapshot, rel_path, kind, part, text_field, license or READER_LICENSES[kind],
+                      dump_index)
+    return READERS[kind](path, ctx, **options)
 
 
 def detect_kind(path: Path, text_field: str = "text") -> str:
