@@ -20,8 +20,8 @@ from pathlib import Path
 from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined
 
-from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
 from . import mediawiki, stackexchange
+from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
 from .instructions import LICENSES as INSTRUCTION_LICENSES
 from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet, read_ultrachat
 from .mediawiki import read_mediawiki
