@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 from collections import Counter
 from collections.abc import Iterator
+
+import numpy as np
 
 from synth_assets.core.ranges import ObjectChanged, RangedSource
 from synth_assets.core.records import Quarantined
@@ -47,14 +50,14 @@ def open_dump(landing: Store, shard: ShardKey) -> RangedSource | None:
     return landing.open_ranged(shard.landing_key) if shard.slice else None
 
 
-INDEXES = "_dump_index"  # in the deployment's store: each Posts.xml's thread index, built once
+INDEXES = "_dump_index"  # in the deployment's store: each dump's stream offsets or thread index, read once
 
 
 def dump_index(landing: Store, shard: ShardKey, cache: Store | None = None,
                source: RangedSource | None = None) -> list[int] | ThreadIndex | None:
     """What a slice needs to find its records exactly: a multistream dump's stream offsets (from the
-    index file beside it), or a Posts.xml's thread index (built by one pass over the dump the first
-    time a slice of it runs, then kept in ``cache`` keyed by the dump's size and ETag)."""
+    index file beside it), or a Posts.xml's thread index (built by one pass over the dump). The first
+    slice that needs one keeps it in ``cache`` keyed by the file's size and ETag; the others read that."""
     if shard.slice is None:
         return None
     if split_name(shard.file)[0].lower() == "posts.xml":
@@ -62,17 +65,29 @@ def dump_index(landing: Store, shard: ShardKey, cache: Store | None = None,
     name = index_name(shard.landing_key)
     if name is None or not landing.exists(name):
         return None
+    index = landing.open_ranged(name)
+    key = f"{INDEXES}/{shard.landing_key}/streams-{_version(index)}.npy"
+    if cache is not None and cache.exists(key):  # read once per dump, not once per slice
+        return np.load(io.BytesIO(cache.read_bytes(key))).tolist()
     try:
-        with landing.open_ranged(name).open() as index:
-            return stream_offsets(index)
+        with index.open() as handle:
+            offsets = stream_offsets(handle)
     except (OSError, EOFError, IndexMismatch) as error:
         raise StageError(f"{shard}: the stream index {name} is unreadable: {error}") from error
+    if cache is not None:
+        out = io.BytesIO()
+        np.save(out, np.array(offsets, dtype=np.int64))
+        cache.write_bytes(key, out.getvalue())
+    return offsets
+
+
+def _version(source: RangedSource) -> str:
+    return hashlib.sha256(f"{source.size}:{source.etag}".encode()).hexdigest()[:16]
 
 
 def thread_index(landing: Store, shard: ShardKey, cache: Store | None, source: RangedSource | None) -> ThreadIndex:
     source = source or landing.open_ranged(shard.landing_key)
-    version = hashlib.sha256(f"{source.size}:{source.etag}".encode()).hexdigest()[:16]
-    key = f"{INDEXES}/{shard.landing_key}/threads-{version}.npz"
+    key = f"{INDEXES}/{shard.landing_key}/threads-{_version(source)}.npz"
     if cache is not None and cache.exists(key):
         return ThreadIndex.from_bytes(cache.read_bytes(key))
     whole = landing.open_ranged(shard.landing_key)  # its own count: the index pass is not the slice's read

@@ -121,7 +121,7 @@ def test_an_object_replaced_on_s3_while_a_slice_is_read_fails_that_slice(moto_en
 
 def test_crawl_snapshot_reads_a_slice_by_ranges_and_names_it_when_the_object_changes(store, multistream, monkeypatch):
     from synth_assets.core.stage_run import StageRun
-    from synth_assets.crawl.documents import open_dump, read_documents
+    from synth_assets.crawl.documents import INDEXES, open_dump, read_documents
 
     dump, index = multistream
     put_landing(store, dump, index)
@@ -131,9 +131,13 @@ def test_crawl_snapshot_reads_a_slice_by_ranges_and_names_it_when_the_object_cha
     shard = ShardKey.parse(keys[1])
     source = open_dump(store, shard)
     stage = StageRun("crawl_snapshot", str(shard), "run-1", "crawl-v2")
-    rows = list(read_documents(stage, store, shard, {}, {}, source))
+    rows = list(read_documents(stage, store, shard, {}, {}, source, store))
     start, end = shard.slice.byte_range(source.size)
     assert rows and source.bytes_fetched <= 1.2 * (end - start)
+    cached = store.list_keys(INDEXES)  # the stream offsets, read from the index once for all slices
+    assert len(cached) == 1 and "/streams-" in cached[0]
+    again = open_dump(store, ShardKey.parse(keys[2]))
+    assert list(read_documents(stage, store, ShardKey.parse(keys[2]), {}, {}, again, store))
     if source.etag:  # S3: the dump is replaced after the slice was opened, before it is read
         opened = open_dump(store, shard)
         store.write_bytes(shard.landing_key, dump.read_bytes()[:-1000])
