@@ -13,7 +13,9 @@ from resources.voices import TTSVoices
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
+from synth_assets import settings
 from synth_assets.dialogues import duplex, render
+from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.plot import conversation_png
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import voice_inputs
@@ -48,6 +50,13 @@ def dialogue_metadata(store, asset: str, partition: str):
     return summarize
 
 
+def turn_taking_style() -> TurnTakingStyle:
+    """The turn-taking conversations draw from: SYNTH_FTO_QUANTILES (a collection of real calls measured by
+    synth_assets/dialogues/calibration.py) or the default."""
+    quantiles = settings.fto_quantiles()
+    return TurnTakingStyle(fto_quantiles=quantiles) if quantiles else TurnTakingStyle()
+
+
 def duplex_metadata(frame) -> dict:
     """The turn-taking heard in the partition's audio (floor-transfer offsets, overlap, barge-ins heard,
     speech outside the labels) and its FTO histogram."""
@@ -80,12 +89,14 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
 def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTSVoices, mix: ConversationMix,
                      asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
+    style = turn_taking_style()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
                      produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy,
-                                                                   transcriber),
+                                                                   transcriber, style),
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
-                             "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings},
+                             "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings,
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -100,12 +111,14 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices, asr: WhisperASR):
     partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
+    style = turn_taking_style()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
                      produce=lambda stage: render.false_premise_dialogues(
-                         stage, store, partition, config.max_per_partition, policy, transcriber),
+                         stage, store, partition, config.max_per_partition, policy, transcriber, style),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
-                             "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
+                             "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings,
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -122,14 +135,16 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
                           voices: TTSVoices, mix: ConversationMix, asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
+    style = turn_taking_style()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition,
                                                                         config.max_per_partition, policy, targets,
-                                                                        transcriber),
+                                                                        transcriber, style),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
-                             **voice_inputs(policy), "asr": transcriber.output_settings},
+                             **voice_inputs(policy), "asr": transcriber.output_settings,
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": targets.clarifications_per_instruction,
                                      "clarification_start": render.clarification_start(partition)})

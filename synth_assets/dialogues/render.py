@@ -23,6 +23,7 @@ from synth_assets.dialogues.duplex import measure_audio
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
 from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.dialogues.words import ESTIMATE
 from synth_assets.tts.policy import VoicePolicy
@@ -69,7 +70,8 @@ def augmented_user_channel(script: DialogueScript, voiced: VoicedDialogue) -> di
 def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: VoicePolicy,
                 document_of: Callable[[DialogueScript], str], *, allow_barge_in: bool = True,
                 extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None,
-                slot: int = 0, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                slot: int = 0, transcriber: Transcriber | None = None,
+                style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """Each script voiced with a user voice distinct from the assistant's, rotated by gender from
     rotation slot ``slot`` on; word times from ``transcriber`` (Whisper), estimated without one."""
     try:
@@ -82,7 +84,7 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
                 raise NoDistinctVoice(reason)
             choice = choose_user_voice(policy, seed_from_id(script.id, "voice"), slot)
             voiced = voice_dialogue(script, policy, choice.voice_id, allow_barge_in=allow_barge_in,
-                                    transcriber=transcriber)
+                                    transcriber=transcriber, style=style)
         except (NoDistinctVoice, TurnFailed) as error:
             stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
                                          reason=f"{type(error).__name__}: {error}",
@@ -109,7 +111,8 @@ def other_conversations(store: Store, partition: str) -> int:
 
 
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
-                     transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                     transcriber: Transcriber | None = None,
+                     style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
     template bank; their voices continue the partition's rotation after the others'. No barge-ins: a
     refusal is heard whole."""
@@ -123,7 +126,7 @@ def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTarg
             yield script
 
     return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False,
-                       slot=first_slot(partition) + others, transcriber=transcriber)
+                       slot=first_slot(partition) + others, transcriber=transcriber, style=style)
 
 
 def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -135,7 +138,8 @@ def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
 
 
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
-                            voices: VoicePolicy, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                            voices: VoicePolicy, transcriber: Transcriber | None = None,
+                            style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """Up to ``max_count`` false-premise conversations built from the partition's segments; a segment
     whose detail cannot be altered cleanly is quarantined with the reason."""
     rows, segments = {}, []
@@ -152,7 +156,7 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_c
                                      reason=f"fact cannot be altered: {reason}", raw=segment.text[:300]))
     yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
                            allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
-                           transcriber=transcriber)
+                           transcriber=transcriber, style=style)
 
 
 def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:
@@ -200,10 +204,11 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
 
 
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int, voices: VoicePolicy,
-                          mix: MixTargets, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                          mix: MixTargets, transcriber: Transcriber | None = None,
+                          style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
     clarifications from the share of them the mix asks for."""
     scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count,
                                   mix.clarifications_per_instruction, clarification_start(partition))
     yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition),
-                           transcriber=transcriber)
+                           transcriber=transcriber, style=style)
