@@ -23,7 +23,8 @@ from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
 from synth_assets.dialogues.duplex import runs, speech_frames
-from synth_assets.dialogues.turntaking import Backchannel, TurnTakingPlan, TurnTakingStyle, backchannel_forms, draw_plan
+from synth_assets.dialogues.turntaking import (Backchannel, Hesitation, TurnTakingPlan, TurnTakingStyle,
+                                               backchannel_forms, draw_plan)
 from synth_assets.dialogues.words import (ESTIMATE, Clip, cut_words, estimate_word_times, shifted, time_words,
                                           word_times_method)
 from synth_assets.spoken.rewrite import to_spoken
@@ -55,6 +56,7 @@ class Placed:
     transition: dict = field(default_factory=dict)
     interrupted: bool = False
     timed: Timed | None = None
+    hesitation: dict = field(default_factory=dict)  # pause handling: the phrase end the user stopped at, how long
     lead: float = 0.0  # seconds from the clip's start to its first speech
     speech_len: float = 0.0  # seconds from its first speech to its last
 
@@ -83,7 +85,7 @@ class Placed:
                 "start": round(self.start, 3), "end": round(self.end, 3),
                 "speech_start": round(self.speech_start, 3), "speech_end": round(self.speech_end, 3),
                 "interrupted": self.interrupted, "transition": self.transition, "words": self.words,
-                "word_times": self.word_times}
+                "word_times": self.word_times, **({"hesitation": self.hesitation} if self.hesitation else {})}
 
 
 @dataclass
@@ -199,6 +201,37 @@ def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
     return None
 
 
+def _hesitate(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> None:
+    """Pause handling: some user turns stop at a phrase end for 0.5-2 s and go on (silence inserted in
+    the clip, the later words moved along); the assistant keeps listening (the layout follows the
+    turn's last speech)."""
+    rng = random.Random(plan.backchannel_seed ^ 0x5EED)
+    for index, turn in enumerate(placed):
+        if turn.role != "user" or rng.random() >= style.hesitation_rate:
+            continue
+        ends = [k for k, (w, n) in enumerate(zip(turn.words, turn.words[1:]))
+                if w["word"].endswith(PHRASE_END) or n["start"] - w["end"] >= style.backchannel_phrase_pause_s]
+        if not ends:
+            continue
+        k = rng.choice(ends)
+        seconds = round(rng.uniform(*style.hesitation_s), 3)
+        at = (turn.words[k]["end"] + turn.words[k + 1]["start"]) / 2
+        cut = int(round(at * SAMPLE_RATE))
+        turn.audio = np.concatenate([turn.audio[:cut], np.zeros(int(round(seconds * SAMPLE_RATE)), np.float32),
+                                     turn.audio[cut:]])
+        turn.words = turn.words[:k + 1] + shifted(turn.words[k + 1:], seconds)
+        turn.hesitation = {"after_word": k, "seconds": seconds}
+        turn.measure(f"turn {index} (user)")
+        plan.hesitations.append(Hesitation(index, k, seconds))
+
+
+def _last_stretch(turn: Placed) -> float:
+    """Seconds of the turn's speech after its hesitation (all of it without one)."""
+    if not turn.hesitation:
+        return turn.speech_len
+    return turn.speech_end - turn.words[turn.hesitation["after_word"] + 1]["start"]
+
+
 def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> None:
     """Clip starts such that speech edges follow the plan; a barge-in cuts the turn it interrupts."""
     last_speech = {role: -1.0 for role in CHANNEL}  # a channel never speaks over itself
@@ -219,8 +252,8 @@ def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle)
                     kind = "fto"  # no word end to stop at: the user answers after all
             if speech is None:
                 seconds = step.seconds if step.kind != "barge_in" else 0.2
-                if seconds < 0:  # an overlap never swallows either speaker's speech
-                    seconds = -min(-seconds, style.max_overlap_share * min(before.speech_len, turn.speech_len))
+                if seconds < 0:  # an overlap never swallows either speaker's speech (nor reaches into a hesitation)
+                    seconds = -min(-seconds, style.max_overlap_share * min(_last_stretch(before), turn.speech_len))
                 speech = before.speech_end + seconds
             transition["kind"] = kind
         speech = max(speech, last_speech[turn.role] + style.pause_s[0], turn.lead)
@@ -312,7 +345,8 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
     plan = draw_plan([p.role for p in placed], seed_from_id(script.id, "turn-taking"), style,
                      allow_barge_in=allow_barge_in)
     _time_words(placed, transcriber)  # one Whisper pass at most, for the voices without durations
-    whole = [p.audio for p in placed]
+    whole = [p.audio for p in placed]  # each turn as the voice said it (before hesitations and cuts)
+    _hesitate(placed, plan, style)
 
     def speak(role: str, text: str, seed: int, speed: float) -> Placed | None:
         voice = user_voice if role == "user" else voices.assistant_voice

@@ -46,10 +46,10 @@ BURST_ENGINE = textwrap.dedent(f"""\
             return np.concatenate([lead] + [np.concatenate([burst, pause]) for _ in text.split()] + [lead]), rate
         return speak
 """)
-QUIET = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=0.0)
-EAGER = TurnTakingStyle(barge_in_rate=1.0, backchannels_per_s=0.0)
+QUIET = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=0.0, hesitation_rate=0.0)
+EAGER = TurnTakingStyle(barge_in_rate=1.0, backchannels_per_s=0.0, hesitation_rate=0.0)
 TALKATIVE = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=1.0,
-                            backchannel_min_turn_s=2.0)
+                            backchannel_min_turn_s=2.0, hesitation_rate=0.0)
 
 
 def true_times(text: str) -> list[tuple[float, float]]:
