@@ -148,12 +148,37 @@ def _time_words(items: list[Placed], transcriber: Transcriber | None) -> None:
     for item in items:
         words = text_word_times(item.spoken, item.timed)[0] if item.timed is not None else []
         if words:
-            item.words, item.word_times = words, f"{ENGINE_TIMES}:{REGISTRY[item.voice].engine}"
+            item.words = _snap_to_speech(words, item.audio)
+            item.word_times = f"{ENGINE_TIMES}:{REGISTRY[item.voice].engine}"
         else:
             untimed.append(item)
     timed = time_words([Clip(p.spoken, p.audio, SAMPLE_RATE) for p in untimed], transcriber)
     for item, words in zip(untimed, timed):
         item.words, item.word_times = words.words, words.method
+
+
+def _snap_to_speech(words: list[dict], audio: np.ndarray) -> list[dict]:
+    """Word edges at a pause moved out to the speech heard there: a word's start back to the onset of the
+    run of speech frames it begins in, its end on to that run's offset, never past its neighbours. The
+    engines' durations put the first phoneme after the pad token, whose frames already carry 20-130 ms
+    of onset; the labels must match what a listener hears."""
+    if not words:
+        return words
+    active = speech_frames(audio, SAMPLE_RATE)
+    frame = 0.01
+    out = [dict(w) for w in words]
+    for k, word in enumerate(out):
+        floor = out[k - 1]["end"] if k else 0.0
+        i = int(word["start"] / frame)
+        while i > 0 and i - 1 < active.size and active[i - 1] and (i - 1) * frame >= floor:
+            i -= 1
+        word["start"] = round(min(word["start"], max(floor, i * frame)), 3)
+        ceiling = words[k + 1]["start"] if k + 1 < len(words) else audio.size / SAMPLE_RATE
+        j = int(np.ceil(word["end"] / frame))
+        while j < active.size and active[j] and (j + 1) * frame <= ceiling:
+            j += 1
+        word["end"] = round(max(word["end"], min(ceiling, j * frame)), 3)
+    return out
 
 
 def _shift(turn: Placed, start: float) -> None:
@@ -357,8 +382,8 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
         except TurnFailed:
             return None  # a missing "mm-hm" does not spoil the conversation
         words = text_word_times(text, timed)[0] if timed is not None else []
-        item.words, item.word_times = (words, f"{ENGINE_TIMES}:{REGISTRY[voice].engine}") if words else \
-            (estimate_word_times(text, audio, SAMPLE_RATE), ESTIMATE)
+        item.words, item.word_times = (_snap_to_speech(words, audio), f"{ENGINE_TIMES}:{REGISTRY[voice].engine}") \
+            if words else (estimate_word_times(text, audio, SAMPLE_RATE), ESTIMATE)
         return item
 
     _lay_out(placed, plan, style)

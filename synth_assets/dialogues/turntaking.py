@@ -37,7 +37,7 @@ class TurnTakingStyle:
     barge_in_at: tuple[float, float] = (0.35, 0.75)  # share of the assistant's speech heard before the user starts
     barge_in_overlap_s: tuple[float, float] = (0.25, 0.6)  # the assistant goes on at least this long over the user...
     reaction_max_s: float = 1.2  # ...and stops at its first word end after that, within this of the user's start
-    backchannels_per_s: float = 1 / 6  # of the speaker's speech, at its phrase ends
+    backchannels_per_s: float = 1 / 12  # of the speaker's speech, at its phrase ends (CallHome: 2.65 a minute)
     backchannel_min_turn_s: float = 2.0
     backchannel_phrase_pause_s: float = 0.15  # a pause between words this long is a phrase end (as is , . ; : ? !)
     backchannel_delay_s: tuple[float, float] = (0.0, 0.25)  # after the phrase end
