@@ -7,6 +7,7 @@ columns (never the audio bytes), and each suite becomes one asset check: blockin
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 from dataclasses import dataclass
@@ -38,11 +39,23 @@ from synth_assets.core.limits import (
     WER_THRESHOLD,
 )
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per validation otherwise
 
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
+
+class _OnFirstUse:
+    """A module imported when one of its names is first read: Great Expectations takes about half of
+    loading the definitions (every run, every UI start), and only a check that runs needs it."""
+
+    def __init__(self, module: str):
+        self._module = module
+
+    def __getattr__(self, name: str):
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per validation otherwise
+        return getattr(importlib.import_module(self._module), name)
+
+
+gx = _OnFirstUse("great_expectations")
+gxe = _OnFirstUse("great_expectations.expectations")
 
 from synth_assets.augment.recipes import RECIPES
 from synth_assets.core import names

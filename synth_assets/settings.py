@@ -90,6 +90,12 @@ def retry_delay_seconds() -> float:
     return float(os.environ.get("SYNTH_RETRY_DELAY_S", "1"))
 
 
+def stop_grace_seconds() -> float:
+    """How long a command asked to stop (Ctrl-C, SIGTERM) may take to cancel its runs and close its
+    workers before it kills them and exits (SYNTH_STOP_GRACE_S, default 8: a stop takes under 10 s)."""
+    return max(0.5, float(os.environ.get("SYNTH_STOP_GRACE_S", "8")))
+
+
 def release_name() -> str:
     """The release a run serves (SYNTH_RELEASE), written as the run tag `synth/release`."""
     return os.environ.get("SYNTH_RELEASE", "unreleased")
@@ -135,7 +141,7 @@ def tts_pool_min_clips() -> int | None:
 
 def conversation_mix() -> MixTargets:
     """Target shares of the conversation kinds across a release, by count (SYNTH_CONVERSATION_MIX,
-    e.g. "safety=0.2,false_premise=0.13,instruction=0.5,clarification=0.17", the default: what the
+    e.g. "safety=0.2,false_premise=0.22,instruction=0.43,clarification=0.15", the default: what the
     bundled sample makes). Every kind is named; the shares sum to 1. A malformed value fails loading
     with the reason (a MixError)."""
     value = os.environ.get("SYNTH_CONVERSATION_MIX", "").strip()

@@ -104,8 +104,7 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                     "target_female_share": voices.target_female_share}
 
     def summarize(frame):
-        # Runs after the parts are in place: the manifest and lineage store describe what was written.
-        store.write_bytes(MANIFEST, manifest(frame))
+        # Runs after the parts are in place: the lineage store describes what was written.
         run_id = tracker.log_release(
             context.run.run_id,
             params={"partitions": len(partitions), "audio_batches": len(batches), "max_wer": config.max_wer,
@@ -116,8 +115,9 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                 **mix_metadata(frame, **mix_settings), "manifest": MetadataValue.path(store.uri(MANIFEST)),
                 "lineage_rows": lineage.rebuild(store), "mlflow_run_id": run_id or "tracking disabled"}
 
-    # The summary writes the manifest, rebuilds the lineage store and logs to MLflow: run it every time.
+    # The summary rebuilds the lineage store and logs to MLflow: run it every time.
     return run_stage(context, store, summarize=summarize, cache_summary=False, schema=RELEASE_SCHEMA,
+                     publish_with=lambda frame: store.write_bytes(MANIFEST, manifest(frame)),
                      produce=lambda stage: gate(stage, itertools.chain(
                          release_rows(store, partitions, config.max_wer), recording_rows(store, batches)),
                          config.thresholds()),
@@ -144,8 +144,11 @@ def mix_metadata(frame, conversation_mix: dict, target_female_share: float, mix_
     conversations = frame.reindex(columns=["kind", "duration_s", "user_gender"])
     report = measure_mix(conversations.itertuples(index=False), MixTargets(**conversation_mix), target_female_share,
                          mix_tolerance)
+    total_seconds = float(frame["duration_s"].sum()) if len(frame) else 0.0
     return {"conversation_mix": MetadataValue.md(report.markdown()), "conversation_shares": report.shares(),
-            "user_female_share": round(report.female.count_share, 4)}
+            "user_female_share": round(report.female.count_share, 4),
+            # Conversations grow with the data now: their share of everything the release holds.
+            "conversation_hours_share": round(report.hours * 3600 / total_seconds, 4) if total_seconds else 0.0}
 
 
 def quality_metadata(frame) -> dict:
