@@ -218,13 +218,13 @@ def words_of(text: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_whisper_times_real_voices_and_a_barge_in_cut_is_heard_as_the_words_kept():
+def test_real_voices_time_their_own_words_and_a_barge_in_cut_is_heard_as_the_words_kept():
     whisper = Transcriber()
     policy = conversation_policy(VoicePolicy(workers=1))
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=EAGER, transcriber=whisper)
-    assert voiced.word_times == "whisper:faster-whisper/tiny.en"
+    assert voiced.word_times == "engine"  # hibari and Piper give their durations: no Whisper pass
     for turn in voiced.turns:
-        assert turn["word_times"] == voiced.word_times
+        assert turn["word_times"] in ("engine:hibari", "engine:piper")
         assert_words_fit(turn)
     cut = voiced.turns[1]
     assert cut["interrupted"]
