@@ -172,6 +172,21 @@ def duplex_targets() -> dict:
     return targets
 
 
+def fto_quantiles() -> tuple[tuple[float, float], ...] | None:
+    """The floor-transfer offsets synthetic conversations draw from (SYNTH_FTO_QUANTILES: a JSON list of
+    [probability, seconds] pairs rising from 0 to 1, as synth_assets/dialogues/calibration.py prints
+    for a collection of real calls); None keeps the default (CallHome, turntaking.py)."""
+    import json
+
+    value = os.environ.get("SYNTH_FTO_QUANTILES", "").strip()
+    if not value:
+        return None
+    try:
+        return tuple((float(p), float(v)) for p, v in json.loads(value))
+    except (json.JSONDecodeError, TypeError, ValueError) as error:
+        raise ValueError(f"SYNTH_FTO_QUANTILES must be a JSON list of [probability, seconds] pairs: {error}") from None
+
+
 def model_cache() -> Path:
     """Where models assembled or converted once are kept (SYNTH_MODEL_CACHE, default ~/.cache/synth_assets)."""
     return Path(os.environ.get("SYNTH_MODEL_CACHE") or Path.home() / ".cache" / "synth_assets")
