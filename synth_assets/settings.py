@@ -141,7 +141,7 @@ def tts_pool_min_clips() -> int | None:
 
 def conversation_mix() -> MixTargets:
     """Target shares of the conversation kinds across a release, by count (SYNTH_CONVERSATION_MIX,
-    e.g. "safety=0.2,false_premise=0.13,instruction=0.5,clarification=0.17", the default: what the
+    e.g. "safety=0.2,false_premise=0.22,instruction=0.43,clarification=0.15", the default: what the
     bundled sample makes). Every kind is named; the shares sum to 1. A malformed value fails loading
     with the reason (a MixError)."""
     value = os.environ.get("SYNTH_CONVERSATION_MIX", "").strip()

@@ -1,7 +1,9 @@
 """Dialogue stages: safety refusals, false-premise corrections and instruction dialogues, voiced as
 two-channel conversations (synth_assets/dialogues/)."""
 
+import dataclasses
 import json
+from typing import Optional
 
 from dagster import AssetExecutionContext, Config, MetadataValue
 from pydantic import Field
@@ -17,25 +19,35 @@ from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
 from synth_assets.dialogues import duplex, render
 from synth_assets.dialogues.plot import conversation_png
+from synth_assets.dialogues.units import RenderReport
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import voice_inputs
 
 
 class InstructionConfig(Config):
-    max_per_partition: int = Field(default=20, description="Most instruction conversations per partition "
-                                   "(from its Alpaca and UltraChat documents); the share of them that also "
-                                   "make a clarification comes from the conversation mix resource.")
+    rate: float = Field(default=1.0, ge=0.0, le=1.0, description="Share of the partition's valid instruction "
+                        "documents (Alpaca, UltraChat) that become conversations, drawn per document (the same "
+                        "ones on every rerun); 1: every one. The share of them that also make a clarification "
+                        "comes from the conversation mix resource.")
+    max_per_partition: Optional[int] = Field(default=None, ge=0, description="An explicit cap on instruction "
+                                             "conversations per partition; unset: none, the rate decides.")
 
 
 class FalsePremiseConfig(Config):
-    max_per_partition: int = Field(default=3, description="Most false-premise conversations per partition.")
+    per_article: float = Field(default=1.0, ge=0.0, description="False-premise conversations from each article "
+                               "with an alterable fact; a fraction is a share of articles (0.5: every other one "
+                               "on average), 2: two facts of each.")
+    max_per_partition: Optional[int] = Field(default=None, ge=0, description="An explicit cap on false-premise "
+                                             "conversations per partition; unset: none, the rate decides.")
 
 
-def dialogue_metadata(store, asset: str, partition: str):
-    """Counts, voices, turn-taking figures and a picture of the partition's first conversation."""
+def dialogue_metadata(store, asset: str, partition: str, report: RenderReport | None = None):
+    """Counts, voices, turn-taking figures and a picture of the partition's first conversation, and
+    how fast they rendered (conversation hours per wall hour, with how many worker processes)."""
     def summarize(frame):
         duration = float(frame["duration_s"].sum())
-        return {"conversations": len(frame), "hours": round(duration / 3600, 4),
+        rendering = {"rendering": report.figures()} if report is not None and report.units else {}
+        return {**rendering, "conversations": len(frame), "hours": round(duration / 3600, 4),
                 "conversations_by_kind": frame["kind"].value_counts().to_dict(),
                 "kind_shares": frame["kind"].value_counts(normalize=True).round(3).to_dict(),
                 "user_voices": frame["user_voice"].value_counts().to_dict(),
@@ -73,7 +85,10 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="safety-v6",  # v6: bank v3 (5+ phrasings, fitting offers, varied holds), no request reused
+    # v5: rendered in units (each unit's voice rotation starts at its own slot); v6: turns on speech edges
+    # with human FTOs, engine word times, duplex stats; v7: bank v3 (5+ phrasings, fitting offers, varied
+    # holds), no request an earlier partition drew
+    code_version="safety-v7",
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -83,10 +98,11 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
                      asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     earlier = render.earlier_safety(store, partition)
+    report = RenderReport()
     return run_stage(context, store,
-                     summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition),
+                     summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition, report),
                      produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy,
-                                                                   transcriber, earlier),
+                                                                   transcriber, report, earlier),
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
                              "earlier_safety": earlier,
                              "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings},
@@ -97,17 +113,21 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="false-premise-v9",  # v9: short questions on a standalone claim, one-breath corrections, units
+    # v8: a rate per article, not a cap; rendered in units; v9: turns on speech edges with human FTOs,
+    # engine word times, duplex stats; v10: short questions on a standalone claim, one-breath corrections, units
+    code_version="false-premise-v10",
     description="False premises: the user asks a short question built on an altered fact from a document, the "
     "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices, asr: WhisperASR):
     partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
+    report = RenderReport()
     return run_stage(context, store,
-                     summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition),
+                     summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition, report),
                      produce=lambda stage: render.false_premise_dialogues(
-                         stage, store, partition, config.max_per_partition, policy, transcriber),
+                         stage, store, partition, config.per_article, policy, transcriber,
+                         max_count=config.max_per_partition, report=report),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})
@@ -117,7 +137,10 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    code_version="instruction-v6",  # v6: whole answers in a time budget; clarifications of their own, heard, confirmed
+    # v5: every valid instruction (a rate, not a cap), duplicate instructions quarantined, rendered in units;
+    # v6: turns on speech edges, barge-ins heard, engine word times, duplex stats; v7: whole answers in a time
+    # budget; clarifications of their own, heard (near misses, masked words), confirmed
+    code_version="instruction-v7",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
@@ -129,11 +152,18 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     engine = rewriter.rewriter()
     shorten = None if engine.backend == "rules" else engine.short_answer
-    return run_stage(context, store,
-                     summarize=dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition),
-                     produce=lambda stage: render.instruction_dialogues(stage, store, partition,
-                                                                        config.max_per_partition, policy, targets,
-                                                                        transcriber, shorten),
+    tally, report = render.InstructionTally(), RenderReport()
+    conversations = dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition, report)
+
+    def summarize(frame):  # what became of the instruction documents: made now, or kept with the reused parts
+        return {**conversations(frame), "instructions": dataclasses.asdict(tally)}
+
+    return run_stage(context, store, summarize=summarize,
+                     produce=lambda stage: render.instruction_dialogues(stage, store, partition, config.rate,
+                                                                        policy, targets, transcriber,
+                                                                        max_count=config.max_per_partition,
+                                                                        tally=tally, report=report,
+                                                                        shorten=shorten),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
                              "answer_seconds": settings.answer_seconds(),

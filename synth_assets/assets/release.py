@@ -144,8 +144,11 @@ def mix_metadata(frame, conversation_mix: dict, target_female_share: float, mix_
     conversations = frame.reindex(columns=["kind", "duration_s", "user_gender"])
     report = measure_mix(conversations.itertuples(index=False), MixTargets(**conversation_mix), target_female_share,
                          mix_tolerance)
+    total_seconds = float(frame["duration_s"].sum()) if len(frame) else 0.0
     return {"conversation_mix": MetadataValue.md(report.markdown()), "conversation_shares": report.shares(),
-            "user_female_share": round(report.female.count_share, 4)}
+            "user_female_share": round(report.female.count_share, 4),
+            # Conversations grow with the data now: their share of everything the release holds.
+            "conversation_hours_share": round(report.hours * 3600 / total_seconds, 4) if total_seconds else 0.0}
 
 
 def quality_metadata(frame) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from typing import Iterator
 
 from synth_assets.core.records import Quarantined
@@ -20,7 +21,8 @@ KNOWN_OPTIONS = {"text_field", "license", "site"}
 
 def source_options(landing: Store, source: str) -> dict:
     """Settings of one source, from ``<source>/_source.json`` in the landing zone (all optional):
-    ``text_field`` (generic JSONL/Parquet), ``license`` (overrides what the reader assumes) and
+    ``text_field`` (generic JSONL/Parquet), ``license`` (what records that carry no license of their
+    own are under, instead of what the reader assumes) and
     ``site`` (the Stack Exchange host used in question URLs)."""
     key = f"{source}/{SOURCE_OPTIONS}"
     if not landing.exists(key):
@@ -57,7 +59,7 @@ def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: di
                    known: dict[str, snapshots.Earlier]) -> Iterator[dict]:
     """Document rows of the shard, classified against ``known`` (earlier snapshots); unreadable
     records go to the stage's quarantine."""
-    reader_options = {k: options[k] for k in ("text_field", "site") if k in options}
+    reader_options = {k: options[k] for k in ("text_field", "site", "license") if k in options}
     with landing.local_copy(shard.landing_key) as path:
         try:
             for item in read_file(path, source=shard.source, snapshot=shard.snapshot, rel_path=str(shard),
@@ -65,8 +67,14 @@ def read_documents(stage: StageRun, landing: Store, shard: ShardKey, options: di
                 if isinstance(item, Quarantined):
                     stage.quarantine(item)
                     continue
-                if "license" in options:
-                    item.license = options["license"]
                 yield snapshots.classify(item.to_row(), known)
         except UnknownFormat as error:
             raise StageError(f"{shard}: {error}") from error
+
+
+def license_summary(frame) -> dict:
+    """The crawl's licenses with their document counts, and the warnings the readers left in
+    ``params`` (a license string no reader knows, kept with the source's license)."""
+    warnings = [w for w in (json.loads(p).get("license_warning") for p in frame["params"]) if w]
+    return {"licenses": dict(Counter(frame["license"]).most_common()),
+            "license_warnings": len(warnings), "license_warning_examples": warnings[:5]}

@@ -19,6 +19,8 @@ from pathlib import Path
 from synth_assets.core.records import Document, Quarantined
 
 from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
+from . import mediawiki, stackexchange
+from .instructions import LICENSES as INSTRUCTION_LICENSES
 from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet, read_ultrachat
 from .mediawiki import read_mediawiki
 from .slices import Slice
@@ -40,6 +42,9 @@ READERS = {
     "parquet": read_parquet,
     "stackexchange-7z": read_stackexchange_archive,
 }
+# The license a reader's records are under when neither the record nor the source's settings say.
+READER_LICENSES = {**INSTRUCTION_LICENSES, "mediawiki": mediawiki.LICENSE, "stackexchange": stackexchange.LICENSE,
+                   "stackexchange-7z": stackexchange.LICENSE}
 MAGIC = {b"PAR1": "parquet", b"7z\xbc\xaf\x27\x1c": "stackexchange-7z"}
 XML_ROOTS = {"mediawiki": "mediawiki", "posts": "stackexchange"}
 HEAD_BYTES = 1 << 16
@@ -58,12 +63,15 @@ SLICEABLE = {"mediawiki", "ultrachat", "jsonl"}
 
 def read_file(
     path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE, part: Slice | None = None,
-    text_field: str = "text",
+    text_field: str = "text", license: str = "",
 ) -> Iterator[Document | Quarantined]:
     """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
     path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
     ``part`` reads one slice of a large file only (see slices.py); ``text_field`` is the text column
-    of a generic JSONL or Parquet source.
+    of a generic JSONL or Parquet source; ``license`` is the source's configured license, which a
+    record without a license of its own gets (otherwise the reader's, READER_LICENSES). A record's
+    own license (a Stack Exchange row's ``ContentLicense`` or post date, a JSONL row's ``license``)
+    always wins.
     Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
     path = Path(path)
     ctx = FileContext(source, snapshot, rel_path)
@@ -79,7 +87,8 @@ def read_file(
     if part is not None and kind not in SLICEABLE:
         raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
     options = {"site": site} if kind.startswith("stackexchange") else {}
-    return READERS[kind](path, FileContext(source, snapshot, rel_path, kind, part, text_field), **options)
+    ctx = FileContext(source, snapshot, rel_path, kind, part, text_field, license or READER_LICENSES[kind])
+    return READERS[kind](path, ctx, **options)
 
 
 def detect_kind(path: Path, text_field: str = "text") -> str:

@@ -114,6 +114,9 @@ class FileContext:
     kind: str = ""
     part: Any = None  # a slices.Slice when only part of the file is read
     text_field: str = "text"  # the text column of generic JSONL / Parquet sources
+    # The license of a record that carries none of its own: the source's configured one
+    # (_source.json), else what the reader knows of the dump (read_file fills it in).
+    license: str = ""
 
     def open(self, path: Path) -> IO[bytes]:
         return open_binary(path, self.part, self.kind)
@@ -129,15 +132,18 @@ class FileContext:
         return self.quarantine(position, f"unreadable data, truncated or corrupt file: {err}")
 
     def document(
-        self, *, doc_id: str, text: str, position: str, revision_id: str = "", **fields: Any
+        self, *, doc_id: str, text: str, position: str, revision_id: str = "", license: str = "",
+        notes: dict | None = None, **fields: Any,
     ) -> Document:
+        """``license`` is the record's own (none: the source's); ``notes`` go into the params column
+        beside the reader (where a license came from, a warning about it)."""
         if not text.strip():
             raise RecordError("empty document after cleaning")
         return Document(
             id=stable_id("document", self.source, self.snapshot, doc_id, revision_id),
             parent_id=None,
             stage=STAGE,
-            params=json.dumps({"reader": self.kind}),
+            params=json.dumps({"reader": self.kind, **(notes or {})}),
             source=self.source,
             snapshot=self.snapshot,
             kind=self.kind,
@@ -147,6 +153,7 @@ class FileContext:
             content_hash=content_hash(text),
             file=self.rel_path,
             position=position,
+            license=license or self.license,
             **fields,
         )
 
