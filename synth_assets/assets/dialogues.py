@@ -85,9 +85,8 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v5: rendered in units (each unit's voice rotation starts at its own slot); v6: turns on speech edges
-    # with human FTOs, engine word times, duplex stats; v7: bank v3 (5+ phrasings, fitting offers, varied
-    # holds), no request an earlier partition drew
+    # v6: turns on speech edges with human FTOs, engine word times, duplex stats, rendered in units; v7: bank v3
+    # (5+ phrasings, fitting offers, varied holds), no request reused
     code_version="safety-v7",
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
@@ -97,8 +96,7 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
 def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTSVoices, mix: ConversationMix,
                      asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
-    earlier = render.earlier_safety(store, partition)
-    report = RenderReport()
+    report, earlier = RenderReport(), render.earlier_safety(store, partition)
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition, report),
                      produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy,
@@ -113,8 +111,8 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v8: a rate per article, not a cap; rendered in units; v9: turns on speech edges with human FTOs,
-    # engine word times, duplex stats; v10: short questions on a standalone claim, one-breath corrections, units
+    # v9: a rate per article, not a cap, turns on speech edges, duplex stats, units; v10: short questions on a
+    # standalone claim, one-breath corrections
     code_version="false-premise-v10",
     description="False premises: the user asks a short question built on an altered fact from a document, the "
     "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
@@ -137,10 +135,10 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v5: every valid instruction (a rate, not a cap), duplicate instructions quarantined, rendered in units;
-    # v6: turns on speech edges, barge-ins heard, engine word times, duplex stats; v7: whole answers in a time
-    # budget; clarifications of their own, heard (near misses, masked words), confirmed
-    code_version="instruction-v7",
+    # v6: every valid instruction (a rate, not a cap), duplicate instructions quarantined, turns on speech edges,
+    # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed;
+    # v8: a clarification's key word may be masked by noise or a dropout on the user channel
+    code_version="instruction-v8",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
@@ -150,10 +148,10 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
                           voices: TTSVoices, mix: ConversationMix, asr: WhisperASR, rewriter: TextRewriter):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
-    engine = rewriter.rewriter()
-    shorten = None if engine.backend == "rules" else engine.short_answer
     tally, report = render.InstructionTally(), RenderReport()
     conversations = dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition, report)
+    engine = rewriter.rewriter()
+    shorten = None if engine.backend == "rules" else engine.short_answer
 
     def summarize(frame):  # what became of the instruction documents: made now, or kept with the reused parts
         return {**conversations(frame), "instructions": dataclasses.asdict(tally)}
@@ -162,8 +160,7 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition, config.rate,
                                                                         policy, targets, transcriber,
                                                                         max_count=config.max_per_partition,
-                                                                        tally=tally, report=report,
-                                                                        shorten=shorten),
+                                                                        tally=tally, report=report, shorten=shorten),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
                              "answer_seconds": settings.answer_seconds(),

@@ -133,12 +133,8 @@ def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTarg
     the partition's rotation after the others'. No barge-ins: a refusal is heard whole."""
     others = other_conversations(store, partition)
     count = mix.safety_count(others, partition)
-
-    def scripts():
-        for script in safety_scripts(partition, count, used_requests(store, earlier)):
-            yield script, script.parent_id
-
-    return voiced_in_units(stage, scripts(), voices, voiced_rows=voiced_rows, allow_barge_in=False,
+    scripts = ((script, script.parent_id) for script in safety_scripts(partition, count, used_requests(store, earlier)))
+    return voiced_in_units(stage, scripts, voices, voiced_rows=voiced_rows, allow_barge_in=False,
                            slot=first_slot(partition) + others, transcriber=transcriber, report=report)
 
 
@@ -199,7 +195,7 @@ class InstructionTally:
     """What became of a partition's instruction documents (the rest are other kinds)."""
 
     documents: int = 0
-    invalid: int = 0  # quarantined with the reason: empty, not English, too long, no answer
+    invalid: int = 0  # quarantined with the reason: empty, not English, too long, no answer, not sayable whole
     duplicates: int = 0  # quarantined: the same instruction as an earlier document of the partition
     sampled_out: int = 0  # left out by the sampling rate (not an error: not quarantined)
     scripted: int = 0
@@ -215,14 +211,14 @@ def instruction_key(text: str) -> int:
 
 
 def instruction_scripts(stage: StageRun, store: Store, partition: str, rate: float = 1.0,
-                        tally: InstructionTally | None = None,
-                        shorten: Shortener | None = None) -> Iterator[DialogueScript]:
-    """The conversation of each Alpaca / UltraChat document of the partition, streamed: a bad one and
-    a repeat of an earlier instruction are quarantined with the reason; with ``rate`` under 1 that
-    share of the valid ones is kept, by a draw seeded by each document (the same ones on every rerun).
+                        tally: InstructionTally | None = None, shorten: Shortener | None = None
+                        ) -> Iterator[DialogueScript]:
+    """The conversation of each Alpaca / UltraChat document of the partition, streamed, answers spoken
+    whole (``shorten``: the LLM rewriter's short answer, for answers over the budget): a bad one and a
+    repeat of an earlier instruction are quarantined with the reason; with ``rate`` under 1 that share
+    of the valid ones is kept, by a draw seeded by each document (the same ones on every rerun).
     Memory: one batch of documents, and a key and a position per distinct instruction (the duplicate
-    check: a few MB for 50,000). Answers are spoken whole (``shorten``: the LLM rewriter's short answer,
-    for answers over the budget)."""
+    check: a few MB for 50,000)."""
     tally = tally if tally is not None else InstructionTally()
     seen: dict[int, str] = {}
     for document in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
@@ -302,8 +298,8 @@ def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: f
                           tally: InstructionTally | None = None, report: RenderReport | None = None,
                           shorten: Shortener | None = None) -> Iterator[dict[str, Any]]:
     """An instruction conversation from every valid instruction document of the partition (``rate``
-    of them when under 1; at most ``max_count`` when a cap is set), and clarifications from the share
-    of them the mix asks for; conversations render in parallel units (units.py)."""
+    of them when under 1; at most ``max_count`` when a cap is set), answers spoken whole, and
+    clarifications from the share of them the mix asks for; conversations render in parallel units (units.py)."""
     scripts = with_clarifications(instruction_scripts(stage, store, partition, rate, tally, shorten), max_count,
                                   mix.clarifications_per_instruction, clarification_start(partition))
     yield from voiced_in_units(stage, ((s, s.parent_id) for s in scripts), voices, voiced_rows=voiced_rows,
