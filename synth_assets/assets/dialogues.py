@@ -146,8 +146,10 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
     # v6: every valid instruction (a rate, not a cap), duplicate instructions quarantined, turns on speech edges,
-    # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed
-    code_version="instruction-v8",  # issue 20: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES
+    # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed;
+    # v8: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v9: a clarification's key word may be
+    # masked by noise or a dropout on the user channel
+    code_version="instruction-v9",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "

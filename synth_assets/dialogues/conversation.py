@@ -23,6 +23,7 @@ from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
 from synth_assets.dialogues.duplex import runs, speech_frames
+from synth_assets.dialogues.mask import mask_directive, mask_turn
 from synth_assets.dialogues.turntaking import (Backchannel, Hesitation, TurnTakingPlan, TurnTakingStyle,
                                                backchannel_forms, draw_plan)
 from synth_assets.dialogues.words import (ESTIMATE, Clip, cut_words, estimate_word_times, shifted, time_words,
@@ -127,6 +128,7 @@ def _speak(voices: VoicePolicy, voice: str, text: str, seed: int, label: str,
 def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: str,
                       filler_rate: float) -> list[Placed]:
     placed = []
+    masked = mask_directive(script)  # a clarification's word covered by noise or a dropout (dialogues/mask.py)
     for index, turn in enumerate(script.turns):
         seed = seed_from_id(script.id, f"turn{index}")
         spoken, _ = to_spoken(turn.text, seed=seed, role=turn.role,  # a conversation never opens on a filler
@@ -134,6 +136,12 @@ def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: s
         voice = user_voice if turn.role == "user" else voices.assistant_voice
         label = f"turn {index} ({turn.role})"
         audio, timed = _speak(voices, voice, spoken, seed, label)
+        if masked is not None and masked[0] == index:
+            words = (text_word_times(spoken, timed)[0] if timed is not None else []) or \
+                estimate_word_times(spoken, audio, SAMPLE_RATE)
+            audio, span = mask_turn(audio, words, masked[1], masked[2], seed)
+            if not span:
+                raise TurnFailed(f"{label} ({voice}): the word {masked[1]!r} to mask has no time")
         item = Placed(turn.role, voice, turn.text, spoken, audio, 0.0, timed=timed)
         item.measure(label)
         placed.append(item)
