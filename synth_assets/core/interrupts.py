@@ -163,6 +163,7 @@ class StopRequests:
         self._previous: dict[int, object] = {}
         self._previous_fd = -1
         self._main: int | None = None
+        self._timer: threading.Timer | None = None
 
     # installing
     def _write_stderr(self, message: str) -> None:
@@ -191,6 +192,8 @@ class StopRequests:
         global _active
         if self._pipe is None:
             return
+        if self._timer is not None:  # the command ended on its own meanwhile
+            self._timer.cancel()
         signal.set_wakeup_fd(self._previous_fd)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
@@ -265,14 +268,16 @@ class StopRequests:
             self._call(callback)
         with contextlib.suppress(OSError):
             signal.pthread_kill(self._main, NUDGE)  # the main thread now runs the handler (the interrupt)
-        timer = threading.Timer(self.grace_s, self._grace_over)
-        timer.daemon = True
-        timer.start()
+        self._timer = threading.Timer(self.grace_s, self._grace_over)
+        self._timer.daemon = True
+        self._timer.start()
 
     def _grace_over(self) -> None:
         deadline = time.monotonic() + DEFERRED_EXTRA_S
         while _deferring and time.monotonic() < deadline:  # a publish in progress: let it finish
             time.sleep(0.05)
+        if self._pipe is None:  # the command ended on its own meanwhile
+            return
         self.stop_now(f"still running {self.grace_s:g} s after the stop was asked for")
 
     def _call(self, callback: Callback) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from synth_assets.core.interrupts import deferred_interrupts, kill_tree
+from synth_assets.core.interrupts import DEFERRED_EXTRA_S, deferred_interrupts, kill_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,6 +101,6 @@ def test_a_command_still_running_past_the_grace_period_is_stopped_with_the_signa
         if process.poll() is None:
             process.kill()
     assert process.returncode == 143, stderr
-    assert took < 10  # the grace, and at most 5 s more for a publish in progress
+    assert took < 0.5 + DEFERRED_EXTRA_S + 4  # the grace, and at most DEFERRED_EXTRA_S more for a publish
     assert "still running 0.5 s after the stop was asked for" in stderr
     assert not alive(child)
