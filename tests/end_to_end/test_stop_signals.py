@@ -94,7 +94,9 @@ def stop_while_busy(args: list[str], env: dict[str, str], hold: Path, signum: in
     assert took < 10, f"stopped after {took:.1f} s"
     assert f"To resume, run `synth --data {args[1]} {args[2]}" in stderr
     engines = [int(p) for p in pids.read_text().split()]
-    time.sleep(0.2)
+    deadline = time.monotonic() + 10  # a killed process takes a moment to die, longer on a busy machine
+    while [p for p in engines if alive(p)] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not [p for p in engines if alive(p)], "an engine program outlived the command"
     return stderr
 
