@@ -19,9 +19,9 @@ class ConversationMix(ConfigurableResource):
     safety: float = Field(default=_DEFAULTS.safety, description="Safety refusals; each partition renders "
                           "this share beside its other conversations.")
     false_premise: float = Field(default=_DEFAULTS.false_premise, description="False-premise corrections "
-                                 "(as many as the facts allow, up to FalsePremiseConfig.max_per_partition).")
+                                 "(FalsePremiseConfig.per_article from each article with an alterable fact).")
     instruction: float = Field(default=_DEFAULTS.instruction, description="Instruction conversations (one per "
-                               "Alpaca or UltraChat document, up to InstructionConfig.max_per_partition).")
+                               "valid Alpaca or UltraChat document, or InstructionConfig.rate of them).")
     clarification: float = Field(default=_DEFAULTS.clarification, description="Clarifications; made for "
                                  "clarification / instruction of the instruction conversations.")
 

@@ -141,11 +141,29 @@ def tts_pool_min_clips() -> int | None:
 
 def conversation_mix() -> MixTargets:
     """Target shares of the conversation kinds across a release, by count (SYNTH_CONVERSATION_MIX,
-    e.g. "safety=0.2,false_premise=0.13,instruction=0.5,clarification=0.17", the default: what the
+    e.g. "safety=0.2,false_premise=0.22,instruction=0.43,clarification=0.15", the default: what the
     bundled sample makes). Every kind is named; the shares sum to 1. A malformed value fails loading
     with the reason (a MixError)."""
     value = os.environ.get("SYNTH_CONVERSATION_MIX", "").strip()
     return MixTargets.parse(value) if value else MixTargets()
+
+
+def duplex_targets() -> dict:
+    """Overrides of the duplex timing targets the release is checked against (SYNTH_DUPLEX_TARGETS, JSON
+    of synth_assets/dialogues/duplex.py DuplexTargets fields, e.g. '{"fto_p90_max_s": 0.8}'); {} keeps
+    the defaults. A malformed value fails loading with the reason."""
+    import json
+
+    value = os.environ.get("SYNTH_DUPLEX_TARGETS", "").strip()
+    if not value:
+        return {}
+    try:
+        targets = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"SYNTH_DUPLEX_TARGETS is not JSON: {error}") from None
+    if not isinstance(targets, dict):
+        raise ValueError("SYNTH_DUPLEX_TARGETS must be a JSON object of DuplexTargets fields")
+    return targets
 
 
 def model_cache() -> Path:
@@ -209,3 +227,9 @@ def mlflow_tracking_uri() -> str:
 
 def mlflow_enabled() -> bool:
     return os.environ.get("SYNTH_MLFLOW", "1") != "0"
+
+
+def answer_seconds() -> float:
+    """SYNTH_ANSWER_SECONDS: the longest instruction answer spoken whole, in seconds (default 30); a
+    longer one is shortened by the LLM rewriter when one is configured, else quarantined."""
+    return float(os.environ.get("SYNTH_ANSWER_SECONDS", "30"))

@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, MetadataValue
 from resources.storage import Storage
 from synth_assets.core import names, parts
 from synth_assets.crawl import snapshots
-from synth_assets.crawl.documents import file_digest, read_documents, source_options
+from synth_assets.crawl.documents import file_digest, license_summary, open_dump, read_documents, source_options
 from synth_assets.crawl.shards import ShardKey
 from synth_assets.orchestration.stage import run_stage, stage_asset
 
@@ -13,7 +13,9 @@ from synth_assets.orchestration.stage import run_stage, stage_asset
 @stage_asset(
     group_name="crawl",
     kinds=("python", "parquet"),
-    code_version="crawl-v2",  # v2: headings keep their level, list items their marker; disambiguation pages quarantined
+    # v2: headings keep their level, list items their marker; disambiguation pages quarantined.
+    # v3: licenses per record (Stack Exchange ContentLicense / post date), the configured one as the fallback.
+    code_version="crawl-v3",
     description="Documents parsed from one dump file (or slice of a large one) of a crawl snapshot: "
     "MediaWiki XML / bz2, Stack Exchange Posts.xml or site .7z, Alpaca JSON, UltraChat JSONL / Parquet, "
     "generic JSONL / Parquet text. Each is marked new, changed or unchanged against earlier snapshots; "
@@ -26,18 +28,31 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
     known = snapshots.earlier_documents(store, earlier)
 
     def summarize(frame):
+        licenses = license_summary(frame)
+        if licenses["license_warnings"]:
+            context.log.warning(f"{shard}: {licenses['license_warnings']} records with an unknown license, kept "
+                                f"with the source's: {licenses['license_warning_examples']}")
         return {
             "documents": len(frame),
             "words": int(frame["text"].str.split().str.len().sum()),
-            "licenses": ", ".join(sorted(frame["license"].unique())),
+            **licenses,
             "changes": frame["change"].value_counts().to_dict(),
             "compared_with": MetadataValue.md("\n".join(f"- {p}" for p in earlier) or "no earlier snapshot"),
         }
 
     earlier_versions = {p: parts.stored_fingerprint(store, names.CRAWL_SNAPSHOT, p) for p in earlier}
-    inputs = {"file_sha256": file_digest(landing, shard), "earlier": earlier_versions, "options": options}
-    return run_stage(context, store, inputs=inputs, summarize=summarize, require_rows=True,
-                     produce=lambda stage: read_documents(stage, landing, shard, options, known))
+    dump = open_dump(landing, shard)  # a slice: read by byte ranges, never the whole file
+    inputs = {"file_sha256": file_digest(landing, shard, dump), "earlier": earlier_versions, "options": options}
+
+    def bytes_read(frame):
+        figures = summarize(frame)
+        if dump is not None:
+            start, end = shard.slice.byte_range(dump.size)
+            figures |= {"bytes_fetched": dump.bytes_fetched, "slice_bytes": end - start}
+        return figures
+
+    return run_stage(context, store, inputs=inputs, summarize=bytes_read, require_rows=True,
+                     produce=lambda stage: read_documents(stage, landing, shard, options, known, dump, store))
 
 
 @stage_asset(

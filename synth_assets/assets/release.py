@@ -24,6 +24,7 @@ from resources.mix import ConversationMix
 from resources.storage import Storage
 from resources.tracking import ExperimentTracker
 from resources.voices import TTSVoices
+from synth_assets import settings
 from synth_assets.core import names
 from synth_assets.core.audio_quality import Thresholds
 from synth_assets.core.mix import MixTargets
@@ -83,7 +84,8 @@ class ReleaseConfig(Config):
     partitioned=False,
     group_name="release",
     kinds=("parquet", "duckdb", "mlflow"),
-    code_version="release-v4",  # v2: recordings, fixed schema; v3: audio quality; v4: conversations' words, augmented
+    code_version="release-v5",  # v2: recordings, fixed schema; v3: audio quality; v4: conversations' words,
+    # augmented; v5: every turn-taking label (backchannels, turn_taking, overlap_s, interruptions, duplex)
     description="The dataset to train on: clean clips that pass the round-trip filter (with Whisper "
     "transcripts and word timestamps), their augmented versions, the stereo conversations, and the "
     "transcribed utterances of real recordings (kind 'recording', with file, channel and span), in "
@@ -119,7 +121,8 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                      produce=lambda stage: gate(stage, itertools.chain(
                          release_rows(store, partitions, config.max_wer), recording_rows(store, batches)),
                          config.thresholds()),
-                     check_settings={**dataclasses.asdict(config.thresholds()), **mix_settings},
+                     check_settings={**dataclasses.asdict(config.thresholds()), **mix_settings,
+                                     "duplex_targets": settings.duplex_targets()},
                      inputs={"partitions": upstream_versions(store, partitions, UPSTREAM),
                              "audio_batches": upstream_versions(store, batches, RECORDINGS),
                              # The mix is judged, not made: a new target or tolerance keeps the stored parts.
@@ -141,8 +144,11 @@ def mix_metadata(frame, conversation_mix: dict, target_female_share: float, mix_
     conversations = frame.reindex(columns=["kind", "duration_s", "user_gender"])
     report = measure_mix(conversations.itertuples(index=False), MixTargets(**conversation_mix), target_female_share,
                          mix_tolerance)
+    total_seconds = float(frame["duration_s"].sum()) if len(frame) else 0.0
     return {"conversation_mix": MetadataValue.md(report.markdown()), "conversation_shares": report.shares(),
-            "user_female_share": round(report.female.count_share, 4)}
+            "user_female_share": round(report.female.count_share, 4),
+            # Conversations grow with the data now: their share of everything the release holds.
+            "conversation_hours_share": round(report.hours * 3600 / total_seconds, 4) if total_seconds else 0.0}
 
 
 def quality_metadata(frame) -> dict:

@@ -69,7 +69,11 @@ def cmd_lineage(args) -> int:
               file=sys.stderr)
         return 2
 
-    store = LineageStore(path=str(Path(args.data) / "lineage.duckdb"))
+    from synth_assets import settings
+    from synth_assets.cli.stores import lineage_store
+
+    with lineage_store(args.data) as deployment:
+        store = LineageStore.from_store(deployment, args.data, settings.model_cache() / "lineage")
     chain = store.walk(args.id)
     if not chain:
         print(f"no sample {args.id!r} in the lineage store {store.path} (run `synth demo` first)", file=sys.stderr)
@@ -91,7 +95,7 @@ def cmd_lineage(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from benchmarks.pipeline_bench import run_benchmark
+    from synth_assets.orchestration.bench import run_benchmark
 
     report = run_benchmark(Path(args.work))
     print(json.dumps(report, indent=2) if args.json else report["table"])
@@ -161,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from synth_assets.cli import backfill as backfill_cli
     from synth_assets.cli import export as export_cli
+    from synth_assets.cli import plan as plan_cli
     from synth_assets.cli import release as release_cli
     from synth_assets.cli import speech as speech_cli
     from synth_assets.cli import voices as voices_cli
@@ -170,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     release_cli.register(sub)  # release create|list|diff|verify
     export_cli.register(sub)  # export
     backfill_cli.register(sub)  # backfill --snapshot | --source
+    plan_cli.register(sub)  # plan
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)

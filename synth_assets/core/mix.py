@@ -25,14 +25,15 @@ class MixTargets:
     """Target share of each conversation kind, by count of conversations; they sum to 1.
 
     The defaults are what the bundled sample makes (`synth demo`): its Alpaca and UltraChat files
-    give 21 instruction conversations, its two Wikipedia files 5 false premises (three per file at
-    most), a clarification for a third of the instructions, and safety conversations a fifth of all.
+    give 21 instruction conversations (every valid instruction), its two Wikipedia files 11 false
+    premises (one per article with an alterable fact), a clarification for about a third of the
+    instructions, and safety conversations a fifth of all.
     """
 
     safety: float = 0.2
-    false_premise: float = 0.13
-    instruction: float = 0.5
-    clarification: float = 0.17
+    false_premise: float = 0.22
+    instruction: float = 0.43
+    clarification: float = 0.15
 
     def __post_init__(self):
         shares = self.shares()

@@ -4,24 +4,29 @@ voiced is quarantined alone, with the reason."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
-from synth_assets.core.mix import MixTargets, first_slot, phase
+from synth_assets.core.mix import MixTargets, first_slot, phase, seeded_round
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
-from synth_assets.crawl.shards import ShardKey
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
+from synth_assets.dialogues.duplex import measure_audio
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
-from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script
-from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.dialogues.instructions import (INSTRUCTION_KINDS, BadInstruction, Shortener, instruction_script,
+                                                 parse_turns)
+from synth_assets.dialogues.scripts import safety_scripts, used_request
+from synth_assets.dialogues.units import RenderReport, voiced_in_units
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.dialogues.words import ESTIMATE
 from synth_assets.tts.policy import VoicePolicy
@@ -46,6 +51,8 @@ def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDial
         word_times=voiced.word_times,
         word_times_estimated=sum(t["word_times"] == ESTIMATE for t in voiced.turns + voiced.backchannels),
         document_id=document_id, audio=to_flac(voiced.audio),
+        duplex=json.dumps(measure_audio(voiced.audio, SAMPLE_RATE, turns=voiced.turns,
+                                        backchannels=voiced.backchannels).to_dict()),
     )
     row.update(augmented_user_channel(script, voiced))
     return row
@@ -105,22 +112,30 @@ def other_conversations(store: Store, partition: str) -> int:
     return sum(1 for asset in SAFETY_BESIDE for _ in parts.read_rows(store, asset, partition, columns=["id"]))
 
 
+def earlier_safety(store: Store, partition: str) -> dict[str, str]:
+    """Complete safety partitions that sort before ``partition``, with their fingerprints."""
+    from synth_assets.segments.dedup import earlier_partitions
+
+    return earlier_partitions(store, partition, names.SAFETY_DIALOGUES)
+
+
+def used_requests(store: Store, partitions: Iterable[str]) -> set[str]:
+    """The bank requests (``category/phrasing``) the given safety partitions drew."""
+    return {used_request(row["params"]) for p in partitions
+            for row in parts.read_rows(store, names.SAFETY_DIALOGUES, p, columns=["params"])}
+
+
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
-                     transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                     transcriber: Transcriber | None = None, report: RenderReport | None = None,
+                     earlier: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
-    template bank; their voices continue the partition's rotation after the others'. No barge-ins: a
-    refusal is heard whole."""
-    shard = ShardKey.parse(partition)
+    template bank, avoiding the requests the ``earlier`` safety partitions drew; their voices continue
+    the partition's rotation after the others'. No barge-ins: a refusal is heard whole."""
     others = other_conversations(store, partition)
     count = mix.safety_count(others, partition)
-
-    def scripts():
-        for script in safety_scripts(partition, count):
-            script.source, script.snapshot = shard.source, shard.snapshot
-            yield script
-
-    return voiced_rows(stage, scripts(), voices, lambda s: s.parent_id, allow_barge_in=False,
-                       slot=first_slot(partition) + others, transcriber=transcriber)
+    scripts = ((script, script.parent_id) for script in safety_scripts(partition, count, used_requests(store, earlier)))
+    return voiced_in_units(stage, scripts, voices, voiced_rows=voiced_rows, allow_barge_in=False,
+                           slot=first_slot(partition) + others, transcriber=transcriber, report=report)
 
 
 def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -131,38 +146,107 @@ def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
     return {"detail_kind": facts["detail"], "true_spoken": true_spoken, "altered_spoken": altered_spoken}
 
 
-def false_premise_dialogues(stage: StageRun, store: Store, partition: str, max_count: int,
-                            voices: VoicePolicy, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
-    """Up to ``max_count`` false-premise conversations built from the partition's segments; a segment
-    whose detail cannot be altered cleanly is quarantined with the reason."""
-    rows, segments = {}, []
-    for row in parts.read_rows(store, names.TEXT_SEGMENTS, partition):
-        rows[row["id"]] = row
-        segments.append(Segment.from_row(row))
+def false_premise_dialogues(stage: StageRun, store: Store, partition: str, per_article: float,
+                            voices: VoicePolicy, transcriber: Transcriber | None = None,
+                            max_count: int | None = None, report: RenderReport | None = None
+                            ) -> Iterator[dict[str, Any]]:
+    """False-premise conversations in proportion to the partition's articles: ``per_article`` from each
+    article with an alterable fact (a fraction rounds up or down by a draw seeded by the article, so
+    0.5 is every other article on average), at most ``max_count`` in all when one is set. A segment
+    whose detail cannot be altered cleanly is quarantined with the reason. Segments stream article by
+    article; conversations render in parallel units (units.py)."""
+    yield from voiced_in_units(stage, premise_scripts(stage, store, partition, per_article, max_count), voices,
+                               voiced_rows=voiced_rows,
+                               allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
+                               transcriber=transcriber, report=report)
+
+
+def premise_scripts(stage: StageRun, store: Store, partition: str, per_article: float,
+                    max_count: int | None = None) -> Iterator[tuple[DialogueScript, str]]:
+    """(script, document id) of each false premise the partition's articles give (see
+    false_premise_dialogues); skipped facts are quarantined."""
     # A segment's parent is its document, whose title names a sentence's subject.
     titles = {d["id"]: d["title"] for d in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
                                                               columns=["id", "title"])}
-    skipped: list = []
-    scripts = false_premise_scripts(segments, max_count=max_count, titles=titles, skipped=skipped)
-    for segment, reason in skipped:
-        stage.quarantine(Quarantined(stage=stage.asset, file=segment.id, position="fact",
-                                     reason=f"fact cannot be altered: {reason}", raw=segment.text[:300]))
-    yield from voiced_rows(stage, scripts, voices, lambda s: rows[s.parent_id]["document_id"],
-                           allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
-                           transcriber=transcriber)
+    made = 0
+    rows = parts.read_rows(store, names.TEXT_SEGMENTS, partition)
+    for parent, article in itertools.groupby(rows, key=lambda row: row["parent_id"]):
+        wanted = seeded_round(per_article, parent or "", "false premises per article")
+        if max_count is not None:
+            wanted = min(wanted, max_count - made)
+        if wanted <= 0:
+            if max_count is not None and made >= max_count:
+                return
+            continue
+        article = list(article)
+        skipped: list = []
+        scripts = false_premise_scripts([Segment.from_row(r) for r in article], max_count=wanted, titles=titles,
+                                        skipped=skipped)
+        for segment, reason in skipped:
+            stage.quarantine(Quarantined(stage=stage.asset, file=segment.id, position="fact",
+                                         reason=f"fact cannot be altered: {reason}", raw=segment.text[:300]))
+        for script in scripts:
+            made += 1
+            yield script, article[0]["document_id"]
 
 
-def instruction_scripts(stage: StageRun, store: Store, partition: str) -> Iterator[DialogueScript]:
-    """The conversation of each Alpaca / UltraChat document of the partition; a bad one is quarantined."""
+@dataclass
+class InstructionTally:
+    """What became of a partition's instruction documents (the rest are other kinds)."""
+
+    documents: int = 0
+    invalid: int = 0  # quarantined with the reason: empty, not English, too long, no answer, not sayable whole
+    duplicates: int = 0  # quarantined: the same instruction as an earlier document of the partition
+    sampled_out: int = 0  # left out by the sampling rate (not an error: not quarantined)
+    scripted: int = 0
+
+
+def instruction_key(text: str) -> int:
+    """The instruction a document asks (its first user turn), case, spacing and end punctuation aside:
+    two documents with the same key would be the same spoken question."""
+    turns = parse_turns(text)
+    first = turns[0].text if turns else text
+    said = " ".join(first.lower().split()).rstrip(" .?!")
+    return int.from_bytes(hashlib.blake2b(said.encode(), digest_size=8).digest(), "little")
+
+
+def instruction_scripts(stage: StageRun, store: Store, partition: str, rate: float = 1.0,
+                        tally: InstructionTally | None = None, shorten: Shortener | None = None
+                        ) -> Iterator[DialogueScript]:
+    """The conversation of each Alpaca / UltraChat document of the partition, streamed, answers spoken
+    whole (``shorten``: the LLM rewriter's short answer, for answers over the budget): a bad one and a
+    repeat of an earlier instruction are quarantined with the reason; with ``rate`` under 1 that share
+    of the valid ones is kept, by a draw seeded by each document (the same ones on every rerun).
+    Memory: one batch of documents, and a key and a position per distinct instruction (the duplicate
+    check: a few MB for 50,000)."""
+    tally = tally if tally is not None else InstructionTally()
+    seen: dict[int, str] = {}
     for document in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition,
                                     columns=["id", "kind", "text", "source", "snapshot", "license", "file", "position"]):
         if document["kind"] not in INSTRUCTION_KINDS:
             continue
-        try:
-            yield instruction_script(document)
-        except BadInstruction as error:
+        tally.documents += 1
+
+        def quarantine(reason: str) -> None:
             stage.quarantine(Quarantined(stage=stage.asset, file=document["file"], position=document["position"],
-                                         reason=f"{document['id']}: {error}", raw=document["text"][:300]))
+                                         reason=f"{document['id']}: {reason}", raw=document["text"][:300]))
+        try:
+            script = instruction_script(document, shorten)
+        except BadInstruction as error:
+            tally.invalid += 1
+            quarantine(str(error))
+            continue
+        key = instruction_key(document["text"])
+        if key in seen:
+            tally.duplicates += 1
+            quarantine(f"duplicate instruction: the same as {seen[key]}, which was kept")
+            continue
+        seen[key] = f"{document['position']} of {document['file']}"
+        if rate < 1.0 and phase(document["id"], "instruction sample") >= rate:
+            tally.sampled_out += 1
+            continue
+        tally.scripted += 1
+        yield script
 
 
 def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -171,17 +255,30 @@ def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
             "question_text": voiced.turns[0]["spoken"], "answer_text": voiced.turns[1]["spoken"]}
 
 
-def with_clarifications(scripts: Iterator[DialogueScript], max_count: int, clarification_share: float,
+def with_clarifications(scripts: Iterator[DialogueScript], max_count: int | None, clarification_share: float,
                         start: float = 0.0) -> Iterator[DialogueScript]:
-    """The first ``max_count`` instruction scripts, each followed, for ``clarification_share`` of them
-    (a rotation from phase ``start``, so any run is within one of the share), by a clarification built
-    from it."""
-    for index, script in enumerate(scripts):
-        if index >= max_count:
-            return
-        yield script
-        if rotation_pick(index, clarification_share, start):
+    """The instruction scripts (the first ``max_count`` when a cap is set), and for
+    ``clarification_share`` of them (a rotation from phase ``start``, so any run is within one of the
+    share) a clarification built from the next script of the stream, which is then not an instruction
+    conversation too: a clarification asks its own question, never a copy of an instruction
+    conversation of the release. When the stream ends with a clarification owed, the last instruction
+    becomes it."""
+    made, held = 0, None
+    for script in scripts:
+        if held is not None:
+            yield held
+            held = None
             yield clarification_script(script)
+            continue
+        if max_count is not None and made >= max_count:
+            return
+        if rotation_pick(made, clarification_share, start):
+            held = script
+        else:
+            yield script
+        made += 1
+    if held is not None:
+        yield clarification_script(held)
 
 
 def clarification_start(partition: str) -> float:
@@ -196,11 +293,15 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
     return int((index + 1) * share + start + 1e-9) > int(index * share + start + 1e-9)
 
 
-def instruction_dialogues(stage: StageRun, store: Store, partition: str, max_count: int, voices: VoicePolicy,
-                          mix: MixTargets, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
-    """Up to ``max_count`` instruction conversations from the partition's instruction documents, and
-    clarifications from the share of them the mix asks for."""
-    scripts = with_clarifications(instruction_scripts(stage, store, partition), max_count,
+def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: float, voices: VoicePolicy,
+                          mix: MixTargets, transcriber: Transcriber | None = None, max_count: int | None = None,
+                          tally: InstructionTally | None = None, report: RenderReport | None = None,
+                          shorten: Shortener | None = None) -> Iterator[dict[str, Any]]:
+    """An instruction conversation from every valid instruction document of the partition (``rate``
+    of them when under 1; at most ``max_count`` when a cap is set), answers spoken whole, and
+    clarifications from the share of them the mix asks for; conversations render in parallel units (units.py)."""
+    scripts = with_clarifications(instruction_scripts(stage, store, partition, rate, tally, shorten), max_count,
                                   mix.clarifications_per_instruction, clarification_start(partition))
-    yield from voiced_rows(stage, scripts, voices, lambda s: s.parent_id, extra=qa_pair, slot=first_slot(partition),
-                           transcriber=transcriber)
+    yield from voiced_in_units(stage, ((s, s.parent_id) for s in scripts), voices, voiced_rows=voiced_rows,
+                               extra=qa_pair,
+                               slot=first_slot(partition), transcriber=transcriber, report=report)

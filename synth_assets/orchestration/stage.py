@@ -22,8 +22,9 @@ from dagster import (
     MetadataValue,
     PartitionsDefinition,
     asset,
+    deserialize_value,
+    serialize_value,
 )
-from dagster._serdes import deserialize_value, serialize_value
 
 from quality.expectations import SUITES_VERSION, suites_for, validate
 from synth_assets import settings

@@ -94,8 +94,24 @@ def quality_plot_png(rows: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
+def license_table(rows: list[dict]) -> list[list]:
+    """[text license, samples, hours] for each license, most hours first: what a user of the data
+    must honour, and how much of it each license covers."""
+    samples, seconds = Counter(), Counter()
+    for row in rows:
+        license = row["text_license"] or "unknown"
+        samples[license] += 1
+        seconds[license] += row["duration_s"] or 0.0
+    return [[lic, samples[lic], f"{seconds[lic] / 3600:.4f}"]
+            for lic in sorted(samples, key=lambda lic: (-seconds[lic], lic))]
+
+
 def dataset_card(release, rows: list[dict]) -> str:
-    sources = Counter((r["source"], r["text_license"] or "unknown") for r in rows)
+    sources, source_seconds = Counter(), Counter()
+    for row in rows:
+        key = (row["source"], row["text_license"] or "unknown")
+        sources[key] += 1
+        source_seconds[key] += row["duration_s"] or 0.0
     licenses = sorted({license for _, license in sources})
     voices = _voices(rows)
     genders = Counter()
@@ -113,8 +129,13 @@ def dataset_card(release, rows: list[dict]) -> str:
         "## Counts and hours by kind\n",
         _table(["kind", "samples", "hours"], [[k, n, f"{release.hours_by_kind[k]:.4f}"]
                                               for k, n in release.counts_by_kind.items()]),
+        "## Text licenses\n",
+        ("Each text keeps the license of the record it came from (a Stack Exchange post's own, by its "
+         "`ContentLicense` or its date; otherwise its source's).\n"),
+        _table(["text license", "samples", "hours"], license_table(rows)),
         "## Sources and their licenses\n",
-        _table(["source", "text license", "samples"], [[s, lic, n] for (s, lic), n in sorted(sources.items())]),
+        _table(["source", "text license", "samples", "hours"],
+               [[s, lic, n, f"{source_seconds[s, lic] / 3600:.4f}"] for (s, lic), n in sorted(sources.items())]),
         (f"Source documents: {len(release.source_revisions)} with a recorded crawl revision "
         "(`release.json`, `source_revisions`).\n"),
         "## Voices, their licenses and the gender balance\n",

@@ -38,10 +38,11 @@ SAMPLES_PER_SHARD = 1000
 ROW_COLUMNS = ["id", "kind", "partition", "source", "snapshot", "source_document", "text", "transcript", "wer",
                "words", "turns", "voice_id", "assistant_voice", "text_license", "sample_rate", "channels",
                "duration_s", "channel", "start_s", "end_s", "channel_layout", "peak_dbfs", "clipping_ratio",
-               "silence_ratio", "snr_db", "mos", "content_hash", "words_assistant", "words_user", "audio"]
+               "silence_ratio", "snr_db", "mos", "content_hash", "words_assistant", "words_user", "backchannels",
+               "turn_taking", "overlap_s", "interruptions", "duplex", "audio"]
 TEXT_COLUMNS = [c for c in ROW_COLUMNS if c not in ("audio",)]
 # Columns a release cut before they existed lacks: read as null, so its words are estimated.
-LATER_COLUMNS = ("words_assistant", "words_user")
+LATER_COLUMNS = ("words_assistant", "words_user", "backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
 
 
 @dataclass
@@ -182,9 +183,10 @@ def iter_rows(store: Store, name: str) -> Iterator[dict]:
 
 HF_TEXT = ["id", "kind", "text", "transcript", "source", "snapshot", "partition", "source_document", "voice_id",
            "assistant_voice", "text_license", "words", "turns", "channel_layout", "channel", "content_hash",
-           "words_assistant", "words_user"]
-HF_FLOAT = ["duration_s", "wer", "start_s", "end_s", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db", "mos"]
-HF_INT = ["sample_rate", "channels"]
+           "words_assistant", "words_user", "backchannels", "turn_taking", "duplex"]
+HF_FLOAT = ["duration_s", "wer", "start_s", "end_s", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db", "mos",
+            "overlap_s"]
+HF_INT = ["sample_rate", "channels", "interruptions"]
 AUDIO_TYPE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
 

@@ -278,6 +278,76 @@ def test_stackexchange_row_missing_a_field_is_quarantined(tmp_path):
     assert "How hot is a simmer?" in bad[0].raw
 
 
+def _thread(question_id: int, created: str, answer_created: str = "", content_license: str = "",
+            answer_license: str = "") -> str:
+    """One question and its accepted answer, dated and optionally labelled with ContentLicense."""
+    def extra(license: str) -> str:
+        return f' ContentLicense="{license}"' if license else ""
+    answer_created = answer_created or created
+    answer_date = f' CreationDate="{answer_created}"' if answer_created else ""
+    return (f'  <row Id="{question_id}" PostTypeId="1" AcceptedAnswerId="{question_id + 1}" Score="1" '
+            f'CreationDate="{created}" Title="Question {question_id}?" Body="&lt;p&gt;Asked.&lt;/p&gt;"'
+            f'{extra(content_license)} />\n'
+            f'  <row Id="{question_id + 1}" PostTypeId="2" ParentId="{question_id}" Score="1"{answer_date} '
+            f'Body="&lt;p&gt;Answered.&lt;/p&gt;"{extra(answer_license)} />\n')
+
+
+def _posts(*threads: str) -> str:
+    return '<?xml version="1.0" encoding="utf-8"?>\n<posts>\n' + "".join(threads) + "</posts>\n"
+
+
+def test_a_stack_exchange_post_without_content_license_takes_the_license_of_its_date(tmp_path):
+    xml = _posts(_thread(1, "2010-05-01T09:00:00.000"), _thread(3, "2011-04-08T00:00:00.000"),
+                 _thread(5, "2018-05-01T23:59:59.999"), _thread(7, "2018-05-02T00:00:00.000"))
+    docs, bad = _split(_read(_write(tmp_path, "Posts.xml", xml)))
+
+    assert bad == []
+    assert [d.license for d in docs] == ["CC BY-SA 2.5", "CC BY-SA 3.0", "CC BY-SA 3.0", "CC BY-SA 4.0"]
+    assert json.loads(docs[0].params)["license_from"] == {"question": "post date", "answer": "post date"}
+
+
+def test_a_content_license_attribute_wins_over_the_date_and_a_thread_takes_the_later_version(tmp_path):
+    xml = _posts(_thread(1, "2015-01-01T00:00:00.000", content_license="CC BY-SA 4.0"),
+                 _thread(3, "2009-01-01T00:00:00.000", answer_created="2016-06-01T00:00:00.000"))
+    docs, _ = _split(_read(_write(tmp_path, "Posts.xml", xml)))
+
+    assert docs[0].license == "CC BY-SA 4.0"  # labelled so, though posted under 3.0's dates
+    assert json.loads(docs[0].params)["license_from"]["question"] == "ContentLicense"
+    assert docs[1].license == "CC BY-SA 3.0"  # a 2.5 question with a 3.0 answer: adapted under 3.0
+    assert json.loads(docs[1].params)["licenses"] == {"question": "CC BY-SA 2.5", "answer": "CC BY-SA 3.0"}
+
+
+def test_an_unknown_content_license_is_kept_with_the_source_license_and_a_warning(tmp_path):
+    xml = _posts(_thread(1, "2015-01-01T00:00:00.000", content_license="WTFPL-ish 9"),
+                 _thread(3, "", content_license="made up"))
+    docs, bad = _split(_read(_write(tmp_path, "Posts.xml", xml), license="CC BY-SA 3.0"))
+
+    assert bad == [] and [d.license for d in docs] == ["CC BY-SA 3.0", "CC BY-SA 3.0"]
+    warning = json.loads(docs[0].params)["license_warning"]
+    assert "unknown ContentLicense 'WTFPL-ish 9' on post 1" in warning and "post date" in warning
+    assert "kept as CC BY-SA 3.0 (source)" in json.loads(docs[1].params)["license_warning"]
+
+
+def test_the_configured_license_is_for_records_that_carry_none_of_their_own(tmp_path):
+    alpaca = _write(tmp_path, "alpaca.json", json.dumps(ALPACA_ROWS))
+    plain = _write(tmp_path, "plain.jsonl", _jsonl({"text": "Own license.", "license": "CC0"}, {"text": "None."}))
+    posts = _write(tmp_path, "Posts.xml", _posts(_thread(1, "2014-02-01T00:00:00.000"), _thread(3, "")))
+
+    assert {d.license for d in _split(_read(alpaca, license="CC BY 4.0"))[0]} == {"CC BY 4.0"}
+    assert [d.license for d in _split(_read(plain, license="CC BY 4.0"))[0]] == ["CC0", "CC BY 4.0"]
+    assert [d.license for d in _split(_read(posts, license="CC BY 4.0"))[0]] == ["CC BY-SA 3.0", "CC BY 4.0"]
+
+
+@pytest.mark.slow
+def test_the_real_stack_exchange_dump_of_2014_to_2017_is_cc_by_sa_3():
+    real = Path("/work/shared/data/stackexchange-real-Posts.xml")
+    if not real.exists():
+        pytest.skip("the real Stack Exchange excerpt is not on this machine")
+    docs, _ = _split(_read(real, site="beer.stackexchange.com"))
+
+    assert len(docs) > 400 and Counter(d.license for d in docs) == {"CC BY-SA 3.0": len(docs)}
+
+
 # --- Alpaca, UltraChat, JSONL ------------------------------------------------------------------------
 
 
@@ -454,3 +524,22 @@ def test_plain_links_become_their_text_before_the_parse():
     kept = "[[File:X.jpg|thumb|A [[lake]]]] and [[Category:Lakes]] and [[Page (topic)|]]"
     assert prestrip(kept) == "[[File:X.jpg|thumb|A lake]] and [[Category:Lakes]] and [[Page (topic)|]]"
     assert wikitext_to_text(kept) == "and and Page"
+
+
+def test_the_crawl_reads_the_sources_configured_license_and_counts_license_warnings(tmp_path):
+    import pandas as pd
+
+    from synth_assets.core.stage_run import StageRun
+    from synth_assets.crawl.documents import license_summary, read_documents, source_options
+
+    landing = LocalStorage(root=str(tmp_path / "landing")).store()
+    landing.write_bytes("forum/2026-11-01/Posts.xml", _posts(
+        _thread(1, "", content_license="Public-ish"), _thread(3, "2016-01-01T00:00:00.000")).encode())
+    landing.write_bytes("forum/_source.json", json.dumps({"license": "CC BY-SA 4.0"}).encode())
+    stage = StageRun("crawl_snapshot", "forum/2026-11-01/Posts.xml", "run-1", "crawl-test")
+    shard = ShardKey.parse("forum/2026-11-01/Posts.xml")
+    rows = list(read_documents(stage, landing, shard, source_options(landing, "forum"), {}))
+
+    summary = license_summary(pd.DataFrame(rows))
+    assert summary["licenses"] == {"CC BY-SA 4.0": 1, "CC BY-SA 3.0": 1}  # undated: the configured one
+    assert summary["license_warnings"] == 1 and "'Public-ish'" in summary["license_warning_examples"][0]

@@ -64,6 +64,7 @@ def test_speech_dataset_shows_its_conversations_beside_the_mix_targets_and_check
     assert metadata["conversation_shares"].value == {"safety": 1.0, "false_premise": 0.0, "instruction": 0.0,
                                                       "clarification": 0.0}
     assert metadata["user_female_share"].value == 0.5
+    assert metadata["conversation_hours_share"].value == 1.0  # the release holds nothing else
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["dataset_valid"].passed and checks["conversation_mix"].passed  # two conversations: not judged
     assert "not judged: 2 conversations" in checks["conversation_mix"].metadata["mix"].value

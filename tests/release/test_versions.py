@@ -20,6 +20,7 @@ from synth_assets.release.versions import (
     verify_release,
 )
 from tests.release.samples import clip, standard_rows, store_fixture, write_dataset  # noqa: F401 (the store fixture)
+from synth_assets.release.card import license_table
 
 
 def snapshot_of(store) -> dict[str, bytes]:
@@ -34,6 +35,21 @@ def test_a_release_holds_the_chosen_kinds_and_partitions_with_a_card(store):
     assert card.startswith("---\nlanguage:") and "CC-BY-SA-4.0" in card and "hibari-heart" in card
     assert "This is the first release." in card and "data:image/png;base64," in card
     assert [r.name for r in list_releases(store)] == ["v1"]
+
+
+def test_the_card_lists_each_text_license_with_its_samples_and_hours(store):
+    rows = standard_rows() + [clip("clip-old", 300, "stackexchange/2026-11-01/b", text_license="CC BY-SA 3.0"),
+                              clip("clip-older", 310, "stackexchange/2026-11-01/b", text_license="CC BY-SA 3.0")]
+    write_dataset(store, rows)
+    create_release(store, "v1", rate_mos=False)
+    card = store.read_bytes("releases/v1/README.md").decode()
+
+    old_hours = 2 * 1.5 / 3600
+    assert f"| CC BY-SA 3.0 | 2 | {old_hours:.4f} |" in card
+    assert f"| stackexchange | CC BY-SA 3.0 | 2 | {old_hours:.4f} |" in card
+    table = license_table([{"text_license": r["text_license"], "duration_s": r["duration_s"]} for r in rows])
+    assert [line[0] for line in table] == ["CC-BY-SA-4.0", "CC BY-SA 3.0"]  # most hours first
+    assert sum(line[1] for line in table) == len(rows)
 
 
 def test_the_next_release_records_its_diff_against_the_previous(store):

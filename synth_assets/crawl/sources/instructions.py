@@ -25,7 +25,8 @@ from ._common import (
     short_title,
 )
 
-LICENSES = {"alpaca": "CC BY-NC 4.0", "ultrachat": "MIT"}
+# What each reader's records are under when neither the record nor the source's settings say.
+LICENSES = {"alpaca": "CC BY-NC 4.0", "ultrachat": "MIT", "jsonl": "unknown", "parquet": "unknown"}
 ROLE_PREFIX = {"user": "USER: ", "assistant": "ASSISTANT: "}
 
 
@@ -56,7 +57,6 @@ def _alpaca_fields(item: Any, index: int) -> dict[str, Any]:
     return {
         "doc_id": str(index),  # Alpaca rows have no id: their place in the array stands in
         "title": short_title(instruction),
-        "license": LICENSES["alpaca"],
         "text": f"USER: {user}\n\nASSISTANT: {output}",
     }
 
@@ -230,7 +230,6 @@ def _ultrachat_fields(row: dict[str, Any], line: int) -> dict[str, Any]:
     return {
         "doc_id": str(row.get("id", line)),
         "title": short_title(turns[0][1]),
-        "license": LICENSES["ultrachat"],
         "text": "\n\n".join(ROLE_PREFIX[role] + text for role, text in turns),
     }
 
@@ -260,7 +259,7 @@ def _generic_fields(row: dict[str, Any], line: int, text_field: str = "text") ->
         "title": str(row.get("title", "")),
         "url": str(row.get("url", "")),
         "timestamp": str(row.get("timestamp", "")),
-        "license": str(row.get("license") or "unknown"),
+        "license": str(row.get("license") or ""),  # none: the source's
         "text": _text_field(row, text_field),
     }
 

@@ -139,7 +139,6 @@ def _page_fields(page: Element, site: SiteInfo) -> dict[str, Any] | None:
         "title": title,
         "url": site.url(title),
         "timestamp": revision.findtext("{*}timestamp") or "",
-        "license": LICENSE,
         "namespace": namespace,
         "text": wikitext_to_text(wikitext, site.hidden_namespaces),
     }

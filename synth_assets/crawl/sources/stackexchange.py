@@ -3,12 +3,13 @@
 Rows are streamed. Answers come after their question in the dump, so a question waits in memory
 until its accepted answer arrives (then it is written and forgotten) or, for questions with no
 accepted answer, until the end of the file, with the best-scored answer seen so far. Memory is
-therefore the cleaned text of every still-open question plus one answer each, not the whole dump:
-fine for a site of a few million posts; the full Stack Overflow dump would want a sorted two-pass.
+therefore the cleaned text of every still-open question plus one answer each, not the whole dump.
+A large Posts.xml is read in slices of whole threads (threads.py), each slice bounded the same way.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -23,13 +24,56 @@ from ._common import (
     collapse_ws,
     iter_xml_elements,
     join_paragraphs,
-    open_binary,
     raw_json,
 )
 
-LICENSE = "CC BY-SA 4.0"
+LICENSE = "CC BY-SA 4.0"  # today's posts; a post's own license is read per row (post_license)
+# Stack Exchange's terms by the date a post was contributed (UTC): before 2011-04-08 CC BY-SA 2.5,
+# from then until 2018-05-02 CC BY-SA 3.0, from 2018-05-02 on CC BY-SA 4.0. Newer dumps also say it
+# per row (ContentLicense), which wins.
+LICENSES_BY_DATE = (("2011-04-08", "CC BY-SA 2.5"), ("2018-05-02", "CC BY-SA 3.0"))
+KNOWN_LICENSES = ("CC BY-SA 2.5", "CC BY-SA 3.0", "CC BY-SA 4.0")  # oldest first
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DEFAULT_SITE = "stackexchange.com"
 QUESTION, ANSWER = "1", "2"  # PostTypeId values; other post types (tag wikis...) are skipped
+
+
+@dataclass(frozen=True)
+class PostLicense:
+    license: str
+    source: str  # where it came from: "ContentLicense", "post date" or "source" (the configured one)
+    warning: str = ""
+
+
+def post_license(row: dict[str, str], fallback: str) -> PostLicense:
+    """One post's license: its ``ContentLicense``, else the license Stack Exchange's terms give its
+    ``CreationDate``, else ``fallback`` (the source's license). A ContentLicense this reader does not
+    know is not trusted: the post keeps the license the rest would give it, with a warning."""
+    by_date = _license_by_date(row.get("CreationDate", ""))
+    kept = PostLicense(by_date, "post date") if by_date else PostLicense(fallback, "source")
+    stated = " ".join(row.get("ContentLicense", "").split())
+    if not stated:
+        return kept
+    for known in KNOWN_LICENSES:
+        if stated.upper() == known.upper():
+            return PostLicense(known, "ContentLicense")
+    warning = f"unknown ContentLicense {stated[:60]!r} on post {row.get('Id', '?')}: kept as {kept.license} ({kept.source})"
+    return PostLicense(kept.license, kept.source, warning)
+
+
+def _license_by_date(created: str) -> str:
+    if not _DATE.match(created):
+        return ""
+    day = created[:10]
+    return next((license for until, license in LICENSES_BY_DATE if day < until), KNOWN_LICENSES[-1])
+
+
+def thread_license(question: PostLicense, answer: PostLicense) -> str:
+    """A thread joins a question and an answer. BY-SA lets an adaptation take a later version of the
+    same license, so two Stack Exchange versions give the later one; anything else the question's."""
+    if question.license in KNOWN_LICENSES and answer.license in KNOWN_LICENSES:
+        return max(question.license, answer.license, key=KNOWN_LICENSES.index)
+    return question.license
 
 
 @dataclass
@@ -37,6 +81,7 @@ class _Answer:
     id: str
     score: int
     text: str
+    license: PostLicense
 
 
 @dataclass
@@ -47,6 +92,7 @@ class _Question:
     accepted_id: str
     created: str
     position: str
+    license: PostLicense
     best: _Answer | None = None
 
 
@@ -56,18 +102,18 @@ def read_stackexchange(
     open_questions: dict[str, _Question] = {}
 
     def finish(question: _Question, answer: _Answer) -> Document | Quarantined | None:
-        fields = lambda: _thread_fields(question, answer, site)  # noqa: E731
+        fields = lambda: _thread_fields(question, answer, site)
         return ctx.record(question.position, lambda: question.title, fields)
 
     broken: Quarantined | None = None
-    with open_binary(path) as stream:
+    with ctx.open(path) as stream:  # a slice: its whole threads only (threads.py)
         for item in iter_xml_elements(stream, ctx, {"row"}):
             if isinstance(item, Quarantined):
                 broken = item  # the file is cut: write what is already answered, then report it
                 break
             row, position = item
             try:
-                done = _add_post(open_questions, row.attrib, position)
+                done = _add_post(open_questions, row.attrib, position, ctx.license)
             except RecordError as err:
                 yield ctx.quarantine(position, str(err), raw_json(dict(row.attrib)))
                 continue
@@ -81,18 +127,18 @@ def read_stackexchange(
 
 
 def _add_post(
-    open_questions: dict[str, _Question], row: dict[str, str], position: str
+    open_questions: dict[str, _Question], row: dict[str, str], position: str, source_license: str
 ) -> tuple[_Question, _Answer] | None:
     """Record one row; return (question, accepted answer) once a thread is complete."""
     kind = row.get("PostTypeId")
     if kind == QUESTION:
-        question = _question(row, position)
+        question = _question(row, position, post_license(row, source_license))
         open_questions[question.id] = question
     elif kind == ANSWER:
         question = open_questions.get(_required(row, "ParentId"))
         if question is None:  # its question was completed already, deleted, or is not in this dump
             return None
-        answer = _answer(row)
+        answer = _answer(row, post_license(row, source_license))
         if answer.id == question.accepted_id:
             del open_questions[question.id]
             return question, answer
@@ -101,7 +147,7 @@ def _add_post(
     return None
 
 
-def _question(row: dict[str, str], position: str) -> _Question:
+def _question(row: dict[str, str], position: str, license: PostLicense) -> _Question:
     return _Question(
         id=_required(row, "Id"),
         title=collapse_ws(_required(row, "Title")),
@@ -109,10 +155,11 @@ def _question(row: dict[str, str], position: str) -> _Question:
         accepted_id=row.get("AcceptedAnswerId", ""),
         created=row.get("CreationDate", ""),
         position=position,
+        license=license,
     )
 
 
-def _answer(row: dict[str, str]) -> _Answer:
+def _answer(row: dict[str, str], license: PostLicense) -> _Answer:
     text = html_to_text(_required(row, "Body"))
     if not text:
         raise RecordError("answer body is empty after cleaning")
@@ -120,7 +167,7 @@ def _answer(row: dict[str, str]) -> _Answer:
         score = int(row.get("Score", "0"))
     except ValueError:
         raise RecordError(f"bad Score {row['Score']!r}") from None
-    return _Answer(id=_required(row, "Id"), score=score, text=text)
+    return _Answer(id=_required(row, "Id"), score=score, text=text, license=license)
 
 
 def _required(row: dict[str, str], name: str) -> str:
@@ -140,9 +187,21 @@ def _thread_fields(question: _Question, answer: _Answer, site: str) -> dict[str,
         "title": question.title,
         "url": f"https://{site}/questions/{question.id}",
         "timestamp": question.created,
-        "license": LICENSE,
+        "license": thread_license(question.license, answer.license),
+        "notes": _license_notes(question.license, answer.license),
         "text": text,
     }
+
+
+def _license_notes(question: PostLicense, answer: PostLicense) -> dict[str, Any]:
+    """What the params column says of the license: where each post's came from, and any warning."""
+    notes: dict[str, Any] = {"license_from": {"question": question.source, "answer": answer.source}}
+    if question.license != answer.license:
+        notes["licenses"] = {"question": question.license, "answer": answer.license}
+    warnings = [w for w in (question.warning, answer.warning) if w]
+    if warnings:
+        notes["license_warning"] = "; ".join(warnings)
+    return notes
 
 
 # --- HTML -> text -----------------------------------------------------------------------------
