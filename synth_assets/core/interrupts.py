@@ -262,15 +262,22 @@ class StopRequests:
         again = "press Ctrl-C again" if signum == signal.SIGINT else "send SIGTERM again"
         self._log(f"synth: {signal_name(signum)} received, stopping: the running step is canceled and nothing "
                   f"half-made is kept ({again} to stop at once)")
-        with self._lock:
-            callbacks = [on_stop for on_stop, _ in self._watchers.values() if on_stop is not None]
-        for callback in callbacks:
-            self._call(callback)
-        with contextlib.suppress(OSError):
-            signal.pthread_kill(self._main, NUDGE)  # the main thread now runs the handler (the interrupt)
         self._timer = threading.Timer(self.grace_s, self._grace_over)
         self._timer.daemon = True
         self._timer.start()
+        with self._lock:
+            callbacks = [on_stop for on_stop, _ in self._watchers.values() if on_stop is not None]
+        # In a thread of their own, so a second signal is heard at once even while they wait on a database.
+        threading.Thread(target=self._first_stop, args=(callbacks,), name="synth-stop", daemon=True).start()
+
+    def _first_stop(self, callbacks: list[Callback]) -> None:
+        """The watchers first (the runs marked canceling before the interrupt reaches Dagster, so it
+        records them as canceled), for at most a second; then the main thread is woken to take it."""
+        told = threading.Thread(target=lambda: [self._call(c) for c in callbacks], daemon=True)
+        told.start()
+        told.join(1.0)
+        with contextlib.suppress(OSError):
+            signal.pthread_kill(self._main, NUDGE)  # the main thread now runs the handler (the interrupt)
 
     def _grace_over(self) -> None:
         deadline = time.monotonic() + DEFERRED_EXTRA_S
