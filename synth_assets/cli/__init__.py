@@ -209,7 +209,8 @@ def run_stoppable(args, argv: list[str]) -> int:
         except KeyboardInterrupt as interrupt:
             signum = getattr(interrupt, "signum", None) or stops.signum or signal.SIGINT
             print(f"synth: stopped by {signal_name(signum)}. {resume}", file=sys.stderr, flush=True)
-            return Interrupted(signum).exit_status
+            stops.exit_now(Interrupted(signum).exit_status)
+            return Interrupted(signum).exit_status  # when exit_now is replaced (tests)
 
 
 if __name__ == "__main__":
