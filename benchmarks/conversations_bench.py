@@ -23,6 +23,7 @@ from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core.audio import SAMPLE_RATE, from_flac, to_flac
 from synth_assets.core.records import Segment
 from synth_assets.core.stage_run import StageRun
+from synth_assets.dialogues import duplex
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.false_premise import false_premise_scripts
 from synth_assets.dialogues.instructions import instruction_script
@@ -135,8 +136,24 @@ def run(per_kind: int) -> dict:
         "worst_user_channels": [{"kind": r["kind"], "voice": r["user_voice"], "wer": round(w["user"], 3),
                                  "said": w["user_pair"][0], "heard": w["user_pair"][1]}
                                 for w, r in sorted(zip(wers, rows), key=lambda p: -p[0]["user"])[:3]],
+        "duplex": duplex_report(rows),
         **extra,
     }
+
+
+def duplex_report(rows: list[dict]) -> dict:
+    """The turn-taking heard in the conversations' audio (synth_assets/dialogues/duplex.py), pooled and
+    per kind, with the targets it misses."""
+    measured = []
+    for row in rows:
+        audio, rate = from_flac(row["audio"])
+        measured.append((row["kind"], duplex.measure_audio(audio, rate, turns=json.loads(row["turns"]),
+                                                             backchannels=json.loads(row["backchannels"]))))
+    pooled = duplex.summarize([m for _, m in measured])
+    return {**pooled, "misses": duplex.judge(pooled),
+            "fto_histogram": duplex.fto_histogram([f for _, m in measured for f in m.ftos]),
+            "by_kind": {kind: duplex.summarize([m for k, m in measured if k == kind])
+                        for kind in sorted({k for k, _ in measured})}}
 
 
 def main() -> None:

@@ -90,6 +90,12 @@ def retry_delay_seconds() -> float:
     return float(os.environ.get("SYNTH_RETRY_DELAY_S", "1"))
 
 
+def stop_grace_seconds() -> float:
+    """How long a command asked to stop (Ctrl-C, SIGTERM) may take to cancel its runs and close its
+    workers before it kills them and exits (SYNTH_STOP_GRACE_S, default 8: a stop takes under 10 s)."""
+    return max(0.5, float(os.environ.get("SYNTH_STOP_GRACE_S", "8")))
+
+
 def release_name() -> str:
     """The release a run serves (SYNTH_RELEASE), written as the run tag `synth/release`."""
     return os.environ.get("SYNTH_RELEASE", "unreleased")
@@ -140,6 +146,24 @@ def conversation_mix() -> MixTargets:
     with the reason (a MixError)."""
     value = os.environ.get("SYNTH_CONVERSATION_MIX", "").strip()
     return MixTargets.parse(value) if value else MixTargets()
+
+
+def duplex_targets() -> dict:
+    """Overrides of the duplex timing targets the release is checked against (SYNTH_DUPLEX_TARGETS, JSON
+    of synth_assets/dialogues/duplex.py DuplexTargets fields, e.g. '{"fto_p90_max_s": 0.8}'); {} keeps
+    the defaults. A malformed value fails loading with the reason."""
+    import json
+
+    value = os.environ.get("SYNTH_DUPLEX_TARGETS", "").strip()
+    if not value:
+        return {}
+    try:
+        targets = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"SYNTH_DUPLEX_TARGETS is not JSON: {error}") from None
+    if not isinstance(targets, dict):
+        raise ValueError("SYNTH_DUPLEX_TARGETS must be a JSON object of DuplexTargets fields")
+    return targets
 
 
 def model_cache() -> Path:

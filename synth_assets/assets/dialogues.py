@@ -15,7 +15,7 @@ from resources.voices import TTSVoices
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
-from synth_assets.dialogues import render
+from synth_assets.dialogues import duplex, render
 from synth_assets.dialogues.plot import conversation_png
 from synth_assets.dialogues.units import RenderReport
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
@@ -55,8 +55,19 @@ def dialogue_metadata(store, asset: str, partition: str, report: RenderReport | 
                 "interruptions": int(frame["interruptions"].sum()),
                 "word_times": frame["word_times"].value_counts().to_dict(),
                 "clips_with_estimated_word_times": int(frame["word_times_estimated"].sum()),
-                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition))}
+                "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition)),
+                **duplex_metadata(frame)}
     return summarize
+
+
+def duplex_metadata(frame) -> dict:
+    """The turn-taking heard in the partition's audio (floor-transfer offsets, overlap, barge-ins heard,
+    speech outside the labels) and its FTO histogram."""
+    if "duplex" not in frame:
+        return {}
+    found = duplex.metadata(frame["duplex"])
+    return {"duplex": MetadataValue.json(found["duplex"]), "duplex_misses": found["duplex_misses"],
+            "fto_histogram": MetadataValue.md(found["fto_histogram"])}
 
 
 def first_conversation_picture(store, asset: str, partition: str) -> str:
@@ -72,9 +83,9 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v4: word times from Whisper; as many as the mix's safety share; v5: rendered in units (each unit's
-    # voice rotation starts at its own slot)
-    code_version="safety-v5",
+    # v5: turns on speech edges with human FTOs, engine word times, duplex stats; v6: rendered in units
+    # (each unit's voice rotation starts at its own slot)
+    code_version="safety-v6",
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -97,9 +108,9 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v7: a detail inside an aside (not said aloud) is never the altered one; v8: a rate per article, not a
-    # cap; rendered in units (each unit's voice rotation starts at its own slot)
-    code_version="false-premise-v8",
+    # v8: turns on speech edges with human FTOs, engine word times, duplex stats; v9: a rate per article,
+    # not a cap; rendered in units (each unit's voice rotation starts at its own slot)
+    code_version="false-premise-v9",
     description="False premises: the user asks a question built on an altered fact from a document, the "
     "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
 )
@@ -121,9 +132,9 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v4: word times from Whisper; clarifications from the mix; v5: every valid instruction (a rate, not a
-    # cap), duplicate instructions quarantined; rendered in units (each unit's voice rotation starts at its own slot)
-    code_version="instruction-v5",
+    # v5: turns on speech edges, barge-ins heard, engine word times, duplex stats; v6: every valid instruction
+    # (a rate, not a cap), duplicate instructions quarantined; rendered in units (each unit's rotation its own slot)
+    code_version="instruction-v6",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "

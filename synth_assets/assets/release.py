@@ -24,6 +24,7 @@ from resources.mix import ConversationMix
 from resources.storage import Storage
 from resources.tracking import ExperimentTracker
 from resources.voices import TTSVoices
+from synth_assets import settings
 from synth_assets.core import names
 from synth_assets.core.audio_quality import Thresholds
 from synth_assets.core.mix import MixTargets
@@ -88,7 +89,8 @@ class ReleaseConfig(Config):
     partitioned=False,
     group_name="release",
     kinds=("parquet", "duckdb", "mlflow"),
-    code_version="release-v4",  # v2: recordings, fixed schema; v3: audio quality; v4: conversations' words, augmented
+    code_version="release-v5",  # v2: recordings, fixed schema; v3: audio quality; v4: conversations' words,
+    # augmented; v5: every turn-taking label (backchannels, turn_taking, overlap_s, interruptions, duplex)
     description="The dataset to train on: clean clips that pass the round-trip filter (with Whisper "
     "transcripts and word timestamps), their augmented versions, the stereo conversations, and the "
     "transcribed utterances of real recordings (kind 'recording', with file, channel and span), in "
@@ -107,8 +109,7 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                     "target_female_share": voices.target_female_share}
 
     def summarize(frame):
-        # Runs after the parts are in place: the manifest and lineage store describe what was written.
-        store.write_bytes(MANIFEST, manifest(frame))
+        # Runs after the parts are in place: the lineage store describes what was written.
         run_id = tracker.log_release(
             context.run.run_id,
             params={"partitions": len(partitions), "audio_batches": len(batches), "max_wer": config.max_wer,
@@ -119,13 +120,15 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                 **mix_metadata(frame, **mix_settings), "manifest": MetadataValue.path(store.uri(MANIFEST)),
                 "lineage_rows": lineage.rebuild(store), "mlflow_run_id": run_id or "tracking disabled"}
 
-    # The summary writes the manifest, rebuilds the lineage store and logs to MLflow: run it every time.
+    # The summary rebuilds the lineage store and logs to MLflow: run it every time.
     return run_stage(context, store, summarize=summarize, cache_summary=False, schema=RELEASE_SCHEMA,
+                     publish_with=lambda frame: store.write_bytes(MANIFEST, manifest(frame)),
                      produce=lambda stage: gate(stage, itertools.chain(
                          release_rows(store, partitions, config.max_wer), recording_rows(store, batches)),
                          config.thresholds()),
                      check_settings={**dataclasses.asdict(config.thresholds()), **mix_settings,
-                                     "min_conversation_hours_share": config.min_conversation_hours_share},
+                                     "min_conversation_hours_share": config.min_conversation_hours_share,
+                                     "duplex_targets": settings.duplex_targets()},
                      inputs={"partitions": upstream_versions(store, partitions, UPSTREAM),
                              "audio_batches": upstream_versions(store, batches, RECORDINGS),
                              # The mix is judged, not made: a new target or tolerance keeps the stored parts.

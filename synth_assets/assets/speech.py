@@ -11,7 +11,7 @@ from resources.voices import TTSVoices
 from synth_assets.asr.labels import LabelTally, label_clips
 from synth_assets.augment.clips import augment_partition
 from synth_assets.core import names
-from synth_assets.core.limits import WER_THRESHOLD
+from synth_assets.core.limits import LIGHT_RECIPE_WER_GAP, WER_THRESHOLD
 from synth_assets.orchestration.stage import histogram_md, run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import Prosody, VoicingTally, voice_clips, voice_inputs
 
@@ -112,7 +112,8 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
     description="Clips that pass the round-trip WER filter, each put through a named, versioned recipe "
     "(moshi-user: gain, noise, echo and reverb; telephone: 300-3400 Hz, 8 kHz, codec; clean); the steps "
     "that fired, their drawn values and the measured SNR are recorded per clip. Clips of light recipes "
-    "(telephone, clean) are transcribed back: their WER must stay within 3 points of the clean clip's.",
+    f"(telephone, clean) are transcribed back: their mean WER must stay within {LIGHT_RECIPE_WER_GAP * 100:.0f} points "
+    "of the clean clips' (less the worst clip).",
 )
 def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, store: Storage, asr: WhisperASR):
     partition, transcriber = context.partition_key, asr.transcriber()

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def cmd_lineage(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from benchmarks.pipeline_bench import run_benchmark
+    from synth_assets.orchestration.bench import run_benchmark
 
     report = run_benchmark(Path(args.work))
     print(json.dumps(report, indent=2) if args.json else report["table"])
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from synth_assets.cli import backfill as backfill_cli
     from synth_assets.cli import export as export_cli
+    from synth_assets.cli import plan as plan_cli
     from synth_assets.cli import release as release_cli
     from synth_assets.cli import speech as speech_cli
     from synth_assets.cli import voices as voices_cli
@@ -169,12 +171,35 @@ def main(argv: list[str] | None = None) -> int:
     release_cli.register(sub)  # release create|list|diff|verify
     export_cli.register(sub)  # export
     backfill_cli.register(sub)  # backfill --snapshot | --source
+    plan_cli.register(sub)  # plan
 
     norm = sub.add_parser("normalize", help="written-form lines on stdin -> spoken-form lines on stdout")
     norm.set_defaults(func=cmd_normalize)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    if args.command not in STOPPABLE:
+        return args.func(args)
+    return run_stoppable(args, sys.argv[1:] if argv is None else argv)
+
+
+# Long commands: Ctrl-C and SIGTERM stop them within seconds, and a rerun resumes (docs/operations.md).
+STOPPABLE = {"demo", "materialize", "backfill", "export", "release"}
+
+
+def run_stoppable(args, argv: list[str]) -> int:
+    import shlex
+
+    from synth_assets.core.interrupts import Interrupted, StopRequests, signal_name
+
+    resume = (f"To resume, run `{shlex.join(['synth', *argv])}` again: finished partitions and steps are "
+              "reused, and nothing half-made was kept.")
+    with StopRequests(grace_s=settings.stop_grace_seconds(), resume_hint=f"synth: stopped. {resume}") as stops:
+        try:
+            return args.func(args)
+        except KeyboardInterrupt as interrupt:
+            signum = getattr(interrupt, "signum", None) or stops.signum or signal.SIGINT
+            print(f"synth: stopped by {signal_name(signum)}. {resume}", file=sys.stderr, flush=True)
+            return Interrupted(signum).exit_status
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 # The longest clip a voice may make, and the longest the checks accept.
 MAX_CLIP_SECONDS = 30.0
+# The longest text segment: a sentence this long is about 22 s of speech, within one clip (the
+# segments_valid check fails a segment only over 60).
+MAX_SEGMENT_WORDS = 55
 # Real recordings are cut into utterances at most this long: Whisper hears 30 s at once, and
 # packing keeps a little room.
 MAX_UTTERANCE_SECONDS = 28.0

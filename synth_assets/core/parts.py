@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synth_assets.core.interrupts import deferred_interrupts
 from synth_assets.core.storage import Store
 
 MANIFEST = "parts.json"
@@ -89,12 +90,16 @@ def write_parts(
     fingerprint_value: str,
     schema: pa.Schema | None = None,
     before_publish: Callable[[], None] | None = None,
+    after_publish: Callable[[], None] | None = None,
 ) -> list[str]:
     """Replace a partition's parts with rows, written in bounded chunks; returns the keys written.
 
     Until the manifest is written, readers see the previous parts, whatever happens to this write.
     ``before_publish`` runs once every part is written and before the manifest: what must be in
     place when the parts become visible (the stage's quarantine, which the rows fill as they are made).
+    ``after_publish`` runs right after the manifest: what must change with the parts (a release's
+    manifest.jsonl). A SIGINT or SIGTERM waits until both and the publish are done (see
+    core/interrupts.py), so the partition is never left half old, half new.
     """
     prefix = partition_prefix(asset, partition)
     generation = _new_generation()
@@ -109,6 +114,7 @@ def write_parts(
 
     chunk: list[dict[str, Any]] = []
     chunk_bytes = 0
+    published = False
     try:
         for row in rows:
             chunk.append(row)
@@ -119,16 +125,21 @@ def write_parts(
                 flush(table)
         if chunk or not written:
             flush(_table(chunk, schema))  # an empty partition still has one part, with its schema
-        if before_publish is not None:
-            before_publish()
+        with deferred_interrupts():
+            if before_publish is not None:
+                before_publish()
+            replaced = _published(store, asset, partition)[1]
+            manifest = {"fingerprint": fingerprint_value, "parts": written}
+            store.write_bytes(f"{prefix}/{MANIFEST}", json.dumps(manifest).encode())  # the publish
+            published = True
+            if after_publish is not None:
+                after_publish()
     except BaseException:
-        with contextlib.suppress(Exception):  # best effort: the next write deletes what is left
-            for name in written:
-                store.delete_prefix(f"{prefix}/{name}")
+        if not published:
+            with contextlib.suppress(Exception):  # best effort: the next write deletes what is left
+                for name in written:
+                    store.delete_prefix(f"{prefix}/{name}")
         raise
-    replaced = _published(store, asset, partition)[1]
-    manifest = {"fingerprint": fingerprint_value, "parts": written}
-    store.write_bytes(f"{prefix}/{MANIFEST}", json.dumps(manifest).encode())  # the publish
     replaced_parts = set(replaced["parts"]) if replaced else set()
     for name in _names_in(store, prefix):
         if _is_part(name) and name not in written and (name in replaced_parts or _abandoned(name)):

@@ -1,6 +1,6 @@
 """Typed sample records: one small dataclass per stage, serialised the same way everywhere.
 
-Every record carries the lineage columns of DESIGN.md: a stable ``id`` derived from its parent id and
+Every record carries the lineage columns: a stable ``id`` derived from its parent id and
 the parameters of the stage that made it, ``parent_id``, the ``stage`` name, the ``params`` that made
 it (a JSON string), and the code version and Dagster run id filled in by the asset that writes it.
 """

@@ -2,13 +2,19 @@
 
 24 kHz stereo in moshi-finetune's layout: channel 0 (left) the assistant, channel 1 (right) the user.
 Turn-taking is drawn per conversation (synth_assets/dialogues/turntaking.py) and laid out on the
-synthesized audio: gaps, no gaps, overlaps, barge-ins that cut the assistant where it stopped, and
-backchannels on the listener's channel. Each turn keeps its voice, its text as written, spoken and
-heard, and its word times.
+speech, not on the clips: each clip's speech edges are measured (10 ms frames above -50 dBFS, as
+synth_assets/dialogues/duplex.py hears them), and the next speaker's first speech follows the
+previous speaker's last speech by the drawn floor-transfer offset (negative: both speak). A barge-in
+starts the user inside the assistant's speech; the assistant goes on over it for a human moment and
+stops at a word end it reached. Backchannels sit at the speaker's phrase ends on the listener's
+channel. Word times come from the voices' own durations (synth_assets/tts/durations.py); a voice
+without them is timed by Whisper (or the energy estimate without a transcriber). Each turn keeps its
+voice, its text as written, spoken and heard, its word times and its speech edges.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,15 +22,20 @@ import numpy as np
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
-from synth_assets.dialogues.turntaking import Backchannel, TurnTakingPlan, TurnTakingStyle, draw_plan
-from synth_assets.dialogues.words import Clip, cut_words, shifted, time_words, word_times_method
+from synth_assets.dialogues.duplex import runs, speech_frames
+from synth_assets.dialogues.turntaking import Backchannel, TurnTakingPlan, TurnTakingStyle, backchannel_forms, draw_plan
+from synth_assets.dialogues.words import (ESTIMATE, Clip, cut_words, estimate_word_times, shifted, time_words,
+                                          word_times_method)
 from synth_assets.spoken.rewrite import to_spoken
+from synth_assets.tts.durations import ENGINE_TIMES, Timed, text_word_times
 from synth_assets.tts.policy import VoicePolicy
+from synth_assets.tts.registry import REGISTRY
 
 CHANNEL_LAYOUT = "assistant-left"  # channel 0 the assistant, channel 1 the user (moshi-finetune)
 CHANNEL = {"assistant": 0, "user": 1}
-LEAD_IN_S, TAIL_S = 0.3, 0.4
-FADE_S = 0.03  # an interrupted turn fades out instead of clicking
+LEAD_IN_S, TAIL_S = 0.3, 0.4  # silence before the first speech and after the last
+FADE_S = 0.03  # an interrupted turn fades out over its last word's end instead of clicking
+PHRASE_END = tuple(",.;:?!")
 
 
 class TurnFailed(RuntimeError):
@@ -40,19 +51,39 @@ class Placed:
     audio: np.ndarray
     start: float
     words: list[dict] = field(default_factory=list)
-    word_times: str = ""  # how the word times were made (words.ESTIMATE or the Whisper model)
+    word_times: str = ""  # how the word times were made: engine:<engine>, whisper:<model> or estimate
     transition: dict = field(default_factory=dict)
     interrupted: bool = False
+    timed: Timed | None = None
+    lead: float = 0.0  # seconds from the clip's start to its first speech
+    speech_len: float = 0.0  # seconds from its first speech to its last
 
     @property
     def end(self) -> float:
         return self.start + self.audio.size / SAMPLE_RATE
 
+    @property
+    def speech_start(self) -> float:
+        return self.start + self.lead
+
+    @property
+    def speech_end(self) -> float:
+        return self.start + self.lead + self.speech_len
+
+    def measure(self, label: str) -> None:
+        """The speech edges of the clip, as the duplex measurement hears them."""
+        spans = runs(speech_frames(self.audio, SAMPLE_RATE), 0.01)
+        if not spans:
+            raise TurnFailed(f"{label} ({self.voice}): the audio is silent (no 10 ms frame above -50 dBFS)")
+        self.lead, self.speech_len = spans[0][0], min(spans[-1][1], self.audio.size / SAMPLE_RATE) - spans[0][0]
+
     def record(self) -> dict:
         return {"role": self.role, "channel": CHANNEL[self.role], "voice": self.voice, "text": self.text,
                 "spoken": self.spoken, "said": " ".join(w["word"] for w in self.words),
-                "start": round(self.start, 3), "end": round(self.end, 3), "interrupted": self.interrupted,
-                "transition": self.transition, "words": self.words, "word_times": self.word_times}
+                "start": round(self.start, 3), "end": round(self.end, 3),
+                "speech_start": round(self.speech_start, 3), "speech_end": round(self.speech_end, 3),
+                "interrupted": self.interrupted, "transition": self.transition, "words": self.words,
+                "word_times": self.word_times}
 
 
 @dataclass
@@ -63,7 +94,7 @@ class VoicedDialogue:
     plan: TurnTakingPlan
     user_voice: str
     assistant_voice: str
-    word_times: str  # how the word times were made: words.ESTIMATE or the Whisper model
+    word_times: str  # how the word times were made: engine, whisper:<model>, estimate, or a mix joined by +
     turn_audio: list[np.ndarray] = field(default_factory=list)  # each turn whole, mono, before any cut
 
     def channel_words(self, role: str) -> list[dict]:
@@ -73,21 +104,22 @@ class VoicedDialogue:
         return sorted(words, key=lambda w: w["start"])
 
     def overlap_seconds(self) -> float:
-        """Time during which both channels speak."""
-        spans = {role: [(t["start"], t["end"]) for t in self.turns + self.backchannels if t["role"] == role]
-                 for role in CHANNEL}
-        return round(sum(max(0.0, min(a_end, u_end) - max(a_start, u_start))
-                         for a_start, a_end in spans["assistant"] for u_start, u_end in spans["user"]), 3)
+        """Time during which both channels speak, heard in the audio (10 ms frames above -50 dBFS)."""
+        both = speech_frames(self.audio[:, 0], SAMPLE_RATE) & speech_frames(self.audio[:, 1], SAMPLE_RATE)
+        return round(float(both.sum()) * 0.01, 3)
 
 
-def _speak(voices: VoicePolicy, voice: str, text: str, seed: int, label: str) -> np.ndarray:
+def _speak(voices: VoicePolicy, voice: str, text: str, seed: int, label: str,
+           speed: float = 1.0) -> tuple[np.ndarray, Timed | None]:
     try:
-        audio = voices.synthesize(voice, text, seed=seed)
+        audio, timed = voices.synthesize_timed(voice, text, seed=seed, speed=speed)
     except Exception as error:  # any engine failure: name the turn, the voice and the cause
         raise TurnFailed(f"{label} ({voice}): {type(error).__name__}: {error}") from error
     if audio.size == 0:
         raise TurnFailed(f"{label} ({voice}): the voice made no audio")
-    return audio.astype(np.float32)
+    if float(np.abs(audio).max()) >= 1.0 - 1e-6 and float(np.mean(np.abs(audio) >= 1.0 - 1e-6)) > 0.001:
+        raise TurnFailed(f"{label} ({voice}): the audio is clipped")
+    return audio.astype(np.float32), timed
 
 
 def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: str,
@@ -98,16 +130,27 @@ def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: s
         spoken, _ = to_spoken(turn.text, seed=seed, role=turn.role,
                               filler_rate=filler_rate if turn.role == "user" else 0.0)
         voice = user_voice if turn.role == "user" else voices.assistant_voice
-        audio = _speak(voices, voice, spoken, seed, f"turn {index} ({turn.role})")
-        placed.append(Placed(turn.role, voice, turn.text, spoken, audio, 0.0))
+        label = f"turn {index} ({turn.role})"
+        audio, timed = _speak(voices, voice, spoken, seed, label)
+        item = Placed(turn.role, voice, turn.text, spoken, audio, 0.0, timed=timed)
+        item.measure(label)
+        placed.append(item)
     return placed
 
 
 def _time_words(items: list[Placed], transcriber: Transcriber | None) -> None:
-    """Word times of every turn and backchannel, from its whole audio (before any cut, and before it is
-    laid out: times from its own start, moved along with it by ``_shift``)."""
-    timed = time_words([Clip(p.spoken, p.audio, SAMPLE_RATE) for p in items], transcriber)
-    for item, words in zip(items, timed):
+    """Word times of every turn from its whole audio (before any cut, times from its own start, moved
+    along with it by ``_shift``): the voice's own durations, else Whisper (all such clips together),
+    else the estimate."""
+    untimed = []
+    for item in items:
+        words = text_word_times(item.spoken, item.timed)[0] if item.timed is not None else []
+        if words:
+            item.words, item.word_times = words, f"{ENGINE_TIMES}:{REGISTRY[item.voice].engine}"
+        else:
+            untimed.append(item)
+    timed = time_words([Clip(p.spoken, p.audio, SAMPLE_RATE) for p in untimed], transcriber)
+    for item, words in zip(untimed, timed):
         item.words, item.word_times = words.words, words.method
 
 
@@ -116,107 +159,179 @@ def _shift(turn: Placed, start: float) -> None:
     turn.start = start
 
 
-def _interrupt(turn: Placed, stop: float) -> bool:
-    """Cut ``turn`` at ``stop`` seconds (faded out), keeping the words finished by then."""
+def _interrupt(turn: Placed, stop: float) -> None:
+    """Cut ``turn`` at ``stop`` seconds, a word end it reached (faded out over its last 30 ms), keeping the
+    words finished by then; its speech edges measured again."""
     keep = int(round((stop - turn.start) * SAMPLE_RATE))
-    heard = cut_words(turn.words, stop)
-    if keep >= turn.audio.size or not heard:
-        return False
     audio = turn.audio[:keep].copy()
     fade = min(keep, int(FADE_S * SAMPLE_RATE))
     audio[keep - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-    turn.audio, turn.words, turn.interrupted = audio, heard, True
-    return True
+    turn.audio, turn.words, turn.interrupted = audio, cut_words(turn.words, stop + 1e-6), True
+    turn.measure("interrupted turn")
 
 
-def _lay_out(placed: list[Placed], plan: TurnTakingPlan) -> None:
-    """Start times from the plan; a barge-in cuts the turn it interrupts."""
-    channel_free = {role: 0.0 for role in CHANNEL}  # a channel never speaks over itself
+def _together(first: list[dict], second: list[dict], until: float) -> float:
+    """Seconds during which a word of ``first`` (up to ``until``) and a word of ``second`` are both said."""
+    return sum(max(0.0, min(a["end"], b["end"], until) - max(a["start"], b["start"])) for a in first for b in second)
+
+
+def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
+              style: TurnTakingStyle) -> tuple[float, float] | None:
+    """Where the user's speech starts inside the assistant's ``turn`` and the word end where the
+    assistant stops: its first one after which both have been saying words for ``overlap_s``, within
+    the reaction limit, with words left after it. The user starts ``share`` of the assistant's speech
+    along (inside a word: in a pause, on the next word), or on the nearest word where such a stop
+    exists. None when there is none (nothing to cut)."""
+    drawn = turn.speech_start + share * turn.speech_len
+    words = turn.words[:-1]
+    order = sorted(range(len(words)), key=lambda k: abs(words[k]["end"] - drawn) if words[k]["end"] <= drawn else
+                   max(0.0, words[k]["start"] - drawn))
+    for k in order:
+        at = min(max(drawn, words[k]["start"] + 0.05), words[k]["end"] - 0.02)
+        if at <= turn.speech_start + 0.5:
+            continue  # the assistant has barely begun
+        said = shifted(user.words, at - user.lead - user.start)
+        for word in turn.words[k:-1]:
+            if word["end"] - at > style.reaction_max_s:
+                break
+            if _together(turn.words, said, word["end"]) >= overlap_s:
+                return at, word["end"]
+    return None
+
+
+def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> None:
+    """Clip starts such that speech edges follow the plan; a barge-in cuts the turn it interrupts."""
+    last_speech = {role: -1.0 for role in CHANNEL}  # a channel never speaks over itself
     for index, turn in enumerate(placed):
+        transition = {"kind": "start", "seconds": 0.0}
         if index == 0:
-            _shift(turn, LEAD_IN_S)
+            speech = LEAD_IN_S
         else:
             before, step = placed[index - 1], plan.transitions[index - 1]
-            duration = before.end - before.start
+            speech, kind = None, step.kind
             if step.kind == "barge_in":
-                start = before.start + step.barge_in_at * duration
-                if not _interrupt(before, start + step.reaction_s):
-                    start = before.end  # nothing left to cut: the user simply answers
-            elif step.kind == "overlap":
-                start = max(before.end - step.seconds, before.start + 0.5 * duration)
-            else:
-                start = before.end + step.seconds
-            _shift(turn, max(start, channel_free[turn.role]))
-        turn.transition = {"kind": "start" if index == 0 else plan.transitions[index - 1].kind,
-                           "seconds": 0.0 if index == 0 else round(
-                               turn.start - placed[index - 1].end, 3)}  # negative: overlap
-        channel_free[turn.role] = turn.end
+                found = _barge_in(before, turn, step.barge_in_at, step.overlap_s, style)
+                if found is not None:
+                    speech, stop = found
+                    _interrupt(before, stop)
+                    last_speech[before.role] = before.speech_end
+                else:
+                    kind = "fto"  # no word end to stop at: the user answers after all
+            if speech is None:
+                seconds = step.seconds if step.kind != "barge_in" else 0.2
+                if seconds < 0:  # an overlap never swallows either speaker's speech
+                    seconds = -min(-seconds, style.max_overlap_share * min(before.speech_len, turn.speech_len))
+                speech = before.speech_end + seconds
+            transition["kind"] = kind
+        speech = max(speech, last_speech[turn.role] + style.pause_s[0], turn.lead)
+        _shift(turn, speech - turn.lead)
         if index > 0:
-            channel_free[placed[index - 1].role] = placed[index - 1].end
+            transition["seconds"] = round(turn.speech_start - placed[index - 1].speech_end, 3)  # the FTO
+        turn.transition = transition
+        last_speech[turn.role] = turn.speech_end
 
 
-def _backchannel_candidates(placed: list[Placed], plan: TurnTakingPlan, voices: VoicePolicy, user_voice: str,
-                            script_id: str, style: TurnTakingStyle) -> list[tuple[Backchannel, Placed]]:
-    """The planned backchannels voiced, for the turns long enough to hold one (before any cut)."""
-    voiced = []
-    for item in plan.backchannels:
-        turn = placed[item.during]
-        if turn.audio.size / SAMPLE_RATE < style.backchannel_min_turn_s:
-            continue
+def _phrase_ends(turn: Placed, style: TurnTakingStyle) -> list[int]:
+    """Indices of the turn's words that end a phrase (a pause after, or , . ; : ? !), not its last word,
+    at least 1 s into its speech and 0.8 s before its end."""
+    ends = []
+    for k, (word, following) in enumerate(zip(turn.words, turn.words[1:])):
+        pause = following["start"] - word["end"]
+        if (pause >= style.backchannel_phrase_pause_s or word["word"].endswith(PHRASE_END)) \
+                and word["end"] - turn.speech_start >= 1.0 and turn.speech_end - word["end"] >= 0.8:
+            ends.append(k)
+    return ends
+
+
+def _backchannels(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle, kind: str,
+                  speak) -> list[Placed]:
+    """Backchannels at phrase ends of the speakers' turns, on the listener's free channel; each drawn
+    form fits what the listener says next (turntaking.backchannel_forms)."""
+    rng = random.Random(plan.backchannel_seed)
+    said: list[Placed] = []
+    for index, turn in enumerate(placed):
         listener = "user" if turn.role == "assistant" else "assistant"
-        voice = user_voice if listener == "user" else voices.assistant_voice
-        try:
-            audio = _speak(voices, voice, item.text, seed_from_id(script_id, f"backchannel{item.during}"),
-                           "backchannel")
-        except TurnFailed:
-            continue  # a missing "mm-hm" does not spoil the conversation
-        voiced.append((item, Placed(listener, voice, item.text, item.text, audio, 0.0,
-                                    transition={"kind": "backchannel", "during": item.during})))
-    return voiced
-
-
-def _backchannels(placed: list[Placed], candidates: list[tuple[Backchannel, Placed]],
-                  style: TurnTakingStyle) -> list[Placed]:
-    """The backchannels that fit: during a turn still long enough once laid out, on a free listener channel."""
-    said = []
-    for item, backchannel in candidates:
-        turn = placed[item.during]
-        if turn.end - turn.start < style.backchannel_min_turn_s:
+        forms = backchannel_forms(listener, kind)
+        if not forms or turn.speech_len < style.backchannel_min_turn_s:
             continue
-        start = turn.start + item.at * (turn.end - turn.start)
-        end = start + backchannel.audio.size / SAMPLE_RATE
-        busy = [(p.start, p.end) for p in placed + said if p.role == backchannel.role]
-        if end > turn.end or any(s < end + 0.2 and start - 0.2 < e for s, e in busy):
-            continue
-        _shift(backchannel, start)
-        said.append(backchannel)
+        candidates = _phrase_ends(turn, style)
+        wanted = int(turn.speech_len * style.backchannels_per_s + rng.random())
+        rng.shuffle(candidates)
+        chosen: list[float] = []
+        busy = [(p.speech_start - 0.3, p.speech_end + 0.3) for p in placed if p.role == listener]
+        for k in candidates:
+            if len(chosen) >= wanted:
+                break
+            at = turn.words[k]["end"]
+            if any(abs(at - c) < style.backchannel_spacing_s for c in chosen):
+                continue
+            form, delay = rng.choice(forms), round(rng.uniform(*style.backchannel_delay_s), 3)
+            speed = round(rng.uniform(*style.backchannel_speed), 3)
+            item = speak(listener, form, seed_from_id(str(plan.backchannel_seed), f"bc{index}.{k}"), speed)
+            if item is None:
+                continue
+            start = at + delay - item.lead
+            if any(s < start + item.lead + item.speech_len and start + item.lead < e
+                   for s, e in busy + [(b.speech_start - 0.3, b.speech_end + 0.3) for b in said]):
+                continue  # the listener's channel is not free there
+            _shift(item, start)
+            item.transition = {"kind": "backchannel", "during": index, "after_word": k}
+            said.append(item)
+            chosen.append(at)
+            plan.backchannels.append(Backchannel(index, form, k, delay, speed))
     return said
 
 
 def _mix(items: list[Placed]) -> np.ndarray:
-    end = max(p.end for p in items) + TAIL_S
+    end = max(p.speech_end for p in items) + TAIL_S
     stereo = np.zeros((int(round(end * SAMPLE_RATE)), 2), np.float32)
     for item in items:
         first = int(round(item.start * SAMPLE_RATE))
-        stereo[first:first + item.audio.size, CHANNEL[item.role]] += item.audio
+        piece = item.audio[:max(0, stereo.shape[0] - first)]
+        stereo[first:first + piece.size, CHANNEL[item.role]] += piece
     return np.clip(stereo, -1.0, 1.0)
+
+
+def _methods(items: list[Placed], transcriber: Transcriber | None) -> str:
+    """How the conversation's word times were made: "engine" for the voices with durations, the
+    transcriber's method (words.word_times_method) for the others, joined by + when both; a clip that
+    fell back to the estimate is counted in the row's word_times_estimated."""
+    return "+".join(sorted({ENGINE_TIMES if p.word_times.startswith(ENGINE_TIMES) else word_times_method(transcriber)
+                            for p in items}))
 
 
 def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str, *, filler_rate: float = 0.15,
                    style: TurnTakingStyle = TurnTakingStyle(), allow_barge_in: bool = True,
                    transcriber: Transcriber | None = None) -> VoicedDialogue:
-    """The conversation in stereo; raises TurnFailed when a turn cannot be voiced. Word times come
-    from ``transcriber`` (Whisper), or are estimated from the audio without one."""
+    """The conversation in stereo; raises TurnFailed when a turn cannot be voiced (or is silent or
+    clipped). Word times come from the voices; ``transcriber`` (Whisper) times the turns of a voice
+    without durations, estimated from the audio without one."""
     if user_voice == voices.assistant_voice:
         raise TurnFailed(f"user voice {user_voice!r} is the assistant voice: the channels would be indistinct")
     placed = _synthesize_turns(script, voices, user_voice, filler_rate)
     plan = draw_plan([p.role for p in placed], seed_from_id(script.id, "turn-taking"), style,
                      allow_barge_in=allow_barge_in)
-    candidates = _backchannel_candidates(placed, plan, voices, user_voice, script.id, style)
-    _time_words(placed + [b for _, b in candidates], transcriber)  # one pass: packed into shared windows
+    _time_words(placed, transcriber)  # one Whisper pass at most, for the voices without durations
     whole = [p.audio for p in placed]
-    _lay_out(placed, plan)
-    backchannels = _backchannels(placed, candidates, style)
+
+    def speak(role: str, text: str, seed: int, speed: float) -> Placed | None:
+        voice = user_voice if role == "user" else voices.assistant_voice
+        try:
+            audio, timed = _speak(voices, voice, text, seed, "backchannel", speed)
+            item = Placed(role, voice, text, text, audio, 0.0, timed=timed)
+            item.measure("backchannel")
+        except TurnFailed:
+            return None  # a missing "mm-hm" does not spoil the conversation
+        words = text_word_times(text, timed)[0] if timed is not None else []
+        item.words, item.word_times = (words, f"{ENGINE_TIMES}:{REGISTRY[voice].engine}") if words else \
+            (estimate_word_times(text, audio, SAMPLE_RATE), ESTIMATE)
+        return item
+
+    _lay_out(placed, plan, style)
+    backchannels = _backchannels(placed, plan, style, script.kind, speak)
+    for item in placed + backchannels:  # a clip's trailing silence goes no further than the conversation needs
+        last = max(item.speech_end, item.words[-1]["end"] if item.words else 0.0) + TAIL_S / 2
+        item.audio = item.audio[:max(1, int(round((last - item.start) * SAMPLE_RATE)))]
     return VoicedDialogue(_mix(placed + backchannels), [p.record() for p in placed],
                           [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice,
-                          word_times_method(transcriber), whole)
+                          _methods(placed + backchannels, transcriber), whole)

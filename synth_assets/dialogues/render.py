@@ -22,6 +22,7 @@ from synth_assets.core.storage import Store
 from synth_assets.crawl.shards import ShardKey
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
+from synth_assets.dialogues.duplex import measure_audio
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
 from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script, parse_turns
 from synth_assets.dialogues.scripts import safety_scripts
@@ -50,6 +51,8 @@ def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDial
         word_times=voiced.word_times,
         word_times_estimated=sum(t["word_times"] == ESTIMATE for t in voiced.turns + voiced.backchannels),
         document_id=document_id, audio=to_flac(voiced.audio),
+        duplex=json.dumps(measure_audio(voiced.audio, SAMPLE_RATE, turns=voiced.turns,
+                                        backchannels=voiced.backchannels).to_dict()),
     )
     row.update(augmented_user_channel(script, voiced))
     return row

@@ -25,6 +25,7 @@ import contextlib
 import heapq
 import multiprocessing
 import os
+import signal
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -32,7 +33,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from synth_assets import settings
+from synth_assets.core import interrupts
 from synth_assets.crawl.shards import ShardKey, processing_order
+from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
 
 ORDERED_JOB = "synth_ordered_stages"
 PARALLEL_JOB = "synth_parallel_stages"
@@ -185,16 +188,21 @@ def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = Tru
                             workers=workers)
     tags = run_tags(**{BACKFILL_TAG: result.backfill_id, SELECTION_TAG: selection})
     started = time.perf_counter()
-    if workers == 1:
-        for key in result.partitions:
-            for job in (ORDERED_JOB, PARALLEL_JOB):
-                _record(result, execute(job, key, tags), log)
-                if not result.runs[-1].success:
-                    break
-    else:
-        _run_side_by_side(result, tags, log)
-    if release:
-        _record(result, execute(RELEASE_JOB, None, tags), log)
+    with canceled_on_stop(_instance(), {BACKFILL_TAG: result.backfill_id}):
+        if workers == 1:
+            for key in result.partitions:
+                for job in (ORDERED_JOB, PARALLEL_JOB):
+                    stop_point()
+                    _record(result, execute(job, key, tags), log)
+                    stop_point()
+                    if not result.runs[-1].success:
+                        break
+        else:
+            _run_side_by_side(result, tags, log)
+        if release:
+            stop_point()
+            _record(result, execute(RELEASE_JOB, None, tags), log)
+            stop_point()
     result.wall_seconds = time.perf_counter() - started
     return result
 
@@ -206,8 +214,19 @@ def _record(result: BackfillResult, outcome: RunOutcome, log: Callable[[str], No
 
 
 def _spawned_workers(count: int) -> Executor:
-    # A clean interpreter per worker: no Dagster state forked.
-    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    # A clean interpreter per worker: no Dagster state forked. Each in a process group of its own, so a
+    # Ctrl-C at the terminal reaches only the backfill, which passes the stop on once (`_forward_stop`).
+    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=os.setpgrp)
+
+
+def _forward_stop(pool: Executor) -> None:
+    """The backfill was asked to stop: interrupt the runs in its worker processes (their runs are marked
+    canceling already, see `canceled_on_stop`), whether the signal reached only the backfill (SIGTERM from a
+    container platform) or the whole terminal's group."""
+    for pid in list(getattr(pool, "_processes", None) or {}):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
 
 
 @dataclass
@@ -251,24 +270,31 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
     ``estimate(partition)`` (its units' sizes, read once its text is done) first."""
     estimate = unit_sizes if estimate is None else estimate
     plan = _NextRuns(list(result.partitions))
+    stops = interrupts.active()
     with workers(result.workers) as pool:
         pending: dict[Future, str] = {}  # a running run -> its job
+        token = stops.watch(lambda: _forward_stop(pool)) if stops is not None else None
 
         def fill() -> None:
-            while len(pending) < result.workers and (picked := plan.take()) is not None:
+            while (len(pending) < result.workers and not (stops and stops.requested)
+                   and (picked := plan.take()) is not None):
                 pending[pool.submit(run, *picked[:2], tags, picked[2])] = picked[0]
 
-        fill()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                outcome: RunOutcome = future.result()
-                _record(result, outcome, log)
-                if job == ORDERED_JOB:
-                    plan.link_done(outcome.partition, _sizes(estimate, outcome.partition, log)
-                                   if outcome.success else None)
+        try:
             fill()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = pending.pop(future)
+                    outcome: RunOutcome = future.result()
+                    _record(result, outcome, log)
+                    if job == ORDERED_JOB:
+                        plan.link_done(outcome.partition, _sizes(estimate, outcome.partition, log)
+                                       if outcome.success else None)
+                fill()
+        finally:
+            if token is not None:
+                stops.unwatch(token)
 
 
 def _sizes(estimate: Callable[[str], dict[str, int]], partition: str, log: Callable[[str], None]) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import statistics
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -23,9 +24,11 @@ from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import metadata_frame
+from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
 from synth_assets.recordings.batches import landing_audio_batches
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+INVOCATION_TAG = "synth/invocation"  # one command's runs (to cancel them together when it is stopped)
 
 
 @dataclass
@@ -89,19 +92,26 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
     instance.add_dynamic_partitions(shards.name, [k for k in keys if k not in known])
 
     summary = RunSummary(partitions=len(keys), dagster_home=str(settings.dagster_home()))
-    pipeline = defs.resolve_job_def("synth_pipeline")
-    for index, key in enumerate(keys, 1):
-        log(f"[{index}/{len(keys)}] {key}")
-        result = pipeline.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
-                                             run_config=QUIET)
-        _count_checks(summary, result)
-        if not result.success:
-            summary.failed_partitions[key] = _failure_message(result)
-            log(f"    failed: {summary.failed_partitions[key]}")
-    batches = _run_recordings(defs, instance, summary, Path(audio_landing), log) if audio_landing is not None else {}
-    log("[release] gathering finished partitions")
-    release = defs.resolve_job_def("release").execute_in_process(instance=instance, raise_on_error=False,
-                                                                 run_config=QUIET)
+    tags = {INVOCATION_TAG: uuid.uuid4().hex[:12]}
+    with canceled_on_stop(instance, tags):
+        pipeline = defs.resolve_job_def("synth_pipeline")
+        for index, key in enumerate(keys, 1):
+            stop_point()
+            log(f"[{index}/{len(keys)}] {key}")
+            result = pipeline.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
+                                                 run_config=QUIET, tags=tags)
+            stop_point()
+            _count_checks(summary, result)
+            if not result.success:
+                summary.failed_partitions[key] = _failure_message(result)
+                log(f"    failed: {summary.failed_partitions[key]}")
+        batches = (_run_recordings(defs, instance, summary, Path(audio_landing), log, tags)
+                   if audio_landing is not None else {})
+        stop_point()
+        log("[release] gathering finished partitions")
+        release = defs.resolve_job_def("release").execute_in_process(instance=instance, raise_on_error=False,
+                                                                     run_config=QUIET, tags=tags)
+        stop_point()
     _count_checks(summary, release)
     if not release.success:
         summary.failed_partitions["release"] = _failure_message(release)
@@ -116,7 +126,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
 
 
 def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_landing: Path,
-                    log: Callable[[str], None]) -> dict[str, list[str]]:
+                    log: Callable[[str], None], tags: dict[str, str]) -> dict[str, list[str]]:
     """One `recordings_pipeline` run per audio batch; returns the batches and their files."""
     batches = landing_audio_batches(LocalStorage(root=str(audio_landing)))
     known = set(instance.get_dynamic_partitions(audio_batches.name))
@@ -124,8 +134,11 @@ def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_
     summary.recording_batches = len(batches)
     job = defs.resolve_job_def("recordings_pipeline")
     for index, key in enumerate(batches, 1):
+        stop_point()
         log(f"[recordings {index}/{len(batches)}] {key} ({len(batches[key])} files)")
-        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
+        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET,
+                                        tags=tags)
+        stop_point()
         _count_checks(summary, result)
         if not result.success:
             summary.failed_partitions[key] = _failure_message(result)

@@ -21,8 +21,9 @@ from dagster import (
     MetadataValue,
     PartitionsDefinition,
     asset,
+    deserialize_value,
+    serialize_value,
 )
-from dagster._serdes import deserialize_value, serialize_value
 
 from quality.expectations import SUITES_VERSION, suites_for, validate
 from synth_assets import settings
@@ -101,6 +102,7 @@ def run_stage(
     cache_summary: bool = True,
     check_settings: dict[str, Any] | None = None,
     track: bool = False,
+    publish_with: Callable[[pd.DataFrame], None] | None = None,
 ) -> MaterializeResult:
     """Materialize one partition of the asset being computed.
 
@@ -112,7 +114,9 @@ def run_stage(
     values the asset's checks judge against (the female share the voices were drawn with).
     ``track``: a model stage; when it makes new parts, its inputs (model ids, voices, settings) and
     numeric figures are logged as one MLflow run, whose id goes into the metadata (and stays with
-    the parts, so a reused partition shows the run that made it).
+    the parts, so a reused partition shows the run that made it). ``publish_with(frame)`` writes what
+    must change together with the parts (speech_dataset's manifest.jsonl): in the same moment as their
+    publish, which a Ctrl-C or SIGTERM cannot cut in half; on reuse, again.
     """
     asset = context.assets_def.key.to_user_string()
     partition = context.partition_key if context.has_partition_key else None
@@ -133,7 +137,9 @@ def run_stage(
         # the old fingerprint, so the rerun recomputes both (published after, a rerun would reuse the
         # new parts beside the old quarantine).
         parts.write_parts(store, asset, partition, rows, fingerprint_value=fingerprint_value, schema=schema,
-                          before_publish=lambda: parts.write_quarantine(store, asset, partition, stage.quarantined))
+                          before_publish=lambda: parts.write_quarantine(store, asset, partition, stage.quarantined),
+                          after_publish=None if publish_with is None else (
+                              lambda: publish_with(metadata_frame(store, asset, partition))))
         for record in stage.quarantined:
             context.log.info(f"quarantined {record.file} at {record.position}: {record.reason}")
         if stage.quarantined:
@@ -141,6 +147,8 @@ def run_stage(
                                 f"(reasons in {store.uri(f'{QUARANTINE}/{asset}')})")
 
     frame = metadata_frame(store, asset, partition)
+    if reused and publish_with is not None:
+        publish_with(frame)
     quarantined = metadata_frame(store, QUARANTINE, f"{asset}/{partition}" if partition else asset)
     if require_rows and frame.empty:
         raise Failure(

@@ -15,6 +15,8 @@ import contextlib
 import gzip
 import io
 import json
+import os
+import shutil
 import tarfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ import pyarrow.parquet as pq
 import soundfile as sf
 
 from synth_assets.core.audio import SAMPLE_RATE, from_flac
+from synth_assets.core.interrupts import deferred_interrupts
 from synth_assets.core.storage import Store
 from synth_assets.release.versions import ReleaseError, iter_release_tables, load_release
 
@@ -35,10 +38,11 @@ SAMPLES_PER_SHARD = 1000
 ROW_COLUMNS = ["id", "kind", "partition", "source", "snapshot", "source_document", "text", "transcript", "wer",
                "words", "turns", "voice_id", "assistant_voice", "text_license", "sample_rate", "channels",
                "duration_s", "channel", "start_s", "end_s", "channel_layout", "peak_dbfs", "clipping_ratio",
-               "silence_ratio", "snr_db", "mos", "content_hash", "words_assistant", "words_user", "audio"]
+               "silence_ratio", "snr_db", "mos", "content_hash", "words_assistant", "words_user", "backchannels",
+               "turn_taking", "overlap_s", "interruptions", "duplex", "audio"]
 TEXT_COLUMNS = [c for c in ROW_COLUMNS if c not in ("audio",)]
 # Columns a release cut before they existed lacks: read as null, so its words are estimated.
-LATER_COLUMNS = ("words_assistant", "words_user")
+LATER_COLUMNS = ("words_assistant", "words_user", "backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
 
 
 @dataclass
@@ -136,10 +140,17 @@ def write_audio(path: Path, audio: np.ndarray, rate: int, fmt: str) -> None:
     sf.write(path, audio, rate, format=fmt, subtype="PCM_16")
 
 
+STAGING = ".{fmt}.partial-{pid}"  # where an export is written before it appears as out/<fmt> in one rename
+
+
 def prepare_folder(out: Path, release: str, fmt: str) -> None:
     """An empty folder, or one holding an export of this same release; anything else is refused
-    before a file is written."""
+    before a file is written. What an interrupted export left (a staging folder) is removed."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(STAGING.format(fmt=fmt, pid="*")):
+        pid = stale.name.rsplit("-", 1)[1]
+        if not (pid.isdigit() and Path(f"/proc/{pid}").exists()):  # another export may be writing its own
+            shutil.rmtree(stale, ignore_errors=True)
     marker = out / MARKER
     if marker.exists():
         held = json.loads(marker.read_text())
@@ -148,9 +159,19 @@ def prepare_folder(out: Path, release: str, fmt: str) -> None:
                                "another folder")
         if (out / fmt).exists():
             raise ReleaseError(f"{out / fmt} exists already: remove it to export {fmt} again")
-    elif any(out.iterdir()):
+    elif any(not entry.name.startswith(f".{fmt}.partial-") for entry in out.iterdir()):
         raise ReleaseError(f"{out} is not empty and holds no synth_assets export: choose an empty folder")
-    marker.write_text(json.dumps({"release": release}))
+
+
+def _publish(staging: Path, out: Path, release: str, fmt: str) -> None:
+    """The export appears whole or not at all: a signal waits until the marker and the rename are done."""
+    with deferred_interrupts():
+        marker = out / MARKER
+        if not marker.exists():
+            tmp = out / f".{MARKER}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps({"release": release}))
+            os.replace(tmp, marker)
+        os.rename(staging / fmt, out / fmt)
 
 
 def iter_rows(store: Store, name: str) -> Iterator[dict]:
@@ -162,9 +183,10 @@ def iter_rows(store: Store, name: str) -> Iterator[dict]:
 
 HF_TEXT = ["id", "kind", "text", "transcript", "source", "snapshot", "partition", "source_document", "voice_id",
            "assistant_voice", "text_license", "words", "turns", "channel_layout", "channel", "content_hash",
-           "words_assistant", "words_user"]
-HF_FLOAT = ["duration_s", "wer", "start_s", "end_s", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db", "mos"]
-HF_INT = ["sample_rate", "channels"]
+           "words_assistant", "words_user", "backchannels", "turn_taking", "duplex"]
+HF_FLOAT = ["duration_s", "wer", "start_s", "end_s", "peak_dbfs", "clipping_ratio", "silence_ratio", "snr_db", "mos",
+            "overlap_s"]
+HF_INT = ["sample_rate", "channels", "interruptions"]
 AUDIO_TYPE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 
 
@@ -373,8 +395,17 @@ def export_release(store: Store, name: str, fmt: str, out: str | Path) -> Export
         raise ReleaseError(f"unknown export format {fmt!r}: one of {', '.join(EXPORTERS)}")
     release = load_release(store, name)
     out = Path(out)
+    existed = out.exists()
     prepare_folder(out, name, fmt)
+    staging = out / STAGING.format(fmt=fmt, pid=os.getpid())
     started = time.perf_counter()
-    files = EXPORTERS[fmt](iter_rows(store, name), out)
+    try:
+        files = EXPORTERS[fmt](iter_rows(store, name), staging)
+        _publish(staging, out, name, fmt)
+    finally:  # stopped or failed half-way: the folder is left as it was
+        shutil.rmtree(staging, ignore_errors=True)
+        if not existed:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only when empty: after a finished export it holds the export
     return ExportReport(release=name, format=fmt, out=str(out / fmt), samples=release.samples,
                         audio_hours=release.hours, seconds=time.perf_counter() - started, files=files)

@@ -18,7 +18,8 @@ UPSTREAM = (names.TTS_AUDIO, names.PSEUDO_LABELS, names.AUGMENTED_CLIPS, *DIALOG
 RECORDINGS = (names.RECORDED_SPEECH, names.RECORDING_LABELS)  # partitioned by audio batches
 MANIFEST = f"{names.SPEECH_DATASET}/manifest.jsonl"
 # Taken as they are from a conversation row (null for other kinds, and in rows stored before them).
-CONVERSATION_COLUMNS = ("channel_layout", "words_assistant", "words_user", "user_gender", "audio_augmented")
+CONVERSATION_COLUMNS = ("channel_layout", "words_assistant", "words_user", "user_gender", "audio_augmented",
+                        "backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
 
 # One schema whatever the kinds present: a column that only some kinds fill (a recording's channel
 # and span) must not take its type from the first rows written, where it may be all null.
@@ -40,6 +41,11 @@ RELEASE_SCHEMA = pa.schema([
     # audio with the user channel augmented (FLAC; the assistant channel as in `audio`).
     ("words_assistant", pa.string()), ("words_user", pa.string()), ("user_gender", pa.string()),
     ("audio_augmented", pa.binary()),
+    # Conversations only: every turn-taking label kept (backchannels with word times, the plan drawn, seconds
+    # both channels speak and barge-ins, measured from the audio) and the duplex timing heard in the audio
+    # (synth_assets/dialogues/duplex.py: floor-transfer offsets, overlap, barge-ins heard, unlabelled speech).
+    ("backchannels", pa.string()), ("turn_taking", pa.string()), ("overlap_s", pa.float64()),
+    ("interruptions", pa.int64()), ("duplex", pa.string()),
 ])
 
 

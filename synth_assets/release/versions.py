@@ -225,32 +225,37 @@ def create_release(store: Store, name: str, selection: Selection = Selection(), 
     previous = list_releases(store)[-1].name if list_releases(store) else None
     prefix = release_prefix(name)
     store.delete_prefix(prefix)  # an interrupted attempt under this name (no release.json)
-    rows = list(selected_rows(store, selection))
-    if not rows:
-        raise ReleaseError(f"the selection {asdict(selection)} matches no sample of {names.SPEECH_DATASET}")
-    if rate_mos:
-        rate_dnsmos(rows)
-    keys = parts.write_parts(store, RELEASES, name, rows, fingerprint_value=name, schema=release_schema())
-    index = {r["id"]: {c: r[c] for c in INDEX_COLUMNS} for r in rows}
-    release = Release(
-        name=name, created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-        selection=asdict(selection), previous=previous, samples=len(rows),
-        hours=round(sum(r["duration_s"] for r in rows) / 3600, 4),
-        counts_by_kind=_group(rows, lambda r: 1), hours_by_kind=_group(rows, lambda r: r["duration_s"] / 3600),
-        parts={k.rsplit("/", 1)[1]: hashlib.sha256(store.read_bytes(k)).hexdigest() for k in keys},
-        dataset_fingerprint=parts.stored_fingerprint(store, names.SPEECH_DATASET, None),
-        code_versions={kind: sorted({r["made_by_code"] or "" for r in rows if r["kind"] == kind})
-                       for kind in sorted({r["kind"] for r in rows})},
-        source_revisions=source_revisions(store, {r["source_document"] for r in rows},
-                                          {r["partition"] for r in rows}),
-        diff=diff_indexes(release_index(store, previous), index) if previous else {},
-    )
-    card = dataset_card(release, rows)
-    store.write_bytes(f"{prefix}/{CARD_FILE}", card.encode())
-    if track is not None:
-        release.mlflow_run_id = track(release, card)
-    store.write_bytes(f"{prefix}/{RELEASE_FILE}", release.to_json())  # last: the release now exists
-    return release
+    try:
+        rows = list(selected_rows(store, selection))
+        if not rows:
+            raise ReleaseError(f"the selection {asdict(selection)} matches no sample of {names.SPEECH_DATASET}")
+        if rate_mos:
+            rate_dnsmos(rows)
+        keys = parts.write_parts(store, RELEASES, name, rows, fingerprint_value=name, schema=release_schema())
+        index = {r["id"]: {c: r[c] for c in INDEX_COLUMNS} for r in rows}
+        release = Release(
+            name=name, created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+            selection=asdict(selection), previous=previous, samples=len(rows),
+            hours=round(sum(r["duration_s"] for r in rows) / 3600, 4),
+            counts_by_kind=_group(rows, lambda r: 1), hours_by_kind=_group(rows, lambda r: r["duration_s"] / 3600),
+            parts={k.rsplit("/", 1)[1]: hashlib.sha256(store.read_bytes(k)).hexdigest() for k in keys},
+            dataset_fingerprint=parts.stored_fingerprint(store, names.SPEECH_DATASET, None),
+            code_versions={kind: sorted({r["made_by_code"] or "" for r in rows if r["kind"] == kind})
+                           for kind in sorted({r["kind"] for r in rows})},
+            source_revisions=source_revisions(store, {r["source_document"] for r in rows},
+                                              {r["partition"] for r in rows}),
+            diff=diff_indexes(release_index(store, previous), index) if previous else {},
+        )
+        card = dataset_card(release, rows)
+        store.write_bytes(f"{prefix}/{CARD_FILE}", card.encode())
+        if track is not None:
+            release.mlflow_run_id = track(release, card)
+        store.write_bytes(f"{prefix}/{RELEASE_FILE}", release.to_json())  # last: the release now exists
+        return release
+    except BaseException:  # stopped (Ctrl-C, SIGTERM) or failed: no half of a release stays behind
+        if not store.exists(f"{prefix}/{RELEASE_FILE}"):
+            store.delete_prefix(prefix)
+        raise
 
 
 def _group(rows: list[dict], value) -> dict:

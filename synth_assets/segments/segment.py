@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 
 from synth_assets.core import names
+from synth_assets.core.limits import MAX_SEGMENT_WORDS
 from synth_assets.core.records import Document, Segment, stable_id
 from synth_assets.segments.unspoken import back_matter, citation, list_item_problem
 from synth_assets.segments.wholeness import ends_mid_sentence, starts_mid_sentence
@@ -36,7 +37,7 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 _TURN = re.compile(r"(USER|ASSISTANT):\s*")
 _HEADING = re.compile(r"(?P<level>#{1,6})\s+(?P<title>.*)")
 DROP_TEXT_CHARS = 500
-MAX_WORDS = 55  # the longest segment: a sentence this long is about 22 s of speech, within one clip
+MAX_WORDS = MAX_SEGMENT_WORDS
 PACK_WORDS = 40  # shorter sentences are joined into segments up to this many words
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from synth_assets.core.audio import SAMPLE_RATE, normalize_loudness, resample, rms_dbfs, to_flac
 from synth_assets.core.audio_input import check_samples
+from synth_assets.tts.durations import Timed
 from synth_assets.tts.engines import EngineSpec, loaded
 from synth_assets.tts.speakable import Unspeakable
 
@@ -57,6 +58,19 @@ def speak(engine: EngineSpec, text: str, *, seed: int, speed: float, threads: in
     if samples.ndim != 1:
         samples = samples.reshape(samples.shape[0], -1).mean(axis=1)
     return normalize_loudness(resample(samples, rate, SAMPLE_RATE))
+
+
+def speak_timed(engine: EngineSpec, text: str, *, seed: int, speed: float, threads: int,
+                variation: dict | None = None) -> tuple[np.ndarray, Timed | None]:
+    """24 kHz mono float32, loudness-normalised, and the phoneme words' times the engine reports
+    (seconds: resampling and loudness leave them as they are); None from an engine without durations."""
+    speak_fn = loaded(engine, threads)
+    timed = getattr(speak_fn, "timed", None)
+    if timed is None:
+        return speak(engine, text, seed=seed, speed=speed, threads=threads, variation=variation), None
+    samples, rate, words = timed(text, speed, seed, **(variation or {}))
+    samples = np.asarray(samples, np.float32)
+    return normalize_loudness(resample(samples, rate, SAMPLE_RATE)), words
 
 
 def render_clip(job: ClipJob, threads: int) -> Outcome:

@@ -146,11 +146,59 @@ def file_digest(paths: list[Path], extra: str = "") -> str:
     return digest.hexdigest()[:16]
 
 
+HIBARI_DURATIONS = "/Clip_output_0"  # hibari's frame count of each phoneme token (600 samples each)
+HIBARI_OUTPUTS = ["lh", "theta", "ln", "lr", "phi", "f0"]
+DURATION_UNIT_SAMPLES = 600  # hibari and Kokoro count phoneme durations in units of 600 samples at 24 kHz
+
+
 def load_hibari(model: str, threads: int) -> Speak:
+    """hibari, run sentence by sentence as ``Hibari.__call__`` does (the same samples), with its graph's
+    phoneme durations as an extra output: ``speak.timed`` also returns each word's time."""
     import hibari
+    import onnxruntime
+    from hibari import dsp
+
+    from synth_assets.tts.durations import Timed, words_of_symbols
 
     engine = hibari.Hibari(voice=model or "heart", threads=threads)
-    return lambda text, speed, seed, **variation: (engine(text, speed=speed, seed=seed), engine.sample_rate)
+    try:
+        import onnx
+    except ImportError:  # without onnx (the piper extra brings it) the graph cannot be given the output
+        return lambda text, speed, seed, **variation: (engine(text, speed=speed, seed=seed), engine.sample_rate)
+    graph = onnx.load(engine.model_path)
+    graph.graph.output.append(onnx.helper.make_tensor_value_info(HIBARI_DURATIONS, onnx.TensorProto.FLOAT, None))
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = threads
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    engine.sess = None  # the timed session replaces it: one model in memory
+    rate = engine.sample_rate
+
+    def timed(text: str, speed: float, seed: int, **variation) -> tuple[np.ndarray, int, Timed]:
+        rng, pieces, clip = np.random.default_rng(seed), [], Timed()
+        cursor = 0
+        for sentence in engine.split_sentences(text):
+            spans = []
+            for phonemes in engine.phonemize(sentence):
+                ids = engine.ids(phonemes)
+                if len(ids) < 3:
+                    continue
+                *features, units = session.run(HIBARI_OUTPUTS + [HIBARI_DURATIONS], {
+                    "ids": np.asarray([ids], np.int64), "speed": np.asarray([speed], np.float32)})
+                audio = dsp.synth(*(f[0] for f in features), rng)
+                symbols = ["^", *(c for c in phonemes if c in engine.vocab), "$"]
+                samples = (np.asarray(units).ravel() * DURATION_UNIT_SAMPLES).astype(np.int64)
+                spans += words_of_symbols(list(zip(symbols, samples)), rate, cursor)
+                pieces.append(audio)
+                cursor += audio.size
+            clip.sentences.append((sentence, spans))
+        return (np.concatenate(pieces) if pieces else np.zeros(0, np.float32)), rate, clip
+
+    def speak(text: str, speed: float, seed: int, **variation) -> tuple[np.ndarray, int]:
+        return timed(text, speed, seed)[:2]
+
+    speak.timed = timed
+    return speak
 
 
 def load_piper(model: str, threads: int) -> Speak:
@@ -158,7 +206,8 @@ def load_piper(model: str, threads: int) -> Speak:
     from piper import PiperConfig, PiperVoice, SynthesisConfig
 
     from synth_assets import settings
-    from synth_assets.tts.piper_noise import SeededSession, seeded_model_path
+    from synth_assets.tts.durations import Timed, words_of_symbols
+    from synth_assets.tts.piper_noise import ALIGNMENT_OUTPUT, SeededSession, seeded_model_path
 
     # PiperVoice.load takes no session options, and its default session uses every core: built
     # here with ``threads`` so that parallel TTS workers do not fight over the cores. The model is
@@ -172,15 +221,29 @@ def load_piper(model: str, threads: int) -> Speak:
     voice = PiperVoice(config=PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8"))),
                        session=session)
 
-    def speak(text: str, speed: float, seed: int, noise_scale: float | None = None,
-              noise_w_scale: float | None = None, **variation) -> tuple[np.ndarray, int]:
+    def timed(text: str, speed: float, seed: int, noise_scale: float | None = None,
+              noise_w_scale: float | None = None, **variation) -> tuple[np.ndarray, int, Timed | None]:
         config = SynthesisConfig(length_scale=1.0 / speed, noise_scale=noise_scale, noise_w_scale=noise_w_scale)
         session.start(seed)
-        chunks = list(voice.synthesize(text, syn_config=config))
+        chunks = list(voice.synthesize(text, syn_config=config, include_alignments=aligned))
         if not chunks:
-            return np.zeros(0, np.float32), voice.config.sample_rate
-        return np.concatenate([c.audio_float_array for c in chunks]), chunks[0].sample_rate
+            return np.zeros(0, np.float32), voice.config.sample_rate, Timed()
+        clip, cursor = Timed(), 0
+        for chunk in chunks:
+            if chunk.phoneme_alignments is None:
+                clip = None  # this sentence's ids did not line up: the clip has no times of its own
+            elif clip is not None:
+                symbols = [(a.phoneme, a.num_samples) for a in chunk.phoneme_alignments]
+                clip.sentences.append((None, words_of_symbols(symbols, chunk.sample_rate, cursor)))
+            cursor += chunk.audio_float_array.size
+        return np.concatenate([c.audio_float_array for c in chunks]), chunks[0].sample_rate, clip
 
+    def speak(text: str, speed: float, seed: int, **variation) -> tuple[np.ndarray, int]:
+        return timed(text, speed, seed, **variation)[:2]
+
+    aligned = ALIGNMENT_OUTPUT in [o.name for o in session.get_outputs()]
+    if aligned:
+        speak.timed = timed
     return speak
 
 

@@ -157,14 +157,26 @@ def available() -> bool:
 
 # -- once per process --------------------------------------------------------------------------------
 
+DURATIONS = "/encoder/Clip_output_0"  # each phoneme token's duration, in units of 600 samples
+DURATION_UNIT_SAMPLES = 600
+
+
 @functools.lru_cache(maxsize=None)
 def _session(threads: int):
+    """The model's session; with the onnx package (the piper extra), its phoneme durations are a
+    second output (the same audio: an output added, nothing else changed)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = threads
     options.log_severity_level = 3
-    return onnxruntime.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
+    try:
+        import onnx
+    except ImportError:
+        return onnxruntime.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
+    model = onnx.load(str(model_path()))
+    model.graph.output.append(onnx.helper.make_tensor_value_info(DURATIONS, onnx.TensorProto.FLOAT, None))
+    return onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
 @functools.lru_cache(maxsize=None)
@@ -240,17 +252,41 @@ def load_kokoro(voice_key: str, threads: int) -> Speak:
     factor = 2.0 ** (blend.pitch / 12.0)
     rate = int(round(SAMPLE_RATE * factor))  # declared rate: resampling to 24 kHz moves the pitch
     pause = np.zeros(int(SENTENCE_PAUSE_S * SAMPLE_RATE), np.float32)
+    timed_outputs = len(session.get_outputs()) > 1
+
+    def timed(text: str, speed: float, seed: int, **variation):
+        from hibari import Hibari
+
+        from synth_assets.tts.durations import Timed, words_of_symbols
+
+        pieces, clip, cursor, g2p = [], Timed(), 0, _g2p()
+        vocab = _vocab()
+        for sentence in Hibari.split_sentences(text):
+            spans = []
+            for chunk in (c for c in chunk_phonemes(g2p(sentence)) if c):
+                chars = [c for c in chunk if c in vocab][:MAX_TOKENS]
+                if not chars:
+                    continue
+                if pieces:
+                    pieces.append(pause)
+                    cursor += pause.size
+                style = styles[min(len(chars), len(styles)) - 1].reshape(1, 256)
+                out = session.run(None, {"tokens": np.array([[0, *(vocab[c] for c in chars), 0]], np.int64),
+                                         "style": style,
+                                         "speed": np.array([speed * blend.speed / factor], np.float32)})
+                audio = np.asarray(out[0], np.float32).ravel()
+                if timed_outputs:
+                    samples = (np.asarray(out[1]).ravel() * DURATION_UNIT_SAMPLES).astype(np.int64)
+                    spans += words_of_symbols(list(zip(["^", *chars, "$"], samples)), rate, cursor)
+                pieces.append(audio)
+                cursor += audio.size
+            clip.sentences.append((sentence, spans))
+        audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        return audio, rate, clip if timed_outputs else None
 
     def speak(text: str, speed: float, seed: int, **variation) -> tuple[np.ndarray, int]:
-        pieces = []
-        for chunk in phoneme_chunks(text):
-            tokens = tokens_of(chunk)
-            if not tokens:
-                continue
-            style = styles[min(len(tokens), len(styles)) - 1].reshape(1, 256)
-            audio = session.run(None, {"tokens": np.array([[0, *tokens, 0]], np.int64), "style": style,
-                                       "speed": np.array([speed * blend.speed / factor], np.float32)})[0]
-            pieces += [np.asarray(audio, np.float32).ravel(), pause]
-        return (np.concatenate(pieces[:-1]) if pieces else np.zeros(0, np.float32)), rate
+        return timed(text, speed, seed)[:2]
 
+    if timed_outputs:
+        speak.timed = timed
     return speak

@@ -24,7 +24,10 @@ import numpy as np
 RANDOM_OP = "RandomNormalLike"
 NOISE_INPUT = "synth_noise_{}"
 NOISE_SIZE = "synth_noise_{}_size"  # an extra output: how many values op i took, to size the next pool
-REWRITE_VERSION = "v2"  # part of the cached file's name: a new rewrite is made afresh
+REWRITE_VERSION = "v3"  # part of the cached file's name: a new rewrite is made afresh (v3: alignment output)
+# The frames each phoneme id takes (Piper's w_ceil, the one Ceil of the graph) as an extra output, which
+# Piper reads as its phoneme alignment: the word times of a clip come from the voice itself.
+ALIGNMENT_OUTPUT = "phoneme_id_frames"
 # Pool values per phoneme id for an op not yet seen: the flow's noise is 192 channels times the
 # frames, about 2.2 frames per id at speed 1. After a sentence, each op's pool is sized from what the
 # ops took (with headroom). A pool too small fails the Reshape, and the call is retried with a pool
@@ -39,7 +42,7 @@ def seeded_model_path(source: Path, source_hash: str, cache: Path) -> Path:
     target = cache / "piper-seeded" / f"{source.stem}-{source_hash}-{REWRITE_VERSION}.onnx"
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        model = seed_random_ops(_load(source))
+        model = expose_alignment(seed_random_ops(_load(source)))
         handle, scratch = tempfile.mkstemp(dir=target.parent, suffix=".onnx.part")
         os.close(handle)
         try:
@@ -93,6 +96,19 @@ def seed_random_ops(model):
         index += 1
     del graph.node[:]
     graph.node.extend(rewritten)
+    return model
+
+
+def expose_alignment(model):
+    """``model`` with its phoneme durations (the output of its one Ceil op) as the output
+    ALIGNMENT_OUTPUT; unchanged when the graph has no single Ceil."""
+    from onnx import TensorProto, helper
+
+    ceils = [node.output[0] for node in model.graph.node if node.op_type == "Ceil"]
+    if len(ceils) != 1:
+        return model
+    model.graph.node.append(helper.make_node("Identity", [ceils[0]], [ALIGNMENT_OUTPUT], name="/synth_alignment"))
+    model.graph.output.append(helper.make_tensor_value_info(ALIGNMENT_OUTPUT, TensorProto.FLOAT, None))
     return model
 
 

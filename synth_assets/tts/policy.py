@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synth_assets.core.limits import TARGET_FEMALE_SHARE
-from synth_assets.tts.clips import speak
+from synth_assets.tts.clips import speak, speak_timed
+from synth_assets.tts.durations import Timed
 from synth_assets.tts.pool import POOL_MIN_CLIPS
 from synth_assets.tts.registry import REGISTRY, VoiceUnavailable, is_available
 
@@ -96,6 +97,16 @@ class VoicePolicy:
             raise VoiceUnavailable(f"unknown voice {voice_id!r}; known: {sorted(REGISTRY)}")
         return speak(REGISTRY[voice_id].engine_spec, text, seed=seed, speed=speed, threads=self.threads,
                      variation=variation)
+
+
+    def synthesize_timed(self, voice_id: str, text: str, *, seed: int, speed: float = 1.0,
+                         **variation) -> tuple[np.ndarray, Timed | None]:
+        """``synthesize``'s audio, and the times of its phoneme words from the engine (None when the
+        engine reports no durations: a command or python engine)."""
+        if voice_id not in REGISTRY:
+            raise VoiceUnavailable(f"unknown voice {voice_id!r}; known: {sorted(REGISTRY)}")
+        return speak_timed(REGISTRY[voice_id].engine_spec, text, seed=seed, speed=speed, threads=self.threads,
+                           variation=variation)
 
 
 def _female_slots_before(slot: int, share: float) -> int:

@@ -33,6 +33,7 @@ from itertools import count
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator, TypeVar
 
+from synth_assets.core.interrupts import kill_tree
 from synth_assets.tts import engines as tts_engines
 from synth_assets.tts.clips import ClipFailed, ClipJob, Outcome, render_clip
 
@@ -74,7 +75,10 @@ def limit_threads(threads: int) -> None:
 
 def _serve(conn: Connection, threads: int) -> None:
     """A worker: make clips until told to stop or the parent goes away."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which then stops us
+    # Ctrl-C and SIGTERM are for the parent, which then stops us (and the engine programs we run, which
+    # inherit the ignored signals: a group's Ctrl-C must not fail a clip as an engine crash).
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     limit_threads(threads)
     conn.send(_READY)
     try:
@@ -224,7 +228,7 @@ class SynthesisPool:
         now = time.monotonic()
         for worker in list(self._workers):
             if worker.ready and worker.held and now - worker.since > CLIP_TIMEOUT_S:
-                worker.process.kill()
+                _kill(worker.process)
                 self._replace(worker, f"engine timed out in worker after {CLIP_TIMEOUT_S:.0f} s")
 
     def _receive(self, worker: _Worker) -> None:
@@ -249,8 +253,7 @@ class SynthesisPool:
         self._workers.remove(worker)
         worker.process.join(timeout=10)
         if worker.process.is_alive():
-            worker.process.kill()
-            worker.process.join()
+            _kill(worker.process)
         worker.conn.close()
         if worker.ready and worker.held:
             seq = worker.held.popleft()  # workers take clips in order: the oldest is the one it was making
@@ -280,10 +283,16 @@ class SynthesisPool:
         for worker in self._workers:
             worker.process.join(max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+                _kill(worker.process)
             worker.conn.close()
         self._workers.clear()
+
+
+def _kill(process) -> None:
+    """A worker and the engine program it may be running (flite, espeak): killed alone, the worker
+    would leave the program running on its own."""
+    kill_tree(process.pid)
+    process.join()
 
 
 _shared: SynthesisPool | None = None

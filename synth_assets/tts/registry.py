@@ -37,7 +37,7 @@ class Voice:
     accent: str  # BCP-47-like: en-US, en-GB, en-GB-scotland, en-029 ...
     sample_rate: int  # native rate of the engine; every clip is resampled to 24 kHz
     license: str
-    quality_mos: float | None  # distillMOS measured on this engine (DESIGN.md); None when unmeasured
+    quality_mos: float | None  # distillMOS measured on this engine (the figure its card quotes); None when unmeasured
     model: str = ""  # engine-specific: hibari voice name, Piper .onnx path ("joe" = packaged), python "module:factory"
     engine_voice: str = ""  # command engines: the value of {voice}
     command: tuple[str, ...] = ()  # command engines: argv template

@@ -64,6 +64,14 @@ def test_domain_packages_import_no_dagster_resources_or_orchestration():
     assert offences == []
 
 
+def test_the_product_imports_no_benchmark_and_no_private_dagster_module():
+    offences = []
+    for name, path in modules("synth_assets", "resources", "quality").items():
+        offences += [f"{name} imports {imported}" for imported in imports(path, name)
+                     if reaches("benchmarks", imported) or imported.startswith("dagster._")]
+    assert offences == []
+
+
 def test_resources_hold_only_configurable_resources():
     for name, path in modules("resources").items():
         tree = ast.parse(path.read_text())

@@ -51,17 +51,16 @@ def test_a_pool_with_only_the_assistant_voice_and_no_fallback_has_no_distinct_vo
 
 def test_the_assistant_speaks_on_the_left_channel_and_the_user_on_the_right():
     policy = conversation_policy(POLICY)
-    quiet = TurnTakingStyle(gap_share=1.0, no_gap_share=0.0, overlap_share=0.0, barge_in_rate=0.0,
-                            backchannel_rate=0.0)
+    quiet = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=0.0)
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=quiet)
     assert voiced.audio.shape[1] == 2 and CHANNEL_LAYOUT == "assistant-left"
     assistant, user = voiced.audio[:, 0], voiced.audio[:, 1]
     for turn in voiced.turns:
         mine, other = (assistant, user) if turn["role"] == "assistant" else (user, assistant)
         assert turn["channel"] == (0 if turn["role"] == "assistant" else 1)
-        assert active(mine, turn["start"], turn["end"]) > 0.05
-        assert active(other, turn["start"], turn["end"]) == 0.0
-        assert turn["transition"]["kind"] in ("start", "gap")
+        assert active(mine, turn["speech_start"], turn["speech_end"]) > 0.05
+        assert active(other, turn["speech_start"], turn["speech_end"]) == 0.0
+        assert turn["transition"]["kind"] in ("start", "fto")
     assert voiced.overlap_seconds() == 0.0
     assert {t["voice"] for t in voiced.turns if t["role"] == "user"} == {"piper-joe"}
     assert {t["voice"] for t in voiced.turns if t["role"] == "assistant"} == {POLICY.assistant_voice}
@@ -69,7 +68,7 @@ def test_the_assistant_speaks_on_the_left_channel_and_the_user_on_the_right():
 
 def test_a_barge_in_cuts_the_assistant_text_and_word_times_where_it_stopped():
     policy = conversation_policy(POLICY)
-    eager = TurnTakingStyle(barge_in_rate=1.0, backchannel_rate=0.0)
+    eager = TurnTakingStyle(barge_in_rate=1.0, backchannels_per_s=0.0)
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=eager)
     cut = voiced.turns[1]
     assert cut["interrupted"] and voiced.turns[2]["transition"]["kind"] == "barge_in"
@@ -77,21 +76,23 @@ def test_a_barge_in_cuts_the_assistant_text_and_word_times_where_it_stopped():
     assert 0 < len(said) < len(cut["spoken"].split())
     assert cut["spoken"].startswith(cut["said"])
     assert cut["words"][-1]["end"] <= cut["end"]
-    # The user started before the assistant stopped: the two overlap for a moment.
-    assert voiced.turns[2]["start"] < cut["end"]
-    assert voiced.overlap_seconds() > 0
+    # The user started before the assistant stopped, at a word end: both are heard together for >= 0.25 s.
+    assert voiced.turns[2]["speech_start"] < cut["speech_end"] <= cut["end"]
+    assert cut["end"] == cut["words"][-1]["end"]
+    assert voiced.overlap_seconds() >= 0.15
     assert active(voiced.audio[:, 0], cut["end"] + 0.01, voiced.turns[3]["start"] - 0.01) == 0.0
 
 
 def test_backchannels_are_said_on_the_listeners_channel_during_the_other_turn():
     policy = conversation_policy(POLICY)
-    chatty = TurnTakingStyle(barge_in_rate=0.0, backchannel_rate=1.0, backchannel_min_turn_s=2.0)
+    chatty = TurnTakingStyle(barge_in_rate=0.0, backchannels_per_s=1.0, backchannel_min_turn_s=2.0)
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=chatty)
     assert voiced.backchannels
     for item in voiced.backchannels:
         during = voiced.turns[item["transition"]["during"]]
         assert item["role"] != during["role"]
-        assert during["start"] <= item["start"] and item["end"] <= during["end"]
+        phrase_end = during["words"][item["transition"]["after_word"]]["end"]
+        assert phrase_end <= item["speech_start"] < during["speech_end"]  # at a phrase end, inside the turn
         assert item["voice"] == (POLICY.assistant_voice if item["role"] == "assistant" else "piper-joe")
     assert any(w["word"] == voiced.backchannels[0]["said"].split()[0]
                for w in voiced.channel_words(voiced.backchannels[0]["role"]))
@@ -100,8 +101,10 @@ def test_backchannels_are_said_on_the_listeners_channel_during_the_other_turn():
 def test_turn_taking_is_drawn_per_conversation_from_its_seed():
     roles = ["user", "assistant"] * 6
     assert draw_plan(roles, 7) == draw_plan(roles, 7)
-    kinds = {t.kind for seed in range(40) for t in draw_plan(roles, seed).transitions}
-    assert kinds == {"gap", "no_gap", "overlap", "barge_in"}
+    transitions = [t for seed in range(40) for t in draw_plan(roles, seed).transitions]
+    assert {t.kind for t in transitions} == {"fto", "barge_in"}
+    ftos = [t.seconds for t in transitions if t.kind == "fto"]
+    assert 0.3 < sum(f < 0 for f in ftos) / len(ftos) < 0.6 and -0.1 < float(np.median(ftos)) < 0.25
     assert all(t.kind != "barge_in" for t in draw_plan(roles, 3, allow_barge_in=False).transitions)
 
 

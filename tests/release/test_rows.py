@@ -12,6 +12,7 @@ from synth_assets.tts.policy import VoicePolicy
 from tests.release.samples import clip, voiced_conversations, write_dataset
 
 NEW_COLUMNS = ("words_assistant", "words_user", "user_gender", "audio_augmented")
+LABELS = ("backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
 
 
 @pytest.fixture
@@ -29,6 +30,22 @@ def test_a_released_conversation_carries_its_stored_word_times_gender_and_augmen
         for column in NEW_COLUMNS:
             assert row[column] == stored[row["id"]][column] and row[column], column
     assert {r["user_gender"] for r in released} == {"female", "male"}
+
+
+def test_a_released_conversation_keeps_every_turn_taking_label_and_its_duplex_timing(tmp_path, policy):
+    import json
+
+    store = LocalStore(tmp_path / "data")
+    stored = {r["id"]: r for r in voiced_conversations(store, policy, count=2)}
+    conversation = next(release_rows(store, ["wikipedia/2026-11-01/a"], max_wer=0.25))
+    write_dataset(store, [clip("clip-a"), conversation])
+    rows = {r["id"]: r for r in parts.read_table(store, names.SPEECH_DATASET, None).to_pylist()}
+    released = rows[conversation["id"]]
+    for column in LABELS:
+        assert released[column] == stored[conversation["id"]][column] and released[column] is not None, column
+        assert rows["clip-a"][column] is None
+    assert "transitions" in json.loads(released["turn_taking"])
+    assert json.loads(released["duplex"])["speech_s"] > 0
 
 
 def test_the_release_table_keeps_the_new_columns_and_leaves_them_null_for_a_clip(tmp_path, policy):
