@@ -597,8 +597,8 @@ ADVISORY: dict[str, tuple[Suite, ...]] = {names.SPEECH_DATASET: (
           f"(default {CONVERSATION_MIX_TOLERANCE:.0%}) and one conversation of its target. Judged from "
           "1 / mix_tolerance conversations (20 by default): below that one conversation is more than the tolerance. "
           "Shares by hours are shown beside, and the conversations' share of the release's hours is judged "
-          "against the Config's min_conversation_hours_share (0: not judged). Warns, does not block: a landing zone without instruction "
-          "documents, say, makes sound data in another mix.",
+          "against the Config's min_conversation_hours_share (0: not judged). Warns, does not block: a landing "
+          "zone without instruction documents, say, makes sound data in another mix.",
           lambda: [], prepare=_release_conversations, from_frame=release_mix, explain=release_mix_table,
           blocking=False),
     Suite("duplex_timing", names.SPEECH_DATASET, "The conversations' turn-taking as heard in their audio "
