@@ -94,13 +94,12 @@ def _worker_start(threads: int) -> None:
 
 def voiced_in_units(stage: StageRun, scripts: Iterable[tuple[DialogueScript, str]], voices: VoicePolicy, *,
                     voiced_rows: Callable[..., Iterator[dict]], slot: int, allow_barge_in: bool = True,
-                    extra: Callable | None = None,
-                    transcriber: Transcriber | None = None, workers: int | None = None,
-                    report: RenderReport | None = None) -> Iterator[dict[str, Any]]:
+                    extra: Callable | None = None, transcriber: Transcriber | None = None,
+                    workers: int | None = None, report: RenderReport | None = None) -> Iterator[dict[str, Any]]:
     """The rows of (script, document id) pairs voiced in units by ``voiced_rows`` (render.voiced_rows),
-    in ``workers`` processes (default: the
-    policy's worker count, one per usable core) when there are enough units, else in this process.
-    The rows are the same whatever the count; what a unit quarantines goes to ``stage``."""
+    in ``workers`` processes (default: the policy's worker count, one per usable core) when there are
+    enough units, else in this process. The rows are the same whatever the count; what a unit
+    quarantines goes to ``stage``."""
     report = report if report is not None else RenderReport()
     workers = voices.worker_count() if workers is None else max(1, workers)
     voice_ids = {*voices.user_voices, voices.assistant_voice}
