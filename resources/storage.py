@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from abc import abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
 from synth_assets import settings
+from synth_assets.core.ranges import RangedSource
 from synth_assets.core.storage import LocalStore, S3Store, Store, UnsafeKey, clean_key  # noqa: F401 - re-exported
 
 
@@ -49,6 +50,9 @@ class Storage(ConfigurableResource, Store):
 
     def size(self, key: str) -> int:
         return self.store().size(key)
+
+    def open_ranged(self, key: str) -> RangedSource:
+        return self.store().open_ranged(key)
 
 
 class LocalStorage(Storage):

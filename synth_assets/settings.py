@@ -227,3 +227,9 @@ def mlflow_tracking_uri() -> str:
 
 def mlflow_enabled() -> bool:
     return os.environ.get("SYNTH_MLFLOW", "1") != "0"
+
+
+def answer_seconds() -> float:
+    """SYNTH_ANSWER_SECONDS: the longest instruction answer spoken whole, in seconds (default 30); a
+    longer one is shortened by the LLM rewriter when one is configured, else quarantined."""
+    return float(os.environ.get("SYNTH_ANSWER_SECONDS", "30"))

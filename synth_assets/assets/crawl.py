@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, MetadataValue
 from resources.storage import Storage
 from synth_assets.core import names, parts
 from synth_assets.crawl import snapshots
-from synth_assets.crawl.documents import file_digest, license_summary, read_documents, source_options
+from synth_assets.crawl.documents import file_digest, license_summary, open_dump, read_documents, source_options
 from synth_assets.crawl.shards import ShardKey
 from synth_assets.orchestration.stage import run_stage, stage_asset
 
@@ -41,9 +41,18 @@ def crawl_snapshot(context: AssetExecutionContext, landing: Storage, store: Stor
         }
 
     earlier_versions = {p: parts.stored_fingerprint(store, names.CRAWL_SNAPSHOT, p) for p in earlier}
-    inputs = {"file_sha256": file_digest(landing, shard), "earlier": earlier_versions, "options": options}
-    return run_stage(context, store, inputs=inputs, summarize=summarize, require_rows=True,
-                     produce=lambda stage: read_documents(stage, landing, shard, options, known))
+    dump = open_dump(landing, shard)  # a slice: read by byte ranges, never the whole file
+    inputs = {"file_sha256": file_digest(landing, shard, dump), "earlier": earlier_versions, "options": options}
+
+    def bytes_read(frame):
+        figures = summarize(frame)
+        if dump is not None:
+            start, end = shard.slice.byte_range(dump.size)
+            figures |= {"bytes_fetched": dump.bytes_fetched, "slice_bytes": end - start}
+        return figures
+
+    return run_stage(context, store, inputs=inputs, summarize=bytes_read, require_rows=True,
+                     produce=lambda stage: read_documents(stage, landing, shard, options, known, dump, store))
 
 
 @stage_asset(

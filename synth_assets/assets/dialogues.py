@@ -10,8 +10,10 @@ from pydantic import Field
 
 from resources.asr import WhisperASR
 from resources.mix import ConversationMix
+from resources.rewriter import TextRewriter
 from resources.storage import Storage
 from resources.voices import TTSVoices
+from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
@@ -83,9 +85,9 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     deps=render.SAFETY_BESIDE,
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v5: turns on speech edges with human FTOs, engine word times, duplex stats; v6: rendered in units
-    # (each unit's voice rotation starts at its own slot)
-    code_version="safety-v6",
+    # v6: turns on speech edges with human FTOs, engine word times, duplex stats, rendered in units; v7: bank v3
+    # (5+ phrasings, fitting offers, varied holds), no request reused
+    code_version="safety-v7",
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -94,12 +96,13 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
 def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTSVoices, mix: ConversationMix,
                      asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
-    report = RenderReport()
+    report, earlier = RenderReport(), render.earlier_safety(store, partition)
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition, report),
                      produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy,
-                                                                   transcriber, report),
+                                                                   transcriber, report, earlier),
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
+                             "earlier_safety": earlier,
                              "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share})
 
@@ -108,11 +111,11 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     deps=(names.TEXT_SEGMENTS,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v8: turns on speech edges with human FTOs, engine word times, duplex stats; v9: a rate per article,
-    # not a cap; rendered in units (each unit's voice rotation starts at its own slot)
-    code_version="false-premise-v9",
-    description="False premises: the user asks a question built on an altered fact from a document, the "
-    "assistant corrects it with the original statement. Voiced in stereo (assistant left, user right).",
+    # v9: a rate per article, not a cap, turns on speech edges, duplex stats, units; v10: short questions on a
+    # standalone claim, one-breath corrections
+    code_version="false-premise-v10",
+    description="False premises: the user asks a short question built on an altered fact from a document, the "
+    "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices, asr: WhisperASR):
@@ -132,19 +135,22 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     deps=(names.CRAWL_SNAPSHOT,),
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
-    # v5: turns on speech edges, barge-ins heard, engine word times, duplex stats; v6: every valid instruction
-    # (a rate, not a cap), duplicate instructions quarantined; rendered in units (each unit's rotation its own slot)
-    code_version="instruction-v6",
+    # v6: every valid instruction (a rate, not a cap), duplicate instructions quarantined, turns on speech edges,
+    # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed
+    code_version="instruction-v7",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
-    "the instruction asked as a spoken question by a user voice, a short spoken answer by the assistant voice, "
+    "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
+    "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
     "UltraChat's turns kept. Stereo with natural turn-taking (assistant left, user right), plus the first "
     "question and answer as mono clips (LLaMA-Omni layout).",
 )
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
-                          voices: TTSVoices, mix: ConversationMix, asr: WhisperASR):
+                          voices: TTSVoices, mix: ConversationMix, asr: WhisperASR, rewriter: TextRewriter):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     tally, report = render.InstructionTally(), RenderReport()
     conversations = dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition, report)
+    engine = rewriter.rewriter()
+    shorten = None if engine.backend == "rules" else engine.short_answer
 
     def summarize(frame):  # what became of the instruction documents: made now, or kept with the reused parts
         return {**conversations(frame), "instructions": dataclasses.asdict(tally)}
@@ -153,9 +159,11 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition, config.rate,
                                                                         policy, targets, transcriber,
                                                                         max_count=config.max_per_partition,
-                                                                        tally=tally, report=report),
+                                                                        tally=tally, report=report, shorten=shorten),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
+                             "answer_seconds": settings.answer_seconds(),
+                             "shortener": engine.output_settings() if shorten else "none",
                              **voice_inputs(policy), "asr": transcriber.output_settings},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": targets.clarifications_per_instruction,

@@ -81,7 +81,7 @@ def text_segments(context: AssetExecutionContext, config: SegmentConfig, store: 
     deps=(names.TEXT_SEGMENTS,),
     group_name="text",
     kinds=("python", "parquet"),
-    code_version="spoken-v5",  # v5: roman numerals read in context, or the row dropped
+    code_version="spoken-v6",  # v6: "Mrs." read "Missus", undotted titles; no filler before a question tag
     description="Segments rewritten into what a person would say: markup and asides dropped, editorial "
     "brackets resolved, foreign script transliterated or dropped, numbers, symbols and roman numerals "
     "verbalized, rows with anything unspeakable or a roman numeral no reading fits left dropped, fillers placed by register with a seeded RNG; the operations are "

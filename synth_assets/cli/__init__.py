@@ -69,7 +69,11 @@ def cmd_lineage(args) -> int:
               file=sys.stderr)
         return 2
 
-    store = LineageStore(path=str(Path(args.data) / "lineage.duckdb"))
+    from synth_assets import settings
+    from synth_assets.cli.stores import lineage_store
+
+    with lineage_store(args.data) as deployment:
+        store = LineageStore.from_store(deployment, args.data, settings.model_cache() / "lineage")
     chain = store.walk(args.id)
     if not chain:
         print(f"no sample {args.id!r} in the lineage store {store.path} (run `synth demo` first)", file=sys.stderr)

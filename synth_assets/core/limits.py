@@ -59,9 +59,12 @@ MIN_SNR_DB = 3.0  # augmented clips carry noise on purpose: only speech drowned 
 MOS_AUDIO_SECONDS_PER_CLIP = 300.0
 MOS_SAMPLE_MIN = 3  # ...and a release rates at least this many
 # Instruction dialogues (LLaMA-Omni style): the longest instruction a user would say in one breath,
-# the words kept of an answer (a short spoken answer, whole sentences), and the turns kept of a chat.
+# and the turns kept of a chat (answers are spoken whole within settings.answer_seconds).
 MAX_INSTRUCTION_WORDS = 60
-MAX_ANSWER_WORDS = 45
+# Words a second an answer is timed at (150 a minute, a calm assistant voice) for its spoken-length budget,
+# and the most list items a spoken answer reads out (a longer list is not said aloud).
+SPOKEN_WORDS_PER_SECOND = 2.5
+MAX_SPOKEN_LIST_ITEMS = 6
 MAX_CHAT_TURNS = 6
 # Conversations: the user-gender mix is judged once a partition of one dialogue stage has this many.
 CONVERSATION_MIX_MIN = 10

@@ -14,8 +14,11 @@ import shutil
 import tempfile
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterator
+from typing import Any
+
+from synth_assets.core.ranges import ObjectChanged, RangedSource
 
 
 class UnsafeKey(ValueError):
@@ -67,6 +70,10 @@ class Store(ABC):
 
     def exists(self, key: str) -> bool:
         return clean_key(key) in self.list_keys(key)
+
+    def open_ranged(self, key: str) -> RangedSource:
+        """The file at key read by byte ranges (core/ranges.py): only what is read is fetched."""
+        raise NotImplementedError(f"{type(self).__name__} has no ranged reads")
 
 
 class LocalStore(Store):
@@ -128,6 +135,11 @@ class LocalStore(Store):
     def local_copy(self, key: str) -> Iterator[Path]:
         yield self._path(key)
 
+    def open_ranged(self, key: str) -> RangedSource:
+        source = RangedSource.local(self._path(key))
+        source.name = clean_key(key)
+        return source
+
 
 class S3Store(Store):
     """A prefix in an S3 bucket (any S3-protocol server: AWS, MinIO, moto). ``make_client`` makes a
@@ -183,6 +195,24 @@ class S3Store(Store):
         client = self.client()
         for key in self.list_keys(prefix):
             client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def open_ranged(self, key: str) -> RangedSource:
+        """HTTP range requests, each with If-Match on the ETag seen when the object was opened."""
+        client, full = self.client(), self._key(key)
+        head = client.head_object(Bucket=self.bucket, Key=full)
+        etag = head["ETag"]
+
+        def fetch(start: int, end: int) -> bytes:
+            try:
+                reply = client.get_object(Bucket=self.bucket, Key=full, Range=f"bytes={start}-{end - 1}", IfMatch=etag)
+            except Exception as error:  # botocore's ClientError, without importing botocore here
+                code = str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+                if code in ("PreconditionFailed", "412"):
+                    raise ObjectChanged(f"{self.uri(key)} was replaced while being read (ETag was {etag})") from error
+                raise
+            return reply["Body"].read()
+
+        return RangedSource(clean_key(key), int(head["ContentLength"]), fetch, etag)
 
     @contextlib.contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:

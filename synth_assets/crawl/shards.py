@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from synth_assets import settings
 from synth_assets.core.storage import Store
-from synth_assets.crawl.sources.slices import Slice, plan, split_name
+from synth_assets.crawl.sources.slices import Slice, is_index, plan, split_name
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class ShardKey:
     file: str
 
     @classmethod
-    def parse(cls, key: str) -> "ShardKey":
+    def parse(cls, key: str) -> ShardKey:
         parts = key.split("/", 2)
         if len(parts) != 3 or not all(parts):
             raise ValueError(f"partition key {key!r} is not <source>/<snapshot>/<file>")
@@ -53,11 +53,12 @@ def processing_order(partitions) -> list[str]:
 
 def landing_shards(landing: Store) -> list[str]:
     """Shard keys for every dump file lying at <source>/<snapshot>/<file> in the landing zone:
-    the file itself, or "<file>@part-003-of-080" slices of a large one."""
+    the file itself, or "<file>@part-003-of-080" slices of a large one. A multistream dump's stream
+    index is read with its dump, not as a partition of its own."""
     keys = []
     for key in landing.list_keys():
         parts = key.split("/")
-        if len(parts) == 3 and not any(p.startswith((".", "_")) for p in parts):
+        if len(parts) == 3 and not any(p.startswith((".", "_")) for p in parts) and not is_index(parts[2]):
             folder = key.rsplit("/", 1)[0]
             keys += [f"{folder}/{name}" for name in plan(parts[2], landing.size(key), settings.slice_bytes())]
     return processing_order(keys)

@@ -127,8 +127,8 @@ def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: s
     placed = []
     for index, turn in enumerate(script.turns):
         seed = seed_from_id(script.id, f"turn{index}")
-        spoken, _ = to_spoken(turn.text, seed=seed, role=turn.role,
-                              filler_rate=filler_rate if turn.role == "user" else 0.0)
+        spoken, _ = to_spoken(turn.text, seed=seed, role=turn.role,  # a conversation never opens on a filler
+                              filler_rate=filler_rate if turn.role == "user" else 0.0, first_words_filler=index > 0)
         voice = user_voice if turn.role == "user" else voices.assistant_voice
         label = f"turn {index} ({turn.role})"
         audio, timed = _speak(voices, voice, spoken, seed, label)

@@ -1,8 +1,13 @@
 """Instruction dialogues (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents.
 
-The instruction is rewritten as a question a person would say; the answer is cut to a short spoken
-answer of whole sentences. UltraChat keeps its turns (up to a limit). An instruction that is empty,
-not English or too long to say is skipped with its reason.
+The instruction is rewritten as a question a person would say. An answer is spoken whole or not at all:
+it must fit a spoken-length budget in seconds (settings.answer_seconds); a list is introduced the way a
+person says it ("There are three. First, ... And third, ...") and finished. An answer over the budget is
+shortened by the LLM rewriter when one is configured (spoken/llm.py, prompt ``spoken_short_answer``) and
+kept only when the short answer is complete (every requested item said, no thought left hanging);
+otherwise the conversation is skipped with its reason, as are answers that are code, a table or a long
+list. UltraChat keeps its turns (up to a limit). An instruction that is empty, not English or too long
+to say is skipped with its reason.
 """
 
 from __future__ import annotations
@@ -10,9 +15,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Callable
 
+from synth_assets import settings
 from synth_assets.core import names
-from synth_assets.core.limits import MAX_ANSWER_WORDS, MAX_CHAT_TURNS, MAX_INSTRUCTION_WORDS
+from synth_assets.core.limits import (MAX_CHAT_TURNS, MAX_INSTRUCTION_WORDS, MAX_SPOKEN_LIST_ITEMS,
+                                      SPOKEN_WORDS_PER_SECOND)
 from synth_assets.core.records import DialogueScript, Turn, stable_id
 from synth_assets.segments.language import WORDS, detect_language
 from synth_assets.segments.segment import split_sentences
@@ -71,34 +79,134 @@ def check_instruction(text: str) -> None:
 
 
 def spoken_question(instruction: str, pick: int = 0) -> str:
-    """An instruction as a person would ask it: questions stay, imperatives become requests."""
+    """An instruction as a person would ask it: questions stay, imperatives become requests; an input
+    line (the sentence to rewrite, the text to summarise) follows as said, never "Here it is:"."""
     lines = [line.strip() for line in instruction.splitlines() if line.strip()]
-    head, extra = lines[0], " ".join(lines[1:])
+    head, extra = lines[0], " ".join(line.rstrip(".") + "." for line in lines[1:])
     first = head.split()[0].lower().strip(",.:")
     if not head.endswith("?") and first in IMPERATIVES:
         rest = head.rstrip(".!:;")
         head = QUESTION_OPENERS[pick % len(QUESTION_OPENERS)].format(rest=rest[0].lower() + rest[1:])
     elif not head.endswith((".", "?", "!")):
         head += "."
-    if extra:
-        return f"{head} Here it is: {extra.rstrip('.')}."
-    return head
+    return f"{head} {extra}" if extra else head
 
 
-def short_answer(answer: str, max_words: int = MAX_ANSWER_WORDS) -> str:
-    """The first whole sentences of ``answer``, at most ``max_words`` (always at least one sentence)."""
-    kept, count = [], 0
-    for sentence in split_sentences(" ".join(answer.split())):
-        words = len(sentence.split())
-        if kept and count + words > max_words:
-            break
-        kept.append(sentence)
-        count += words
-    return " ".join(kept)
+# --- whole spoken answers ---------------------------------------------------------------------------
+
+_LIST_LINE = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+)$")
+_CODE = re.compile(r"```|^\s*(?:def |class |import |for .* in .*:|if .*:|return |print\(|SELECT |#include)|"
+                   r"[;{}]\s*$|\b\w+\s*(?:\+=|==|=)\s*[\w\"'\[(]|</?\w+>|\bEND ?(?:IF|FOR|WHILE|FUNCTION)\b",
+                   re.MULTILINE)
+_OUTLINE = re.compile(r"(?:^|\s)(?:[IVX]+|[A-H])\.\s+[A-Z]")
+_PLACEHOLDER = re.compile(r"\[[^\]]*\]")
+_TABLE = re.compile(r"^\s*\|.*\|\s*$|\t\S+\t", re.MULTILINE)
+ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth")
+COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six")
+# A shortener: (question, answer, seconds) -> a shorter answer; the LLM rewriter's ``short_answer``.
+Shortener = Callable[[str, str, float], str]
 
 
-def instruction_script(document: dict) -> DialogueScript:
-    """The conversation of one Alpaca or UltraChat document; raises BadInstruction."""
+def spoken_seconds(text: str) -> float:
+    """How long ``text`` takes to say at the budget's speaking rate."""
+    return len(text.split()) / SPOKEN_WORDS_PER_SECOND
+
+
+def unsayable_answer(answer: str) -> str | None:
+    """Why ``answer`` cannot be said aloud (code, a table, a long list), or None."""
+    if _CODE.search(answer):
+        return "answer is code"
+    if _TABLE.search(answer):
+        return "answer is a table"
+    if len(_OUTLINE.findall(answer)) >= 3:
+        return "answer is an outline (I. A. B. ...)"
+    if _PLACEHOLDER.search(answer):
+        return f"answer has a bracketed placeholder or direction: {_PLACEHOLDER.search(answer).group()[:40]}"
+    items = [m.group(1) for line in answer.splitlines() if (m := _LIST_LINE.match(line))]
+    if len(items) > MAX_SPOKEN_LIST_ITEMS:
+        return f"answer is a long list ({len(items)} items, over {MAX_SPOKEN_LIST_ITEMS})"
+    return None
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(";,:")
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def spoken_list(answer: str) -> str:
+    """A written list said the way a person says it: its lead-in, "There are three.", then "First, ...",
+    "Second, ..." and "And third, ..."; prose is returned as it is (whitespace joined)."""
+    lines = [line for line in answer.splitlines() if line.strip()]
+    items = [m.group(1) for line in lines if (m := _LIST_LINE.match(line))]
+    if len(items) < 2 or len(items) > MAX_SPOKEN_LIST_ITEMS:
+        return " ".join(answer.split())
+    first = next(i for i, line in enumerate(lines) if _LIST_LINE.match(line))
+    lead = " ".join(_sentence(line) for line in lines[:first])
+    rest = " ".join(_sentence(line) for line in lines[first:] if not _LIST_LINE.match(line))
+    said = []
+    for index, item in enumerate(items):
+        item = _sentence(item)
+        item = item[0].lower() + item[1:] if item[:2].istitle() and item.split()[0].lower() in _COMMON else item
+        opener = ("And " + ORDINALS[index].lower()) if index == len(items) - 1 else ORDINALS[index]
+        said.append(f"{opener}, {item}")
+    intro = f"There are {COUNT_WORDS[len(items)]}."
+    return " ".join(part for part in (lead, intro, " ".join(said), rest) if part)
+
+
+_COMMON = frozenset("a an the use try make take keep plan store buy eat drink get go start set turn cook "
+                    "freeze avoid reduce add put check write read learn practice practise find ask give".split())
+
+
+def answer_complete(question: str, answer: str, source: str) -> str | None:
+    """Why a spoken ``answer`` to ``question`` is not complete against its written ``source`` (a
+    requested item missing, or a thought left hanging), or None."""
+    from synth_assets.dialogues.audit import delivered, ends_mid_thought, requested_count, source_items
+
+    reason = ends_mid_thought(answer)
+    if reason:
+        return f"ends mid-thought: {reason}"
+    wanted = requested_count(question)
+    if wanted:
+        count, noun = wanted
+        items = source_items(source, noun)
+        if len(items) >= count and delivered(items, answer) < count:
+            return f"drops requested items: asked for {count} {noun}, says {delivered(items, answer)}"
+    return None
+
+
+def whole_answer(question: str, answer: str, *, seconds: float | None = None,
+                 shorten: Shortener | None = None) -> tuple[str, str]:
+    """(the answer as spoken whole, how: 'whole' or 'shortened'); raises BadInstruction with the reason
+    when it cannot be said whole within ``seconds`` and no shortener makes a complete short one."""
+    seconds = settings.answer_seconds() if seconds is None else seconds
+    reason = unsayable_answer(answer)
+    if reason:
+        raise BadInstruction(reason)
+    said = spoken_list(answer)
+    if not said:
+        raise BadInstruction("empty answer")
+    said = said if said.endswith((".", "!", "?", '"', "'")) else said + "."  # "27" is said as a whole answer
+    if spoken_seconds(said) <= seconds:
+        return said, "whole"
+    over = f"answer too long to say whole: {spoken_seconds(said):.0f} s over the {seconds:.0f} s budget"
+    if shorten is None:
+        raise BadInstruction(f"{over}, and no LLM rewriter is configured to shorten it")
+    try:
+        short = " ".join(shorten(question, answer, seconds).split())
+    except Exception as error:  # the backend failed: this answer is quarantined, the rest go on
+        raise BadInstruction(f"{over}; the LLM rewriter failed: {type(error).__name__}: {error}") from error
+    if spoken_seconds(short) > seconds:
+        raise BadInstruction(f"{over}; the LLM's short answer is still {spoken_seconds(short):.0f} s")
+    incomplete = answer_complete(question, short, answer) if short else "the LLM said nothing"
+    if incomplete:
+        raise BadInstruction(f"{over}; the LLM's short answer {incomplete}")
+    return short, "shortened"
+
+
+def instruction_script(document: dict, shorten: Shortener | None = None,
+                       seconds: float | None = None) -> DialogueScript:
+    """The conversation of one Alpaca or UltraChat document, every answer whole within ``seconds``
+    (``shorten``: the LLM rewriter's short answer, for answers over it); raises BadInstruction."""
     turns = parse_turns(document["text"])
     if not turns or turns[0].role != "user":
         raise BadInstruction("no user turn to start from")
@@ -107,13 +215,18 @@ def instruction_script(document: dict) -> DialogueScript:
         turns = turns[:-1]  # a conversation ends on an answer
     if len(turns) < 2:
         raise BadInstruction("no answer to the instruction")
-    said = []
+    said, how = [], []
+    seconds = settings.answer_seconds() if seconds is None else seconds
     for index, turn in enumerate(turns):
         if turn.role == "user":
             check_instruction(turn.text)
             text = spoken_question(turn.text, pick=index) if document["kind"] == "alpaca" else turn.text
         else:
-            text = short_answer(turn.text)
+            try:
+                text, made = whole_answer(said[-1].text, turn.text, seconds=seconds, shorten=shorten)
+            except BadInstruction as error:
+                raise BadInstruction(f"turn {index}: {error}") from None
+            how.append(made)
         if not text.strip():
             raise BadInstruction(f"turn {index} ({turn.role}) is empty")
         said.append(Turn(turn.role, text))
@@ -122,5 +235,5 @@ def instruction_script(document: dict) -> DialogueScript:
         stage=names.INSTRUCTION_DIALOGUES, kind="instruction", source=document["source"],
         snapshot=document["snapshot"], license=document["license"], turns=said,
         params=json.dumps({"recipe": "instructs2s", "from": document["kind"], "turns_kept": len(said),
-                           "max_answer_words": MAX_ANSWER_WORDS}),
+                           "answer_seconds": seconds, "answers": how}),
     )

@@ -19,13 +19,13 @@ from synth_assets.core.mix import MixTargets, first_slot, phase, seeded_round
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
-from synth_assets.crawl.shards import ShardKey
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
 from synth_assets.dialogues.duplex import measure_audio
 from synth_assets.dialogues.false_premise import Candidate, Detail, false_premise_scripts, spoken_values
-from synth_assets.dialogues.instructions import INSTRUCTION_KINDS, BadInstruction, instruction_script, parse_turns
-from synth_assets.dialogues.scripts import safety_scripts
+from synth_assets.dialogues.instructions import (INSTRUCTION_KINDS, BadInstruction, Shortener, instruction_script,
+                                                 parse_turns)
+from synth_assets.dialogues.scripts import safety_scripts, used_request
 from synth_assets.dialogues.units import RenderReport, voiced_in_units
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.dialogues.words import ESTIMATE
@@ -112,22 +112,29 @@ def other_conversations(store: Store, partition: str) -> int:
     return sum(1 for asset in SAFETY_BESIDE for _ in parts.read_rows(store, asset, partition, columns=["id"]))
 
 
+def earlier_safety(store: Store, partition: str) -> dict[str, str]:
+    """Complete safety partitions that sort before ``partition``, with their fingerprints."""
+    from synth_assets.segments.dedup import earlier_partitions
+
+    return earlier_partitions(store, partition, names.SAFETY_DIALOGUES)
+
+
+def used_requests(store: Store, partitions: Iterable[str]) -> set[str]:
+    """The bank requests (``category/phrasing``) the given safety partitions drew."""
+    return {used_request(row["params"]) for p in partitions
+            for row in parts.read_rows(store, names.SAFETY_DIALOGUES, p, columns=["params"])}
+
+
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
-                     transcriber: Transcriber | None = None, report: RenderReport | None = None
-                     ) -> Iterator[dict[str, Any]]:
+                     transcriber: Transcriber | None = None, report: RenderReport | None = None,
+                     earlier: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
-    template bank; their voices continue the partition's rotation after the others'. No barge-ins: a
-    refusal is heard whole."""
-    shard = ShardKey.parse(partition)
+    template bank, avoiding the requests the ``earlier`` safety partitions drew; their voices continue
+    the partition's rotation after the others'. No barge-ins: a refusal is heard whole."""
     others = other_conversations(store, partition)
     count = mix.safety_count(others, partition)
-
-    def scripts():
-        for script in safety_scripts(partition, count):
-            script.source, script.snapshot = shard.source, shard.snapshot
-            yield script, script.parent_id
-
-    return voiced_in_units(stage, scripts(), voices, voiced_rows=voiced_rows, allow_barge_in=False,
+    scripts = ((script, script.parent_id) for script in safety_scripts(partition, count, used_requests(store, earlier)))
+    return voiced_in_units(stage, scripts, voices, voiced_rows=voiced_rows, allow_barge_in=False,
                            slot=first_slot(partition) + others, transcriber=transcriber, report=report)
 
 
@@ -188,7 +195,7 @@ class InstructionTally:
     """What became of a partition's instruction documents (the rest are other kinds)."""
 
     documents: int = 0
-    invalid: int = 0  # quarantined with the reason: empty, not English, too long, no answer
+    invalid: int = 0  # quarantined with the reason: empty, not English, too long, no answer, not sayable whole
     duplicates: int = 0  # quarantined: the same instruction as an earlier document of the partition
     sampled_out: int = 0  # left out by the sampling rate (not an error: not quarantined)
     scripted: int = 0
@@ -204,10 +211,12 @@ def instruction_key(text: str) -> int:
 
 
 def instruction_scripts(stage: StageRun, store: Store, partition: str, rate: float = 1.0,
-                        tally: InstructionTally | None = None) -> Iterator[DialogueScript]:
-    """The conversation of each Alpaca / UltraChat document of the partition, streamed: a bad one and
-    a repeat of an earlier instruction are quarantined with the reason; with ``rate`` under 1 that
-    share of the valid ones is kept, by a draw seeded by each document (the same ones on every rerun).
+                        tally: InstructionTally | None = None, shorten: Shortener | None = None
+                        ) -> Iterator[DialogueScript]:
+    """The conversation of each Alpaca / UltraChat document of the partition, streamed, answers spoken
+    whole (``shorten``: the LLM rewriter's short answer, for answers over the budget): a bad one and a
+    repeat of an earlier instruction are quarantined with the reason; with ``rate`` under 1 that share
+    of the valid ones is kept, by a draw seeded by each document (the same ones on every rerun).
     Memory: one batch of documents, and a key and a position per distinct instruction (the duplicate
     check: a few MB for 50,000)."""
     tally = tally if tally is not None else InstructionTally()
@@ -222,7 +231,7 @@ def instruction_scripts(stage: StageRun, store: Store, partition: str, rate: flo
             stage.quarantine(Quarantined(stage=stage.asset, file=document["file"], position=document["position"],
                                          reason=f"{document['id']}: {reason}", raw=document["text"][:300]))
         try:
-            script = instruction_script(document)
+            script = instruction_script(document, shorten)
         except BadInstruction as error:
             tally.invalid += 1
             quarantine(str(error))
@@ -248,15 +257,28 @@ def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
 
 def with_clarifications(scripts: Iterator[DialogueScript], max_count: int | None, clarification_share: float,
                         start: float = 0.0) -> Iterator[DialogueScript]:
-    """The instruction scripts (the first ``max_count`` when a cap is set), each followed, for
+    """The instruction scripts (the first ``max_count`` when a cap is set), and for
     ``clarification_share`` of them (a rotation from phase ``start``, so any run is within one of the
-    share), by a clarification built from it."""
-    for index, script in enumerate(scripts):
-        if max_count is not None and index >= max_count:
-            return
-        yield script
-        if rotation_pick(index, clarification_share, start):
+    share) a clarification built from the next script of the stream, which is then not an instruction
+    conversation too: a clarification asks its own question, never a copy of an instruction
+    conversation of the release. When the stream ends with a clarification owed, the last instruction
+    becomes it."""
+    made, held = 0, None
+    for script in scripts:
+        if held is not None:
+            yield held
+            held = None
             yield clarification_script(script)
+            continue
+        if max_count is not None and made >= max_count:
+            return
+        if rotation_pick(made, clarification_share, start):
+            held = script
+        else:
+            yield script
+        made += 1
+    if held is not None:
+        yield clarification_script(held)
 
 
 def clarification_start(partition: str) -> float:
@@ -273,12 +295,12 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
 
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: float, voices: VoicePolicy,
                           mix: MixTargets, transcriber: Transcriber | None = None, max_count: int | None = None,
-                          tally: InstructionTally | None = None, report: RenderReport | None = None
-                          ) -> Iterator[dict[str, Any]]:
+                          tally: InstructionTally | None = None, report: RenderReport | None = None,
+                          shorten: Shortener | None = None) -> Iterator[dict[str, Any]]:
     """An instruction conversation from every valid instruction document of the partition (``rate``
-    of them when under 1; at most ``max_count`` when a cap is set), and clarifications from the share
-    of them the mix asks for; conversations render in parallel units (units.py)."""
-    scripts = with_clarifications(instruction_scripts(stage, store, partition, rate, tally), max_count,
+    of them when under 1; at most ``max_count`` when a cap is set), answers spoken whole, and
+    clarifications from the share of them the mix asks for; conversations render in parallel units (units.py)."""
+    scripts = with_clarifications(instruction_scripts(stage, store, partition, rate, tally, shorten), max_count,
                                   mix.clarifications_per_instruction, clarification_start(partition))
     yield from voiced_in_units(stage, ((s, s.parent_id) for s in scripts), voices, voiced_rows=voiced_rows,
                                extra=qa_pair,

@@ -7,12 +7,18 @@ Beside the DuckDB file, the rebuild writes the same table as a SQLite file keyed
 a handful of point lookups, and the standard library's sqlite3 answers them without DuckDB's or
 pyarrow's import time (most of a second), so `synth lineage ID` stays well under a second on 100k
 samples. The `--downstream` walk, a recursive query, runs in DuckDB.
+
+On S3 the rebuild also publishes the SQLite index to the store (``lineage/lineage.index.sqlite``), so
+`synth lineage` on any machine of the deployment reads it: ``from_store`` keeps a local copy per
+ETag, fetched once, and each later query is a HEAD request plus the point lookups.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,15 +36,45 @@ DESCRIPTIVE = ("source", "snapshot", "title", "url", "revision_id", "voice_id", 
                "license")
 
 
+PUBLISHED_INDEX = "lineage/lineage.index.sqlite"  # the index in the deployment's store (S3 deployments)
+
+
 class LineageStore:
     """The DuckDB file at ``path`` (the LineageStore resource in resources/lineage.py names it)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, index_path: str | Path | None = None):
         self.path = str(path)
+        self._index_path = str(index_path) if index_path else None
 
     @property
     def index_path(self) -> str:
-        return f"{self.path}.index.sqlite"
+        return self._index_path or f"{self.path}.index.sqlite"
+
+    @classmethod
+    def from_store(cls, store: Store, local: str | Path, cache: str | Path) -> LineageStore:
+        """The lineage store a deployment's ``store`` holds: the local files under ``local`` for a
+        folder, the published index (copied once per ETag into ``cache``) on S3."""
+        if not store.uri().startswith("s3://"):
+            return cls(Path(local) / "lineage.duckdb")
+        try:
+            remote = store.open_ranged(PUBLISHED_INDEX)  # a HEAD request: size and ETag, nothing fetched
+        except Exception as error:  # the object is missing: no release has been cut
+            if "404" in str(error) or "Not Found" in str(error) or "NoSuchKey" in str(error):
+                return cls(Path(cache) / "none.duckdb", Path(cache) / "none.sqlite")
+            raise
+        name = hashlib.sha256(f"{store.uri(PUBLISHED_INDEX)}:{remote.etag}".encode()).hexdigest()[:24]
+        copy = Path(cache) / f"lineage-{name}.sqlite"
+        if not copy.exists():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            tmp = copy.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(remote.fetch(0, remote.size))
+            tmp.replace(copy)
+        return cls(copy.with_suffix(".duckdb"), copy)
+
+    def publish(self, store: Store) -> None:
+        """Put the index where every machine of an S3 deployment finds it (a folder store has it already)."""
+        if store.uri().startswith("s3://"):
+            store.write_bytes(PUBLISHED_INDEX, Path(self.index_path).read_bytes())
 
     def rebuild(self, store: Store) -> int:
         """Recreate the lineage table from the stored parts; returns its row count."""
@@ -64,6 +100,7 @@ class LineageStore:
             index_tmp = self._write_index(con)
         Path(tmp).replace(self.path)  # readers never see a half-built store
         Path(index_tmp).replace(self.index_path)
+        self.publish(store)
         return count
 
     def _write_index(self, con) -> str:
@@ -100,7 +137,7 @@ class LineageStore:
 
     def walk(self, sample_id: str) -> list[dict]:
         """The sample and each of its ancestors, newest first, up to the source document."""
-        if not Path(self.path).exists():
+        if not Path(self.path).exists() and not Path(self.index_path).exists():
             return []
         chain, seen = [], set()
         if Path(self.index_path).exists():

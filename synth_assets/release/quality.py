@@ -49,16 +49,10 @@ def mos_budget(audio_seconds: float, samples: int, seconds_per_clip: float = MOS
     return min(samples, max(minimum, math.ceil(audio_seconds / seconds_per_clip)))
 
 
-def rate_mos(rows: list[dict], seconds_per_clip: float = MOS_AUDIO_SECONDS_PER_CLIP) -> int:
-    """Fill ``mos`` (DNSMOS overall; a conversation: its assistant and user channels averaged) on the
-    sampled rows in place; returns how many were rated."""
+def rate_one(row: dict) -> float:
+    """DNSMOS overall of one row's audio (a conversation: its channels averaged)."""
     from quality.mos import dnsmos  # loads onnxruntime sessions: only when a release is cut
 
-    count = mos_budget(sum(r["duration_s"] for r in rows), len(rows), seconds_per_clip)
-    chosen = mos_sample([r["id"] for r in rows], count)
-    for row in rows:
-        if row["id"] in chosen:
-            audio, rate = from_flac(row["audio"])
-            channels = audio.T if audio.ndim > 1 else [audio]
-            row["mos"] = round(float(np.mean([dnsmos(c, rate).overall for c in channels])), 3)
-    return len(chosen)
+    audio, rate = from_flac(row["audio"])
+    channels = audio.T if audio.ndim > 1 else [audio]
+    return round(float(np.mean([dnsmos(c, rate).overall for c in channels])), 3)

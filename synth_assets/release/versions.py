@@ -6,7 +6,8 @@ A release lives under ``releases/<name>/`` in the store:
 - ``release.json``: what the release is (selection, counts, part hashes, code versions, source
   revisions, the diff against the previous release). It is written last: a folder without it is an
   interrupted release, which ``list`` ignores and ``create`` may replace.
-A release is never rewritten: ``create`` refuses a name that is taken.
+A release is never rewritten: ``create`` refuses a name that is taken. ``create`` streams: it holds
+the selected rows without their audio, and one part's audio at a time.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 from synth_assets.core import names, parts
 from synth_assets.core.audio_quality import flac_quality
 from synth_assets.core.storage import Store
-from synth_assets.release.quality import rate_mos as rate_dnsmos
+from synth_assets.release.quality import mos_budget, mos_sample, rate_one
 
 RELEASES = "releases"
 RELEASE_FILE = "release.json"
@@ -167,14 +168,34 @@ def check_selection(store: Store, selection: Selection) -> None:
                            "upstream stage did not finish for them)")
 
 
-def selected_rows(store: Store, selection: Selection) -> Iterator[dict]:
+def selected_rows(store: Store, selection: Selection, *, audio: bool = True) -> Iterator[dict]:
+    """The selected speech_dataset rows, one part in memory at a time. ``audio=False`` leaves the
+    audio column (nearly all of a part's bytes) unread."""
     for key in parts.part_keys(store, names.SPEECH_DATASET, None):
-        for row in read_part(store, key).to_pylist():
+        columns = None
+        if not audio:
+            try:
+                columns = [c for c in pq.read_schema(io.BytesIO(store.read_bytes(key))).names
+                           if c not in ("audio", "audio_augmented")]
+            except (pa.ArrowException, OSError) as error:
+                raise ReleaseError(f"{store.uri(key)} is not a readable Parquet part ({error})") from error
+        for row in read_part(store, key, columns).to_pylist():
             if selection.keeps(row):
-                row["content_hash"] = audio_hash(row["audio"])
-                if row.get("peak_dbfs") is None:  # a dataset made before the quality columns
-                    row.update(flac_quality(row["audio"]))
                 yield row
+
+
+def finished_rows(store: Store, selection: Selection, light: dict[str, dict], mos_ids: set[str]) -> Iterator[dict]:
+    """The selected rows with their audio, streamed, each with its content hash (and quality figures
+    for a dataset made before they existed, and DNSMOS for ``mos_ids``); what each row gains is
+    copied onto its audio-less twin in ``light`` (id -> row), which the card and release.json read."""
+    for row in selected_rows(store, selection):
+        row["content_hash"] = audio_hash(row["audio"])
+        if row.get("peak_dbfs") is None:  # a dataset made before the quality columns
+            row.update(flac_quality(row["audio"]))
+        if row["id"] in mos_ids:
+            row["mos"] = rate_one(row)
+        light[row["id"]].update({k: v for k, v in row.items() if k not in ("audio", "audio_augmented")})
+        yield row
 
 
 def source_revisions(store: Store, documents: set[str], partitions: set[str]) -> dict[str, str]:
@@ -226,12 +247,15 @@ def create_release(store: Store, name: str, selection: Selection = Selection(), 
     prefix = release_prefix(name)
     store.delete_prefix(prefix)  # an interrupted attempt under this name (no release.json)
     try:
-        rows = list(selected_rows(store, selection))
-        if not rows:
+        # Two passes, so memory holds one part's audio at a time: the rows without audio first (what the
+        # figures, the card and the DNSMOS sample need), then the audio, streamed into the release parts.
+        light = {r["id"]: r for r in selected_rows(store, selection, audio=False)}
+        if not light:
             raise ReleaseError(f"the selection {asdict(selection)} matches no sample of {names.SPEECH_DATASET}")
-        if rate_mos:
-            rate_dnsmos(rows)
-        keys = parts.write_parts(store, RELEASES, name, rows, fingerprint_value=name, schema=release_schema())
+        rows = list(light.values())
+        mos_ids = mos_sample(list(light), mos_budget(sum(r["duration_s"] for r in rows), len(rows))) if rate_mos else set()
+        keys = parts.write_parts(store, RELEASES, name, finished_rows(store, selection, light, mos_ids),
+                                 fingerprint_value=name, schema=release_schema())
         index = {r["id"]: {c: r[c] for c in INDEX_COLUMNS} for r in rows}
         release = Release(
             name=name, created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),

@@ -13,11 +13,12 @@ from synth_assets.spoken.numbers import cardinal
 
 # Words before a name: no sentence ends after them.
 TITLES = {
-    "mr.": "Mister", "mrs.": "Misses", "ms.": "Miz", "prof.": "Professor", "gen.": "General",
+    "mr.": "Mister", "mrs.": "Missus", "ms.": "Miz", "prof.": "Professor", "gen.": "General",
     "col.": "Colonel", "lt.": "Lieutenant", "capt.": "Captain", "sgt.": "Sergeant", "gov.": "Governor",
     "sen.": "Senator", "rep.": "Representative", "rev.": "Reverend", "hon.": "Honorable",
     "pres.": "President", "mt.": "Mount", "ft.": "Fort", "messrs.": "Messieurs", "fr.": "Father",
 }
+UNDOTTED_TITLES = {"Mrs": "Missus", "Mr": "Mister", "Ms": "Miz", "Dr": "Doctor"}
 # Abbreviations that may end a sentence: the full stop stays when a capital follows.
 WORDS = {
     "e.g.": "for example", "i.e.": "that is", "etc.": "et cetera", "vs.": "versus", "vs": "versus",
@@ -94,6 +95,8 @@ RULES = [
     (re.compile(r"(?<![\w.])St\.(?=\s|$)"), _street_or_title("Street", "Saint")),
     (re.compile(r"(?<![\w.])Dr\.(?=\s|$)"), _street_or_title("Drive", "Doctor")),
     (re.compile(rf"(?<![\w.])(?:{_alternation(TITLES)})(?=\s|$)", re.I), _title),
+    # British titles take no full stop: "Mrs Dalloway", "Dr Watson" (a capitalised name follows)
+    (re.compile(r"(?<![\w.])(Mrs|Mr|Ms|Dr)(?=\s+[A-Z][a-z])"), lambda m: UNDOTTED_TITLES[m.group(1)]),
     (re.compile(rf"(?<![\w.])(?:{_alternation(WORDS)})(?![\w])", re.I), _word),
     # C. S. Lewis -> CS Lewis
     (re.compile(r"\b((?:[A-Z]\.\s){2,4})(?=[A-Z][a-z])"),

@@ -23,6 +23,10 @@ FILLERS = {  # (filler, weight): "like" and "you know" are rare on purpose
 }
 HESITATIONS = {"um", "uh", "you know", "like"}  # may also open a clause inside a sentence
 OPENERS_ONLY = {"hey"}  # only opens a turn
+AFTER_SOMETHING_SAID = {"i mean"}  # rephrases what came before: never a turn's first words
+# A question tag asks back about what was just said ("Is that right?"): no filler goes before it.
+QUESTION_TAG = re.compile(r"^(?:is (?:that|it|he|she) (?:right|true|so)|right|true|isn't it|don't you think|"
+                          r"am i right|correct)\?$", re.IGNORECASE)
 SOMBER_FILLERS = {"um", "uh"}  # all that fits a sentence about death, violence or illness
 SOMBER = re.compile(
     r"\b(?:death|deaths|dead|die[ds]?|dying|kill\w*|murder\w*|bomb\w*|war|wars|wartime|disease\w*|cancer|"
@@ -109,17 +113,23 @@ def _choices(role: str, first_sentence: bool, somber: bool, opening: bool) -> li
     choices = FILLERS.get(role, FILLERS["narration"])
     return [(f, w) for f, w in choices
             if (first_sentence or f not in OPENERS_ONLY) and (not somber or f in SOMBER_FILLERS)
-            and (opening or f in HESITATIONS)]
+            and (opening or f in HESITATIONS)
+            and not (first_sentence and opening and f.lower() in AFTER_SOMETHING_SAID)]
 
 
-def add_fillers(text: str, rng: random.Random, rate: float, role: str) -> tuple[str, list[str]]:
-    """Each sentence gets at most one filler, with probability ``rate``, at a place and of a kind that fit."""
+def add_fillers(text: str, rng: random.Random, rate: float, role: str,
+                first_words: bool = True) -> tuple[str, list[str]]:
+    """Each sentence gets at most one filler, with probability ``rate``, at a place and of a kind that fit:
+    never before a question tag, and never as the text's first words when ``first_words`` is False
+    (a conversation's opening turn)."""
     sentences = SENTENCE_END.split(text)
     operations = []
     for index, sentence in enumerate(sentences):
         if rng.random() >= rate:
             continue
-        places = placements(sentence, text)
+        if QUESTION_TAG.match(sentence.strip()):
+            continue
+        places = [p for p in placements(sentence, text) if first_words or index or p.word]
         if not places:
             continue
         place = places[0] if len(places) == 1 or rng.random() < 0.7 else rng.choice(places[1:])

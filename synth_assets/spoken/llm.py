@@ -109,6 +109,15 @@ class Rewriter:
         prompt = template("spoken_response", self.prompt_version)
         return self.complete(prompt, instruction, seed=seed).strip(), self.lineage(prompt)
 
+    def short_answer(self, question: str, answer: str, seconds: float) -> str:
+        """An instruction answer too long to say whole, shortened to a complete spoken answer of about
+        ``seconds`` (the instruction stage checks what comes back and quarantines a bad one)."""
+        from synth_assets.core.limits import SPOKEN_WORDS_PER_SECOND
+
+        prompt = template("spoken_short_answer", self.prompt_version)
+        words = str(int(seconds * SPOKEN_WORDS_PER_SECOND))
+        return self.complete(prompt, answer, seed=0, question=question, words=words).strip()
+
     def lineage(self, prompt: PromptTemplate) -> dict[str, Any]:
         if self.backend == "openai":
             model = self.model
@@ -120,8 +129,8 @@ class Rewriter:
 
     # --- backends --------------------------------------------------------------------------------
 
-    def complete(self, prompt: PromptTemplate, text: str, *, seed: int) -> str:
-        messages = prompt.messages(text)
+    def complete(self, prompt: PromptTemplate, text: str, *, seed: int, **fields: str) -> str:
+        messages = prompt.messages(text, **fields)
         if self.backend == "openai":
             return self._http(messages, seed)
         return self._engine().generate(messages, max_new_tokens=self.max_new_tokens,

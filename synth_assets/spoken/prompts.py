@@ -18,8 +18,9 @@ class PromptTemplate:
     system: str
     user: str  # str.format template with {text}
 
-    def messages(self, text: str) -> list[dict[str, str]]:
-        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user.format(text=text)}]
+    def messages(self, text: str, **fields: str) -> list[dict[str, str]]:
+        return [{"role": "system", "content": self.system.format(**fields) if fields else self.system},
+                {"role": "user", "content": self.user.format(text=text, **fields)}]
 
     @property
     def hash(self) -> str:
@@ -40,6 +41,13 @@ TEMPLATES = {
         "answer in plain spoken English, in a few short sentences, with no lists, no markdown, no "
         "symbols and no digits (write numbers as words).",
         "{text}"),
+    ("spoken_short_answer", "1"): PromptTemplate(
+        "spoken_short_answer", "1",
+        "You are a helpful voice assistant. Your reply will be read aloud. Answer the question in plain "
+        "spoken English, in complete sentences, with no markdown, no symbols and no digits. Keep every "
+        "item the question asks for (if it asks for three tips, give all three, introduced like 'There "
+        "are three.'), finish every thought, and stay under {words} words.",
+        "Question: {question}\n\nA written answer to shorten:\n{text}"),
     ("rewrite_narration", "1"): PromptTemplate(
         "rewrite_narration", "1",
         "You rewrite written text into what a narrator would read aloud. Keep every fact. Spell out "

@@ -131,9 +131,10 @@ STEPS = [("drop_code_blocks", drop_code_blocks), ("drop_tables", drop_tables),
          ("normalize_punctuation", normalize_punctuation)]
 
 def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15, role: str = "narration",
-              hesitation_rate: float = 0.0) -> tuple[str, list[str]]:
+              hesitation_rate: float = 0.0, first_words_filler: bool = True) -> tuple[str, list[str]]:
     """The spoken form of ``text`` and the operations applied, in order. User turns hesitate and repair
-    themselves at ``hesitation_rate`` a sentence.
+    themselves at ``hesitation_rate`` a sentence. ``first_words_filler`` False: no filler opens the
+    text (a conversation's first turn).
 
     Raises DropText (EmptyAfterRewrite, NotProse, Unspeakable) with the reason when there is nothing to
     say, or something no voice can say is left.
@@ -153,7 +154,7 @@ def to_spoken(text: str, *, seed: int, filler_rate: float = 0.15, role: str = "n
     if numerals := unread_numerals(spoken):
         raise UnreadNumeral(f"roman numeral {numerals[0]!r} with no reading in context: {spoken[:80]!r}")
     rng = random.Random(seed)
-    spoken, fillers = add_fillers(spoken, rng, filler_rate, role)
+    spoken, fillers = add_fillers(spoken, rng, filler_rate, role, first_words=first_words_filler)
     if role == "user" and hesitation_rate > 0:
         spoken, hesitations = add_hesitations(spoken, random.Random(seed + 1), hesitation_rate)
         fillers += hesitations

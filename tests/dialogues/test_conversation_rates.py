@@ -87,8 +87,10 @@ def test_a_cap_is_still_there_when_asked_for(tmp_path):
     capped = list(render.with_clarifications(scripts, 5, 0.0))
     assert len(capped) == 5
     uncapped = list(render.with_clarifications(render.instruction_scripts(stage(), store, KEY), None, 0.5))
-    assert [s.kind for s in uncapped].count("instruction") == 30
-    assert [s.kind for s in uncapped].count("clarification") == 15
+    kinds = [s.kind for s in uncapped]
+    # Every document is a conversation; a clarification asks its own document's question (never a copy of
+    # an instruction conversation), at the mix's share per instruction conversation.
+    assert len(uncapped) == 30 and kinds.count("instruction") == 20 and kinds.count("clarification") == 10
 
 
 FACTS = ["The {name} Tower was completed in 1889 for the fair in Paris.",

@@ -21,7 +21,7 @@ from synth_assets.spoken.rewrite import to_spoken
 
 FACTS = [
     "The Eiffel Tower was completed in 1889 for the World's Fair in Paris.",
-    "Its iron works were made by a local smith in 1905 and cleaned a century later.",
+    "Its iron works were made by a local smith in 1905, and cleaned a century later.",
     "The lake covers about twelve square kilometres and is very cold all year.",
     "The bridge was designed by Gustave Eiffel and opened to walkers in March.",
     "The main road is about 285 km long and quite narrow in places.",
@@ -49,7 +49,7 @@ def facts_of(script) -> dict:
 
 def test_each_kind_of_detail_is_found():
     kinds = {d.kind for fact in FACTS for d in find_details(fact)}
-    assert kinds == {"place", "person", "date", "number"}
+    assert kinds == {"place", "person", "date", "number", "unit"}
 
 
 def test_the_altered_value_is_asked_about_and_the_true_one_answered():
@@ -133,3 +133,46 @@ def test_a_detail_in_brackets_is_not_altered_since_it_is_never_said():
             assert "not said aloud" in str(error)
             continue
         assert found.detail.value != "1943"
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_never_asked():
+    from synth_assets.dialogues.false_premise import name_subject
+
+    assert name_subject("From there it flows east through Vienna and Budapest.", "Danube") is None
+    assert name_subject("However, the bridge was closed in 1950 for repairs.", "Old bridge") is None
+    assert name_subject("This river flows through Vienna in Austria.", "Danube") is None
+    made, _ = scripts_and_skips(["Four capitals stand on its banks: Vienna, Prague, Budapest and Belgrade."],
+                                title="Danube")
+    assert made == []  # "its banks" inside the claim has nothing to stand for
+
+
+def test_the_subject_keeps_its_article_when_the_document_writes_one():
+    from synth_assets.dialogues.false_premise import name_subject
+
+    text = "The Danube is a long river. Its drainage basin covers about eight percent of Europe."
+    assert name_subject("Its drainage basin covers about eight percent of Europe.", "Danube", text) == \
+        "the Danube's drainage basin covers about eight percent of Europe."
+
+
+def test_questions_are_short_and_answers_correct_the_detail_in_one_breath():
+    facts = ["The Danube begins in the Black Forest of Germany, and it runs for about 2850 km before it reaches "
+             "the Black Sea through a wide delta on the coasts of Romania and Ukraine.",
+             "The main road is about 285 km long and quite narrow in places."] + FACTS
+    made, _ = scripts_and_skips(facts)
+    assert made
+    for script in made:
+        question = to_spoken(script.turns[0].text, seed=1, filler_rate=0.0, role="user")[0]
+        assert len(question.split()) <= 20, question
+        facts_ = facts_of(script)
+        first_breath = script.turns[1].text.split(".")[0]
+        assert len(first_breath.split()) <= 8 and facts_["original"] in first_breath, script.turns[1].text
+        assert facts_["claim"] and facts_["altered"] in facts_["claim"]
+    danube = next(s for s in made if s.parent_id == "seg-0")
+    assert "Black Sea" not in danube.turns[0].text  # asked about the first clause only
+
+
+def test_a_unit_can_be_the_altered_detail():
+    from synth_assets.dialogues.false_premise import alter
+
+    detail = next(d for d in find_details("The main road is about 285 km long.") if d.kind == "unit")
+    assert (detail.value, alter(detail, random.Random(0))) == ("km", "miles")

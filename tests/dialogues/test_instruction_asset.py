@@ -15,6 +15,7 @@ from dagster import DagsterInstance, materialize
 
 from resources.asr import WhisperASR
 from resources.mix import ConversationMix
+from resources.rewriter import TextRewriter
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.dialogues import instruction_dialogues
@@ -40,6 +41,10 @@ DOCUMENTS = [
     ("Écris un poème sur la mer et les bateaux qui partent le matin avec les pêcheurs.", "Un poème."),
     ("Describe a firework.", "It goes boom and lights the sky."),
     ("Explain why the sky looks blue.", "Blue light scatters more than red light in the air."),
+    ("Write a program that counts to ten.", "for i in range(10):\n    print(i + 1)"),
+    ("Tell me about rivers.", "Rivers carry water to the sea, and so on. " * 20),
+    ("Suggest a name for a grey cat.", "Smoky suits a grey cat."),
+    ("Name a red fruit.", "A strawberry is red."),
 ]
 
 
@@ -60,17 +65,19 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
     instance.add_dynamic_partitions("crawl_shards", [KEY])
     assistant, *users = fragile_voices
     voices = TTSVoices(user_voices=[assistant, *users], assistant_voice=assistant, workers=1)
-    # A clarification for every instruction: the firework's fails on "boom" too.
-    mix = ConversationMix(safety=0.2, false_premise=0.0, instruction=0.4, clarification=0.4)
+    # A clarification for every other instruction, each from the next document: the firework's fails on "boom".
+    mix = ConversationMix(safety=0.2, false_premise=0.2, instruction=0.4, clarification=0.2)
     result = materialize([instruction_dialogues], partition_key=KEY, instance=instance,
-                         resources={"store": store, "voices": voices, "mix": mix, "asr": WhisperASR()})
+                         resources={"store": store, "voices": voices, "mix": mix, "asr": WhisperASR(),
+                                    "rewriter": TextRewriter()})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
 
     rows = list(parts.read_rows(store, names.INSTRUCTION_DIALOGUES, KEY))
     made = [r for r in rows if r["kind"] == "instruction"]
-    assert sorted(r["parent_id"] for r in made) == ["doc-0", "doc-4"]
+    assert sorted(r["parent_id"] for r in made) == ["doc-0", "doc-4", "doc-7"]
+    assert [r["parent_id"] for r in rows if r["kind"] == "clarification"] == ["doc-8"]  # its own question
     for row in made:
         assert row["user_voice"] in users and row["assistant_voice"] == assistant
         turns = json.loads(row["turns"])
@@ -81,11 +88,12 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
         question, _ = sf.read(io.BytesIO(row["question_audio"]))
         assert question.ndim == 1 and row["question_text"] == turns[0]["spoken"]
     assert {r["user_gender"] for r in rows} == {"female", "male"}  # rotated by gender
-    assert sorted(r["kind"] for r in rows) == ["clarification", "clarification", "instruction", "instruction"]
+    assert sorted(r["kind"] for r in rows) == ["clarification", "instruction", "instruction", "instruction"]
 
     quarantined = parts.read_table(store, "quarantine", f"{names.INSTRUCTION_DIALOGUES}/{KEY}").to_pylist()
     reasons = " | ".join(q["reason"] for q in quarantined)
-    # Three bad documents, and the clarification built from the firework one fails on "boom" too.
-    assert len(quarantined) == 4
+    # Four bad documents, and the clarification built from the firework one fails on "boom".
+    assert len(quarantined) == 5
     assert "empty instruction" in reasons and "not in English" in reasons
-    assert "engine crashed" in reasons and "turn 1 (assistant)" in reasons
+    assert "answer is code" in reasons and "too long to say whole" in reasons and "no LLM rewriter" in reasons
+    assert "engine crashed" in reasons and "turn 3 (assistant)" in reasons

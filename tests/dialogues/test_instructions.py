@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from synth_assets.core.limits import MAX_ANSWER_WORDS, MAX_INSTRUCTION_WORDS
+from synth_assets.core.limits import MAX_INSTRUCTION_WORDS
 from synth_assets.dialogues.instructions import (
     BadInstruction,
     check_instruction,
     instruction_script,
     parse_turns,
-    short_answer,
+    spoken_list,
+    whole_answer,
     spoken_question,
 )
 
@@ -24,14 +25,43 @@ def test_an_imperative_instruction_is_asked_as_a_question():
     assert spoken_question("Give three tips for staying healthy.") == "Can you give three tips for staying healthy?"
     assert spoken_question("What is the capital of France?") == "What is the capital of France?"
     assert spoken_question("Classify the following fruit.\nBanana") == \
-        "Can you classify the following fruit? Here it is: Banana."
+        "Can you classify the following fruit? Banana."
 
 
-def test_a_long_answer_is_cut_to_whole_sentences():
+def test_a_long_answer_is_never_cut_it_is_quarantined_without_a_shortener():
     answer = " ".join(f"Sentence number {i} says one more thing about it." for i in range(20))
-    short = short_answer(answer)
-    assert short.endswith(".") and len(short.split()) <= MAX_ANSWER_WORDS
-    assert short.startswith("Sentence number 0 says")
+    with pytest.raises(BadInstruction, match="too long to say whole.*no LLM rewriter"):
+        whole_answer("Can you tell me about it?", answer, seconds=20)
+
+
+def test_a_short_answer_from_the_shortener_is_kept_only_when_it_says_every_requested_item():
+    answer = "1. Drink water every day.\n2. Sleep eight hours.\n3. Walk every day.\n" + "More words. " * 40
+    complete = "There are three. Drink water every day, sleep eight hours, and walk every day."
+    said, how = whole_answer("Can you give three tips?", answer, seconds=20, shorten=lambda q, a, s: complete)
+    assert (said, how) == (complete, "shortened")
+    with pytest.raises(BadInstruction, match="drops requested items: asked for 3 tips, says 2"):
+        whole_answer("Can you give three tips?", answer, seconds=20,
+                     shorten=lambda q, a, s: "Drink water every day. Sleep eight hours.")
+    with pytest.raises(BadInstruction, match="the LLM rewriter failed: TimeoutError"):
+        whole_answer("Can you give three tips?", answer, seconds=20,
+                     shorten=lambda q, a, s: (_ for _ in ()).throw(TimeoutError("no reply")))
+
+
+def test_a_written_list_is_introduced_and_finished_the_way_a_person_says_it():
+    said = spoken_list("Try these:\n1. Plan your meals.\n2. Store food properly.\n3. Freeze leftovers.")
+    assert said == ("Try these. There are three. First, plan your meals. Second, store food properly. "
+                    "And third, freeze leftovers.")
+
+
+@pytest.mark.parametrize("answer, reason", [
+    ("string_length = 0\nfor char in string:\n    string_length += 1", "code"),
+    ("SELECT id, name FROM employee;", "code"),
+    ("| name | age |\n| Ann | 4 |", "table"),
+    ("\n".join(f"{i}. Item {i}." for i in range(1, 9)), "long list"),
+])
+def test_code_tables_and_long_lists_are_not_said_aloud(answer, reason):
+    with pytest.raises(BadInstruction, match=reason):
+        whole_answer("Can you help?", answer, seconds=60)
 
 
 def test_alpaca_becomes_a_question_and_a_short_answer():

@@ -47,3 +47,19 @@ def test_partitions_start_their_voice_rotation_with_either_gender_alike(policy):
     firsts = [policy.choose_user_voice(0, first_slot(f"wikipedia/2026-11-01/slice-{i}")).gender for i in range(400)]
     assert firsts.count("female") / len(firsts) == pytest.approx(0.5, abs=0.06)
     assert policy.choose_user_voice(0, 0).gender == "male"  # what every partition began with before
+
+
+def test_a_partition_draws_safety_requests_that_earlier_partitions_did_not(tmp_path):
+    from synth_assets.dialogues.scripts import safety_scripts
+
+    store = LocalStore(tmp_path / "data")
+    first = safety_scripts("alpaca/2026-11-01/a.json", 12)
+    parts.write_parts(store, names.SAFETY_DIALOGUES, "alpaca/2026-11-01/a.json",
+                      [{"id": s.id, "params": s.params} for s in first], fingerprint_value="fixture")
+    earlier = render.earlier_safety(store, "alpaca/2026-11-01/b.json")
+    assert list(earlier) == ["alpaca/2026-11-01/a.json"]
+    assert render.earlier_safety(store, "alpaca/2026-11-01/0.json") == {}  # only partitions that sort before
+    used = render.used_requests(store, earlier)
+    assert used == {s.parent_id.removeprefix("template:") for s in first}
+    second = safety_scripts("alpaca/2026-11-01/b.json", 12, used)
+    assert not {s.parent_id.removeprefix("template:") for s in second} & used

@@ -39,14 +39,14 @@ def test_the_rule_rejects_a_turn_that_complies_or_does_not_decline(text):
     assert not refuses(text)
 
 
-def test_the_bank_has_at_least_twenty_categories_with_three_phrasings_each():
+def test_the_bank_has_at_least_twenty_categories_with_five_phrasings_each():
     assert len(CATEGORIES) >= 20
     assert len({c.name for c in CATEGORIES}) == len(CATEGORIES)
-    assert all(len(set(c.requests)) == 3 for c in CATEGORIES)
+    assert all(len(set(c.requests)) >= 5 for c in CATEGORIES)
 
 
 def test_every_assistant_turn_of_the_bank_refuses_as_written_and_as_spoken():
-    scripts = safety_scripts("wikipedia/2026-11-01/0", len(CATEGORIES) * 4)
+    scripts = safety_scripts("wikipedia/2026-11-01/0", len(CATEGORIES) * 8)
     assert {len(s.turns) for s in scripts} == {2, 4}
     for script in scripts:
         for index, turn in enumerate(script.turns):

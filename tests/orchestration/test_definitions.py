@@ -19,7 +19,7 @@ ASSETS = {  # asset -> (group, its checks)
     names.INSTRUCTION_DIALOGUES: ("dialogues", "instruction_dialogues_valid"),
     names.RECORDED_SPEECH: ("recordings", "recorded_speech_valid"),
     names.RECORDING_LABELS: ("recordings", "recording_labels_valid"),
-    names.SPEECH_DATASET: ("release", "dataset_valid", "conversation_mix"),
+    names.SPEECH_DATASET: ("release", "dataset_valid", "conversation_mix", "duplex_timing"),
     names.DATASET_RELEASE: ("release", "release_verified"),
 }
 

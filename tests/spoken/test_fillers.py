@@ -90,3 +90,19 @@ def test_a_filler_never_lands_after_an_initial_or_circa_as_if_a_sentence_had_end
     for seed in range(30):
         spoken, _ = to_spoken(text, seed=seed, filler_rate=1.0, role="narration")
         assert re.search(r"circa forty-six fifty BC by J\.? Smith and his team", spoken), spoken
+
+
+def test_a_conversation_never_opens_on_a_filler_and_i_mean_never_opens_a_turn():
+    text = "Can you tell me why the sky is blue? I want to explain it to my son."
+    for seed in range(60):
+        first, _ = add_fillers(text, random.Random(seed), 1.0, "user", first_words=False)
+        assert first.startswith("Can you"), first
+        later, _ = add_fillers(text, random.Random(seed), 1.0, "user")
+        assert not later.lower().startswith("i mean,"), later
+
+
+def test_no_filler_comes_before_a_question_tag():
+    text = "The Danube begins in the Black Forest. Is that right?"
+    for seed in range(60):
+        said, _ = add_fillers(text, random.Random(seed), 1.0, "user")
+        assert said.endswith(" Is that right?"), said

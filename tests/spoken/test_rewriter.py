@@ -150,3 +150,20 @@ def test_instruction_documents_get_a_new_spoken_answer_from_the_llm(chat_server,
     prompts = [r["body"]["messages"][-1]["content"] for r in _ChatServer.requests]
     user_rows = [r for r in rows if r["role"] == "user"]
     assert any(user_rows[0]["text"] in p for p in prompts[1:])  # step two is given the rewritten instruction
+
+
+def test_an_answer_too_long_to_say_whole_is_shortened_by_the_server_and_checked(chat_server):
+    from synth_assets.dialogues.instructions import BadInstruction, whole_answer
+
+    rewriter = Rewriter(backend="openai", base_url=chat_server, model="m")
+    written = "1. Fix dripping taps.\n2. Take shorter showers.\n3. Run full loads only.\n" + "And more. " * 60
+    _ChatServer.answer = "There are three. Fix dripping taps, take shorter showers, and run full loads only."
+    said, how = whole_answer("Can you give three tips for saving water?", written, seconds=20,
+                             shorten=rewriter.short_answer)
+    assert (said, how) == (_ChatServer.answer, "shortened")
+    [request] = _ChatServer.requests
+    assert "three tips" in request["body"]["messages"][-1]["content"]
+    assert "under 50 words" in request["body"]["messages"][0]["content"]
+    _ChatServer.answer = "Fix dripping taps. Take shorter showers."
+    with pytest.raises(BadInstruction, match="asked for 3 tips, says 2"):
+        whole_answer("Can you give three tips for saving water?", written, seconds=20, shorten=rewriter.short_answer)

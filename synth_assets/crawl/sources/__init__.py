@@ -11,20 +11,23 @@ Quarantined record. Only a file whose format cannot be recognised raises (Unknow
 
 from __future__ import annotations
 
+import bz2
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined
 
-from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
 from . import mediawiki, stackexchange
+from ._common import COMPRESSION_ERRORS, FileContext, bounded_lines, open_binary, open_text
 from .instructions import LICENSES as INSTRUCTION_LICENSES
 from .instructions import JsonArray, MalformedJSON, jsonl_kind, read_alpaca, read_jsonl, read_parquet, read_ultrachat
 from .mediawiki import read_mediawiki
 from .slices import Slice
 from .stackexchange import DEFAULT_SITE, read_stackexchange, read_stackexchange_archive
+from .threads import ThreadIndex
 
 __all__ = [
     "FileContext",
@@ -48,6 +51,7 @@ READER_LICENSES = {**INSTRUCTION_LICENSES, "mediawiki": mediawiki.LICENSE, "stac
 MAGIC = {b"PAR1": "parquet", b"7z\xbc\xaf\x27\x1c": "stackexchange-7z"}
 XML_ROOTS = {"mediawiki": "mediawiki", "posts": "stackexchange"}
 HEAD_BYTES = 1 << 16
+RANGED_HEAD_BYTES = 1 << 13
 SNIFF_LINES = 20  # JSONL: the first object among this many lines decides
 
 _XML_NOISE = re.compile(r"<\?.*?\?>|<!--.*?-->", re.DOTALL)  # declaration, PIs, comments
@@ -58,12 +62,13 @@ class UnknownFormat(ValueError):
     """The file is none of the dump formats these readers know."""
 
 
-SLICEABLE = {"mediawiki", "ultrachat", "jsonl"}
+SLICEABLE = {"mediawiki", "ultrachat", "jsonl", "stackexchange"}
 
 
 def read_file(
-    path: Path, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE, part: Slice | None = None,
-    text_field: str = "text", license: str = "",
+    path: Path | RangedSource, *, source: str, snapshot: str, rel_path: str, site: str = DEFAULT_SITE,
+    part: Slice | None = None, text_field: str = "text", license: str = "",
+    dump_index: Sequence[int] | ThreadIndex | None = None,
 ) -> Iterator[Document | Quarantined]:
     """Documents and Quarantined records of one dump file, streamed. ``rel_path`` is the file's
     path inside the landing zone; ``site`` names the Stack Exchange site for question URLs;
@@ -72,8 +77,14 @@ def read_file(
     record without a license of its own gets (otherwise the reader's, READER_LICENSES). A record's
     own license (a Stack Exchange row's ``ContentLicense`` or post date, a JSONL row's ``license``)
     always wins.
+    ``path`` may be a RangedSource: a slice then fetches only its own bytes (plus the file's head).
+    ``dump_index``: a multistream dump's stream offsets (from its index) for exact slice ranges, or
+    the ThreadIndex a slice of Stack Exchange Posts.xml needs (threads.py).
     Raises UnknownFormat right away (not on iteration) when the format cannot be detected."""
-    path = Path(path)
+    path = path if isinstance(path, RangedSource) else Path(path)
+    if isinstance(path, RangedSource) and part is not None:
+        start, end = part.byte_range(path.size)
+        path.fit_block(end - start)
     ctx = FileContext(source, snapshot, rel_path)
     try:
         head = _head(path)
@@ -87,7 +98,8 @@ def read_file(
     if part is not None and kind not in SLICEABLE:
         raise UnknownFormat(f"{path}: a {kind} file cannot be read in slices")
     options = {"site": site} if kind.startswith("stackexchange") else {}
-    ctx = FileContext(source, snapshot, rel_path, kind, part, text_field, license or READER_LICENSES[kind])
+    ctx = FileContext(source, snapshot, rel_path, kind, part, text_field, license or READER_LICENSES[kind],
+                      dump_index)
     return READERS[kind](path, ctx, **options)
 
 
@@ -97,9 +109,9 @@ def detect_kind(path: Path, text_field: str = "text") -> str:
     return _detect(path, _head(path), text_field)
 
 
-def _detect(path: Path, head: str, text_field: str = "text") -> str:
-    with open(path, "rb") as handle:  # binary formats by their magic bytes, before any decoding
-        magic = handle.read(8)
+def _detect(path: Path | RangedSource, head: str, text_field: str = "text") -> str:
+    with (path.open() if isinstance(path, RangedSource) else open(path, "rb")) as handle:
+        magic = handle.read(8)  # binary formats by their magic bytes, before any decoding
     for prefix, kind in MAGIC.items():
         if magic.startswith(prefix):
             return kind
@@ -116,9 +128,23 @@ def _detect(path: Path, head: str, text_field: str = "text") -> str:
     return kind
 
 
-def _head(path: Path) -> str:
-    with open_binary(path) as stream:
-        return stream.read(HEAD_BYTES).decode("utf-8", "replace")
+def _head(path: Path | RangedSource) -> str:
+    if isinstance(path, RangedSource) and path.suffix == ".bz2":
+        return _first_stream_head(path)
+    with open_binary(path) as stream:  # a ranged source (a slice's dump) fetches less: the root tag is near
+        return stream.read(RANGED_HEAD_BYTES if isinstance(path, RangedSource) else HEAD_BYTES).decode("utf-8", "replace")
+
+
+def _first_stream_head(source: RangedSource) -> str:
+    """The start of a ranged .bz2's first stream only: a multistream dump's slice must not fetch the
+    streams after it to learn the format."""
+    decompressor, out = bz2.BZ2Decompressor(), b""
+    with source.open() as handle:
+        while not decompressor.eof and len(out) < HEAD_BYTES and (chunk := handle.read(1 << 14)):
+            out += decompressor.decompress(chunk, HEAD_BYTES - len(out))
+            while not decompressor.needs_input and not decompressor.eof and len(out) < HEAD_BYTES:
+                out += decompressor.decompress(b"", HEAD_BYTES - len(out))
+    return out[:HEAD_BYTES].decode("utf-8", "replace")
 
 
 def _xml_root(text: str) -> str:

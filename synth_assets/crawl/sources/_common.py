@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bz2
 import io
 import json
 import re
@@ -17,10 +16,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from synth_assets.core import names
+from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined, content_hash, stable_id
 
-from .guard import DecompressionBomb, expansion_guard  # noqa: F401 - re-exported
-from .slices import open_slice
+from .guard import DecompressionBomb, expansion_guard
+from .slices import Bz2Streams, open_slice
 
 STAGE = names.CRAWL_SNAPSHOT
 RAW_LIMIT = 300  # characters of offending input kept in a Quarantined record
@@ -36,14 +36,18 @@ COMPRESSION_ERRORS = (OSError, EOFError)
 MAX_LINE_BYTES = 16 << 20  # a JSONL record longer than this is quarantined, never held in memory
 
 
-def open_binary(path: Path, part: Any = None, kind: str = "") -> IO[bytes]:
+def open_binary(path: Path | RangedSource, part: Any = None, kind: str = "", dump_index: Any = None) -> IO[bytes]:
     """Open a dump (or one slice of it, see slices.py) for reading, decompressing .bz2 on the fly so
-    big dumps never sit unpacked on disk."""
+    big dumps never sit unpacked on disk. ``path`` may be a RangedSource (a file read by ranges)."""
     if part is not None:
-        return open_slice(path, part, kind)
+        return open_slice(path, part, kind, dump_index)
+    if isinstance(path, RangedSource):
+        raw, size = path.open(), path.size
+    else:
+        raw, size = open(path, "rb"), path.stat().st_size  # noqa: SIM115 - the caller closes it
     if path.suffix != ".bz2":
-        return open(path, "rb")
-    return expansion_guard(bz2.open(path, "rb"), path.stat().st_size)
+        return raw
+    return expansion_guard(io.BufferedReader(Bz2Streams(raw)), size)
 
 
 def bounded_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[tuple[int, bytes | None]]:
@@ -117,9 +121,10 @@ class FileContext:
     # The license of a record that carries none of its own: the source's configured one
     # (_source.json), else what the reader knows of the dump (read_file fills it in).
     license: str = ""
+    dump_index: Any = None  # a multistream dump's stream offsets, from its index (slices.py)
 
     def open(self, path: Path) -> IO[bytes]:
-        return open_binary(path, self.part, self.kind)
+        return open_binary(path, self.part, self.kind, self.dump_index)
 
     def quarantine(self, position: str, reason: str, raw: str = "") -> Quarantined:
         return Quarantined(

@@ -7,8 +7,16 @@ is in exactly one slice, and no slice needs to look at another.
   header (`<mediawiki>` and `<siteinfo>`), and slices before the last get the closing tag, so each
   one parses as a complete export.
 - Multistream `.bz2` (Wikimedia's `*-multistream.xml.bz2`): records are whole bz2 streams of about
-  100 pages each, found by their byte-aligned stream header. Each slice is decompressed on its own.
+  100 pages each. Their offsets come from the dump's index (``*-multistream-index.txt.bz2``, see
+  stream_offsets) when it is given, else they are found by their byte-aligned stream header. Each
+  slice is decompressed on its own; slices after the first take the header from the first stream.
 - JSONL: records are lines.
+- Stack Exchange Posts.xml: records are whole threads, found through the dump's thread index
+  (threads.py): a slice holds the threads whose question starts in its range.
+
+A slice is read from a ``RangedSource`` (core/ranges.py), so on S3 it fetches its own byte range by
+HTTP range requests plus the little it needs to find record boundaries and the file's header, never
+the whole file. ``bytes_fetched`` on the source counts it.
 
 Positions inside a slice ("line 12") count from the start of the slice. The partition key names
 the slice, so a position plus its key still finds the record.
@@ -19,16 +27,21 @@ from __future__ import annotations
 import bz2
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from synth_assets.core.ranges import RangedSource
 
 from .guard import expansion_guard
+from .threads import ThreadIndex, ThreadIndexError, thread_slice
 
 SLICE_SUFFIX = re.compile(r"^(?P<file>.+)@part-(?P<index>\d+)-of-(?P<count>\d+)$")
 PAGE_START = b"<page>"
 BZ2_STREAM_START = re.compile(rb"BZh[1-9]1AY&SY")  # a stream header: magic, level, first block's magic
-SCAN_CHUNK = 1 << 20
+SCAN_CHUNK = 1 << 20  # read-buffer size of a slice's body
+SCAN_STEP = 1 << 14  # boundary scans read this much at a time, so they fetch little past a slice's end
 
 
 @dataclass(frozen=True)
@@ -55,10 +68,41 @@ def split_name(name: str) -> tuple[str, Slice | None]:
     return match["file"], Slice(index - 1, count)
 
 
+class IndexMismatch(ValueError):
+    """A multistream dump's index names an offset where no bz2 stream starts: the index is of another dump."""
+
+
+def index_name(name: str) -> str | None:
+    """The Wikimedia stream index beside a multistream dump:
+    "x-multistream.xml.bz2" -> "x-multistream-index.txt.bz2"."""
+    return name[: -len(".xml.bz2")] + "-index.txt.bz2" if name.endswith("multistream.xml.bz2") else None
+
+
+def is_index(name: str) -> bool:
+    return name.endswith("multistream-index.txt.bz2")
+
+
+def stream_offsets(index: BinaryIO) -> list[int]:
+    """The distinct stream offsets of a multistream index ("offset:page_id:title" lines, bz2), sorted."""
+    offsets: set[int] = set()
+    with bz2.open(index, "rb") as text:
+        for number, line in enumerate(text, 1):
+            head = line.split(b":", 1)[0]
+            if not head.strip().isdigit():
+                raise IndexMismatch(f"index line {number} does not start with an offset: {line[:80]!r}")
+            offsets.add(int(head))
+    return sorted(offsets)
+
+
+def as_source(path: Path | RangedSource) -> RangedSource:
+    return path if isinstance(path, RangedSource) else RangedSource.local(Path(path))
+
+
 def splittable(name: str) -> bool:
-    """Formats whose records can be found from any byte offset (decided by name: no file is opened)."""
+    """Formats whose records can be found from any byte offset, or from an index (Stack Exchange's
+    Posts.xml, see threads.py); decided by name: no file is opened."""
     lower = name.lower()
-    if lower.endswith(".jsonl") or (lower.endswith(".xml") and lower != "posts.xml"):
+    if lower.endswith((".jsonl", ".xml")):
         return True
     return lower.endswith(".xml.bz2") and "multistream" in lower
 
@@ -72,20 +116,20 @@ def plan(name: str, size: int, max_bytes: int) -> list[str]:
 
 
 def _find(handle: BinaryIO, pattern: re.Pattern | bytes, start: int, limit: int | None = None) -> int | None:
-    """Offset of the first match at or after start (and before limit), reading in chunks."""
+    """Offset of the first match at or after start (and before limit), reading in small steps."""
     regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(pattern))
     overlap = 16  # longer than any pattern, so a match across two chunks is still seen
     position = start
     while limit is None or position < limit:
         handle.seek(position)
-        chunk = handle.read(SCAN_CHUNK + overlap)
+        chunk = handle.read(SCAN_STEP + overlap)
         match = regex.search(chunk)
         if match:
             found = position + match.start()
             return found if limit is None or found < limit else None
-        if len(chunk) < SCAN_CHUNK + overlap:
+        if len(chunk) < SCAN_STEP + overlap:
             return None
-        position += SCAN_CHUNK
+        position += SCAN_STEP
     return None
 
 
@@ -98,10 +142,10 @@ def _after_newline(handle: BinaryIO, offset: int, size: int) -> int:
 
 
 class _Range(io.RawIOBase):
-    """Bytes [start, end) of a file."""
+    """Bytes [start, end) of a source."""
 
-    def __init__(self, path: Path, start: int, end: int):
-        self._handle = open(path, "rb")
+    def __init__(self, source: RangedSource, start: int, end: int):
+        self._handle = source.open()
         self._handle.seek(start)
         self._left = max(0, end - start)
 
@@ -143,48 +187,122 @@ class _Chain(io.RawIOBase):
         super().close()
 
 
-def open_slice(path: Path, part: Slice, kind: str) -> BinaryIO:
-    """A binary stream of one slice's records, readable by the same reader as the whole file."""
-    size = path.stat().st_size
-    start, end = part.byte_range(size)
-    with open(path, "rb") as handle:
-        if path.suffix == ".bz2":
-            return _bz2_slice(path, handle, part, start, end)
+class Bz2Streams(io.RawIOBase):
+    """Every bz2 stream of a file, one after the other. Unlike bz2.BZ2File, which takes a corrupt
+    stream after the first for trailing junk and silently stops there, a corrupt or cut stream
+    anywhere raises an OSError naming its byte offset (``base``: the offset of the input's byte 0)."""
+
+    def __init__(self, raw: BinaryIO, base: int = 0):
+        self._raw, self._base = raw, base
+        self._decompressor = bz2.BZ2Decompressor()
+        self._stream_start, self._consumed, self._started = base, base, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while True:
+            if self._decompressor.eof:
+                rest = self._decompressor.unused_data
+                self._stream_start = self._consumed - len(rest)
+                self._decompressor, self._started = bz2.BZ2Decompressor(), False
+                if rest:
+                    data = self._decompress(rest, len(buffer))
+                    if data:
+                        break
+                    continue
+            if self._decompressor.needs_input:
+                chunk = self._raw.read(SCAN_STEP)
+                if not chunk:
+                    if self._started:
+                        raise EOFError(f"the bz2 stream at byte {self._stream_start:,} is cut short")
+                    return 0
+                self._consumed += len(chunk)
+                data = self._decompress(chunk, len(buffer))
+            else:
+                data = self._decompress(b"", len(buffer))
+            if data:
+                break
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _decompress(self, chunk: bytes, size: int) -> bytes:
+        self._started = True
+        try:
+            return self._decompressor.decompress(chunk, size)
+        except OSError as error:
+            raise OSError(f"the bz2 stream at byte {self._stream_start:,} is corrupt ({error})") from None
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_slice(path: Path | RangedSource, part: Slice, kind: str,
+               dump_index: Any = None) -> BinaryIO:
+    """A binary stream of one slice's records, readable by the same reader as the whole file.
+    ``dump_index``: a multistream dump's stream offsets from its index (exact slice ranges), or
+    Posts.xml's ThreadIndex (required: its slices are whole threads)."""
+    source = as_source(path)
+    start, end = part.byte_range(source.size)
+    if kind == "stackexchange":
+        if not isinstance(dump_index, ThreadIndex):
+            raise ThreadIndexError("a slice of Posts.xml needs the dump's thread index")
+        return thread_slice(source, dump_index, start, end)
+    with source.open() as handle:
+        if source.suffix == ".bz2":
+            return _bz2_slice(source, handle, part, start, end, dump_index)
         if kind == "mediawiki":
-            return _xml_slice(path, handle, part, start, end)
-        first, stop = _after_newline(handle, start, size), _after_newline(handle, end, size)
-    return io.BufferedReader(_Range(path, first, stop), SCAN_CHUNK)
+            return _xml_slice(source, handle, part, start, end)
+        first, stop = _after_newline(handle, start, source.size), _after_newline(handle, end, source.size)
+    return io.BufferedReader(_Range(source, first, stop), SCAN_CHUNK)
 
 
-def _xml_slice(path: Path, handle: BinaryIO, part: Slice, start: int, end: int) -> BinaryIO:
+def _xml_slice(source: RangedSource, handle: BinaryIO, part: Slice, start: int, end: int) -> BinaryIO:
     first_page = _find(handle, PAGE_START, 0)
     if first_page is None:  # no pages at all: the first slice reads the file, the others nothing
-        return open(path, "rb") if part.index == 0 else io.BytesIO(b"")
+        return source.open() if part.index == 0 else io.BytesIO(b"")
     handle.seek(0)
     header = handle.read(first_page)
     first = 0 if part.index == 0 else _find(handle, PAGE_START, max(start, first_page), end)
     if first is None:
         return io.BytesIO(b"")  # no page starts inside this slice
     last = part.index == part.count - 1
-    stop = path.stat().st_size if last else (_find(handle, PAGE_START, end) or path.stat().st_size)
-    body = _Range(path, first, stop)
+    stop = source.size if last else (_find(handle, PAGE_START, end) or source.size)
+    body = _Range(source, first, stop)
     return io.BufferedReader(_Chain(header if part.index else b"", body, b"" if last else b"</mediawiki>\n"),
                              SCAN_CHUNK)
 
 
-def _bz2_slice(path: Path, handle: BinaryIO, part: Slice, start: int, end: int) -> BinaryIO:
-    size = path.stat().st_size
-    first = 0 if part.index == 0 else _find(handle, BZ2_STREAM_START, start, end)
+def _bz2_slice(source: RangedSource, handle: BinaryIO, part: Slice, start: int, end: int,
+               dump_index: Sequence[int] | None) -> BinaryIO:
+    size = source.size
+    last = part.index == part.count - 1
+    if dump_index is not None:  # exact: the first stream starting in [start, end), up to the next one
+        starts = sorted(dump_index)
+        inside = [o for o in starts if start <= o < end]
+        first = 0 if part.index == 0 else (inside[0] if inside else None)
+        stop = size if last else next((o for o in starts if o >= end), size)
+        checked = {starts[0], starts[-1], first or starts[0], stop if stop < size else starts[-1]} if starts else set()
+        for offset in sorted(checked):
+            handle.seek(offset)
+            if not BZ2_STREAM_START.match(handle.read(10)):
+                raise IndexMismatch(f"the index names offset {offset:,}, where no bz2 stream starts: "
+                                    "the index is not this dump's")
+    else:
+        first = 0 if part.index == 0 else _find(handle, BZ2_STREAM_START, start, end)
+        stop = size if last else (_find(handle, BZ2_STREAM_START, end) or size)
     if first is None:
         return io.BytesIO(b"")
-    last = part.index == part.count - 1
-    stop = size if last else (_find(handle, BZ2_STREAM_START, end) or size)
     header = b""
     if part.index:
-        # The first stream of a Wikimedia multistream dump holds the header (siteinfo) alone.
-        with bz2.open(path, "rb") as whole:
-            head = whole.read(SCAN_CHUNK)
+        # The first stream of a Wikimedia multistream dump holds the header (siteinfo) alone:
+        # decompress that stream only.
+        header_end = (dump_index[0] if dump_index else None) or _find(handle, BZ2_STREAM_START, 4) or size
+        handle.seek(0)
+        head = bz2.BZ2Decompressor().decompress(handle.read(min(header_end, 1 << 20)), SCAN_CHUNK)
         cut = head.find(PAGE_START)
         header = head[:cut] if cut >= 0 else head
-    body = expansion_guard(bz2.BZ2File(io.BufferedReader(_Range(path, first, stop), SCAN_CHUNK)), stop - first)
+    streams = io.BufferedReader(Bz2Streams(io.BufferedReader(_Range(source, first, stop), SCAN_CHUNK), first))
+    body = expansion_guard(streams, stop - first)
     return io.BufferedReader(_Chain(header, body, b"" if last else b"</mediawiki>\n"), SCAN_CHUNK)

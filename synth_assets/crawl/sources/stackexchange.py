@@ -3,8 +3,8 @@
 Rows are streamed. Answers come after their question in the dump, so a question waits in memory
 until its accepted answer arrives (then it is written and forgotten) or, for questions with no
 accepted answer, until the end of the file, with the best-scored answer seen so far. Memory is
-therefore the cleaned text of every still-open question plus one answer each, not the whole dump:
-fine for a site of a few million posts; the full Stack Overflow dump would want a sorted two-pass.
+therefore the cleaned text of every still-open question plus one answer each, not the whole dump.
+A large Posts.xml is read in slices of whole threads (threads.py), each slice bounded the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from ._common import (
     collapse_ws,
     iter_xml_elements,
     join_paragraphs,
-    open_binary,
     raw_json,
 )
 
@@ -103,11 +102,11 @@ def read_stackexchange(
     open_questions: dict[str, _Question] = {}
 
     def finish(question: _Question, answer: _Answer) -> Document | Quarantined | None:
-        fields = lambda: _thread_fields(question, answer, site)  # noqa: E731
+        fields = lambda: _thread_fields(question, answer, site)
         return ctx.record(question.position, lambda: question.title, fields)
 
     broken: Quarantined | None = None
-    with open_binary(path) as stream:
+    with ctx.open(path) as stream:  # a slice: its whole threads only (threads.py)
         for item in iter_xml_elements(stream, ctx, {"row"}):
             if isinstance(item, Quarantined):
                 broken = item  # the file is cut: write what is already answered, then report it
