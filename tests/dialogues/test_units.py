@@ -27,7 +27,7 @@ def rendered(store, policy, workers: int, report: units.RenderReport):
 def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices):
     female, male, assistant = tone_voices
     policy = VoicePolicy(user_voices=(female, male), assistant_voice=assistant)
-    docs = instruction_documents(14) + [{**instruction_documents(1)[0], "id": "bad", "text": "USER: \n\nASSISTANT: no"}]
+    docs = instruction_documents(22) + [{**instruction_documents(1)[0], "id": "bad", "text": "USER: \n\nASSISTANT: no"}]
     store = stored(tmp_path, docs)
     one, two = units.RenderReport(), units.RenderReport()
     rows_one, bad_one = rendered(store, policy, 1, one)
@@ -35,7 +35,7 @@ def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices)
 
     # every document one conversation: an instruction, or a clarification asking its own question
     assert (one.workers, two.workers) == (1, 2) and two.units == one.units >= units.MIN_PARALLEL_UNITS
-    assert len(rows_one) == 14 and [r["id"] for r in rows_two] == [r["id"] for r in rows_one]
+    assert len(rows_one) == 22 and [r["id"] for r in rows_two] == [r["id"] for r in rows_one]
     assert [(r["audio"], r["user_voice"], r["turns"]) for r in rows_two] == \
         [(r["audio"], r["user_voice"], r["turns"]) for r in rows_one]
     assert {r["user_gender"] for r in rows_two} == {"female", "male"}
