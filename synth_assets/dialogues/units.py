@@ -35,10 +35,11 @@ from synth_assets.tts.pool import limit_threads
 from synth_assets.tts.registry import REGISTRY, Voice, register
 
 UNIT_SIZE = 4  # conversations per unit: a few seconds of work each, small enough to balance two cores
-# Fewer units than this render in process. Measured on the real Alpaca sample (2 busy cores): 3 units
-# (9 conversations) took 37 s in process and 51 s with two workers, whose start-up (the forkserver,
-# then voices and Whisper loaded in each) is 15-20 s there; 26 conversations gained.
-MIN_PARALLEL_UNITS = 5
+# Fewer units than this render in process: a pool's start-up (the forkserver, then voices loaded in
+# each worker) costs more than it saves. Measured on the real Alpaca sample with engine word times, on 2
+# cores busy with other work: 36 conversations (10 units) took 65 s in process and 76 s on two workers.
+# 48 conversations, like the TTS pool's threshold; an idle machine may want fewer.
+MIN_PARALLEL_UNITS = 12
 UNITS_PER_WORKER = 2  # in flight or done but not yet handed back, per worker: bounds memory
 
 

@@ -24,7 +24,8 @@ def rendered(store, policy, workers: int, report: units.RenderReport):
     return rows, stage.quarantined
 
 
-def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices):
+def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices, monkeypatch):
+    monkeypatch.setattr(units, "MIN_PARALLEL_UNITS", 5)  # six units of test voices make a pool worth it here
     female, male, assistant = tone_voices
     policy = VoicePolicy(user_voices=(female, male), assistant_voice=assistant)
     docs = instruction_documents(22) + [{**instruction_documents(1)[0], "id": "bad", "text": "USER: \n\nASSISTANT: no"}]
@@ -44,7 +45,8 @@ def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices)
 
 
 @pytest.mark.slow  # starts three pools of workers
-def test_a_unit_whose_worker_dies_is_quarantined_and_the_rest_go_on(tmp_path, tone_voices):
+def test_a_unit_whose_worker_dies_is_quarantined_and_the_rest_go_on(tmp_path, tone_voices, monkeypatch):
+    monkeypatch.setattr(units, "MIN_PARALLEL_UNITS", 3)  # three units, in workers (in process, the exit is ours)
     female, male, assistant = tone_voices
     policy = VoicePolicy(user_voices=(female, male), assistant_voice=assistant, workers=2)
     stage = StageRun(names.INSTRUCTION_DIALOGUES, KEY, "run-1", "test")
