@@ -93,12 +93,18 @@ def _bare(text: str) -> list[str]:
 
 
 def audibility(scripts: list, voices: list[str]) -> dict:
-    """Voice each swapped clarification's garbled question and ask Whisper tiny.en what it hears."""
+    """Voice each clarification's garbled question (a near miss, a wrong name, or the key word masked by
+    noise or a dropout) and ask Whisper tiny.en whether it hears the intended word."""
+    from collections import Counter
+
     from synth_assets.asr.transcriber import Transcriber
     from synth_assets.core.audio import SAMPLE_RATE
     from synth_assets.core.records import seed_from_id
     from synth_assets.dialogues.audit import spoken_turns
     from synth_assets.dialogues.clarification import clarification_script
+    from synth_assets.dialogues.mask import MASKED, mask_turn
+    from synth_assets.dialogues.words import estimate_word_times
+    from synth_assets.tts.durations import text_word_times
     from synth_assets.tts.policy import VoicePolicy
 
     swaps, seen = [], set()
@@ -112,17 +118,26 @@ def audibility(scripts: list, voices: list[str]) -> dict:
     policy, transcriber = VoicePolicy(user_voices=tuple(voices), workers=1), Transcriber(pack_seconds=0)
     heard, examples = 0, []
     started = time.perf_counter()
+    kinds = Counter()
     for index, (script, detail) in enumerate(swaps):
         said = spoken_turns(script)[0]
         voice = voices[index % len(voices)]
-        audio = policy.synthesize(voice, said, seed=seed_from_id(script.id, "turn0"))
+        seed = seed_from_id(script.id, "turn0")
+        audio, timed = policy.synthesize_timed(voice, said, seed=seed)
+        if detail["garble"] == MASKED:  # as the rendering masks it (dialogues/conversation.py)
+            times = (text_word_times(said, timed)[0] if timed is not None else []) or \
+                estimate_word_times(said, audio, SAMPLE_RATE)
+            audio, _ = mask_turn(audio, times, detail["said"], detail["mask"], seed)
+        kinds[detail["garble"]] += 1
         words = _bare(transcriber.transcribe(audio, SAMPLE_RATE).text)
         ok = detail["said"].lower() not in words
         heard += ok
-        if len(examples) < 12:
-            examples.append(f"{'heard' if ok else 'MISSED'}: {detail['said']} -> {detail['heard']} ({voice}): "
+        if len(examples) < 16:
+            heard_as = detail.get("heard", detail.get("mask"))
+            examples.append(f"{'heard' if ok else 'MISSED'}: {detail['said']} -> {heard_as} "
+                            f"({voice}): "
                             f"Whisper: {' '.join(words)[:100]}")
-    return {"swapped_clarifications": len(swaps), "heard_differently": heard,
+    return {"swapped_clarifications": len(swaps), "by_garble": dict(kinds), "heard_differently": heard,
             "share": round(heard / len(swaps), 3) if swaps else None,
             "seconds": round(time.perf_counter() - started, 1), "examples": examples}
 
@@ -181,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     if result["audible"]:
         audible = result["audible"]
         print(f"mishearings heard (Whisper tiny.en does not hear the intended word): {audible['heard_differently']} "
-              f"of {audible['swapped_clarifications']} ({audible['share']}), {audible['seconds']} s")
+              f"of {audible['swapped_clarifications']} ({audible['share']}; {audible['by_garble']}), "
+              f"{audible['seconds']} s")
         print("\n".join(f"      {e}" for e in audible["examples"]))
     return 0
 

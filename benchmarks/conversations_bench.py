@@ -98,32 +98,44 @@ def run(per_kind: int) -> dict:
     stage = StageRun("conversations_bench", "bench", "bench", "bench")
     extra = {}
 
+    sampled: list[tuple[str, str, np.ndarray, list[dict]]] = []  # engine-timed whole turns, for the Whisper check
+
     def keep_pair(script, voiced):
+        for turn, audio in zip(voiced.turns, voiced.turn_audio):
+            if turn["word_times"].startswith("engine") and not turn["interrupted"] and len(sampled) < SAMPLED_TURNS:
+                sampled.append((turn["word_times"], turn["spoken"], audio,
+                                [{**w, "start": w["start"] - turn["start"], "end": w["end"] - turn["start"]}
+                                 for w in turn["words"]]))
         if script.kind != "instruction":
             return {}
         return {"answer_audio": to_flac(voiced.turn_audio[1]), "answer_text": voiced.turns[1]["spoken"]}
 
     transcriber = Transcriber()  # word times come from Whisper, as in the assets
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rows = list(voiced_rows(stage, scripts(per_kind), VoicePolicy(workers=1), lambda s: "bench", extra=keep_pair,
                             transcriber=transcriber))
-    render_s = time.perf_counter() - start
+    render_s, render_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     seconds = sum(r["duration_s"] for r in rows)
     transitions = [t["transition"] for r in rows for t in json.loads(r["turns"])[1:]]
-    gaps = [t["seconds"] for t in transitions if t["kind"] == "gap"]
+    # The labelled offsets: before issue 20, clip edge to clip edge of "gap" transitions; since, speech edge to
+    # speech edge of every change of speaker (fto, barge_in).
+    gaps = [t["seconds"] for t in transitions if t["kind"] in ("gap", "fto", "barge_in")]
     kinds: dict[str, int] = {}
     for t in transitions:
         kinds[t["kind"]] = kinds.get(t["kind"], 0) + 1
     wers = [channel_wer(r, transcriber) for r in rows]
     extra["light_recipe_wer"] = light_recipe_wer(rows, transcriber)
+    extra["word_times"] = word_time_methods(rows, sampled, transcriber)
+    extra["behaviours"] = behaviours(rows)
     count = lambda key: {k: sum(r[key] == k for r in rows) for k in sorted({r[key] for r in rows})}  # noqa: E731
     return {
         "conversations": len(rows), "quarantined": [q.reason for q in stage.quarantined],
         "audio_hours": round(seconds / 3600, 4), "render_wall_s": round(render_s, 1),
-        "conversation_hours_per_wall_hour": round(seconds / render_s, 2),
+        "conversation_hours_per_wall_hour": round(seconds / render_s, 2), "render_cpu_s": round(render_cpu_s, 1),
+        "conversation_hours_per_cpu_hour": round(seconds / render_cpu_s, 2),
         "overlap_share": round(sum(r["overlap_s"] for r in rows) / seconds, 4),
         "transitions": kinds,
-        "gap_s": {"n": len(gaps), "p10": round(float(np.percentile(gaps, 10)), 3),
+        "labelled_offset_s": {"n": len(gaps), "p10": round(float(np.percentile(gaps, 10)), 3),
                   "median": round(statistics.median(gaps), 3), "p90": round(float(np.percentile(gaps, 90)), 3)},
         "interruptions": sum(r["interruptions"] for r in rows),
         "backchannels": sum(len(json.loads(r["backchannels"])) for r in rows),
@@ -139,6 +151,53 @@ def run(per_kind: int) -> dict:
         "duplex": duplex_report(rows),
         **extra,
     }
+
+
+SAMPLED_TURNS = 24
+
+
+def word_time_methods(rows: list[dict], sampled: list, transcriber) -> dict:
+    """How the turns were timed, and the sampled check: Whisper's times of engine-timed turns against the
+    engine's own (its error, since the engine's durations are what the voice said)."""
+    from synth_assets.dialogues.words import Clip, time_words
+
+    methods: dict[str, int] = {}
+    for row in rows:
+        for item in json.loads(row["turns"]) + json.loads(row["backchannels"]):
+            methods[item["word_times"]] = methods.get(item["word_times"], 0) + 1
+    start = time.perf_counter()
+    heard = time_words([Clip(text, audio, SAMPLE_RATE) for _, text, audio, _ in sampled], transcriber)
+    whisper_s = time.perf_counter() - start
+    errors: dict[str, list[float]] = {}
+    for (method, _, _, truth), timed in zip(sampled, heard):
+        if timed.method.startswith("whisper"):
+            errors.setdefault(method, []).extend(abs(a[k] - b[k]) for a, b in zip(timed.words, truth)
+                                                 for k in ("start", "end"))
+    return {"methods": methods, "engine_error_ms": 0.0,
+            "whisper_check_turns": len(sampled), "whisper_check_s": round(whisper_s, 2),
+            "whisper_vs_engine_ms": {m: {"median": round(1000 * statistics.median(v), 1),
+                                         "p90": round(1000 * float(np.percentile(v, 90)), 1)}
+                                     for m, v in sorted(errors.items())}}
+
+
+def behaviours(rows: list[dict]) -> dict:
+    """Each labelled behaviour's count and share: barge-ins per assistant-to-user change (in the kinds that
+    allow them), backchannels by form and by who says them, overlapping speaker changes as planned."""
+    changes = barge = 0
+    forms: dict[str, int] = {}
+    by_role: dict[str, int] = {}
+    for row in rows:
+        turns = json.loads(row["turns"])
+        for before, after in zip(turns, turns[1:]):
+            if before["role"] == "assistant" and after["role"] == "user":
+                changes += 1
+                barge += after["transition"]["kind"] == "barge_in"
+        for item in json.loads(row["backchannels"]):
+            forms[item["text"]] = forms.get(item["text"], 0) + 1
+            by_role[item["role"]] = by_role.get(item["role"], 0) + 1
+    return {"assistant_to_user_changes": changes, "barge_ins": barge,
+            "barge_in_share": round(barge / changes, 3) if changes else None,
+            "backchannels_by_role": by_role, "backchannel_forms": forms}
 
 
 def duplex_report(rows: list[dict]) -> dict:

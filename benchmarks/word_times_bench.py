@@ -33,10 +33,9 @@ from synth_assets.core.stage_run import StageRun
 from synth_assets.dialogues.render import voiced_rows
 from synth_assets.dialogues.words import Clip, cut_words, estimate_word_times, time_words
 from synth_assets.spoken.rewrite import to_spoken
+from synth_assets.tts.durations import words_of_symbols
 from synth_assets.tts.policy import VoicePolicy
 
-PUNCTUATION = set(",.;:!?¡¿—…\"'()")
-PADS = {"^", "$", "_"}  # sentence start and end, padding
 CUTS_PER_SECOND = 50  # cut moments tried per second of audio
 
 
@@ -44,21 +43,6 @@ def spoken_turns(per_kind: int) -> list[str]:
     """The turns of the conversations benchmark's scripts, as spoken (numbers in words), once each."""
     texts = dict.fromkeys(turn.text for script in scripts(per_kind) for turn in script.turns)
     return [to_spoken(t, seed=i, role="assistant", filler_rate=0.0)[0] for i, t in enumerate(texts)]
-
-
-def words_of_symbols(symbols: list[tuple[str, int]], rate: int) -> list[tuple[float, float]]:
-    """(start, end) seconds of each word, from (symbol, samples) in order: words are split at the space
-    symbol and run from their first symbol to their last sounding one (punctuation is a pause)."""
-    words, current, cursor = [], [], 0
-    for symbol, samples in symbols + [(" ", 0)]:
-        start, cursor = cursor, cursor + samples
-        if symbol == " ":
-            if current:
-                words.append((current[0][0] / rate, current[-1][1] / rate))
-            current = []
-        elif symbol not in PUNCTUATION and symbol not in PADS:
-            current.append((start, cursor))
-    return words
 
 
 def piper_truth(voice, text: str) -> tuple[np.ndarray, int, list[tuple[float, float]]]:

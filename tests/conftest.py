@@ -18,6 +18,9 @@ for _name, _value in {"DAGSTER_TELEMETRY_DISABLED": "1", "GX_ANALYTICS_ENABLED":
                       "DO_NOT_TRACK": "1",
                       # Model stages log to MLflow unless told not to; the test of that names its own store.
                       "SYNTH_MLFLOW": "0",
+                      # Commands run one partition worker unless a test asks for more (the shared
+                      # whole-graph run in tests/end_to_end/test_pipeline.py runs two, as a 2-core demo does).
+                      "SYNTH_WORKERS": "1",
                       # Whole-graph runs voice their users with Piper and one Kokoro voice, not five: Kokoro
                       # costs about 1.5 s a second of speech on one core, so the tiny landing zone takes 140 s,
                       # not 198 (with Piper and flite voices only, 71 s, but Kokoro would run in no such test).

@@ -19,6 +19,7 @@ from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
 from synth_assets.dialogues import duplex, render
 from synth_assets.dialogues.plot import conversation_png
+from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.units import RenderReport
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import voice_inputs
@@ -62,6 +63,13 @@ def dialogue_metadata(store, asset: str, partition: str, report: RenderReport | 
     return summarize
 
 
+def turn_taking_style() -> TurnTakingStyle:
+    """The turn-taking conversations draw from: SYNTH_FTO_QUANTILES (a collection of real calls measured by
+    synth_assets/dialogues/calibration.py) or the default."""
+    quantiles = settings.fto_quantiles()
+    return TurnTakingStyle(fto_quantiles=quantiles) if quantiles else TurnTakingStyle()
+
+
 def duplex_metadata(frame) -> dict:
     """The turn-taking heard in the partition's audio (floor-transfer offsets, overlap, barge-ins heard,
     speech outside the labels) and its FTO histogram."""
@@ -87,7 +95,7 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     kinds=("python", "parquet", "flac"),
     # v6: turns on speech edges with human FTOs, engine word times, duplex stats, rendered in units; v7: bank v3
     # (5+ phrasings, fitting offers, varied holds), no request reused
-    code_version="safety-v7",
+    code_version="safety-v8",  # issue 20: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -96,14 +104,15 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
 def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTSVoices, mix: ConversationMix,
                      asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
-    report, earlier = RenderReport(), render.earlier_safety(store, partition)
+    report, earlier, style = RenderReport(), render.earlier_safety(store, partition), turn_taking_style()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition, report),
                      produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy,
-                                                                   transcriber, report, earlier),
+                                                                   transcriber, report, earlier, style=style),
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
                              "earlier_safety": earlier,
-                             "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings},
+                             "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings,
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -113,21 +122,22 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     kinds=("python", "parquet", "flac"),
     # v9: a rate per article, not a cap, turns on speech edges, duplex stats, units; v10: short questions on a
     # standalone claim, one-breath corrections
-    code_version="false-premise-v10",
+    code_version="false-premise-v11",  # issue 20: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES
     description="False premises: the user asks a short question built on an altered fact from a document, the "
     "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices, asr: WhisperASR):
     partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
-    report = RenderReport()
+    report, style = RenderReport(), turn_taking_style()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition, report),
                      produce=lambda stage: render.false_premise_dialogues(
                          stage, store, partition, config.per_article, policy, transcriber,
-                         max_count=config.max_per_partition, report=report),
+                         max_count=config.max_per_partition, report=report, style=style),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
-                             "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings},
+                             "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings,
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -136,8 +146,10 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     group_name="dialogues",
     kinds=("python", "parquet", "flac"),
     # v6: every valid instruction (a rate, not a cap), duplicate instructions quarantined, turns on speech edges,
-    # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed
-    code_version="instruction-v7",
+    # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed;
+    # v8: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v9: a clarification's key word may be
+    # masked by noise or a dropout on the user channel
+    code_version="instruction-v9",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
@@ -147,7 +159,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
 def instruction_dialogues(context: AssetExecutionContext, config: InstructionConfig, store: Storage,
                           voices: TTSVoices, mix: ConversationMix, asr: WhisperASR, rewriter: TextRewriter):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
-    tally, report = render.InstructionTally(), RenderReport()
+    tally, report, style = render.InstructionTally(), RenderReport(), turn_taking_style()
     conversations = dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition, report)
     engine = rewriter.rewriter()
     shorten = None if engine.backend == "rules" else engine.short_answer
@@ -159,12 +171,14 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                      produce=lambda stage: render.instruction_dialogues(stage, store, partition, config.rate,
                                                                         policy, targets, transcriber,
                                                                         max_count=config.max_per_partition,
-                                                                        tally=tally, report=report, shorten=shorten),
+                                                                        tally=tally, report=report, shorten=shorten,
+                                                                        style=style),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
                              "answer_seconds": settings.answer_seconds(),
                              "shortener": engine.output_settings() if shorten else "none",
-                             **voice_inputs(policy), "asr": transcriber.output_settings},
+                             **voice_inputs(policy), "asr": transcriber.output_settings,
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": targets.clarifications_per_instruction,
                                      "clarification_start": render.clarification_start(partition)})

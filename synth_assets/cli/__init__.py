@@ -42,6 +42,9 @@ def _print_summary(summary, as_json: bool) -> None:
     print(f"  conversations       {s.conversation_hours:.3f} h: "
           + (", ".join(f"{k}: {n}" for k, n in s.conversations_by_kind.items()) or "none"))
     print(f"  dataset             {s.dataset_samples} samples, {s.dataset_hours:.3f} h  in {s.dataset_path}")
+    if s.estimate:
+        print(f"  estimate            {s.estimate['wall_s'] / 60:.1f} min, {s.estimate['audio_hours']:.3f} h of audio "
+              f"({s.estimate['rates']} rates); took {s.wall_seconds / 60:.1f} min on {s.workers} worker(s)")
     print(f"  web UI              {s.ui_command}")
 
 
@@ -51,7 +54,8 @@ def cmd_materialize(args) -> int:
     log = (lambda m: print(m, file=sys.stderr))
     audio = getattr(args, "audio_landing", None)
     summary = materialize_landing(Path(args.landing), Path(args.data), log=log,
-                                  audio_landing=Path(audio) if audio else None)
+                                  audio_landing=Path(audio) if audio else None,
+                                  workers=args.workers or settings.command_workers())
     _print_summary(summary, args.json)
     return 0 if summary.clips else 1
 
@@ -133,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = sub.add_parser("demo", help="run the whole graph on the bundled sample snapshot")
     demo.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    demo.add_argument("--workers", type=int, help="partitions side by side (default: SYNTH_WORKERS, or one per core)")
     demo.set_defaults(func=cmd_materialize, landing=str(settings.SAMPLE_LANDING),
                       audio_landing=str(settings.SAMPLE_RECORDINGS))
 
@@ -140,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     mat.add_argument("--landing", required=True, help="folder laid out as <source>/<snapshot>/<files>")
     mat.add_argument("--audio-landing", help="folder of real recordings laid out as <collection>/<folders>/<files>")
     mat.add_argument("--json", action="store_true")
+    mat.add_argument("--workers", type=int, help="partitions side by side (default: SYNTH_WORKERS, or one per core)")
     mat.set_defaults(func=cmd_materialize)
 
     lin = sub.add_parser("lineage", help="walk a sample back to its source document and snapshot")
@@ -203,7 +209,8 @@ def run_stoppable(args, argv: list[str]) -> int:
         except KeyboardInterrupt as interrupt:
             signum = getattr(interrupt, "signum", None) or stops.signum or signal.SIGINT
             print(f"synth: stopped by {signal_name(signum)}. {resume}", file=sys.stderr, flush=True)
-            return Interrupted(signum).exit_status
+            stops.exit_now(Interrupted(signum).exit_status)
+            return Interrupted(signum).exit_status  # when exit_now is replaced (tests)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -27,22 +26,18 @@ def cmd_plan(args) -> int:
         keys = args.partitions
     data = Path(args.data)
     store = LocalStorage(root=str(data)) if data.is_dir() else None
-    progress = (lambda message: None) if args.json else (lambda message: print(message, file=sys.stderr))
-    plans = plan.measure_text(LocalStorage(root=str(landing)), store, keys, progress=progress)
-    if not plans:
-        print(f"synth plan: no dump files in {landing} (expected <source>/<snapshot>/<file>)", file=sys.stderr)
-        return 2
-    if args.audio_landing:
-        plans += plan.measure_recordings(LocalStorage(root=str(args.audio_landing)))
-    pool = plan.pool_name(settings.voice_choice().get("user_voices", ["kokoro"]))
-    reference = plan.measure_text(LocalStorage(root=str(settings.SAMPLE_LANDING)), None)
-    rates = plan.default_rates(reference, pool)
+    instance = None
     if store is not None and settings.dagster_home().joinpath("dagster.yaml").exists():
         from synth_assets.orchestration.runner import ensure_instance
 
-        rates = plan.measured_rates(ensure_instance(), store, rates)
-    plan.estimate(plans, rates)
-    result = plan.report(plans, rates, workers=args.workers or os.cpu_count() or 1)
+        instance = ensure_instance()
+    progress = (lambda message: None) if args.json else (lambda message: print(message, file=sys.stderr))
+    result = plan.plan_landing(LocalStorage(root=str(landing)), store, keys=keys, instance=instance,
+                               audio_landing=LocalStorage(root=str(args.audio_landing)) if args.audio_landing else None,
+                               workers=args.workers or settings.command_workers(), progress=progress)
+    if not result["partitions"]:
+        print(f"synth plan: no dump files in {landing} (expected <source>/<snapshot>/<file>)", file=sys.stderr)
+        return 2
     print(json.dumps(result, indent=2) if args.json else plan.table(result))
     return 0
 

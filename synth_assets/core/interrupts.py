@@ -29,6 +29,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Sent to the main thread to wake it: the kernel may hand SIGINT to any thread, and a main thread asleep
+# in select() or a lock (waiting on TTS workers, say) would then run the Python handler only when it wakes.
+# Ignored by default, so a stray one does nothing.
+NUDGE = signal.SIGURG
 HARD_STOP_CALLBACK_S = 3.0  # what a hard stop gives its callbacks (marking runs canceled) before it kills
 DEFERRED_EXTRA_S = 5.0  # how long the grace timer waits on a deferred section before it stops at once
 
@@ -148,7 +152,8 @@ class StopRequests:
         self.grace_s = grace_s
         self.resume_hint = resume_hint
         self.signum: int | None = None
-        self._log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self._log = log or self._write_stderr
+        self._stderr = -1  # the terminal's stderr: during a step, Dagster sends fd 2 to its compute log
         self._exit = exit
         self._lock = threading.Lock()
         self._watchers: dict[int, tuple[Callback | None, Callback | None]] = {}
@@ -157,10 +162,17 @@ class StopRequests:
         self._pipe: tuple[int, int] | None = None
         self._previous: dict[int, object] = {}
         self._previous_fd = -1
+        self._main: int | None = None
+        self._timer: threading.Timer | None = None
 
     # installing
+    def _write_stderr(self, message: str) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._stderr if self._stderr >= 0 else 2, (message + "\n").encode())
+
     def install(self) -> "StopRequests":
         global _active
+        self._stderr = os.dup(2)
         read, write = os.pipe()
         for fd in (read, write):
             fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
@@ -169,6 +181,8 @@ class StopRequests:
         self._previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._raise)
+        self._previous[NUDGE] = signal.signal(NUDGE, lambda number, frame: None)
+        self._main = threading.main_thread().ident
         self._previous_fd = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
         threading.Thread(target=self._watch, args=(read,), name="synth-stop-watcher", daemon=True).start()
         _active = self
@@ -178,11 +192,16 @@ class StopRequests:
         global _active
         if self._pipe is None:
             return
+        if self._timer is not None:  # the command ended on its own meanwhile
+            self._timer.cancel()
         signal.set_wakeup_fd(self._previous_fd)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         os.close(self._pipe[1])  # the watcher reads end-of-file and ends
         self._pipe = None
+        with contextlib.suppress(OSError):
+            os.close(self._stderr)
+        self._stderr = -1
         if _active is self:
             _active = None
 
@@ -243,18 +262,29 @@ class StopRequests:
         again = "press Ctrl-C again" if signum == signal.SIGINT else "send SIGTERM again"
         self._log(f"synth: {signal_name(signum)} received, stopping: the running step is canceled and nothing "
                   f"half-made is kept ({again} to stop at once)")
+        self._timer = threading.Timer(self.grace_s, self._grace_over)
+        self._timer.daemon = True
+        self._timer.start()
         with self._lock:
             callbacks = [on_stop for on_stop, _ in self._watchers.values() if on_stop is not None]
-        for callback in callbacks:
-            self._call(callback)
-        timer = threading.Timer(self.grace_s, self._grace_over)
-        timer.daemon = True
-        timer.start()
+        # In a thread of their own, so a second signal is heard at once even while they wait on a database.
+        threading.Thread(target=self._first_stop, args=(callbacks,), name="synth-stop", daemon=True).start()
+
+    def _first_stop(self, callbacks: list[Callback]) -> None:
+        """The watchers first (the runs marked canceling before the interrupt reaches Dagster, so it
+        records them as canceled), for at most a second; then the main thread is woken to take it."""
+        told = threading.Thread(target=lambda: [self._call(c) for c in callbacks], daemon=True)
+        told.start()
+        told.join(1.0)
+        with contextlib.suppress(OSError):
+            signal.pthread_kill(self._main, NUDGE)  # the main thread now runs the handler (the interrupt)
 
     def _grace_over(self) -> None:
         deadline = time.monotonic() + DEFERRED_EXTRA_S
         while _deferring and time.monotonic() < deadline:  # a publish in progress: let it finish
             time.sleep(0.05)
+        if self._pipe is None:  # the command ended on its own meanwhile
+            return
         self.stop_now(f"still running {self.grace_s:g} s after the stop was asked for")
 
     def _call(self, callback: Callback) -> None:
@@ -263,8 +293,15 @@ class StopRequests:
         except Exception as error:  # a stop must go on whatever one watcher does
             self._log(f"synth: while stopping: {type(error).__name__}: {error}")
 
-    def resume_line(self) -> str:
-        return self.resume_hint
+    def exit_now(self, status: int) -> None:
+        """End a stopped command: what is left of its processes (idle TTS workers, Dagster's log tailers,
+        the forkserver) is killed, and the interpreter's teardown skipped (native libraries' exit
+        handlers took 6 s more)."""
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        kill_tree(os.getpid(), include_root=False)
+        self._exit(status)
 
     def stop_now(self, why: str) -> None:
         """Mark what can be marked (bounded in time), kill every process this one started, exit."""
@@ -278,11 +315,9 @@ class StopRequests:
         helper = threading.Thread(target=lambda: [self._call(c) for c in callbacks], daemon=True)
         helper.start()
         helper.join(HARD_STOP_CALLBACK_S)
-        kill_tree(os.getpid(), include_root=False)
         if self.resume_hint:
             self._log(self.resume_hint)
-        sys.stdout.flush()
-        self._exit(exit_status(signum))
+        self.exit_now(exit_status(signum))
 
 
 _active: StopRequests | None = None

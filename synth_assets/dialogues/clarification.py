@@ -2,7 +2,8 @@
 assistant either guesses what was meant and checks ("Did you mean ...?") or asks the user to say it
 again; then the question is answered. Built from the same instruction conversations.
 
-The garbling is written here: sound-alike swaps (a misheard word), a wrong name, or a question cut off.
+The garbling is written here: a near miss (a misheard word), a wrong name, a question cut off, or the
+key word masked by noise or a dropout on the user channel (a directive the rendering applies).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 
 from synth_assets.core import names
 from synth_assets.core.records import DialogueScript, Turn, seed_from_id, stable_id
+from synth_assets.dialogues.mask import MASKED, pick_kind
 
 # Near misses: what was said -> what a listener may hear. Each pair differs by a sound or two, so the
 # mishearing is in the audio (a homophone, "write" heard as "right", would be said exactly as the
@@ -44,6 +46,15 @@ ASK_AGAIN = (
     "Sorry, could you repeat that? I only heard part of it.",
 )
 CUT_OFF_AT = (0.4, 0.7)  # share of a cut question's words that were heard
+MISSED_WORD = (  # the user's key word was lost to noise or a dropout on the line (dialogues/mask.py)
+    "Sorry, you broke up for a second there. Could you say that again?",
+    "Sorry, I missed a word. Could you repeat the question?",
+    "The line cut out for a moment. What did you ask?",
+)
+FUNCTION_WORDS = frozenset("about above after again against before being below between could should would "
+                           "their there these those which while where whose other some such than that this "
+                           "what when with your from have into them they were will following given "
+                           "please".split())
 
 
 class NoPhonemes(RuntimeError):
@@ -85,6 +96,15 @@ def _swap(question: str, table: dict[str, str]) -> tuple[str, str, str] | None:
     return None
 
 
+def key_word(question: str) -> str | None:
+    """The word a question turns on, to be lost on the line: its longest content word (5+ letters, said
+    once, not among the first two words), or None."""
+    words = re.findall(r"[A-Za-z]+", question)
+    candidates = [w for w in words[2:] if len(w) >= 5 and w.lower() not in FUNCTION_WORDS
+                  and sum(x.lower() == w.lower() for x in words) == 1]
+    return max(candidates, key=len) if candidates else None
+
+
 def clarification_script(instruction: DialogueScript) -> DialogueScript:
     """A clarification conversation from an instruction conversation's first question and answer (an
     instruction the release does not also use as an instruction conversation: render.with_clarifications).
@@ -94,13 +114,19 @@ def clarification_script(instruction: DialogueScript) -> DialogueScript:
     question, answer = instruction.turns[0].text, instruction.turns[1].text
     rng = random.Random(seed_from_id(instruction.id, "clarification"))
     swapped = _swap(question, WRONG_NAMES) or _swap(question, MISHEARD)
-    if swapped is not None and rng.random() < 0.7:
+    key = key_word(question)
+    draw = rng.random()
+    if swapped is not None and draw < 0.5:
         garbled, said, heard = swapped
         kind = "wrong_name" if said in WRONG_NAMES else "misheard"
         confirm = rng.choice(CONFIRMATIONS).format(intended=said, question=question)
         turns = [Turn("user", garbled), Turn("assistant", rng.choice(GUESSES).format(intended=said, heard=heard)),
                  Turn("user", confirm[0].upper() + confirm[1:]), Turn("assistant", answer)]
         detail = {"garble": kind, "said": said, "heard": heard}
+    elif key is not None and draw < 0.8:
+        turns = [Turn("user", question), Turn("assistant", rng.choice(MISSED_WORD)),
+                 Turn("user", question), Turn("assistant", answer)]
+        detail = {"garble": MASKED, "said": key, "turn": 0, "mask": pick_kind(instruction.id)}
     else:
         words = question.rstrip("?.!").split()
         keep = max(2, int(len(words) * rng.uniform(*CUT_OFF_AT)))

@@ -23,7 +23,9 @@ from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
 from synth_assets.dialogues.duplex import runs, speech_frames
-from synth_assets.dialogues.turntaking import Backchannel, TurnTakingPlan, TurnTakingStyle, backchannel_forms, draw_plan
+from synth_assets.dialogues.mask import mask_directive, mask_turn
+from synth_assets.dialogues.turntaking import (Backchannel, Hesitation, TurnTakingPlan, TurnTakingStyle,
+                                               backchannel_forms, draw_plan)
 from synth_assets.dialogues.words import (ESTIMATE, Clip, cut_words, estimate_word_times, shifted, time_words,
                                           word_times_method)
 from synth_assets.spoken.rewrite import to_spoken
@@ -55,6 +57,7 @@ class Placed:
     transition: dict = field(default_factory=dict)
     interrupted: bool = False
     timed: Timed | None = None
+    hesitation: dict = field(default_factory=dict)  # pause handling: the phrase end the user stopped at, how long
     lead: float = 0.0  # seconds from the clip's start to its first speech
     speech_len: float = 0.0  # seconds from its first speech to its last
 
@@ -83,7 +86,7 @@ class Placed:
                 "start": round(self.start, 3), "end": round(self.end, 3),
                 "speech_start": round(self.speech_start, 3), "speech_end": round(self.speech_end, 3),
                 "interrupted": self.interrupted, "transition": self.transition, "words": self.words,
-                "word_times": self.word_times}
+                "word_times": self.word_times, **({"hesitation": self.hesitation} if self.hesitation else {})}
 
 
 @dataclass
@@ -125,6 +128,7 @@ def _speak(voices: VoicePolicy, voice: str, text: str, seed: int, label: str,
 def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: str,
                       filler_rate: float) -> list[Placed]:
     placed = []
+    masked = mask_directive(script)  # a clarification's word covered by noise or a dropout (dialogues/mask.py)
     for index, turn in enumerate(script.turns):
         seed = seed_from_id(script.id, f"turn{index}")
         spoken, _ = to_spoken(turn.text, seed=seed, role=turn.role,  # a conversation never opens on a filler
@@ -132,6 +136,12 @@ def _synthesize_turns(script: DialogueScript, voices: VoicePolicy, user_voice: s
         voice = user_voice if turn.role == "user" else voices.assistant_voice
         label = f"turn {index} ({turn.role})"
         audio, timed = _speak(voices, voice, spoken, seed, label)
+        if masked is not None and masked[0] == index:
+            words = (text_word_times(spoken, timed)[0] if timed is not None else []) or \
+                estimate_word_times(spoken, audio, SAMPLE_RATE)
+            audio, span = mask_turn(audio, words, masked[1], masked[2], seed)
+            if not span:
+                raise TurnFailed(f"{label} ({voice}): the word {masked[1]!r} to mask has no time")
         item = Placed(turn.role, voice, turn.text, spoken, audio, 0.0, timed=timed)
         item.measure(label)
         placed.append(item)
@@ -146,12 +156,37 @@ def _time_words(items: list[Placed], transcriber: Transcriber | None) -> None:
     for item in items:
         words = text_word_times(item.spoken, item.timed)[0] if item.timed is not None else []
         if words:
-            item.words, item.word_times = words, f"{ENGINE_TIMES}:{REGISTRY[item.voice].engine}"
+            item.words = _snap_to_speech(words, item.audio)
+            item.word_times = f"{ENGINE_TIMES}:{REGISTRY[item.voice].engine}"
         else:
             untimed.append(item)
     timed = time_words([Clip(p.spoken, p.audio, SAMPLE_RATE) for p in untimed], transcriber)
     for item, words in zip(untimed, timed):
         item.words, item.word_times = words.words, words.method
+
+
+def _snap_to_speech(words: list[dict], audio: np.ndarray) -> list[dict]:
+    """Word edges at a pause moved out to the speech heard there: a word's start back to the onset of the
+    run of speech frames it begins in, its end on to that run's offset, never past its neighbours. The
+    engines' durations put the first phoneme after the pad token, whose frames already carry 20-130 ms
+    of onset; the labels must match what a listener hears."""
+    if not words:
+        return words
+    active = speech_frames(audio, SAMPLE_RATE)
+    frame = 0.01
+    out = [dict(w) for w in words]
+    for k, word in enumerate(out):
+        floor = out[k - 1]["end"] if k else 0.0
+        i = int(word["start"] / frame)
+        while i > 0 and i - 1 < active.size and active[i - 1] and (i - 1) * frame >= floor:
+            i -= 1
+        word["start"] = round(min(word["start"], max(floor, i * frame)), 3)
+        ceiling = words[k + 1]["start"] if k + 1 < len(words) else audio.size / SAMPLE_RATE
+        j = int(np.ceil(word["end"] / frame))
+        while j < active.size and active[j] and (j + 1) * frame <= ceiling:
+            j += 1
+        word["end"] = round(max(word["end"], min(ceiling, j * frame)), 3)
+    return out
 
 
 def _shift(turn: Placed, start: float) -> None:
@@ -199,6 +234,37 @@ def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
     return None
 
 
+def _hesitate(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> None:
+    """Pause handling: some user turns stop at a phrase end for 0.5-2 s and go on (silence inserted in
+    the clip, the later words moved along); the assistant keeps listening (the layout follows the
+    turn's last speech)."""
+    rng = random.Random(plan.backchannel_seed ^ 0x5EED)
+    for index, turn in enumerate(placed):
+        if turn.role != "user" or rng.random() >= style.hesitation_rate:
+            continue
+        ends = [k for k, (w, n) in enumerate(zip(turn.words, turn.words[1:]))
+                if w["word"].endswith(PHRASE_END) or n["start"] - w["end"] >= style.backchannel_phrase_pause_s]
+        if not ends:
+            continue
+        k = rng.choice(ends)
+        seconds = round(rng.uniform(*style.hesitation_s), 3)
+        at = (turn.words[k]["end"] + turn.words[k + 1]["start"]) / 2
+        cut = int(round(at * SAMPLE_RATE))
+        turn.audio = np.concatenate([turn.audio[:cut], np.zeros(int(round(seconds * SAMPLE_RATE)), np.float32),
+                                     turn.audio[cut:]])
+        turn.words = turn.words[:k + 1] + shifted(turn.words[k + 1:], seconds)
+        turn.hesitation = {"after_word": k, "seconds": seconds}
+        turn.measure(f"turn {index} (user)")
+        plan.hesitations.append(Hesitation(index, k, seconds))
+
+
+def _last_stretch(turn: Placed) -> float:
+    """Seconds of the turn's speech after its hesitation (all of it without one)."""
+    if not turn.hesitation:
+        return turn.speech_len
+    return turn.speech_end - turn.words[turn.hesitation["after_word"] + 1]["start"]
+
+
 def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> None:
     """Clip starts such that speech edges follow the plan; a barge-in cuts the turn it interrupts."""
     last_speech = {role: -1.0 for role in CHANNEL}  # a channel never speaks over itself
@@ -219,8 +285,8 @@ def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle)
                     kind = "fto"  # no word end to stop at: the user answers after all
             if speech is None:
                 seconds = step.seconds if step.kind != "barge_in" else 0.2
-                if seconds < 0:  # an overlap never swallows either speaker's speech
-                    seconds = -min(-seconds, style.max_overlap_share * min(before.speech_len, turn.speech_len))
+                if seconds < 0:  # an overlap never swallows either speaker's speech (nor reaches into a hesitation)
+                    seconds = -min(-seconds, style.max_overlap_share * min(_last_stretch(before), turn.speech_len))
                 speech = before.speech_end + seconds
             transition["kind"] = kind
         speech = max(speech, last_speech[turn.role] + style.pause_s[0], turn.lead)
@@ -312,7 +378,8 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
     plan = draw_plan([p.role for p in placed], seed_from_id(script.id, "turn-taking"), style,
                      allow_barge_in=allow_barge_in)
     _time_words(placed, transcriber)  # one Whisper pass at most, for the voices without durations
-    whole = [p.audio for p in placed]
+    whole = [p.audio for p in placed]  # each turn as the voice said it (before hesitations and cuts)
+    _hesitate(placed, plan, style)
 
     def speak(role: str, text: str, seed: int, speed: float) -> Placed | None:
         voice = user_voice if role == "user" else voices.assistant_voice
@@ -323,8 +390,8 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
         except TurnFailed:
             return None  # a missing "mm-hm" does not spoil the conversation
         words = text_word_times(text, timed)[0] if timed is not None else []
-        item.words, item.word_times = (words, f"{ENGINE_TIMES}:{REGISTRY[voice].engine}") if words else \
-            (estimate_word_times(text, audio, SAMPLE_RATE), ESTIMATE)
+        item.words, item.word_times = (_snap_to_speech(words, audio), f"{ENGINE_TIMES}:{REGISTRY[voice].engine}") \
+            if words else (estimate_word_times(text, audio, SAMPLE_RATE), ESTIMATE)
         return item
 
     _lay_out(placed, plan, style)

@@ -112,7 +112,8 @@ def _surrounded(span: tuple[float, float], other: list[tuple[float, float]], rea
     return before and after
 
 
-def floor_transfers(spans: dict[int, list[tuple[float, float]]], measure: Measure = Measure()) -> tuple[list[float], int]:
+def floor_transfers(spans: dict[int, list[tuple[float, float]]],
+                    measure: Measure = Measure()) -> tuple[list[float], int]:
     """The FTO of each speaker change between channels 0 and 1, and the backchannels set aside."""
     floor, backchannels = [], 0
     for channel, own in spans.items():

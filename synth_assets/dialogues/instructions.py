@@ -89,7 +89,7 @@ def spoken_question(instruction: str, pick: int = 0) -> str:
         head = QUESTION_OPENERS[pick % len(QUESTION_OPENERS)].format(rest=rest[0].lower() + rest[1:])
     elif not head.endswith((".", "?", "!")):
         head += "."
-    return f"{head} {extra}" if extra else head
+    return f"{head} {extra[0].upper()}{extra[1:]}" if extra else head  # "dolphin, penguin" starts a sentence
 
 
 # --- whole spoken answers ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from synth_assets.dialogues.false_premise import Candidate, Detail, false_premis
 from synth_assets.dialogues.instructions import (INSTRUCTION_KINDS, BadInstruction, Shortener, instruction_script,
                                                  parse_turns)
 from synth_assets.dialogues.scripts import safety_scripts, used_request
+from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.units import RenderReport, voiced_in_units
 from synth_assets.dialogues.voices import NoDistinctVoice, choose_user_voice, conversation_policy
 from synth_assets.dialogues.words import ESTIMATE
@@ -73,7 +74,8 @@ def augmented_user_channel(script: DialogueScript, voiced: VoicedDialogue) -> di
 def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: VoicePolicy,
                 document_of: Callable[[DialogueScript], str], *, allow_barge_in: bool = True,
                 extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None,
-                slot: int = 0, transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
+                slot: int = 0, transcriber: Transcriber | None = None,
+                style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """Each script voiced with a user voice distinct from the assistant's, rotated by gender from
     rotation slot ``slot`` on; word times from ``transcriber`` (Whisper), estimated without one."""
     try:
@@ -86,7 +88,7 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
                 raise NoDistinctVoice(reason)
             choice = choose_user_voice(policy, seed_from_id(script.id, "voice"), slot)
             voiced = voice_dialogue(script, policy, choice.voice_id, allow_barge_in=allow_barge_in,
-                                    transcriber=transcriber)
+                                    transcriber=transcriber, style=style)
         except (NoDistinctVoice, TurnFailed) as error:
             stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
                                          reason=f"{type(error).__name__}: {error}",
@@ -127,7 +129,8 @@ def used_requests(store: Store, partitions: Iterable[str]) -> set[str]:
 
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
                      transcriber: Transcriber | None = None, report: RenderReport | None = None,
-                     earlier: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
+                     earlier: Iterable[str] = (), style: TurnTakingStyle = TurnTakingStyle()
+                     ) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
     template bank, avoiding the requests the ``earlier`` safety partitions drew; their voices continue
     the partition's rotation after the others'. No barge-ins: a refusal is heard whole."""
@@ -135,7 +138,7 @@ def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTarg
     count = mix.safety_count(others, partition)
     scripts = ((script, script.parent_id) for script in safety_scripts(partition, count, used_requests(store, earlier)))
     return voiced_in_units(stage, scripts, voices, voiced_rows=voiced_rows, allow_barge_in=False,
-                           slot=first_slot(partition) + others, transcriber=transcriber, report=report)
+                           slot=first_slot(partition) + others, transcriber=transcriber, report=report, style=style)
 
 
 def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -148,8 +151,8 @@ def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
 
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, per_article: float,
                             voices: VoicePolicy, transcriber: Transcriber | None = None,
-                            max_count: int | None = None, report: RenderReport | None = None
-                            ) -> Iterator[dict[str, Any]]:
+                            max_count: int | None = None, report: RenderReport | None = None,
+                            style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """False-premise conversations in proportion to the partition's articles: ``per_article`` from each
     article with an alterable fact (a fraction rounds up or down by a draw seeded by the article, so
     0.5 is every other article on average), at most ``max_count`` in all when one is set. A segment
@@ -158,7 +161,7 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, per_a
     yield from voiced_in_units(stage, premise_scripts(stage, store, partition, per_article, max_count), voices,
                                voiced_rows=voiced_rows,
                                allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
-                               transcriber=transcriber, report=report)
+                               transcriber=transcriber, report=report, style=style)
 
 
 def premise_scripts(stage: StageRun, store: Store, partition: str, per_article: float,
@@ -296,7 +299,8 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: float, voices: VoicePolicy,
                           mix: MixTargets, transcriber: Transcriber | None = None, max_count: int | None = None,
                           tally: InstructionTally | None = None, report: RenderReport | None = None,
-                          shorten: Shortener | None = None) -> Iterator[dict[str, Any]]:
+                          shorten: Shortener | None = None,
+                          style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """An instruction conversation from every valid instruction document of the partition (``rate``
     of them when under 1; at most ``max_count`` when a cap is set), answers spoken whole, and
     clarifications from the share of them the mix asks for; conversations render in parallel units (units.py)."""
@@ -304,4 +308,4 @@ def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: f
                                   mix.clarifications_per_instruction, clarification_start(partition))
     yield from voiced_in_units(stage, ((s, s.parent_id) for s in scripts), voices, voiced_rows=voiced_rows,
                                extra=qa_pair,
-                               slot=first_slot(partition), transcriber=transcriber, report=report)
+                               slot=first_slot(partition), transcriber=transcriber, report=report, style=style)

@@ -37,12 +37,14 @@ class TurnTakingStyle:
     barge_in_at: tuple[float, float] = (0.35, 0.75)  # share of the assistant's speech heard before the user starts
     barge_in_overlap_s: tuple[float, float] = (0.25, 0.6)  # the assistant goes on at least this long over the user...
     reaction_max_s: float = 1.2  # ...and stops at its first word end after that, within this of the user's start
-    backchannels_per_s: float = 1 / 6  # of the speaker's speech, at its phrase ends
+    backchannels_per_s: float = 1 / 12  # of the speaker's speech, at its phrase ends (CallHome: 2.65 a minute)
     backchannel_min_turn_s: float = 2.0
     backchannel_phrase_pause_s: float = 0.15  # a pause between words this long is a phrase end (as is , . ; : ? !)
     backchannel_delay_s: tuple[float, float] = (0.0, 0.25)  # after the phrase end
     backchannel_speed: tuple[float, float] = (0.9, 1.15)  # prosody varied
     backchannel_spacing_s: float = 2.0
+    hesitation_rate: float = 0.2  # of user turns with a phrase end: the user stops mid-turn and goes on...
+    hesitation_s: tuple[float, float] = (0.5, 2.0)  # ...after this long, while the assistant keeps listening
 
     def __post_init__(self):
         probabilities = [p for p, _ in self.fto_quantiles]
@@ -84,10 +86,18 @@ class Backchannel:
 
 
 @dataclass
+class Hesitation:
+    turn: int  # index of the user turn that stops mid-way
+    after_word: int  # the phrase end it stops at
+    seconds: float  # the silence added there
+
+
+@dataclass
 class TurnTakingPlan:
     transitions: list[Transition] = field(default_factory=list)
     backchannels: list[Backchannel] = field(default_factory=list)  # as said (filled at layout)
     backchannel_seed: int = 0
+    hesitations: list[Hesitation] = field(default_factory=list)  # filled at layout, where phrase ends are known
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -30,6 +30,7 @@ from typing import Any
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.records import DialogueScript, Quarantined
 from synth_assets.core.stage_run import StageRun
+from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.tts.policy import VoicePolicy, usable_cores
 from synth_assets.tts.pool import limit_threads
 from synth_assets.tts.registry import REGISTRY, Voice, register
@@ -57,6 +58,7 @@ class UnitSettings:
     transcriber: Transcriber | None = None
     voice_defs: tuple[Voice, ...] = ()  # the registry entries of the policy's voices, for the workers
     voiced_rows: Callable[..., Iterator[dict]] | None = None  # render.voiced_rows (render imports this module)
+    style: TurnTakingStyle = TurnTakingStyle()  # the turn-taking drawn from
 
 
 @dataclass
@@ -88,7 +90,7 @@ def render_unit(settings: UnitSettings, unit: list[tuple[DialogueScript, str]], 
     documents = {script.id: document for script, document in unit}
     rows = list(settings.voiced_rows(stage, [script for script, _ in unit], settings.voices, lambda s: documents[s.id],
                             allow_barge_in=settings.allow_barge_in, extra=settings.extra, slot=slot,
-                            transcriber=settings.transcriber))
+                            transcriber=settings.transcriber, style=settings.style))
     return rows, stage.quarantined
 
 
@@ -99,7 +101,8 @@ def _worker_start(threads: int) -> None:
 def voiced_in_units(stage: StageRun, scripts: Iterable[tuple[DialogueScript, str]], voices: VoicePolicy, *,
                     voiced_rows: Callable[..., Iterator[dict]], slot: int, allow_barge_in: bool = True,
                     extra: Callable | None = None, transcriber: Transcriber | None = None,
-                    workers: int | None = None, report: RenderReport | None = None) -> Iterator[dict[str, Any]]:
+                    workers: int | None = None, report: RenderReport | None = None,
+                    style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """The rows of (script, document id) pairs voiced in units by ``voiced_rows`` (render.voiced_rows),
     in ``workers`` processes (default: the policy's worker count, one per usable core) when there are
     enough units, else in this process. The rows are the same whatever the count; what a unit
@@ -109,7 +112,7 @@ def voiced_in_units(stage: StageRun, scripts: Iterable[tuple[DialogueScript, str
     voice_ids = {*voices.user_voices, voices.assistant_voice}
     settings = UnitSettings(stage.asset, stage.partition, stage.run_id, stage.code_version, voices, allow_barge_in,
                             extra, transcriber, tuple(REGISTRY[v] for v in sorted(voice_ids) if v in REGISTRY),
-                            voiced_rows)
+                            voiced_rows, style)
     batches = _units(scripts, slot)
     head = list(itertools.islice(batches, MIN_PARALLEL_UNITS))
     units = itertools.chain(head, batches)

@@ -26,6 +26,7 @@ import heapq
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -215,18 +216,33 @@ def _record(result: BackfillResult, outcome: RunOutcome, log: Callable[[str], No
 
 def _spawned_workers(count: int) -> Executor:
     # A clean interpreter per worker: no Dagster state forked. Each in a process group of its own, so a
-    # Ctrl-C at the terminal reaches only the backfill, which passes the stop on once (`_forward_stop`).
+    # Ctrl-C at the terminal reaches only the backfill, which passes the stop on once (`_StopForwarder`).
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=os.setpgrp)
+                               initializer=_worker_started)
 
 
-def _forward_stop(pool: Executor) -> None:
-    """The backfill was asked to stop: interrupt the runs in its worker processes (their runs are marked
-    canceling already, see `canceled_on_stop`), whether the signal reached only the backfill (SIGTERM from a
-    container platform) or the whole terminal's group."""
-    for pid in list(getattr(pool, "_processes", None) or {}):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGINT)
+def _worker_started() -> None:
+    """A backfill worker: in a process group of its own, stopping its run when the backfill passes a
+    stop on (quietly: the backfill speaks for it)."""
+    os.setpgrp()
+    interrupts.StopRequests(grace_s=settings.stop_grace_seconds(), log=lambda message: None).install()
+
+
+class _StopForwarder:
+    """The backfill was asked to stop: interrupt the runs in its worker processes, once each (their runs
+    are marked canceling already, see `canceled_on_stop`), whether the signal reached only the backfill
+    (SIGTERM from a container platform) or the whole terminal's group."""
+
+    def __init__(self, pool: Executor):
+        self.pool, self.lock, self.told = pool, threading.Lock(), set()
+
+    def __call__(self) -> None:
+        with self.lock:
+            for pid in list(getattr(self.pool, "_processes", None) or {}):
+                if pid not in self.told:
+                    self.told.add(pid)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGINT)
 
 
 @dataclass
@@ -273,7 +289,8 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
     stops = interrupts.active()
     with workers(result.workers) as pool:
         pending: dict[Future, str] = {}  # a running run -> its job
-        token = stops.watch(lambda: _forward_stop(pool)) if stops is not None else None
+        forward = _StopForwarder(pool)
+        token = stops.watch(forward) if stops is not None else None
 
         def fill() -> None:
             while (len(pending) < result.workers and not (stops and stops.requested)
@@ -295,6 +312,8 @@ def _run_side_by_side(result: BackfillResult, tags: dict[str, str], log: Callabl
         finally:
             if token is not None:
                 stops.unwatch(token)
+                if stops.requested:  # the interrupt may unwind this before the watcher thread forwards it
+                    forward()
 
 
 def _sizes(estimate: Callable[[str], dict[str, int]], partition: str, log: Callable[[str], None]) -> dict[str, int]:

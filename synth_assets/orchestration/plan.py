@@ -26,6 +26,7 @@ from synth_assets.core.storage import Store
 from synth_assets.crawl import snapshots
 from synth_assets.crawl.documents import read_documents, source_options
 from synth_assets.crawl.shards import ShardKey, landing_shards, processing_order
+from synth_assets.dialogues.instructions import INSTRUCTION_KINDS
 from synth_assets.segments import dedup
 from synth_assets.segments.partition import SegmentSettings
 from synth_assets.segments.segment import split_document
@@ -90,8 +91,9 @@ class Rates:
 
     step_s_per_unit: dict[str, float]
     chars_per_speech_s: float
-    conversations_per_instruction: float
-    conversations_per_article: float
+    conversations_per_instruction: float  # instruction conversations and clarifications
+    conversations_per_article: float  # false premises
+    safety_factor: float  # all conversations over those two: the mix's safety share comes on top
     conversation_s: float  # mean length of a conversation
     pool: str
     measured_from: dict[str, int] = field(default_factory=dict)  # stage -> partitions measured (0: default)
@@ -112,11 +114,6 @@ DEFAULT_RATES = {
              names.SAFETY_DIALOGUES: 10.4, "text": 1.7},
 }
 FAST_POOL_ENGINES = ("piper", "flite", "espeak")
-
-
-def _is_instruction(segments) -> bool:
-    roles = {segment.role for segment in segments}
-    return "user" in roles and "assistant" in roles
 
 
 def measure_text(landing: Store, store: Store | None, keys: Iterable[str] | None = None,
@@ -155,7 +152,7 @@ def measure_text(landing: Store, store: Store | None, keys: Iterable[str] | None
             segments, _ = split_document(document, min_words=segment_settings.min_words,
                                          max_words=segment_settings.max_words, pack_words=segment_settings.pack_words)
             kept = [s for s in segments if index.check_and_add(s.id, s.text) is None]
-            if _is_instruction(segments):
+            if row.get("kind") in INSTRUCTION_KINDS:
                 plan.instruction_documents += 1
             elif kept:
                 plan.article_documents += 1
@@ -213,8 +210,11 @@ def default_rates(sample_plans: list[PartitionPlan], pool: str) -> Rates:
         per_unit[stage] = table[stage] / max(total[STAGE_UNIT[stage]], 1)
     # Recordings: Silero VAD and Whisper tiny.en, about 0.15 s per recording second on this machine.
     per_unit[names.RECORDED_SPEECH], per_unit[names.RECORDING_LABELS] = 0.03, 0.12
+    # Every valid instruction is one conversation (an instruction or a clarification); false premises come
+    # from the articles with an alterable fact; safety adds the mix's share on top (0.2 of all: 0.25 of the
+    # others). A conversation: 30 s (the sample's 41 conversations, 0.338 h).
     return Rates(per_unit, chars_per_speech_s=chars_per_speech_s, conversations_per_instruction=1.0,
-                 conversations_per_article=0.5, conversation_s=20.0, pool=pool)
+                 conversations_per_article=0.5, safety_factor=1.0 / (1.0 - 0.2), conversation_s=30.0, pool=pool)
 
 
 def measured_rates(instance, store: Store, defaults: Rates) -> Rates:
@@ -225,30 +225,34 @@ def measured_rates(instance, store: Store, defaults: Rates) -> Rates:
     seconds: dict[str, float] = defaultdict(float)
     units: dict[str, float] = defaultdict(float)
     measured: dict[str, int] = defaultdict(int)
-    chars = speech = conversations = conversation_s = instructions = articles = 0.0
-    latest: dict[str, object] = {}  # partition -> its newest successful run
-    for record in instance.get_run_records(RunsFilter(job_name="synth_pipeline", statuses=[DagsterRunStatus.SUCCESS])):
+    chars = speech = conversation_s = instructions = articles = 0.0
+    made = {asset: 0 for asset in names.CONVERSATION_ASSETS}
+    # partition -> step -> seconds: the longest of its successful runs (any job: `synth materialize` runs
+    # the whole pipeline, a backfill its ordered and parallel parts), since a rerun that reused the stored
+    # parts took no time to speak of.
+    step_seconds: dict[str, dict[str, float]] = defaultdict(dict)
+    for record in instance.get_run_records(RunsFilter(statuses=[DagsterRunStatus.SUCCESS])):
         partition = record.dagster_run.tags.get("dagster/partition")
-        if partition and partition not in latest:
-            latest[partition] = record.dagster_run.run_id
-    for partition, run_id in latest.items():
+        if not partition:
+            continue
+        for stat in instance.get_run_step_stats(record.dagster_run.run_id):
+            if stat.end_time and stat.start_time:
+                taken = step_seconds[partition]
+                taken[stat.step_key] = max(taken.get(stat.step_key, 0.0), stat.end_time - stat.start_time)
+    for partition, steps in step_seconds.items():
         voices = {r["voice_id"] for r in parts.read_rows(store, names.TTS_AUDIO, partition, columns=["voice_id", "role"])
                   if r["role"] != "assistant"}
         if not voices or pool_name(voices) != defaults.pool:
             continue
-        text = [r["text"] for r in parts.read_rows(store, names.SPOKEN_TEXT, partition, columns=["text"])]
-        clips = sum(r["duration_s"] for r in parts.read_rows(store, names.TTS_AUDIO, partition, columns=["duration_s"]))
-        documents = list(parts.read_rows(store, names.CRAWL_SNAPSHOT, partition, columns=["text", "change"]))
-        made = [r for asset in names.CONVERSATION_ASSETS
-                for r in parts.read_rows(store, asset, partition, columns=["duration_s"])]
-        plan = PartitionPlan(partition, document_chars=sum(len(d["text"]) for d in documents
-                                                            if d["change"] != snapshots.UNCHANGED),
-                             voiced_chars=sum(map(len, text)), speech_s=clips,
-                             documents=len(documents))
-        plan.instruction_documents = _instruction_documents(store, partition)
-        plan.article_documents = max(plan.documents - plan.instruction_documents, 0)
-        steps = {stat.step_key: stat.end_time - stat.start_time
-                 for stat in instance.get_run_step_stats(run_id) if stat.end_time and stat.start_time}
+        documents = [d for d in parts.read_rows(store, names.CRAWL_SNAPSHOT, partition, columns=["text", "change", "kind"])
+                     if d["change"] != snapshots.UNCHANGED]
+        plan = PartitionPlan(partition, documents=len(documents), document_chars=sum(len(d["text"]) for d in documents),
+                             voiced_chars=sum(len(r["text"]) for r in parts.read_rows(
+                                 store, names.SPOKEN_TEXT, partition, columns=["text"])),
+                             speech_s=sum(r["duration_s"] for r in parts.read_rows(
+                                 store, names.TTS_AUDIO, partition, columns=["duration_s"])),
+                             instruction_documents=sum(d["kind"] in INSTRUCTION_KINDS for d in documents))
+        plan.article_documents = plan.documents - plan.instruction_documents
         for stage, unit in STAGE_UNIT.items():
             amount = plan.units(unit)
             if stage in steps and amount > 0:
@@ -256,36 +260,34 @@ def measured_rates(instance, store: Store, defaults: Rates) -> Rates:
                 units[stage] += amount
                 measured[stage] += 1
         chars += plan.voiced_chars
-        speech += clips
-        conversations += len(made)
-        conversation_s += sum(r["duration_s"] for r in made)
+        speech += plan.speech_s
         instructions += plan.instruction_documents
         articles += plan.article_documents
-    if not latest or not measured:
+        for asset in names.CONVERSATION_ASSETS:
+            rows = list(parts.read_rows(store, asset, partition, columns=["duration_s"]))
+            made[asset] += len(rows)
+            conversation_s += sum(r["duration_s"] for r in rows)
+    if not measured:
         return defaults
-    per_unit = {**defaults.step_s_per_unit, **{s: seconds[s] / units[s] for s in seconds if units[s] > 0}}
-    return Rates(per_unit,
+    conversations = sum(made.values())
+    voiced = made[names.INSTRUCTION_DIALOGUES] + made[names.FALSE_PREMISE_DIALOGUES]
+    return Rates({**defaults.step_s_per_unit, **{s: seconds[s] / units[s] for s in seconds if units[s] > 0}},
                  chars_per_speech_s=chars / speech if speech else defaults.chars_per_speech_s,
-                 conversations_per_instruction=defaults.conversations_per_instruction,
-                 conversations_per_article=defaults.conversations_per_article,
+                 conversations_per_instruction=made[names.INSTRUCTION_DIALOGUES] / instructions if instructions
+                 else defaults.conversations_per_instruction,
+                 conversations_per_article=made[names.FALSE_PREMISE_DIALOGUES] / articles if articles
+                 else defaults.conversations_per_article,
+                 safety_factor=conversations / voiced if voiced else defaults.safety_factor,
                  conversation_s=conversation_s / conversations if conversations else defaults.conversation_s,
                  pool=defaults.pool, measured_from=dict(measured))
-
-
-def _instruction_documents(store: Store, partition: str) -> int:
-    rows = parts.read_rows(store, names.TEXT_SEGMENTS, partition, columns=["document_id", "role"])
-    roles: dict[str, set] = defaultdict(set)
-    for row in rows:
-        roles[row["document_id"]].add(row["role"])
-    return sum(1 for r in roles.values() if {"user", "assistant"} <= r)
 
 
 def estimate(plans: list[PartitionPlan], rates: Rates) -> None:
     """Fill each plan's speech seconds, conversations and step seconds from the rates."""
     for plan in plans:
         plan.speech_s = plan.voiced_chars / rates.chars_per_speech_s
-        plan.conversations = (plan.instruction_documents * rates.conversations_per_instruction
-                              + plan.article_documents * rates.conversations_per_article)
+        plan.conversations = rates.safety_factor * (plan.instruction_documents * rates.conversations_per_instruction
+                                                    + plan.article_documents * rates.conversations_per_article)
         plan.conversation_s = plan.conversations * rates.conversation_s
         plan.step_s = {stage: plan.units(unit) * rates.step_s_per_unit[stage]
                        for stage, unit in STAGE_UNIT.items()
@@ -345,3 +347,23 @@ def table(result: dict) -> str:
               *(f"will fail: {key}: {error}" for key, error in result["unreadable"].items()),
               "rates: " + ", ".join(f"{stage} {info['from']}" for stage, info in result["rates"].items())]
     return "\n".join(lines)
+
+
+def plan_landing(landing: Store, store: Store | None, *, audio_landing: Store | None = None,
+                 keys: list[str] | None = None, workers: int = 1, instance=None,
+                 progress: Callable[[str], None] = lambda message: None) -> dict:
+    """The whole plan of a landing zone (see ``report``): its text measured, then estimated with the
+    rates ``instance`` measured for the configured user voices (defaults without one)."""
+    from synth_assets import settings
+
+    plans = measure_text(landing, store, keys, progress=progress)
+    if audio_landing is not None:
+        plans += measure_recordings(audio_landing)
+    pool = pool_name(settings.voice_choice().get("user_voices", ["kokoro"]))
+    from resources.storage import LocalStorage  # the bundled sample: the defaults' reference
+
+    rates = default_rates(measure_text(LocalStorage(root=str(settings.SAMPLE_LANDING)), None), pool)
+    if instance is not None and store is not None:
+        rates = measured_rates(instance, store, rates)
+    estimate(plans, rates)
+    return report(plans, rates, workers)

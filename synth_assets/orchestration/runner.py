@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import statistics
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,10 @@ class RunSummary:
     recording_mean_confidence: float | None = None
     conversations_by_kind: dict[str, int] = field(default_factory=dict)
     conversation_hours: float = 0.0
+    workers: int = 1
+    wall_seconds: float = 0.0
+    # What `synth plan` expected before the run (wall seconds, audio hours, where its rates came from).
+    estimate: dict = field(default_factory=dict)
 
 
 def ensure_instance() -> DagsterInstance:
@@ -75,8 +80,10 @@ def ensure_instance() -> DagsterInstance:
 
 
 def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print,
-                        audio_landing: Path | None = None) -> RunSummary:
-    """Run every crawl shard of ``landing`` (and every audio batch of ``audio_landing``), then the release."""
+                        audio_landing: Path | None = None, workers: int = 1) -> RunSummary:
+    """Run every crawl shard of ``landing`` (and every audio batch of ``audio_landing``), then the release.
+    With ``workers`` over 1 the crawl shards go through the backfill's unit scheduler, side by side in
+    that many worker processes (each loads its models once); with 1, here, one partition after another."""
     os.environ["SYNTH_LANDING"] = str(Path(landing).resolve())
     os.environ["SYNTH_DATA_ROOT"] = str(Path(data_root).resolve())
     if audio_landing is not None:
@@ -91,20 +98,25 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
     known = set(instance.get_dynamic_partitions(shards.name))
     instance.add_dynamic_partitions(shards.name, [k for k in keys if k not in known])
 
-    summary = RunSummary(partitions=len(keys), dagster_home=str(settings.dagster_home()))
+    summary = RunSummary(partitions=len(keys), dagster_home=str(settings.dagster_home()), workers=workers)
+    started = time.perf_counter()
+    summary.estimate = _estimate(landing, data_root, audio_landing, workers, instance, log)
     tags = {INVOCATION_TAG: uuid.uuid4().hex[:12]}
     with canceled_on_stop(instance, tags):
-        pipeline = defs.resolve_job_def("synth_pipeline")
-        for index, key in enumerate(keys, 1):
-            stop_point()
-            log(f"[{index}/{len(keys)}] {key}")
-            result = pipeline.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
-                                                 run_config=QUIET, tags=tags)
-            stop_point()
-            _count_checks(summary, result)
-            if not result.success:
-                summary.failed_partitions[key] = _failure_message(result)
-                log(f"    failed: {summary.failed_partitions[key]}")
+        if workers > 1:
+            _run_side_by_side(instance, summary, keys, workers, log)
+        else:
+            pipeline = defs.resolve_job_def("synth_pipeline")
+            for index, key in enumerate(keys, 1):
+                stop_point()
+                log(f"[{index}/{len(keys)}] {key}")
+                result = pipeline.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
+                                                     run_config=QUIET, tags=tags)
+                stop_point()
+                _count_checks(summary, result)
+                if not result.success:
+                    summary.failed_partitions[key] = _failure_message(result)
+                    log(f"    failed: {summary.failed_partitions[key]}")
         batches = (_run_recordings(defs, instance, summary, Path(audio_landing), log, tags)
                    if audio_landing is not None else {})
         stop_point()
@@ -115,6 +127,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
     _count_checks(summary, release)
     if not release.success:
         summary.failed_partitions["release"] = _failure_message(release)
+    summary.wall_seconds = round(time.perf_counter() - started, 1)
     _add_figures(summary, LocalStorage(root=str(data_root)), keys)
     _add_conversation_figures(summary, LocalStorage(root=str(data_root)), keys)
     _add_recording_figures(summary, LocalStorage(root=str(data_root)), batches)
@@ -178,10 +191,53 @@ def _add_conversation_figures(summary: RunSummary, store: LocalStorage, keys: li
     summary.conversation_hours = round(seconds / 3600, 4)
 
 
+def _estimate(landing: Path, data_root: Path, audio_landing: Path | None, workers: int, instance: DagsterInstance,
+              log: Callable[[str], None]) -> dict:
+    """`synth plan`'s figures for this run, to print beside what it took."""
+    from synth_assets.orchestration.plan import plan_landing
+
+    try:
+        found = plan_landing(LocalStorage(root=str(landing)), LocalStorage(root=str(data_root)), instance=instance,
+                             audio_landing=LocalStorage(root=str(audio_landing)) if audio_landing else None,
+                             workers=workers)
+    except Exception as error:  # an estimate never stops the run it is about  # noqa: BLE001
+        log(f"no estimate: {error}")
+        return {}
+    sources = sorted({info["from"].split(" (")[0] for info in found["rates"].values()})
+    estimate = {"wall_s": found["wall_s"][str(workers)], "audio_hours": found["audio_hours"],
+                "clips": found["clips"], "partitions_to_run": found["to_run"], "rates": "/".join(sources)}
+    log(f"estimate: {estimate['partitions_to_run']} partitions to run, {estimate['clips']} clips, "
+        f"{estimate['audio_hours']:.2f} h of audio, {estimate['wall_s'] / 60:.1f} min on {workers} worker(s) "
+        f"({estimate['rates']} rates)")
+    return estimate
+
+
+def _run_side_by_side(instance: DagsterInstance, summary: RunSummary, keys: list[str], workers: int,
+                      log: Callable[[str], None]) -> None:
+    """The crawl shards through the backfill's unit scheduler (each partition's speech and its dialogues
+    are units, the largest first), the checks and failures read back from the instance."""
+    from dagster import DagsterEventType
+
+    from synth_assets.orchestration.backfill import run_backfill
+
+    log(f"{len(keys)} partitions on {workers} workers")
+    result = run_backfill(keys, workers=workers, release=False, selection="materialize", log=log)
+    for run in result.runs:
+        records = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        _count_check_evaluations(summary, run.run_id, run.partition,
+                                 [r.dagster_event.event_specific_data for r in records])
+        if not run.success:
+            summary.failed_partitions.setdefault(run.partition, f"{run.unit}: {run.message}")
+
+
 def _count_checks(summary: RunSummary, result) -> None:
-    summary.run_ids.append(result.run_id)
-    partition = result.dagster_run.tags.get("dagster/partition")
-    for evaluation in result.get_asset_check_evaluations():
+    _count_check_evaluations(summary, result.run_id, result.dagster_run.tags.get("dagster/partition"),
+                             result.get_asset_check_evaluations())
+
+
+def _count_check_evaluations(summary: RunSummary, run_id: str, partition: str | None, evaluations) -> None:
+    summary.run_ids.append(run_id)
+    for evaluation in evaluations:
         if evaluation.passed:
             summary.checks_passed += 1
             continue

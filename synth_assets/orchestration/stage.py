@@ -15,6 +15,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    DagsterExecutionInterruptedError,
     DataVersion,
     Failure,
     MaterializeResult,
@@ -27,7 +28,7 @@ from dagster import (
 
 from quality.expectations import SUITES_VERSION, suites_for, validate
 from synth_assets import settings
-from synth_assets.core import parts
+from synth_assets.core import interrupts, parts
 from synth_assets.core.parts import QUARANTINE
 from synth_assets.core.plots import bar_chart_png, markdown_image
 from synth_assets.core.stage_run import StageError, StageRun
@@ -59,6 +60,17 @@ def upstream_fingerprint(store: Store, asset: str, partition: str | None) -> str
     return value
 
 
+def stop_if_asked(error: BaseException | None = None) -> None:
+    """Once the command was asked to stop (Ctrl-C, SIGTERM; core/interrupts.py), a step ends as a
+    failure that is never retried: Dagster turns an interrupt in a step with a retry policy into a retry,
+    and the in-process executor would go on to the run's next steps. The run is marked canceling, so
+    Dagster records it as canceled."""
+    stops = interrupts.active()
+    if stops is not None and stops.requested:
+        raise Failure(f"{interrupts.Interrupted(stops.signum)} from the command line: the step's unfinished "
+                      "output was not published; a rerun makes it", allow_retries=False) from error
+
+
 def stage_asset(*, group_name: str, code_version: str, description: str, deps: tuple[str, ...] = (),
                 kinds: tuple[str, ...] = ("python", "parquet"), partitioned: bool = True,
                 partitions_def: PartitionsDefinition | None = None):
@@ -70,14 +82,22 @@ def stage_asset(*, group_name: str, code_version: str, description: str, deps: t
     def wrap(fn):
         @functools.wraps(fn)
         def body(*args, **kwargs):
+            stop_if_asked()  # the in-process executor would start the next step of a canceled run
             try:
                 return fn(*args, **kwargs)
+            except (DagsterExecutionInterruptedError, KeyboardInterrupt) as error:
+                stop_if_asked(error)
+                raise
             except StageError as error:
                 raise permanent(str(error)) from error
             except OSError as error:
                 if disk_full(error):
                     raise permanent(f"{fn.__name__}: no space left on the storage root "
                                     f"({error.filename or 'a write'}); stored parts are untouched") from error
+                stop_if_asked(error)
+                raise
+            except Exception as error:
+                stop_if_asked(error)
                 raise
 
         return asset(

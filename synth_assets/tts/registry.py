@@ -166,10 +166,6 @@ def register_voices_file(path: str | Path) -> list[Voice]:
     return [register(voice_from_dict(entry)) for entry in json.loads(Path(path).read_text())]
 
 
-if settings.voices_file():
-    register_voices_file(settings.voices_file())
-
-
 def _model_files(voice: Voice) -> tuple[list[Path], str]:
     """The files a voice's output depends on, and any extra text (engine version, voice name)."""
     if voice.engine == "hibari":
@@ -232,3 +228,8 @@ def is_available(voice_id: str) -> bool:
 
 
 atexit.register(tts_engines.release_engines)
+
+
+# Last: registering needs every function above (model_hash, is_available).
+if settings.voices_file():
+    register_voices_file(settings.voices_file())

@@ -4,6 +4,8 @@ ever see whole, on a local folder and on S3 (a moto server)."""
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import io
 import json
 
@@ -231,3 +233,36 @@ def test_a_part_ends_at_part_bytes_of_audio_and_reads_back_in_order_a_batch_at_a
     assert [pq.ParquetFile(io.BytesIO(store.read_bytes(k))).metadata.num_rows for k in keys] == [3, 3, 1]
     assert list(parts.read_rows(store, "stage", PARTITION)) == clips
     assert list(parts.read_rows(store, "stage", PARTITION, columns=["id"])) == [{"id": c["id"]} for c in clips]
+
+
+def test_a_signal_during_the_publish_waits_until_the_parts_and_what_goes_with_them_are_published(store):
+    parts.write_parts(store, "stage", PARTITION, rows(4), fingerprint_value="fp-old")
+    signal_sent = []
+
+    def before_publish():  # Ctrl-C lands while the partition is being published
+        os.kill(os.getpid(), signal.SIGINT)
+        signal_sent.append(True)
+
+    with pytest.raises(KeyboardInterrupt):
+        parts.write_parts(store, "stage", PARTITION, rows(5, "new"), fingerprint_value="fp-new",
+                          before_publish=before_publish,
+                          after_publish=lambda: store.write_bytes(f"{FOLDER}/manifest.jsonl", b"new\n"))
+    assert signal_sent
+    assert parts.stored_fingerprint(store, "stage", PARTITION) == "fp-new"
+    assert [r["value"] for r in parts.read_rows(store, "stage", PARTITION)] == [f"new-{i}" for i in range(5)]
+    assert store.read_bytes(f"{FOLDER}/manifest.jsonl") == b"new\n"
+
+
+def test_a_signal_while_rows_are_made_publishes_nothing_and_leaves_no_parts_behind(store):
+    parts.write_parts(store, "stage", PARTITION, rows(4), fingerprint_value="fp-old")
+    before = partition_state(store)
+
+    def made():
+        yield from rows(4, "new")
+        os.kill(os.getpid(), signal.SIGINT)
+        yield from rows(4, "late")
+
+    with pytest.raises(KeyboardInterrupt):
+        parts.write_parts(store, "stage", PARTITION, made(), fingerprint_value="fp-new")
+    assert partition_state(store) == before
+    assert files_in_folder(store) == {"parts.json", *(key.rsplit("/", 1)[1] for key in before[0])}

@@ -51,7 +51,7 @@ def test_a_pool_with_only_the_assistant_voice_and_no_fallback_has_no_distinct_vo
 
 def test_the_assistant_speaks_on_the_left_channel_and_the_user_on_the_right():
     policy = conversation_policy(POLICY)
-    quiet = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=0.0)
+    quiet = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=0.0, hesitation_rate=0.0)
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=quiet)
     assert voiced.audio.shape[1] == 2 and CHANNEL_LAYOUT == "assistant-left"
     assistant, user = voiced.audio[:, 0], voiced.audio[:, 1]
@@ -68,7 +68,7 @@ def test_the_assistant_speaks_on_the_left_channel_and_the_user_on_the_right():
 
 def test_a_barge_in_cuts_the_assistant_text_and_word_times_where_it_stopped():
     policy = conversation_policy(POLICY)
-    eager = TurnTakingStyle(barge_in_rate=1.0, backchannels_per_s=0.0)
+    eager = TurnTakingStyle(barge_in_rate=1.0, backchannels_per_s=0.0, hesitation_rate=0.0)
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=eager)
     cut = voiced.turns[1]
     assert cut["interrupted"] and voiced.turns[2]["transition"]["kind"] == "barge_in"
@@ -85,7 +85,8 @@ def test_a_barge_in_cuts_the_assistant_text_and_word_times_where_it_stopped():
 
 def test_backchannels_are_said_on_the_listeners_channel_during_the_other_turn():
     policy = conversation_policy(POLICY)
-    chatty = TurnTakingStyle(barge_in_rate=0.0, backchannels_per_s=1.0, backchannel_min_turn_s=2.0)
+    chatty = TurnTakingStyle(barge_in_rate=0.0, backchannels_per_s=1.0, backchannel_min_turn_s=2.0,
+                             hesitation_rate=0.0)
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=chatty)
     assert voiced.backchannels
     for item in voiced.backchannels:
@@ -96,6 +97,24 @@ def test_backchannels_are_said_on_the_listeners_channel_during_the_other_turn():
         assert item["voice"] == (POLICY.assistant_voice if item["role"] == "assistant" else "piper-joe")
     assert any(w["word"] == voiced.backchannels[0]["said"].split()[0]
                for w in voiced.channel_words(voiced.backchannels[0]["role"]))
+
+
+def test_a_user_who_hesitates_mid_turn_goes_on_after_the_pause_and_the_assistant_keeps_listening():
+    policy = conversation_policy(POLICY)
+    hesitant = TurnTakingStyle(hesitation_rate=1.0, hesitation_s=(1.2, 1.2), barge_in_rate=0.0,
+                               backchannels_per_s=0.0)
+    voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=hesitant)
+    paused = [t for t in voiced.turns if t.get("hesitation")]
+    assert paused and all(t["role"] == "user" for t in paused)
+    for turn in paused:
+        k = turn["hesitation"]["after_word"]
+        silence = turn["words"][k + 1]["start"] - turn["words"][k]["end"]
+        assert silence >= 1.2
+        middle = (turn["words"][k]["end"] + turn["words"][k + 1]["start"]) / 2
+        assert active(voiced.audio[:, 1], middle - 0.4, middle + 0.4) < 0.01  # the pause is heard
+        # The assistant keeps listening through the pause: it starts only once the user has gone on.
+        assert active(voiced.audio[:, 0], turn["words"][k]["end"], turn["words"][k + 1]["start"] + 0.1) == 0.0
+    assert [h["turn"] for h in voiced.plan.to_dict()["hesitations"]] == [voiced.turns.index(t) for t in paused]
 
 
 def test_turn_taking_is_drawn_per_conversation_from_its_seed():

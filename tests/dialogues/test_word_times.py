@@ -46,10 +46,10 @@ BURST_ENGINE = textwrap.dedent(f"""\
             return np.concatenate([lead] + [np.concatenate([burst, pause]) for _ in text.split()] + [lead]), rate
         return speak
 """)
-QUIET = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=0.0)
-EAGER = TurnTakingStyle(barge_in_rate=1.0, backchannels_per_s=0.0)
+QUIET = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=0.0, hesitation_rate=0.0)
+EAGER = TurnTakingStyle(barge_in_rate=1.0, backchannels_per_s=0.0, hesitation_rate=0.0)
 TALKATIVE = TurnTakingStyle(fto_quantiles=((0.0, 0.3), (1.0, 0.6)), barge_in_rate=0.0, backchannels_per_s=1.0,
-                            backchannel_min_turn_s=2.0)
+                            backchannel_min_turn_s=2.0, hesitation_rate=0.0)
 
 
 def true_times(text: str) -> list[tuple[float, float]]:
@@ -218,13 +218,13 @@ def words_of(text: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_whisper_times_real_voices_and_a_barge_in_cut_is_heard_as_the_words_kept():
+def test_real_voices_time_their_own_words_and_a_barge_in_cut_is_heard_as_the_words_kept():
     whisper = Transcriber()
     policy = conversation_policy(VoicePolicy(workers=1))
     voiced = voice_dialogue(EXCHANGE, policy, "piper-joe", style=EAGER, transcriber=whisper)
-    assert voiced.word_times == "whisper:faster-whisper/tiny.en"
+    assert voiced.word_times == "engine"  # hibari and Piper give their durations: no Whisper pass
     for turn in voiced.turns:
-        assert turn["word_times"] == voiced.word_times
+        assert turn["word_times"] in ("engine:hibari", "engine:piper")
         assert_words_fit(turn)
     cut = voiced.turns[1]
     assert cut["interrupted"]

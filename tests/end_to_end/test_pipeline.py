@@ -41,7 +41,8 @@ def graph(tmp_path_factory):
     os.environ.pop("SYNTH_USER_VOICES", None)  # the default pool, Kokoro voices included, as `synth demo` runs
     from synth_assets.orchestration.runner import materialize_landing
 
-    summary = materialize_landing(landing, base / "data", log=lambda message: None)
+    # Two partition workers, as `synth demo` runs on two cores; the rerun test below runs one and compares.
+    summary = materialize_landing(landing, base / "data", log=lambda message: None, workers=2)
     yield {"summary": summary, "landing": landing, "data": base / "data", "store": LocalStorage(root=str(base / "data"))}
     for key, value in saved.items():
         os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
@@ -144,6 +145,8 @@ def test_rerun_with_unchanged_inputs_reuses_every_part(graph):
     again = materialize_landing(graph["landing"], graph["data"], log=lambda message: None)
     assert parts.read_table(store, "tts_audio", key, columns=["id", "run_id"]).to_pylist() == before
     assert again.clips == graph["summary"].clips and again.median_wer == graph["summary"].median_wer
+    assert again.estimate["partitions_to_run"] == 0, "the plan knows every partition is stored"
+    assert again.estimate["rates"] in {"measured", "default/measured"}, "rates from the first run"
 
 
 def test_failed_blocking_check_stops_downstream_stages(tmp_path, monkeypatch):
@@ -169,3 +172,14 @@ def test_failed_blocking_check_stops_downstream_stages(tmp_path, monkeypatch):
     assert "spoken_text_valid" not in evaluations
     assert not result.success
     assert parts.part_keys(LocalStorage(root=str(tmp_path / "data")), "spoken_text", key) == []
+
+
+def test_the_run_is_planned_first_and_its_estimate_is_printed_beside_what_it_took(graph):
+    summary = graph["summary"]
+    estimate = summary.estimate
+    assert summary.workers == 2 and summary.wall_seconds > 0
+    # every partition but the unreadable one, which the plan names instead
+    assert estimate["rates"] == "default" and estimate["partitions_to_run"] == summary.partitions - 1
+    # The text the plan reads is what the stages voice: its clip count is the run's, a clip or two aside.
+    assert abs(estimate["clips"] - summary.clips) <= max(2, summary.clips // 10)
+    assert estimate["wall_s"] > 0 and estimate["audio_hours"] > 0

@@ -152,3 +152,14 @@ def test_a_release_records_the_crawl_revision_of_each_source_document(store):
     release = create_release(store, "v1", Selection(kinds=("clip",)), rate_mos=False)
     assert release.source_revisions == {"doc-clip-a": "1042"}
     assert load_release(store, "v1").source_revisions == {"doc-clip-a": "1042"}
+
+
+def test_a_release_stopped_half_way_leaves_nothing_under_its_name(store):
+    def stopped(release, card):  # Ctrl-C lands after the parts and the card are written
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        create_release(store, "v1", rate_mos=False, track=stopped)
+    assert not store.list_keys("releases/v1")
+    assert list_releases(store) == []
+    assert create_release(store, "v1", rate_mos=False).samples == len(standard_rows())

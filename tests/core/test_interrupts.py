@@ -1,0 +1,111 @@
+"""Stopping when asked (synth_assets/core/interrupts.py): a held signal arrives after its block, a second
+signal or a step stuck past the grace period stops the command at once with the signal's status, and
+nothing the command started outlives it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from synth_assets.core.interrupts import DEFERRED_EXTRA_S, deferred_interrupts, kill_tree
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A command stuck where no signal reaches it (inside a deferred block), with an engine-like program
+# running below it; it prints the program's pid, then "ready".
+STUCK_COMMAND = textwrap.dedent("""\
+    import subprocess, sys, time
+    from synth_assets.core.interrupts import StopRequests, deferred_interrupts
+
+    with StopRequests(grace_s=float(sys.argv[1]), resume_hint="resume: run it again") as stops:
+        child = subprocess.Popen(["sleep", "120"])
+        print(child.pid, flush=True)
+        with deferred_interrupts():
+            print("ready", flush=True)
+            time.sleep(120)
+    print("not stopped", flush=True)
+""")
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def ends_soon(pid: int, timeout: float = 10) -> bool:
+    """A killed process takes a moment to die, longer on a busy machine."""
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not alive(pid)
+
+
+def start_stuck(grace_s: float) -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen([sys.executable, "-c", STUCK_COMMAND, str(grace_s)], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = int(process.stdout.readline())
+    assert process.stdout.readline().strip() == "ready"
+    return process, child
+
+
+def test_a_signal_inside_a_deferred_block_arrives_when_the_block_ends():
+    reached_the_end = False
+    with pytest.raises(KeyboardInterrupt):
+        with deferred_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)  # the handler would have run here
+            reached_the_end = True
+    assert reached_the_end
+
+
+def test_killing_a_tree_ends_the_program_a_process_runs_too():
+    shell = subprocess.Popen(["sh", "-c", "sleep 120 & echo $!; wait"], stdout=subprocess.PIPE, text=True)
+    grandchild = int(shell.stdout.readline())
+    kill_tree(shell.pid)
+    shell.wait(timeout=10)
+    assert ends_soon(grandchild)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_second_signal_stops_at_once_and_ends_what_the_command_started(signum):
+    process, child = start_stuck(grace_s=120)
+    try:
+        process.send_signal(signum)
+        time.sleep(0.5)
+        assert process.poll() is None  # held: the first signal waits for the block
+        started = time.monotonic()
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signum, stderr
+    assert took < 5
+    assert "stopping at once (a second" in stderr and "resume: run it again" in stderr
+    assert ends_soon(child)
+
+
+def test_a_command_still_running_past_the_grace_period_is_stopped_with_the_signals_status():
+    process, child = start_stuck(grace_s=0.5)
+    try:
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, stderr
+    assert took < 0.5 + DEFERRED_EXTRA_S + 4  # the grace, and at most DEFERRED_EXTRA_S more for a publish
+    assert "still running 0.5 s after the stop was asked for" in stderr
+    assert ends_soon(child)
