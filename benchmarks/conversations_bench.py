@@ -27,7 +27,9 @@ from synth_assets.dialogues import duplex
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.false_premise import false_premise_scripts
 from synth_assets.dialogues.instructions import instruction_script
-from synth_assets.dialogues.render import voiced_rows
+from synth_assets.dialogues.behaviours import BEHAVIOURS, BehaviourShares, background_speech, counts, \
+    with_duplex_behaviours
+from synth_assets.dialogues.render import qa_pair, voiced_rows
 from synth_assets.dialogues.scripts import safety_scripts
 from synth_assets.tts.policy import VoicePolicy
 
@@ -56,11 +58,13 @@ FACTS = [
 ]
 
 
-def scripts(per_kind: int) -> list:
+def scripts(per_kind: int, shares: BehaviourShares = BehaviourShares()) -> list:
     docs = [{"id": f"bench-doc-{i}", "kind": "alpaca", "text": f"USER: {q}\n\nASSISTANT: {a}", "source": "bench",
              "snapshot": "bench", "license": "Apache-2.0"} for i, (q, a) in enumerate(INSTRUCTIONS)]
-    instructions = [instruction_script(d) for d in docs][:per_kind]
-    clarifications = [clarification_script(s) for s in instructions][:per_kind]
+    plain = [instruction_script(d) for d in docs][:per_kind]
+    clarifications = [clarification_script(s) for s in plain][:per_kind]
+    # The duplex behaviours in their shares (a long session takes the next scripts with it).
+    instructions = list(with_duplex_behaviours(plain, shares))
     segments = [Segment(id=f"bench-seg-{i}", parent_id="bench-doc", stage="text_segments", text=t, license="CC0")
                 for i, t in enumerate(FACTS)]
     premises = false_premise_scripts(segments, max_count=per_kind, titles={"bench-doc": "The town"})
@@ -92,7 +96,7 @@ def light_recipe_wer(rows: list[dict], transcriber) -> dict[str, float]:
     return {name: round(statistics.fmean(v), 4) for name, v in scores.items() if v}
 
 
-def run(per_kind: int) -> dict:
+def run(per_kind: int, shares: BehaviourShares = BehaviourShares()) -> dict:
     from synth_assets.asr.transcriber import Transcriber
 
     stage = StageRun("conversations_bench", "bench", "bench", "bench")
@@ -108,12 +112,13 @@ def run(per_kind: int) -> dict:
                                  for w in turn["words"]]))
         if script.kind != "instruction":
             return {}
-        return {"answer_audio": to_flac(voiced.turn_audio[1]), "answer_text": voiced.turns[1]["spoken"]}
+        pair = qa_pair(script, voiced)  # the first exchange that is no behaviour of its own
+        return {"answer_audio": pair["answer_audio"], "answer_text": pair["answer_text"]}
 
     transcriber = Transcriber()  # word times come from Whisper, as in the assets
     start, cpu = time.perf_counter(), time.process_time()
-    rows = list(voiced_rows(stage, scripts(per_kind), VoicePolicy(workers=1), lambda s: "bench", extra=keep_pair,
-                            transcriber=transcriber))
+    rows = list(voiced_rows(stage, scripts(per_kind, shares), VoicePolicy(workers=1), lambda s: "bench",
+                            extra=keep_pair, transcriber=transcriber))
     render_s, render_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     seconds = sum(r["duration_s"] for r in rows)
     transitions = [t["transition"] for r in rows for t in json.loads(r["turns"])[1:]]
@@ -195,9 +200,20 @@ def behaviours(rows: list[dict]) -> dict:
         for item in json.loads(row["backchannels"]):
             forms[item["text"]] = forms.get(item["text"], 0) + 1
             by_role[item["role"]] = by_role.get(item["role"], 0) + 1
+    conversations = counts(r["turn_taking"] for r in rows)
+    plans = [json.loads(r["turn_taking"]) for r in rows]
+    stops = [b for p in plans for b in p.get("behaviours", []) if b["kind"] == "stop"]
+    instructions = sum(r["kind"] == "instruction" for r in rows)
     return {"assistant_to_user_changes": changes, "barge_ins": barge,
             "barge_in_share": round(barge / changes, 3) if changes else None,
-            "backchannels_by_role": by_role, "backchannel_forms": forms}
+            "backchannels_by_role": by_role, "backchannel_forms": forms,
+            "duplex_behaviours": {"instruction_conversations": instructions, "conversations_with": conversations,
+                                  "share_of_instruction_conversations": {
+                                      k: round(v / instructions, 3) if instructions else None
+                                      for k, v in conversations.items()},
+                                  "stops_obeyed": sum(bool(b.get("obeyed")) for b in stops), "stops": len(stops),
+                                  "longest_conversation_s": max((r["duration_s"] for r in rows), default=0.0),
+                                  "behaviours": list(BEHAVIOURS)}}
 
 
 def duplex_report(rows: list[dict]) -> dict:
@@ -207,7 +223,8 @@ def duplex_report(rows: list[dict]) -> dict:
     for row in rows:
         audio, rate = from_flac(row["audio"])
         measured.append((row["kind"], duplex.measure_audio(audio, rate, turns=json.loads(row["turns"]),
-                                                             backchannels=json.loads(row["backchannels"]))))
+                                                             backchannels=json.loads(row["backchannels"]),
+                                                             background=background_speech(row["turn_taking"]))))
     pooled = duplex.summarize([m for _, m in measured])
     return {**pooled, "misses": duplex.judge(pooled),
             "fto_histogram": duplex.fto_histogram([f for _, m in measured for f in m.ftos]),
@@ -219,8 +236,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=4)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--behaviour-share", type=float, default=None,
+                        help="give every duplex behaviour this share of instruction conversations (default: the "
+                        "product's shares, behaviours.BehaviourShares)")
     args = parser.parse_args()
-    report = run(args.per_kind)
+    shares = BehaviourShares()
+    if args.behaviour_share is not None:
+        shares = BehaviourShares(**{name: args.behaviour_share for name in BEHAVIOURS})
+    report = run(args.per_kind, shares)
     print(json.dumps(report, indent=2))
 
 

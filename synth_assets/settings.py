@@ -187,6 +187,24 @@ def fto_quantiles() -> tuple[tuple[float, float], ...] | None:
         raise ValueError(f"SYNTH_FTO_QUANTILES must be a JSON list of [probability, seconds] pairs: {error}") from None
 
 
+def duplex_behaviours() -> dict:
+    """Shares of instruction conversations given each duplex behaviour (SYNTH_DUPLEX_BEHAVIOURS: a JSON
+    object of synth_assets/dialogues/behaviours.py BehaviourShares fields, e.g. {"stop": 0.2}); empty:
+    the defaults."""
+    import json
+
+    value = os.environ.get("SYNTH_DUPLEX_BEHAVIOURS", "").strip()
+    if not value:
+        return {}
+    try:
+        shares = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"SYNTH_DUPLEX_BEHAVIOURS must be a JSON object: {error}") from None
+    if not isinstance(shares, dict):
+        raise ValueError("SYNTH_DUPLEX_BEHAVIOURS must be a JSON object of BehaviourShares fields")
+    return shares
+
+
 def model_cache() -> Path:
     """Where models assembled or converted once are kept (SYNTH_MODEL_CACHE, default ~/.cache/synth_assets)."""
     return Path(os.environ.get("SYNTH_MODEL_CACHE") or Path.home() / ".cache" / "synth_assets")

@@ -17,7 +17,7 @@ from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
-from synth_assets.dialogues import duplex, render
+from synth_assets.dialogues import behaviours, duplex, render
 from synth_assets.dialogues.plot import conversation_png
 from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.units import RenderReport
@@ -59,7 +59,7 @@ def dialogue_metadata(store, asset: str, partition: str, report: RenderReport | 
                 "word_times": frame["word_times"].value_counts().to_dict(),
                 "clips_with_estimated_word_times": int(frame["word_times_estimated"].sum()),
                 "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition)),
-                **duplex_metadata(frame)}
+                **duplex_metadata(frame), **behaviour_metadata(frame)}
     return summarize
 
 
@@ -80,6 +80,14 @@ def duplex_metadata(frame) -> dict:
             "fto_histogram": MetadataValue.md(found["fto_histogram"])}
 
 
+def behaviour_metadata(frame) -> dict:
+    """How many conversations show each duplex behaviour (greeting, closing, stop, side talk, background
+    speech, long session), from their turn-taking plans."""
+    if "turn_taking" not in frame:
+        return {}
+    return {"behaviours": MetadataValue.json(behaviours.counts(frame["turn_taking"]))}
+
+
 def first_conversation_picture(store, asset: str, partition: str) -> str:
     row = next(parts.read_rows(store, asset, partition, columns=["id", "audio", "turns", "backchannels"]), None)
     if row is None:
@@ -95,7 +103,8 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     kinds=("python", "parquet", "flac"),
     # v6: turns on speech edges with human FTOs, engine word times, duplex stats, rendered in units; v7: bank v3
     # (5+ phrasings, fitting offers, varied holds), no request reused
-    code_version="safety-v8",  # issue 20: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES
+    # v8: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v9: the plan lists behaviours (none here)
+    code_version="safety-v9",
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -112,7 +121,7 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
                              "earlier_safety": earlier,
                              "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles},
+                             "fto_quantiles": style.fto_quantiles, "behaviours": dataclasses.asdict(shares)},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -122,7 +131,8 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     kinds=("python", "parquet", "flac"),
     # v9: a rate per article, not a cap, turns on speech edges, duplex stats, units; v10: short questions on a
     # standalone claim, one-breath corrections
-    code_version="false-premise-v11",  # issue 20: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES
+    # v11: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v12: the plan lists behaviours (none here)
+    code_version="false-premise-v12",
     description="False premises: the user asks a short question built on an altered fact from a document, the "
     "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
@@ -137,7 +147,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
                          max_count=config.max_per_partition, report=report, style=style),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles},
+                             "fto_quantiles": style.fto_quantiles, "behaviours": dataclasses.asdict(shares)},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -148,8 +158,9 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     # v6: every valid instruction (a rate, not a cap), duplicate instructions quarantined, turns on speech edges,
     # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed;
     # v8: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v9: a clarification's key word may be
-    # masked by noise or a dropout on the user channel
-    code_version="instruction-v9",
+    # masked by noise or a dropout on the user channel; v10: duplex behaviours (greetings, closings, stop, side
+    # talk, background speech, long sessions; SYNTH_DUPLEX_BEHAVIOURS)
+    code_version="instruction-v10",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
@@ -160,6 +171,7 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                           voices: TTSVoices, mix: ConversationMix, asr: WhisperASR, rewriter: TextRewriter):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     tally, report, style = render.InstructionTally(), RenderReport(), turn_taking_style()
+    shares = behaviours.configured_shares()
     conversations = dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition, report)
     engine = rewriter.rewriter()
     shorten = None if engine.backend == "rules" else engine.short_answer
@@ -172,13 +184,13 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                                                                         policy, targets, transcriber,
                                                                         max_count=config.max_per_partition,
                                                                         tally=tally, report=report, shorten=shorten,
-                                                                        style=style),
+                                                                        style=style, behaviours=shares),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
                              "answer_seconds": settings.answer_seconds(),
                              "shortener": engine.output_settings() if shorten else "none",
                              **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles},
+                             "fto_quantiles": style.fto_quantiles, "behaviours": dataclasses.asdict(shares)},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": targets.clarifications_per_instruction,
                                      "clarification_start": render.clarification_start(partition)})

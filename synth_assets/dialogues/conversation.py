@@ -22,6 +22,7 @@ import numpy as np
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
+from synth_assets.dialogues.behaviours import BehaviourShares, behaviours_of
 from synth_assets.dialogues.duplex import runs, speech_frames
 from synth_assets.dialogues.mask import mask_directive, mask_turn
 from synth_assets.dialogues.turntaking import (Backchannel, Hesitation, TurnTakingPlan, TurnTakingStyle,
@@ -38,6 +39,8 @@ CHANNEL = {"assistant": 0, "user": 1}
 LEAD_IN_S, TAIL_S = 0.3, 0.4  # silence before the first speech and after the last
 FADE_S = 0.03  # an interrupted turn fades out over its last word's end instead of clicking
 PHRASE_END = tuple(",.;:?!")
+TURN_BEHAVIOURS = ("greeting", "closing", "stop", "side_talk")  # behaviours that are turns of the script
+BACKGROUND_GAIN = BehaviourShares().background_gain
 
 
 class TurnFailed(RuntimeError):
@@ -58,6 +61,8 @@ class Placed:
     interrupted: bool = False
     timed: Timed | None = None
     hesitation: dict = field(default_factory=dict)  # pause handling: the phrase end the user stopped at, how long
+    behaviour: str = ""  # dialogues/behaviours.py: greeting, closing, stop, side_talk (empty: none)
+    addressed: bool = True  # False: side talk, said to someone else; the assistant stays silent
     lead: float = 0.0  # seconds from the clip's start to its first speech
     speech_len: float = 0.0  # seconds from its first speech to its last
 
@@ -86,7 +91,9 @@ class Placed:
                 "start": round(self.start, 3), "end": round(self.end, 3),
                 "speech_start": round(self.speech_start, 3), "speech_end": round(self.speech_end, 3),
                 "interrupted": self.interrupted, "transition": self.transition, "words": self.words,
-                "word_times": self.word_times, **({"hesitation": self.hesitation} if self.hesitation else {})}
+                "word_times": self.word_times, **({"hesitation": self.hesitation} if self.hesitation else {}),
+                **({"behaviour": self.behaviour} if self.behaviour else {}),
+                **({} if self.addressed else {"addressed": False})}
 
 
 @dataclass
@@ -99,6 +106,7 @@ class VoicedDialogue:
     assistant_voice: str
     word_times: str  # how the word times were made: engine, whisper:<model>, estimate, or a mix joined by +
     turn_audio: list[np.ndarray] = field(default_factory=list)  # each turn whole, mono, before any cut
+    background: list[dict] = field(default_factory=list)  # other voices on the user channel, not the user's turns
 
     def channel_words(self, role: str) -> list[dict]:
         """Every word said on ``role``'s channel (turns and backchannels), in time order."""
@@ -318,7 +326,7 @@ def _backchannels(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingS
     for index, turn in enumerate(placed):
         listener = "user" if turn.role == "assistant" else "assistant"
         forms = backchannel_forms(listener, kind)
-        if not forms or turn.speech_len < style.backchannel_min_turn_s:
+        if not forms or turn.speech_len < style.backchannel_min_turn_s or not turn.addressed:
             continue
         candidates = _phrase_ends(turn, style)
         wanted = int(turn.speech_len * style.backchannels_per_s + rng.random())
@@ -375,8 +383,15 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
     if user_voice == voices.assistant_voice:
         raise TurnFailed(f"user voice {user_voice!r} is the assistant voice: the channels would be indistinct")
     placed = _synthesize_turns(script, voices, user_voice, filler_rate)
+    labels = behaviours_of(script)
+    for label in labels:
+        for index in label["turns"] if label["kind"] in TURN_BEHAVIOURS else ():
+            placed[index].behaviour = label["kind"]
+            placed[index].addressed = label.get("addressed", True)
     plan = draw_plan([p.role for p in placed], seed_from_id(script.id, "turn-taking"), style,
-                     allow_barge_in=allow_barge_in)
+                     allow_barge_in=allow_barge_in,
+                     barge_ins=frozenset(b["turns"][0] for b in labels if b["kind"] == "stop"),
+                     calm=frozenset(b["turns"][0] for b in labels if b["kind"] == "side_talk"))
     _time_words(placed, transcriber)  # one Whisper pass at most, for the voices without durations
     whole = [p.audio for p in placed]  # each turn as the voice said it (before hesitations and cuts)
     _hesitate(placed, plan, style)
@@ -396,9 +411,52 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
 
     _lay_out(placed, plan, style)
     backchannels = _backchannels(placed, plan, style, script.kind, speak)
-    for item in placed + backchannels:  # a clip's trailing silence goes no further than the conversation needs
+    background = _background(placed, labels, plan, voices, user_voice, script.id)
+    for label in labels:
+        if label["kind"] != "background":
+            heard = {"obeyed": placed[label["turns"][0] - 1].interrupted} if label["kind"] == "stop" else {}
+            plan.behaviours.append({**label, **heard})
+    # a clip's trailing silence goes no further than the conversation needs
+    for item in placed + backchannels + background:
         last = max(item.speech_end, item.words[-1]["end"] if item.words else 0.0) + TAIL_S / 2
         item.audio = item.audio[:max(1, int(round((last - item.start) * SAMPLE_RATE)))]
-    return VoicedDialogue(_mix(placed + backchannels), [p.record() for p in placed],
+    return VoicedDialogue(_mix(placed + backchannels + background), [p.record() for p in placed],
                           [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice,
-                          _methods(placed + backchannels, transcriber), whole)
+                          _methods(placed + backchannels, transcriber), whole,
+                          [{**b.record(), "speaker": "background"} for b in background])
+
+
+def _background(placed: list[Placed], labels: list[dict], plan: TurnTakingPlan, voices: VoicePolicy,
+                user_voice: str, script_id: str) -> list[Placed]:
+    """Background speech: another voice, quieter, on the user channel while the labelled answer is said,
+    where the user's own channel is free (0.3 s clear of its speech). Recorded in the plan with its
+    span and words; none when no third voice or no room."""
+    said = []
+    others = [v for v in voices.user_voices if v not in (user_voice, voices.assistant_voice)]
+    for label in labels:
+        if label["kind"] != "background" or not others:
+            continue
+        answer = placed[label["turns"][0]]
+        seed = seed_from_id(script_id, "background")
+        voice = others[seed % len(others)]
+        try:
+            audio, timed = _speak(voices, voice, label["text"], seed, "background speech")
+            item = Placed("user", voice, label["text"], label["text"], audio * label.get("gain", BACKGROUND_GAIN),
+                          0.0, timed=timed)
+            item.measure("background speech")
+        except TurnFailed:
+            continue  # a missing background voice does not spoil the conversation
+        words = text_word_times(item.spoken, timed)[0] if timed is not None else []
+        item.words, item.word_times = (_snap_to_speech(words, item.audio), f"{ENGINE_TIMES}:{REGISTRY[voice].engine}") \
+            if words else (estimate_word_times(item.spoken, item.audio, SAMPLE_RATE), ESTIMATE)
+        begin = answer.speech_start + 0.2 * answer.speech_len
+        busy = [(p.speech_start - 0.3, p.speech_end + 0.3) for p in placed if p.role == "user"]
+        if any(s < begin + item.speech_len and begin < e for s, e in busy) or \
+                begin + item.speech_len > answer.speech_end:
+            continue  # no room on the user channel during this answer
+        _shift(item, begin - item.lead)
+        item.behaviour, item.addressed = "background", False
+        said.append(item)
+        plan.behaviours.append({**label, "role": "user", "voice": voice, "start": round(item.speech_start, 3),
+                                "end": round(item.speech_end, 3), "words": item.words})
+    return said

@@ -155,10 +155,10 @@ def _labelled_spans(items: list[dict]) -> list[tuple[float, float]]:
 
 
 def measure_audio(audio: np.ndarray, rate: int, *, turns: list[dict] | None = None,
-                  backchannels: list[dict] | None = None, layout: tuple[str, str] = ("assistant", "user"),
+                  backchannels: list[dict] | None = None, background: list[dict] | None = None, layout: tuple[str, str] = ("assistant", "user"),
                   measure: Measure = Measure(), barge_in_min_s: float = DuplexTargets.barge_in_min_s) -> DuplexStats:
-    """The stats of a two-channel recording; with ``turns`` (and ``backchannels``) also what the labels
-    miss and whether each labelled barge-in (a turn ``interrupted``) is heard."""
+    """The stats of a two-channel recording; with ``turns`` (and ``backchannels``, and ``background``
+    speech labelled on a channel: other voices, not a turn) also what the labels miss and whether each labelled barge-in (a turn ``interrupted``) is heard."""
     if audio.ndim != 2 or audio.shape[1] != 2:
         raise ValueError(f"two channels needed, got shape {audio.shape}")
     active = [speech_frames(audio[:, c], rate, measure) for c in (0, 1)]
@@ -174,7 +174,7 @@ def measure_audio(audio: np.ndarray, rate: int, *, turns: list[dict] | None = No
     if turns is None:
         return stats
     stats.labels_checked = True
-    items = turns + (backchannels or [])
+    items = turns + (backchannels or []) + (background or [])
     outside = 0
     for channel, role in enumerate(layout):
         labels = _labelled_spans([t for t in items if t["role"] == role])

@@ -19,6 +19,7 @@ from synth_assets.core.mix import MixTargets, first_slot, phase, seeded_round
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
+from synth_assets.dialogues.behaviours import BehaviourShares, with_duplex_behaviours
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
 from synth_assets.dialogues.duplex import measure_audio
@@ -53,7 +54,7 @@ def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDial
         word_times_estimated=sum(t["word_times"] == ESTIMATE for t in voiced.turns + voiced.backchannels),
         document_id=document_id, audio=to_flac(voiced.audio),
         duplex=json.dumps(measure_audio(voiced.audio, SAMPLE_RATE, turns=voiced.turns,
-                                        backchannels=voiced.backchannels).to_dict()),
+                                        backchannels=voiced.backchannels, background=voiced.background).to_dict()),
     )
     row.update(augmented_user_channel(script, voiced))
     return row
@@ -253,9 +254,12 @@ def instruction_scripts(stage: StageRun, store: Store, partition: str, rate: flo
 
 
 def qa_pair(script: DialogueScript, voiced: VoicedDialogue) -> dict:
-    """LLaMA-Omni's layout from the same conversation: the first question and its answer as mono clips."""
-    return {"question_audio": to_flac(voiced.turn_audio[0]), "answer_audio": to_flac(voiced.turn_audio[1]),
-            "question_text": voiced.turns[0]["spoken"], "answer_text": voiced.turns[1]["spoken"]}
+    """LLaMA-Omni's layout from the same conversation: the first question and its answer as mono clips
+    (after a greeting, the first exchange that is no behaviour of its own)."""
+    q = next((i for i, t in enumerate(voiced.turns[:-1]) if t["role"] == "user" and "behaviour" not in t
+              and voiced.turns[i + 1]["role"] == "assistant"), 0)
+    return {"question_audio": to_flac(voiced.turn_audio[q]), "answer_audio": to_flac(voiced.turn_audio[q + 1]),
+            "question_text": voiced.turns[q]["spoken"], "answer_text": voiced.turns[q + 1]["spoken"]}
 
 
 def with_clarifications(scripts: Iterator[DialogueScript], max_count: int | None, clarification_share: float,
@@ -299,13 +303,16 @@ def rotation_pick(index: int, share: float, start: float = 0.0) -> bool:
 def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: float, voices: VoicePolicy,
                           mix: MixTargets, transcriber: Transcriber | None = None, max_count: int | None = None,
                           tally: InstructionTally | None = None, report: RenderReport | None = None,
-                          shorten: Shortener | None = None,
-                          style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
+                          shorten: Shortener | None = None, style: TurnTakingStyle = TurnTakingStyle(),
+                          behaviours: BehaviourShares = BehaviourShares()) -> Iterator[dict[str, Any]]:
     """An instruction conversation from every valid instruction document of the partition (``rate``
     of them when under 1; at most ``max_count`` when a cap is set), answers spoken whole, and
-    clarifications from the share of them the mix asks for; conversations render in parallel units (units.py)."""
-    scripts = with_clarifications(instruction_scripts(stage, store, partition, rate, tally, shorten), max_count,
-                                  mix.clarifications_per_instruction, clarification_start(partition))
+    clarifications from the share of them the mix asks for, the duplex ``behaviours`` in their shares
+    (behaviours.py: greetings, closings, stop, side talk, background speech, long sessions); conversations
+    render in parallel units (units.py)."""
+    scripts = with_duplex_behaviours(
+        with_clarifications(instruction_scripts(stage, store, partition, rate, tally, shorten), max_count,
+                            mix.clarifications_per_instruction, clarification_start(partition)), behaviours)
     yield from voiced_in_units(stage, ((s, s.parent_id) for s in scripts), voices, voiced_rows=voiced_rows,
                                extra=qa_pair,
                                slot=first_slot(partition), transcriber=transcriber, report=report, style=style)

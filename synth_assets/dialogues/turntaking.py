@@ -98,6 +98,7 @@ class TurnTakingPlan:
     backchannels: list[Backchannel] = field(default_factory=list)  # as said (filled at layout)
     backchannel_seed: int = 0
     hesitations: list[Hesitation] = field(default_factory=list)  # filled at layout, where phrase ends are known
+    behaviours: list[dict] = field(default_factory=list)  # dialogues/behaviours.py: kind, turns, what was heard
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,20 +109,25 @@ def _uniform(rng: random.Random, bounds: tuple[float, float]) -> float:
 
 
 def draw_plan(roles: list[str], seed: int, style: TurnTakingStyle = TurnTakingStyle(), *,
-              allow_barge_in: bool = True) -> TurnTakingPlan:
+              allow_barge_in: bool = True, barge_ins: frozenset[int] = frozenset(),
+              calm: frozenset[int] = frozenset()) -> TurnTakingPlan:
     """The transitions between consecutive turns, for these roles (backchannels are chosen at layout,
-    where the phrase ends are known, from ``backchannel_seed``)."""
+    where the phrase ends are known, from ``backchannel_seed``). Turns in ``barge_ins`` (a user telling
+    the assistant to stop) always barge in; turns in ``calm`` (side talk) never do."""
     rng = random.Random(seed)
     plan = TurnTakingPlan(backchannel_seed=rng.randrange(2**31))
     for index in range(1, len(roles)):
         before, now = roles[index - 1], roles[index]
         if before == now:  # the same speaker again: a pause, never an overlap with itself
             plan.transitions.append(Transition(index, "pause", _uniform(rng, style.pause_s)))
-        elif allow_barge_in and before == "assistant" and now == "user" and rng.random() < style.barge_in_rate:
+        elif before == "assistant" and now == "user" and (index in barge_ins or (
+                allow_barge_in and rng.random() < style.barge_in_rate and index not in calm)):
             plan.transitions.append(Transition(index, "barge_in", barge_in_at=_uniform(rng, style.barge_in_at),
                                                overlap_s=_uniform(rng, style.barge_in_overlap_s)))
         else:
-            plan.transitions.append(Transition(index, "fto", draw_fto(rng, style.fto_quantiles)))
+            seconds = draw_fto(rng, style.fto_quantiles)  # side talk starts once the assistant is silent
+            seconds = max(seconds, style.pause_s[0]) if index in calm else seconds
+            plan.transitions.append(Transition(index, "fto", seconds))
     return plan
 
 

@@ -131,6 +131,24 @@ def audio_info(data: bytes) -> tuple[int, int, int]:
     return info.frames, info.samplerate, info.channels
 
 
+CONVERSATION_LABELS = ("backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
+
+
+def conversation_labels(row: dict) -> dict:
+    """A conversation's turn-taking labels as JSON values (the release stores the lists and objects as
+    JSON text): backchannels, the turn-taking plan, overlap seconds, interruptions and the duplex
+    timing heard. Empty for a clip, and a label a release cut before it existed is left out."""
+    if not is_conversation(row):
+        return {}
+    labels = {}
+    for column in CONVERSATION_LABELS:
+        value = row.get(column)
+        if value is None:
+            continue
+        labels[column] = json.loads(value) if isinstance(value, str) else value
+    return labels
+
+
 def metadata(row: dict) -> dict:
     return {c: row.get(c) for c in TEXT_COLUMNS if c in row}
 
@@ -273,6 +291,7 @@ def nemo_lines(row: dict, audio_dir: Path) -> Iterator[dict]:
     # A conversation: each channel becomes one file, each turn a span of it (offset + duration).
     audio, rate = from_flac(row["audio"])
     assistant = assistant_channel(row)
+    labels = conversation_labels(row)  # extra keys: NeMo's manifest readers keep what they do not know
     for turn in json.loads(row["turns"]):
         channel = assistant if turn["role"] == "assistant" else 1 - assistant
         path = audio_dir / f"{file_key(row['id'])}_{turn['role']}.flac"
@@ -280,7 +299,8 @@ def nemo_lines(row: dict, audio_dir: Path) -> Iterator[dict]:
             write_audio(path, audio[:, channel], rate, "FLAC")
         yield {"audio_filepath": f"audio/{path.name}", "offset": turn["start"],
                "duration": round(turn["end"] - turn["start"], 4), "text": turn["spoken"], "id": row["id"],
-               "kind": row["kind"], "role": turn["role"], "lang": "en"}
+               "kind": row["kind"], "role": turn["role"], "lang": "en",
+               **({"transition": turn["transition"]} if "transition" in turn else {}), **labels}
 
 
 def export_nemo(rows: Iterator[dict], out: Path) -> int:
@@ -310,18 +330,25 @@ def lhotse_items(row: dict) -> tuple[dict, list[dict], dict]:
         for index, turn in enumerate(json.loads(row["turns"])):
             role = "agent" if turn["role"] == "assistant" else "user"
             spoken = [w for w in words if w[3] == turn["role"] and turn["start"] <= w[1] < turn["end"]]
-            supervisions.append(_supervision(
+            supervision = _supervision(
                 f"{row['id']}-{index}", row["id"], turn["start"], turn["end"] - turn["start"],
                 assistant if role == "agent" else 1 - assistant, turn["spoken"], role,
-                [(w, s, e) for w, s, e, _ in spoken]))
+                [(w, s, e) for w, s, e, _ in spoken])
+            custom = {k: turn[k] for k in TURN_LABELS if k in turn}
+            if custom:  # the turn's own labels: how it began, whether it was cut, its behaviour
+                supervision["custom"] = custom
+            supervisions.append(supervision)
     else:
         supervisions = [_supervision(row["id"], row["id"], 0.0, duration, 0, row["transcript"] or row["text"],
                                      row["voice_id"], clip_words(row))]
     cut = {"id": row["id"], "start": 0.0, "duration": duration,
            "channel": 0 if channels == 1 else list(range(channels)), "supervisions": supervisions,
-           "recording": recording, "custom": {"kind": row["kind"], "content_hash": row["content_hash"]},
+           "recording": recording, "custom": {"kind": row["kind"], "content_hash": row["content_hash"], **conversation_labels(row)},
            "type": "MonoCut" if channels == 1 else "MultiCut"}
     return recording, supervisions, cut
+
+
+TURN_LABELS = ("transition", "interrupted", "hesitation", "behaviour", "addressed")
 
 
 def _supervision(sup_id, recording_id, start, duration, channel, text, speaker, words) -> dict:
@@ -377,7 +404,9 @@ def export_moshi(rows: Iterator[dict], out: Path) -> int:
             write_audio(path, stereo, SAMPLE_RATE, "WAV")
             alignments = [[w, [s, e], MAIN_SPEAKER if role == "assistant" else OTHER_SPEAKER]
                           for w, s, e, role in turn_words(row) if e > s]
-            path.with_suffix(".json").write_text(json.dumps({"alignments": alignments}))
+            # moshi-finetune reads "alignments" (and "text_conditions", left out); other keys are ignored.
+            path.with_suffix(".json").write_text(json.dumps({"alignments": alignments,
+                                                             "labels": conversation_labels(row)}))
             duration = sf.info(path).frames / SAMPLE_RATE  # the file's own length, exactly
             manifest.write(json.dumps({"path": f"audio/{path.name}", "duration": duration}) + "\n")
     return 1

@@ -13,6 +13,7 @@ from synth_assets.core.mix import MixTargets
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import LocalStore
 from synth_assets.dialogues import render
+from synth_assets.dialogues.behaviours import NO_BEHAVIOURS
 from synth_assets.tts.policy import VoicePolicy
 
 KEY = "alpaca/2026-11-01/alpaca.json"
@@ -53,7 +54,8 @@ def test_every_valid_instruction_becomes_a_conversation_by_default(tmp_path, ton
                                                           "text": "USER: \n\nASSISTANT: nothing"}])
     tally = render.InstructionTally()
     no_clarifications = MixTargets(safety=0.2, false_premise=0.2, instruction=0.6, clarification=0.0)
-    rows = list(render.instruction_dialogues(stage(), store, KEY, 1.0, policy, no_clarifications, tally=tally))
+    rows = list(render.instruction_dialogues(stage(), store, KEY, 1.0, policy, no_clarifications, tally=tally,
+                                             behaviours=NO_BEHAVIOURS))  # no long session joins two of them
 
     assert len(rows) == 26 > 20  # the old fixed cap
     assert (tally.documents, tally.scripted, tally.invalid, tally.duplicates) == (27, 26, 1, 0)

@@ -11,6 +11,7 @@ from synth_assets.core import names
 from synth_assets.core.mix import MixTargets
 from synth_assets.core.stage_run import StageRun
 from synth_assets.dialogues import render, units
+from synth_assets.dialogues.behaviours import NO_BEHAVIOURS
 from synth_assets.tts.policy import VoicePolicy
 from tests.dialogues.test_conversation_rates import KEY, instruction_documents, stored
 
@@ -20,7 +21,8 @@ MIX = MixTargets(safety=0.2, false_premise=0.2, instruction=0.45, clarification=
 def rendered(store, policy, workers: int, report: units.RenderReport):
     stage = StageRun(names.INSTRUCTION_DIALOGUES, KEY, "run-1", "test")
     rows = list(render.instruction_dialogues(stage, store, KEY, 1.0, policy.__class__(
-        **{**policy.__dict__, "workers": workers}), MIX, report=report))
+        **{**policy.__dict__, "workers": workers}), MIX, report=report,
+        behaviours=NO_BEHAVIOURS))  # every document one conversation: no long session joins two
     return rows, stage.quarantined
 
 

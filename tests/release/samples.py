@@ -38,8 +38,14 @@ def row(sample_id: str, kind: str, audio: np.ndarray, partition: str = "wikipedi
     return base
 
 
+LABELS = {"backchannels": [{"role": "assistant", "spoken": "Mm-hm.", "start": 0.5, "end": 0.7}],
+          "turn_taking": {"transitions": [{"kind": "fto", "seconds": 0.2}], "hesitations": []},
+          "overlap_s": 0.0, "interruptions": 0, "duplex": {"ftos": [0.2], "unlabelled_speech_s": 0.0}}
+
+
 def conversation(sample_id: str, layout: str | None, partition: str = "wikipedia/2026-11-01/a") -> dict:
-    """User speaks 0-1 s at 300 Hz, assistant 1.2-2.2 s at 600 Hz, on the channels ``layout`` names."""
+    """User speaks 0-1 s at 300 Hz, assistant 1.2-2.2 s at 600 Hz, on the channels ``layout`` names;
+    the newer layout carries the turn-taking labels (``LABELS``), the older one predates them."""
     user, assistant = np.zeros(int(2.4 * SAMPLE_RATE), np.float32), np.zeros(int(2.4 * SAMPLE_RATE), np.float32)
     user[: SAMPLE_RATE] = tone(1.0, 300)
     assistant[int(1.2 * SAMPLE_RATE): int(2.2 * SAMPLE_RATE)] = tone(1.0, 600)
@@ -47,8 +53,10 @@ def conversation(sample_id: str, layout: str | None, partition: str = "wikipedia
     turns = [{"role": "user", "spoken": "is the sky green", "start": 0.0, "end": 1.0},
              {"role": "assistant", "spoken": "no it is blue", "start": 1.2, "end": 2.2}]
     text = " / ".join(f"{t['role']}: {t['spoken']}" for t in turns)
+    labels = {} if layout is None else {k: json.dumps(v) if isinstance(v, (dict, list)) else v
+                                        for k, v in LABELS.items()}
     return row(sample_id, "safety", stereo, partition, text=text, turns=json.dumps(turns),
-               assistant_voice="hibari-heart", channel_layout=layout)
+               assistant_voice="hibari-heart", channel_layout=layout, **labels)
 
 
 def clip(sample_id: str, hz: float = 440.0, partition: str = "wikipedia/2026-11-01/a", **extra) -> dict:

@@ -19,7 +19,7 @@ from synth_assets.release.export import assistant_channel, export_release
 from synth_assets.release.rows import release_rows
 from synth_assets.release.versions import ReleaseError, create_release, release_part_keys
 from synth_assets.tts.policy import VoicePolicy
-from tests.release.samples import standard_rows, store_fixture, voiced_conversations, write_dataset  # noqa: F401
+from tests.release.samples import LABELS, standard_rows, store_fixture, voiced_conversations, write_dataset  # noqa: F401
 
 IDS = {r["id"] for r in standard_rows()}
 AUDIO = {r["id"]: from_flac(r["audio"])[0] for r in standard_rows()}
@@ -84,6 +84,14 @@ def test_nemo_manifest_has_relative_audio_durations_text_and_turn_offsets(releas
     assert dominant_hz(span) == pytest.approx(600, abs=5)  # the assistant's voice, whatever the layout
 
 
+def test_nemo_turn_lines_carry_the_conversation_labels_and_clips_none(released, tmp_path):
+    export_release(released, "v1", "nemo", tmp_path / "out")
+    lines = [json.loads(line) for line in (tmp_path / "out" / "nemo" / "manifest.jsonl").read_text().splitlines()]
+    labelled = [line for line in lines if line["id"] == "dlg-new"]
+    assert len(labelled) == 2 and all({k: line[k] for k in LABELS} == LABELS for line in labelled)
+    assert not any("turn_taking" in line for line in lines if line["id"] != "dlg-new")
+
+
 def test_lhotse_manifests_load_with_word_alignments_and_the_same_audio(released, tmp_path):
     import lhotse
 
@@ -104,6 +112,8 @@ def test_lhotse_manifests_load_with_word_alignments_and_the_same_audio(released,
     old_agent = next(s for s in supervisions if s.recording_id == "dlg-old" and s.speaker == "agent")
     assert old_agent.channel == 1  # stored user-left
     assert conversation.load_audio().shape == (2, AUDIO["dlg-new"].shape[0])
+    assert {k: conversation.custom[k] for k in LABELS} == LABELS  # the turn-taking labels, as Lhotse reads them
+    assert "turn_taking" not in cuts["dlg-old"].custom and "backchannels" not in clip.custom
 
 
 @pytest.mark.parametrize("conversation_id", ["dlg-old", "dlg-new"])
@@ -126,6 +136,8 @@ def test_moshi_export_puts_the_assistant_on_channel_0_whatever_the_stored_layout
     main = [a[0] for a in alignments if a[2] == "SPEAKER_MAIN"]
     assert main == ["no", "it", "is", "blue"]
     assert all(1.2 <= a[1][0] < a[1][1] <= 2.2 for a in alignments if a[2] == "SPEAKER_MAIN")
+    labels = json.loads((folder / entry["path"]).with_suffix(".json").read_text())["labels"]
+    assert labels == (LABELS if conversation_id == "dlg-new" else {})
 
 
 def test_an_export_into_a_folder_holding_another_release_is_refused(released, tmp_path):

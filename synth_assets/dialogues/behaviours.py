@@ -1,0 +1,195 @@
+"""The duplex behaviours a full-duplex model must learn, as script content (issue 20 item 5).
+
+Each is a labelled, counted feature of an instruction conversation, chosen per script by a draw seeded
+by its id (the same ones on every rerun), with the shares of ``BehaviourShares`` (the one place they
+are set, small by default):
+
+- ``greeting`` / ``closing``: a short "Hi" exchange opens, or a "Thanks, bye" exchange closes, it;
+- ``stop``: after an answer the user says "wait" / "hold on" / "actually, stop" as a barge-in over
+  the assistant, which obeys: it stops at a word end and answers briefly ("Sure.", "Okay, go ahead.");
+- ``side_talk``: the user speaks to someone else ("hold on, I'm on the phone"); the turn is labelled
+  not addressed to the assistant, which stays silent (no backchannel, no reply to it);
+- ``background``: another, quieter voice on the user channel during an answer, not the user's turn,
+  labelled as background speech; the assistant ignores it;
+- ``long_session``: several instruction exchanges chained into one conversation (a minute or more).
+
+The script carries what was chosen in its params (``behaviours``: kind and the turns it covers); the
+conversation (conversation.py) forces the stop barge-in, keeps the assistant silent over side talk,
+places the background speech and records every behaviour in the turn-taking plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from synth_assets.core.mix import phase
+from synth_assets.core.records import DialogueScript, Turn, stable_id
+
+BEHAVIOURS = ("greeting", "closing", "stop", "side_talk", "background", "long_session")
+
+
+@dataclass(frozen=True)
+class BehaviourShares:
+    """Share of instruction conversations given each behaviour (several may meet in one)."""
+
+    greeting: float = 0.15
+    closing: float = 0.15
+    stop: float = 0.1
+    side_talk: float = 0.05
+    background: float = 0.05
+    long_session: float = 0.1
+    session_exchanges: tuple[int, int] = (3, 4)  # instruction exchanges chained in a long session
+    background_gain: float = 0.2  # the background voice's level against its own clip (about -14 dB)
+
+    def __post_init__(self):
+        for name in BEHAVIOURS:
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"behaviour share {name} must be within 0-1, not {getattr(self, name)}")
+
+
+NO_BEHAVIOURS = BehaviourShares(greeting=0.0, closing=0.0, stop=0.0, side_talk=0.0, background=0.0, long_session=0.0)
+
+
+def configured_shares(overrides: dict | None = None) -> BehaviourShares:
+    """The defaults with ``overrides`` (settings.duplex_behaviours: SYNTH_DUPLEX_BEHAVIOURS) applied."""
+    from synth_assets import settings
+
+    overrides = settings.duplex_behaviours() if overrides is None else overrides
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(BehaviourShares)}
+    if unknown:
+        raise ValueError(f"SYNTH_DUPLEX_BEHAVIOURS: unknown fields {sorted(unknown)}")
+    return dataclasses.replace(BehaviourShares(), **{k: tuple(v) if isinstance(v, list) else v
+                                                     for k, v in overrides.items()})
+
+
+GREETINGS = (("Hi there.", "Hi! What can I do for you?"), ("Hello.", "Hello, how can I help?"),
+             ("Hey, good morning.", "Good morning! What would you like to know?"))
+CLOSINGS = (("Thanks, bye.", "You're welcome. Bye!"), ("Great, thank you so much.", "Happy to help. Take care!"),
+            ("Okay, that's all I needed. Bye.", "Glad I could help. Goodbye!"))
+STOPS = (("Wait, hold on.", "Sure."), ("Hold on a second.", "Okay."), ("Actually, stop.", "Okay, I'll stop there."),
+         ("Wait, wait, I have a question.", "Okay, go ahead."))
+SIDE_TALK = (("Yes, I'm on the phone right now, I'll call you back in ten minutes.", "Sorry, I'm back."),
+             ("Hang on, can you turn the music down? Thanks.", "Sorry about that."),
+             ("No, the keys are on the kitchen table.", "Sorry, someone was asking me something."))
+SIDE_TALK_REPLIES = ("No problem.", "That's okay.", "No worries.")
+BACKGROUND = ("Dinner is ready in five minutes.", "Has anyone seen my blue jacket?",
+              "I'm going to the shop, do you need anything?", "The bus leaves at half past.")
+
+
+def _pick(options: tuple, script_id: str, what: str):
+    return options[int(phase(script_id, what) * len(options)) % len(options)]
+
+
+def chosen(script_id: str, shares: BehaviourShares) -> list[str]:
+    """The behaviours of one conversation, each drawn by its own seeded phase."""
+    return [name for name in BEHAVIOURS if name != "long_session" and phase(script_id, f"behaviour {name}")
+            < getattr(shares, name)]
+
+
+def behaviours_of(script: DialogueScript) -> list[dict]:
+    """The behaviours a script carries (its params' ``behaviours``)."""
+    try:
+        return json.loads(script.params or "{}").get("behaviours", [])
+    except (TypeError, ValueError):
+        return []
+
+
+def with_behaviours(script: DialogueScript, shares: BehaviourShares, extra: list[dict] | None = None) -> DialogueScript:
+    """The script with the behaviours drawn for it (plain instruction conversations only), each recorded
+    with the turns it covers."""
+    if script.kind != "instruction" or behaviours_of(script) and extra is None:
+        return script
+    turns, labels = list(script.turns), list(extra or [])
+    names = chosen(script.id, shares)
+
+    def shift(by: int) -> None:
+        for label in labels:
+            label["turns"] = [t + by for t in label["turns"]]
+
+    if "stop" in names and len(turns) >= 2 and turns[1].role == "assistant":
+        said, reply = _pick(STOPS, script.id, "stop")  # the user cuts the first answer, the assistant obeys
+        turns[2:2] = [Turn("user", said), Turn("assistant", reply)]
+        for label in labels:
+            label["turns"] = [t + 2 if t >= 2 else t for t in label["turns"]]
+        labels.append({"kind": "stop", "turns": [2, 3], "interrupts": 1})
+    if "side_talk" in names and turns[-1].role == "assistant":
+        aside, back = _pick(SIDE_TALK, script.id, "side talk")
+        at = len(turns)
+        turns += [Turn("user", aside), Turn("user", back), Turn("assistant", _pick(SIDE_TALK_REPLIES, script.id, "r"))]
+        labels.append({"kind": "side_talk", "turns": [at], "addressed": False})
+    if "background" in names:
+        answer = next(i for i, t in enumerate(turns) if t.role == "assistant")
+        labels.append({"kind": "background", "turns": [answer], "text": _pick(BACKGROUND, script.id, "background"),
+                       "gain": shares.background_gain})
+    if "greeting" in names:
+        hello, reply = _pick(GREETINGS, script.id, "greeting")
+        turns[:0] = [Turn("user", hello), Turn("assistant", reply)]
+        shift(2)
+        labels.append({"kind": "greeting", "turns": [0, 1]})
+    if "closing" in names and turns[-1].role == "assistant":
+        bye, reply = _pick(CLOSINGS, script.id, "closing")
+        labels.append({"kind": "closing", "turns": [len(turns), len(turns) + 1]})
+        turns += [Turn("user", bye), Turn("assistant", reply)]
+    if not labels:
+        return script
+    params = {**json.loads(script.params or "{}"), "behaviours": labels}
+    return dataclasses.replace(script, turns=turns, params=json.dumps(params))
+
+
+def long_session(scripts: list[DialogueScript]) -> DialogueScript:
+    """Several instruction scripts as one conversation: their exchanges one after the other."""
+    first = scripts[0]
+    turns = [turn for script in scripts for turn in script.turns]
+    params = {**json.loads(first.params or "{}"), "session": [s.parent_id for s in scripts],
+              "behaviours": [{"kind": "long_session", "turns": list(range(len(turns))), "exchanges": len(scripts)}]}
+    return dataclasses.replace(first, id=stable_id("dialogue", "session", *[s.id for s in scripts]), turns=turns,
+                               params=json.dumps(params))
+
+
+def with_duplex_behaviours(scripts: Iterable[DialogueScript], shares: BehaviourShares) -> Iterator[DialogueScript]:
+    """The instruction stream with behaviours: ``long_session`` of the scripts start a session that takes
+    the next few instruction scripts of the stream with it; every conversation then gets its own draws.
+    Other kinds (clarifications) pass as they are."""
+    held: list[DialogueScript] = []
+    wanted = 0
+    for script in scripts:
+        if script.kind != "instruction" or behaviours_of(script):
+            yield script
+            continue
+        if held:
+            held.append(script)
+            if len(held) >= wanted:
+                session = long_session(held)
+                yield with_behaviours(session, shares, behaviours_of(session))
+                held = []
+            continue
+        if phase(script.id, "behaviour long_session") < shares.long_session:
+            low, high = shares.session_exchanges
+            wanted = low + int(phase(script.id, "session length") * (high - low + 1))
+            held = [script]
+            continue
+        yield with_behaviours(script, shares)
+    if held:  # the stream ended inside a session: what was gathered is one
+        session = long_session(held) if len(held) > 1 else held[0]
+        yield with_behaviours(session, shares, behaviours_of(session) if len(held) > 1 else None)
+
+
+def background_speech(plan: str | dict | None) -> list[dict]:
+    """The background speech a conversation's turn-taking plan labels (on the user channel, with words):
+    the duplex measurement counts it as labelled speech, not the user's."""
+    plan = json.loads(plan) if isinstance(plan, str) else (plan or {})
+    return [b for b in plan.get("behaviours", []) if b["kind"] == "background" and "start" in b]
+
+
+def counts(plans: Iterable[str | None]) -> dict[str, int]:
+    """How many conversations show each behaviour, from their turn-taking plans (the rows' ``turn_taking``)."""
+    found = {name: 0 for name in BEHAVIOURS}
+    for plan in plans:
+        if not plan:
+            continue
+        for kind in {b["kind"] for b in json.loads(plan).get("behaviours", [])}:
+            found[kind] = found.get(kind, 0) + 1
+    return found
