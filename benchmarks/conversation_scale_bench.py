@@ -28,12 +28,13 @@ from pathlib import Path
 from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.core.mix import MixTargets
-from synth_assets.core.records import Document, Quarantined
+from synth_assets.core.records import Document, Quarantined, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import LocalStore
 from synth_assets.crawl.sources import read_file
 from synth_assets.dialogues import render
 from synth_assets.dialogues.units import RenderReport
+from synth_assets.spoken.rewrite import DropText, to_spoken
 from synth_assets.tts.policy import VoicePolicy
 
 ALPACA = Path("/work/shared/data/alpaca-real-300.json")
@@ -57,10 +58,20 @@ def reason_kind(reason: str) -> str:
 def script_figures(store: LocalStore) -> dict:
     stage = StageRun(names.INSTRUCTION_DIALOGUES, KEY, "bench", "bench")
     tally = render.InstructionTally()
-    scripts = sum(1 for _ in render.instruction_scripts(stage, store, KEY, tally=tally))
+    scripts = list(render.instruction_scripts(stage, store, KEY, tally=tally))
     reasons = collections.Counter(reason_kind(q.reason) for q in stage.quarantined)
-    return {"instruction_documents": tally.documents, "scripted": scripts, "invalid": tally.invalid,
-            "duplicates": tally.duplicates, "scripted_share": round(scripts / max(tally.documents, 1), 4),
+    unspeakable = collections.Counter()
+    for script in scripts:  # what voicing will refuse: the spoken rewrite of every turn, without audio
+        try:
+            for index, turn in enumerate(script.turns):
+                to_spoken(turn.text, seed=seed_from_id(script.id, f"turn{index}"), role=turn.role, filler_rate=0.0)
+        except DropText as error:
+            unspeakable[f"{type(error).__name__}: {str(error).split(':')[0]}"] += 1
+    speakable = len(scripts) - sum(unspeakable.values())
+    return {"instruction_documents": tally.documents, "scripted": len(scripts), "invalid": tally.invalid,
+            "duplicates": tally.duplicates, "scripted_share": round(len(scripts) / max(tally.documents, 1), 4),
+            "speakable": speakable, "speakable_share_of_valid": round(speakable / max(len(scripts), 1), 4),
+            "unspeakable_reasons": dict(unspeakable.most_common()),
             "quarantine_reasons": dict(reasons.most_common()),
             "examples": [q.reason[:160] for q in stage.quarantined[:6]]}
 

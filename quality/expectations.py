@@ -368,8 +368,12 @@ def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FE
 
 
 def _release_conversations(frame: pd.DataFrame) -> pd.DataFrame:
-    """The release's conversations, with a 0/1 column per kind and for a female user voice (means are shares)."""
+    """The release's conversations, with a 0/1 column per kind and for a female user voice (means are
+    shares), and their share of the whole release's hours."""
     conversations = frame[frame["kind"].isin(KINDS)]
+    total = float(frame["duration_s"].sum()) if len(frame) else 0.0
+    hours_share = float(conversations["duration_s"].sum()) / total if total else 0.0
+    conversations = conversations.assign(conversation_hours_share=hours_share)
     if "user_gender" not in conversations:  # a dataset made before the column
         conversations = conversations.assign(user_gender=None)
     return conversations.assign(user_female=(conversations["user_gender"] == "female").astype(float),
@@ -382,28 +386,37 @@ def _mix_targets(conversation_mix: dict | None) -> MixTargets:
 
 def release_mix(frame: pd.DataFrame, conversation_mix: dict | None = None,
                 target_female_share: float = TARGET_FEMALE_SHARE, mix_tolerance: float = CONVERSATION_MIX_TOLERANCE,
-                **_) -> list:
+                min_conversation_hours_share: float = 0.0, **_) -> list:
     """Each kind's share of the release's conversations, and the female share of their user voices,
-    within the tolerance and one conversation of the targets (release/mix.py), once judged."""
+    within the tolerance and one conversation of the targets (release/mix.py), once judged; and by
+    hours, the conversations' share of the release at least ``min_conversation_hours_share``."""
     total = len(frame)
     if not judged(total, mix_tolerance):
         return []
+    hours = ([gxe.ExpectColumnMinToBeBetween(column="conversation_hours_share",
+                                             min_value=round(min_conversation_hours_share, 4))]
+             if min_conversation_hours_share > 0 else [])
     targets = {f"is_{kind}": share for kind, share in _mix_targets(conversation_mix).shares().items()}
     targets["user_female"] = target_female_share
     expectations = []
     for column, target in targets.items():
         low, high = allowed(target, total, mix_tolerance)
         expectations.append(gxe.ExpectColumnMeanToBeBetween(column=column, min_value=low, max_value=high))
-    return expectations
+    return expectations + hours
 
 
 def release_mix_table(frame: pd.DataFrame, conversation_mix: dict | None = None,
                       target_female_share: float = TARGET_FEMALE_SHARE,
-                      mix_tolerance: float = CONVERSATION_MIX_TOLERANCE, **_) -> dict:
-    """Target against measured, per kind and for the female user voices: the check's metadata."""
+                      mix_tolerance: float = CONVERSATION_MIX_TOLERANCE, min_conversation_hours_share: float = 0.0,
+                      **_) -> dict:
+    """Target against measured, per kind and for the female user voices, and the conversations' share
+    of the release's hours: the check's metadata."""
     report = measure_mix(zip(frame["kind"], frame["duration_s"], frame["user_gender"]),
                          _mix_targets(conversation_mix), target_female_share, mix_tolerance)
-    return {"conversations": report.conversations, "mix": MetadataValue.md(report.markdown())}
+    share = float(frame["conversation_hours_share"].iloc[0]) if len(frame) else 0.0
+    aim = f"at least {min_conversation_hours_share:.0%}" if min_conversation_hours_share > 0 else "not judged"
+    return {"conversations": report.conversations, "mix": MetadataValue.md(report.markdown()),
+            "conversation_hours_share": MetadataValue.md(f"{share:.1%} of the release's hours ({aim})")}
 
 
 def _release_duplex(frame: pd.DataFrame) -> pd.DataFrame:
@@ -587,8 +600,9 @@ ADVISORY: dict[str, tuple[Suite, ...]] = {names.SPEECH_DATASET: (
           "female user voices (TTSVoices.target_female_share), within the speech_dataset Config's mix_tolerance "
           f"(default {CONVERSATION_MIX_TOLERANCE:.0%}) and one conversation of its target. Judged from "
           "1 / mix_tolerance conversations (20 by default): below that one conversation is more than the tolerance. "
-          "Shares by hours are shown beside. Warns, does not block: a landing zone without instruction "
-          "documents, say, makes sound data in another mix.",
+          "Shares by hours are shown beside, and the conversations' share of the release's hours is judged "
+          "against the Config's min_conversation_hours_share (0: not judged). Warns, does not block: a landing "
+          "zone without instruction documents, say, makes sound data in another mix.",
           lambda: [], prepare=_release_conversations, from_frame=release_mix, explain=release_mix_table,
           blocking=False),
     Suite("duplex_timing", names.SPEECH_DATASET, "The conversations' turn-taking as heard in their audio "

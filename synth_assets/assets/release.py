@@ -30,6 +30,7 @@ from synth_assets.core.audio_quality import Thresholds
 from synth_assets.core.mix import MixTargets
 from synth_assets.core.limits import (
     CONVERSATION_MIX_TOLERANCE,
+    MIN_CONVERSATION_HOURS_SHARE,
     MAX_CLIPPING_RATIO,
     MAX_SILENCE_RATIO,
     MIN_PEAK_DBFS,
@@ -71,6 +72,10 @@ class ReleaseConfig(Config):
     max_silence_ratio: float = Field(default=MAX_SILENCE_RATIO,
                                      description="Share of 20 ms frames without speech (conversations: both channels).")
     min_snr_db: float = Field(default=MIN_SNR_DB, description="Speech over background estimate, dB.")
+    min_conversation_hours_share: float = Field(default=MIN_CONVERSATION_HOURS_SHARE, ge=0.0, le=1.0,
+                                                description="The least share of the release's hours its "
+                                                "conversations should hold before the conversation_mix check "
+                                                "warns (0: not judged).")
     mix_tolerance: float = Field(default=CONVERSATION_MIX_TOLERANCE, description="How far each conversation "
                                  "kind's share (and the female user share) may be from its target, besides one "
                                  "conversation, before the conversation_mix check warns.")
@@ -122,11 +127,12 @@ def speech_dataset(context: AssetExecutionContext, config: ReleaseConfig, store:
                          release_rows(store, partitions, config.max_wer), recording_rows(store, batches)),
                          config.thresholds()),
                      check_settings={**dataclasses.asdict(config.thresholds()), **mix_settings,
+                                     "min_conversation_hours_share": config.min_conversation_hours_share,
                                      "duplex_targets": settings.duplex_targets()},
                      inputs={"partitions": upstream_versions(store, partitions, UPSTREAM),
                              "audio_batches": upstream_versions(store, batches, RECORDINGS),
                              # The mix is judged, not made: a new target or tolerance keeps the stored parts.
-                             **config.model_dump(exclude={"mix_tolerance"})})
+                             **config.model_dump(exclude={"mix_tolerance", "min_conversation_hours_share"})})
 
 
 def release_metadata(frame, partitions: list[str]) -> dict:

@@ -36,7 +36,11 @@ from synth_assets.tts.pool import limit_threads
 from synth_assets.tts.registry import REGISTRY, Voice, register
 
 UNIT_SIZE = 4  # conversations per unit: a few seconds of work each, small enough to balance two cores
-MIN_PARALLEL_UNITS = 3
+# Fewer units than this render in process: a pool's start-up (the forkserver, then voices loaded in
+# each worker) costs more than it saves. Measured on the real Alpaca sample with engine word times, on 2
+# cores busy with other work: 36 conversations (10 units) took 65 s in process and 76 s on two workers.
+# 48 conversations, like the TTS pool's threshold; an idle machine may want fewer.
+MIN_PARALLEL_UNITS = 12
 UNITS_PER_WORKER = 2  # in flight or done but not yet handed back, per worker: bounds memory
 
 
@@ -96,14 +100,13 @@ def _worker_start(threads: int) -> None:
 
 def voiced_in_units(stage: StageRun, scripts: Iterable[tuple[DialogueScript, str]], voices: VoicePolicy, *,
                     voiced_rows: Callable[..., Iterator[dict]], slot: int, allow_barge_in: bool = True,
-                    extra: Callable | None = None,
-                    transcriber: Transcriber | None = None, workers: int | None = None,
-                    report: RenderReport | None = None,
+                    extra: Callable | None = None, transcriber: Transcriber | None = None,
+                    workers: int | None = None, report: RenderReport | None = None,
                     style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
     """The rows of (script, document id) pairs voiced in units by ``voiced_rows`` (render.voiced_rows),
-    in ``workers`` processes (default: the
-    policy's worker count, one per usable core) when there are enough units, else in this process.
-    The rows are the same whatever the count; what a unit quarantines goes to ``stage``."""
+    in ``workers`` processes (default: the policy's worker count, one per usable core) when there are
+    enough units, else in this process. The rows are the same whatever the count; what a unit
+    quarantines goes to ``stage``."""
     report = report if report is not None else RenderReport()
     workers = voices.worker_count() if workers is None else max(1, workers)
     voice_ids = {*voices.user_voices, voices.assistant_voice}

@@ -36,6 +36,7 @@ from typing import Callable
 from synth_assets import settings
 from synth_assets.core import interrupts
 from synth_assets.crawl.shards import ShardKey, processing_order
+from synth_assets.orchestration.instance import QUIET
 from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
 
 ORDERED_JOB = "synth_ordered_stages"
@@ -43,7 +44,6 @@ PARALLEL_JOB = "synth_parallel_stages"
 # The parallel job's asset groups: each is a unit of a partition's work run on its own.
 PARALLEL_GROUPS = ("speech", "dialogues")
 RELEASE_JOB = "release"
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def select_partitions(keys: list[str], *, snapshot: str | None = None, source: str | None = None) -> list[str]:
@@ -104,7 +104,7 @@ def _definitions():
 
 def _instance():
     if "instance" not in _process_state:
-        from synth_assets.orchestration.runner import ensure_instance
+        from synth_assets.orchestration.instance import ensure_instance
 
         _process_state["instance"] = ensure_instance()
     return _process_state["instance"]
@@ -126,7 +126,7 @@ def execute(job_name: str, partition: str | None, tags: dict[str, str], group: s
     """One run of ``job_name`` on ``partition`` (only its ``group`` assets when given): here, or on the
     celery workers in production."""
     from synth_assets.orchestration.execution import GROUP_TAG
-    from synth_assets.orchestration.runner import _failure_message
+    from synth_assets.orchestration.instance import failure_message as _failure_message
 
     selection = group_assets(job_name, group) if group else None
     tags = {**tags, GROUP_TAG: group} if group else tags

@@ -8,7 +8,6 @@ for all partitions, and they are recorded in the instance that `dagster dev` sho
 
 from __future__ import annotations
 
-import fcntl
 import os
 import statistics
 import time
@@ -23,12 +22,13 @@ from resources.storage import LocalStorage
 from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
+from synth_assets.orchestration.instance import QUIET, ensure_instance
+from synth_assets.orchestration.instance import failure_message as _failure_message
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import metadata_frame
 from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
 from synth_assets.recordings.batches import landing_audio_batches
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 INVOCATION_TAG = "synth/invocation"  # one command's runs (to cancel them together when it is stopped)
 
 
@@ -62,21 +62,6 @@ class RunSummary:
     wall_seconds: float = 0.0
     # What `synth plan` expected before the run (wall seconds, audio hours, where its rates came from).
     estimate: dict = field(default_factory=dict)
-
-
-def ensure_instance() -> DagsterInstance:
-    """The instance under DAGSTER_HOME, defaulting to a project-local .dagster_home (SQLite)."""
-    home = settings.dagster_home()
-    os.environ["DAGSTER_HOME"] = str(home)  # DagsterInstance.get() reads it
-    home.mkdir(parents=True, exist_ok=True)
-    # Two commands started at once on a new home would both create its SQLite tables and record two
-    # schema heads, which breaks the instance for good; one process at a time sets it up.
-    with open(home / ".instance.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        config = home / "dagster.yaml"
-        if not config.exists():
-            config.write_text("telemetry:\n  enabled: false\n")
-        return DagsterInstance.get()
 
 
 def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print,
@@ -244,14 +229,6 @@ def _count_check_evaluations(summary: RunSummary, run_id: str, partition: str | 
         summary.checks_failed += 1
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         summary.failed_checks.append(f"{name} [{partition}]" if partition else name)
-
-
-def _failure_message(result) -> str:
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            return f"{event.step_key}: {error.message.strip() if error else 'failed'}"
-    return "run failed"
 
 
 def _add_figures(summary: RunSummary, store: LocalStorage, keys: list[str]) -> None:

@@ -26,10 +26,11 @@ def rendered(store, policy, workers: int, report: units.RenderReport):
     return rows, stage.quarantined
 
 
-def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices):
+def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices, monkeypatch):
+    monkeypatch.setattr(units, "MIN_PARALLEL_UNITS", 5)  # six units of test voices make a pool worth it here
     female, male, assistant = tone_voices
     policy = VoicePolicy(user_voices=(female, male), assistant_voice=assistant)
-    docs = instruction_documents(14) + [{**instruction_documents(1)[0], "id": "bad", "text": "USER: \n\nASSISTANT: no"}]
+    docs = instruction_documents(22) + [{**instruction_documents(1)[0], "id": "bad", "text": "USER: \n\nASSISTANT: no"}]
     store = stored(tmp_path, docs)
     one, two = units.RenderReport(), units.RenderReport()
     rows_one, bad_one = rendered(store, policy, 1, one)
@@ -37,7 +38,7 @@ def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices)
 
     # every document one conversation: an instruction, or a clarification asking its own question
     assert (one.workers, two.workers) == (1, 2) and two.units == one.units >= units.MIN_PARALLEL_UNITS
-    assert len(rows_one) == 14 and [r["id"] for r in rows_two] == [r["id"] for r in rows_one]
+    assert len(rows_one) == 22 and [r["id"] for r in rows_two] == [r["id"] for r in rows_one]
     assert [(r["audio"], r["user_voice"], r["turns"]) for r in rows_two] == \
         [(r["audio"], r["user_voice"], r["turns"]) for r in rows_one]
     assert {r["user_gender"] for r in rows_two} == {"female", "male"}
@@ -46,7 +47,8 @@ def test_two_workers_render_the_same_conversations_as_one(tmp_path, tone_voices)
 
 
 @pytest.mark.slow  # starts three pools of workers
-def test_a_unit_whose_worker_dies_is_quarantined_and_the_rest_go_on(tmp_path, tone_voices):
+def test_a_unit_whose_worker_dies_is_quarantined_and_the_rest_go_on(tmp_path, tone_voices, monkeypatch):
+    monkeypatch.setattr(units, "MIN_PARALLEL_UNITS", 3)  # three units, in workers (in process, the exit is ours)
     female, male, assistant = tone_voices
     policy = VoicePolicy(user_voices=(female, male), assistant_voice=assistant, workers=2)
     stage = StageRun(names.INSTRUCTION_DIALOGUES, KEY, "run-1", "test")

@@ -74,3 +74,15 @@ def test_a_release_too_small_for_the_tolerance_is_not_judged_but_shows_its_mix()
 def test_a_release_without_conversations_passes_with_nothing_to_check():
     result = check(release({}, clips=3))
     assert result.passed and result.metadata["rows"].value == 0
+
+
+def test_the_conversations_share_of_the_release_hours_is_judged_when_a_minimum_is_set():
+    frame = release({"safety": 4, "false_premise": 4, "instruction": 9, "clarification": 3}, clips=20)
+    # 266 s of conversations beside 60 s of clips: 81.6 % of the release's hours.
+    assert check(frame).passed  # no minimum by default: shown, not judged
+    assert "81.6% of the release's hours (not judged)" in check(frame).metadata["conversation_hours_share"].value
+    assert check(frame, min_conversation_hours_share=0.8).passed
+    short = check(release({"safety": 4, "false_premise": 4, "instruction": 9, "clarification": 3}, clips=200),
+                  min_conversation_hours_share=0.4)
+    assert short.passed is False and short.severity == AssetCheckSeverity.WARN
+    assert "30.7% of the release's hours (at least 40%)" in short.metadata["conversation_hours_share"].value

@@ -1,0 +1,40 @@
+"""The Dagster instance every command runs against, and what they share about its runs."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from typing import TYPE_CHECKING
+
+from synth_assets import settings
+
+if TYPE_CHECKING:  # Dagster is imported by the first instance, not by this module (backfill workers import it)
+    from dagster import DagsterInstance
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def ensure_instance() -> DagsterInstance:
+    """The instance under DAGSTER_HOME, defaulting to a project-local .dagster_home (SQLite)."""
+    home = settings.dagster_home()
+    os.environ["DAGSTER_HOME"] = str(home)  # DagsterInstance.get() reads it
+    home.mkdir(parents=True, exist_ok=True)
+    # Two commands started at once on a new home would both create its SQLite tables and record two
+    # schema heads, which breaks the instance for good; one process at a time sets it up.
+    with open(home / ".instance.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text("telemetry:\n  enabled: false\n")
+        from dagster import DagsterInstance
+
+        return DagsterInstance.get()
+
+
+def failure_message(result) -> str:
+    """The first failed step of a run and its error, in one line."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            return f"{event.step_key}: {error.message.strip() if error else 'failed'}"
+    return "run failed"
