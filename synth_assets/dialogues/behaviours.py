@@ -11,7 +11,8 @@ are set, small by default):
   not addressed to the assistant, which stays silent (no backchannel, no reply to it);
 - ``background``: another, quieter voice on the user channel during an answer, not the user's turn,
   labelled as background speech; the assistant ignores it;
-- ``long_session``: several instruction exchanges chained into one conversation (a minute or more).
+- ``long_session``: instruction exchanges chained into one conversation until it takes a minute to say
+  (``session_s``, at most ``session_exchanges``; the stream's end may cut one short).
 
 The script carries what was chosen in its params (``behaviours``: kind and the turns it covers); the
 conversation (conversation.py) forces the stop barge-in, keeps the assistant silent over side talk,
@@ -25,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from synth_assets.core.limits import SPOKEN_WORDS_PER_SECOND
 from synth_assets.core.mix import phase
 from synth_assets.core.records import DialogueScript, Turn, stable_id
 
@@ -41,7 +43,8 @@ class BehaviourShares:
     side_talk: float = 0.05
     background: float = 0.05
     long_session: float = 0.1
-    session_exchanges: tuple[int, int] = (3, 4)  # instruction exchanges chained in a long session
+    session_s: float = 60.0  # a long session chains instruction exchanges until it is this long (as said)...
+    session_exchanges: int = 8  # ...or has this many
     background_gain: float = 0.2  # the background voice's level against its own clip (about -14 dB)
 
     def __post_init__(self):
@@ -149,26 +152,28 @@ def long_session(scripts: list[DialogueScript]) -> DialogueScript:
                                params=json.dumps(params))
 
 
+def said_seconds(scripts: list[DialogueScript]) -> float:
+    """How long the scripts' turns take to say at the spoken-length budget's rate."""
+    return sum(len(t.text.split()) for s in scripts for t in s.turns) / SPOKEN_WORDS_PER_SECOND
+
+
 def with_duplex_behaviours(scripts: Iterable[DialogueScript], shares: BehaviourShares) -> Iterator[DialogueScript]:
     """The instruction stream with behaviours: ``long_session`` of the scripts start a session that takes
-    the next few instruction scripts of the stream with it; every conversation then gets its own draws.
+    the next instruction scripts of the stream with it until it is ``session_s`` long to say; every conversation then gets its own draws.
     Other kinds (clarifications) pass as they are."""
     held: list[DialogueScript] = []
-    wanted = 0
     for script in scripts:
         if script.kind != "instruction" or behaviours_of(script):
             yield script
             continue
         if held:
             held.append(script)
-            if len(held) >= wanted:
+            if len(held) >= shares.session_exchanges or said_seconds(held) >= shares.session_s:
                 session = long_session(held)
                 yield with_behaviours(session, shares, behaviours_of(session))
                 held = []
             continue
         if phase(script.id, "behaviour long_session") < shares.long_session:
-            low, high = shares.session_exchanges
-            wanted = low + int(phase(script.id, "session length") * (high - low + 1))
             held = [script]
             continue
         yield with_behaviours(script, shares)

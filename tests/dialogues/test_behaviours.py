@@ -54,8 +54,8 @@ def test_greeting_stop_side_talk_and_closing_are_turns_labelled_by_their_place_i
     assert found["closing"]["turns"] == [len(made.turns) - 2, len(made.turns) - 1] and roles[-1] == "assistant"
 
 
-def test_a_long_session_chains_several_instruction_exchanges_into_one_conversation():
-    shares = dataclasses.replace(NONE, long_session=1.0, session_exchanges=(3, 3))
+def test_a_long_session_chains_instruction_exchanges_into_one_conversation_until_it_is_long_enough():
+    shares = dataclasses.replace(NONE, long_session=1.0, session_exchanges=3, session_s=600.0)
     stream = [script(f"d{i}") for i in range(6)] + [script("c", kind="clarification")]
     made = list(with_duplex_behaviours(stream, shares))
     assert [m.kind for m in made] == ["instruction", "instruction", "clarification"]
@@ -64,6 +64,9 @@ def test_a_long_session_chains_several_instruction_exchanges_into_one_conversati
         (label,) = behaviours_of(session)
         assert label["kind"] == "long_session" and label["exchanges"] == 3
     assert made[0].id != made[1].id and json.loads(made[0].params)["session"] == ["doc-d0", "doc-d1", "doc-d2"]
+    by_length = list(with_duplex_behaviours(stream, dataclasses.replace(shares, session_s=40.0)))
+    # Each exchange takes about 17 s to say: a session of 40 s or more holds three.
+    assert [sum(t.role == "user" for t in m.turns) for m in by_length] == [3, 3, 1]
 
 
 def test_shares_are_configured_in_one_setting_and_a_wrong_field_is_refused(monkeypatch):
