@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import textwrap
 import zlib
@@ -27,6 +28,12 @@ for _name, _value in {"DAGSTER_TELEMETRY_DISABLED": "1", "GX_ANALYTICS_ENABLED":
                       # The pipeline test runs the default pool; tests/tts tests every voice.
                       "SYNTH_USER_VOICES": E2E_USER_VOICES}.items():
     os.environ.setdefault(_name, _value)
+
+
+# A shell ignores Ctrl-C for what it starts in the background, and children inherit that: the stop tests
+# send SIGINT to the commands they start and expect it heard, wherever the suite itself was started.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def free_port() -> int:
