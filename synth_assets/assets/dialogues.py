@@ -121,7 +121,7 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
                              "earlier_safety": earlier,
                              "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles, "behaviours": dataclasses.asdict(shares)},
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -147,7 +147,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
                          max_count=config.max_per_partition, report=report, style=style),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles, "behaviours": dataclasses.asdict(shares)},
+                             "fto_quantiles": style.fto_quantiles},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
