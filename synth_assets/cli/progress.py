@@ -40,11 +40,16 @@ def duration(seconds: float) -> str:
 
 
 def eta_seconds(step: StepProgress, now: float) -> float | None:
-    """Seconds the step still needs at the rate it has gone so far; None when that cannot be told."""
-    elapsed = now - step.started
-    if step.state != RUNNING or not step.total or step.done <= 0 or elapsed < 1:
+    """Seconds the step still needs at the rate it has gone so far; None when that cannot be told. The
+    rate is taken from the first item done on, when it can be: loading a model (Whisper's first batch
+    waits most of a minute) says nothing about how fast the rest goes."""
+    if step.state != RUNNING or not step.total or step.done <= 0:
         return None
-    return max(step.total - step.done, 0) * elapsed / step.done
+    left = max(step.total - step.done, 0)
+    if step.first_at and step.done > 1 and now - step.first_at >= 1:
+        return left * (now - step.first_at) / (step.done - 1)
+    elapsed = now - step.started
+    return left * elapsed / step.done if elapsed >= 1 else None
 
 
 def describe(step: StepProgress, now: float) -> str:

@@ -38,6 +38,7 @@ class StepProgress:
     quarantine_path: str = ""
     state: str = RUNNING
     started: float = 0.0  # wall clock (time.time) of the step's start
+    first_at: float = 0.0  # when its first item was done (after the models loaded); 0 before
     updated: float = 0.0
 
     @property
@@ -80,6 +81,8 @@ class ProgressFile:
         self.write(force=True)
 
     def advance(self, items: int = 1, audio_s: float = 0.0) -> None:
+        if not self.step.first_at and items:
+            self.step.first_at = self.clock()
         self.step.done += items
         self.step.audio_s += audio_s
         self.write()

@@ -40,6 +40,7 @@ def test_the_file_is_rewritten_at_most_every_few_seconds_but_always_at_the_end(t
     progress.advance()
     clock.now += 1.0
     progress.advance()
+    assert progress.step.first_at == 1000.0  # the first item's time, for an ETA without the warm-up
     assert read_steps(tmp_path)[0].done == 0  # the start was written; the two items not yet
     clock.now += 1.5
     progress.advance()

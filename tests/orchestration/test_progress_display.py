@@ -33,6 +33,12 @@ def test_a_running_step_reads_as_done_out_of_total_with_its_audio_and_an_eta():
         f"{PART} tts_audio: 100/400, 312 s audio, 1m00s so far, ETA 3m00s")
 
 
+def test_the_eta_leaves_out_the_time_before_the_first_item_a_model_loading():
+    # 45 s to load Whisper and label the first clip, then 10 more clips in 10 s: 389 left take 389 s.
+    loaded = StepProgress("pseudo_labels", PART, done=11, total=400, started=0.0, first_at=45.0)
+    assert describe(loaded, now=55.0).endswith("55s so far, ETA 6m29s")
+
+
 def test_a_step_without_a_known_total_shows_its_count_and_no_eta():
     assert describe(step(12, total=None), now=5.0) == f"{PART} tts_audio: 12, 5s so far"
 
