@@ -10,14 +10,13 @@ from pathlib import Path
 
 
 def cmd_export(args) -> int:
-    from synth_assets import settings
     from synth_assets.cli.progress import watching
     from synth_assets.cli.stores import deployment_store
     from synth_assets.release.export import export_release
     from synth_assets.release.versions import ReleaseError
 
     try:
-        with deployment_store(args.data) as store, watching(settings.dagster_home(), plain=args.json):
+        with deployment_store(args.data) as store, watching(None, plain=args.json):
             report = export_release(store, args.release, args.format, args.out)
     except ReleaseError as error:
         print(f"synth export: {error}", file=sys.stderr)

@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -174,14 +175,18 @@ def _is_terminal(stream) -> bool:
 
 
 @contextlib.contextmanager
-def watching(root: Path, *, plain: bool = False, stream: TextIO | None = None,
+def watching(root: Path | None, *, plain: bool = False, stream: TextIO | None = None,
              poll_s: float = POLL_S) -> Iterator[Path]:
     """Show the progress of the steps this command runs while the block runs: a fresh progress folder
-    under ``root`` that the steps (here and in worker processes) find through SYNTH_PROGRESS_DIR,
-    read every ``poll_s`` seconds. Afterwards, the quarantine summary; the folder is removed."""
+    under ``root`` (the instance's folder; a temporary one when None, for a command that runs no
+    Dagster run) that the steps, here and in worker processes, find through SYNTH_PROGRESS_DIR, read
+    every ``poll_s`` seconds. Afterwards, the quarantine summary; the folder is removed."""
     stream = stream or sys.stderr
-    folder = Path(root) / "progress" / uuid.uuid4().hex[:12]
-    folder.mkdir(parents=True, exist_ok=True)
+    if root is None:
+        folder = Path(tempfile.mkdtemp(prefix="synth-progress-"))
+    else:
+        folder = Path(root) / "progress" / uuid.uuid4().hex[:12]
+        folder.mkdir(parents=True, exist_ok=True)
     previous = os.environ.get(PROGRESS_DIR_ENV)
     os.environ[PROGRESS_DIR_ENV] = str(folder)
     board = board_for(stream, plain=plain)
@@ -209,3 +214,6 @@ def watching(root: Path, *, plain: bool = False, stream: TextIO | None = None,
         else:
             os.environ[PROGRESS_DIR_ENV] = previous
         shutil.rmtree(folder, ignore_errors=True)
+        if root is not None:
+            with contextlib.suppress(OSError):
+                folder.parent.rmdir()  # when no other command is watching its runs

@@ -100,3 +100,9 @@ def test_watching_hands_the_steps_a_progress_folder_and_ends_with_the_quarantine
     assert said[1:] == ["[progress] 1 steps: 1 done (0 s audio made), 0 unchanged, 0 failed",
                         "text_segments: 1 record quarantined: fragment 1, see data/quarantine/text_segments"]
     assert progress_dir() is None and not folder.exists()
+
+
+def test_a_command_without_dagster_runs_watches_a_temporary_folder():
+    with watching(None, plain=True, stream=io.StringIO(), poll_s=60) as folder:
+        assert folder.is_dir() and progress_dir() == folder
+    assert not folder.exists()
