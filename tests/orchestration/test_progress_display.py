@@ -106,3 +106,14 @@ def test_a_command_without_dagster_runs_watches_a_temporary_folder():
     with watching(None, plain=True, stream=io.StringIO(), poll_s=60) as folder:
         assert folder.is_dir() and progress_dir() == folder
     assert not folder.exists()
+
+
+def test_dagster_shows_only_errors_on_the_console_unless_verbose_is_asked(monkeypatch):
+    from synth_assets.cli import verbose_or_quiet
+    from synth_assets.orchestration.instance import quiet
+
+    monkeypatch.delenv("SYNTH_VERBOSE", raising=False)
+    verbose_or_quiet(type("Args", (), {"verbose": False})())
+    assert quiet()["loggers"]["console"]["config"]["log_level"] == "ERROR"
+    verbose_or_quiet(type("Args", (), {"verbose": True})())  # `synth demo --verbose`; worker processes inherit it
+    assert quiet()["loggers"]["console"]["config"]["log_level"] == "WARNING"
