@@ -47,7 +47,9 @@ def eta_seconds(step: StepProgress, now: float) -> float | None:
     if step.state != RUNNING or not step.total or step.done <= 0:
         return None
     left = max(step.total - step.done, 0)
-    if step.first_at and step.done > 1 and now - step.first_at >= 1:
+    if step.first_at:
+        if step.done < 2 or now - step.first_at < 1:
+            return None  # one item says how long the warm-up took, not the rate
         return left * (now - step.first_at) / (step.done - 1)
     elapsed = now - step.started
     return left * elapsed / step.done if elapsed >= 1 else None

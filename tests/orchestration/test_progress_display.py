@@ -37,6 +37,8 @@ def test_the_eta_leaves_out_the_time_before_the_first_item_a_model_loading():
     # 45 s to load Whisper and label the first clip, then 10 more clips in 10 s: 389 left take 389 s.
     loaded = StepProgress("pseudo_labels", PART, done=11, total=400, started=0.0, first_at=45.0)
     assert describe(loaded, now=55.0).endswith("55s so far, ETA 6m29s")
+    first = StepProgress("pseudo_labels", PART, done=1, total=400, started=0.0, first_at=45.0)
+    assert describe(first, now=50.0).endswith("50s so far")  # one item: no rate yet
 
 
 def test_a_step_without_a_known_total_shows_its_count_and_no_eta():
