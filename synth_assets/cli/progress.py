@@ -112,11 +112,9 @@ class PlainLines:
 
     def close(self, steps: list[StepProgress], now: float) -> None:
         self.update(steps, now)
-        reused = sum(step.state == REUSED for step in steps)
-        made = sum(step.audio_s for step in steps if step.state == DONE)
-        if steps:
-            self.write(f"[progress] {len(steps)} steps: {sum(s.state == DONE for s in steps)} done "
-                       f"({made:.0f} s audio made), {reused} unchanged, {sum(s.state == FAILED for s in steps)} failed")
+        if steps:  # no audio total: a clip's seconds are counted again by each stage that handles it
+            self.write(f"[progress] {len(steps)} steps: {sum(s.state == DONE for s in steps)} done, "
+                       f"{sum(s.state == REUSED for s in steps)} unchanged, {sum(s.state == FAILED for s in steps)} failed")
 
 
 class RichBoard:
@@ -135,9 +133,7 @@ class RichBoard:
 
     def update(self, steps: list[StepProgress], now: float) -> None:
         finished = [s for s in steps if s.state != RUNNING]
-        made = sum(s.audio_s for s in finished if s.state == DONE)
         self.progress.update(self.overall, completed=len(finished), total=len(steps) or None,
-                             audio=f"{made:.0f} s audio" if made else "",
                              eta=f"{sum(s.state == FAILED for s in finished)} failed" if any(
                                  s.state == FAILED for s in finished) else "")
         for step in steps:

@@ -99,7 +99,7 @@ def test_watching_hands_the_steps_a_progress_folder_and_ends_with_the_quarantine
         progress.finish()
     said = out.getvalue().splitlines()
     assert said[0].startswith(f"[progress] {PART} text_segments: done, 3 items, 1 quarantined in ")
-    assert said[1:] == ["[progress] 1 steps: 1 done (0 s audio made), 0 unchanged, 0 failed",
+    assert said[1:] == ["[progress] 1 steps: 1 done, 0 unchanged, 0 failed",
                         "text_segments: 1 record quarantined: fragment 1, see data/quarantine/text_segments"]
     assert progress_dir() is None and not folder.exists()
 
