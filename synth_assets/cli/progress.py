@@ -113,8 +113,9 @@ class PlainLines:
     def close(self, steps: list[StepProgress], now: float) -> None:
         self.update(steps, now)
         if steps:  # no audio total: a clip's seconds are counted again by each stage that handles it
-            self.write(f"[progress] {len(steps)} steps: {sum(s.state == DONE for s in steps)} done, "
-                       f"{sum(s.state == REUSED for s in steps)} unchanged, {sum(s.state == FAILED for s in steps)} failed")
+            counts = {state: sum(s.state == state for s in steps) for state in (DONE, REUSED, FAILED)}
+            self.write(f"[progress] {len(steps)} steps: {counts[DONE]} done, {counts[REUSED]} unchanged, "
+                       f"{counts[FAILED]} failed")
 
 
 class RichBoard:
