@@ -81,6 +81,22 @@ def command_workers() -> int:
     return max(1, int(os.environ.get("SYNTH_WORKERS") or len(os.sched_getaffinity(0))))
 
 
+PROGRESS_DIR_ENV = "SYNTH_PROGRESS_DIR"
+
+
+def progress_dir() -> Path | None:
+    """Where the running steps of a command write their progress (core/progress.py): set by the command
+    for its runs and inherited by its worker processes; unset (no progress written) otherwise."""
+    value = os.environ.get(PROGRESS_DIR_ENV)
+    return Path(value) if value else None
+
+
+def verbose_logs() -> bool:
+    """Dagster's warnings on the console of `synth demo`/`materialize`/`backfill` (SYNTH_VERBOSE=1, or
+    `--verbose`); otherwise those commands show progress and a quarantine summary instead."""
+    return os.environ.get("SYNTH_VERBOSE", "").lower() in ("1", "true", "yes")
+
+
 def engine_threads() -> int:
     """Engine threads per partition worker: the usable cores shared out, so workers never oversubscribe."""
     return max(1, len(os.sched_getaffinity(0)) // partition_workers())

@@ -65,7 +65,7 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
                 "target_female_share": policy.target_female_share,
                 "clips_per_accent": frame["voice_accent"].value_counts().to_dict()}
 
-    return run_stage(context, store, summarize=summarize, track=True,
+    return run_stage(context, store, summarize=summarize, track=True, items_from=names.SPOKEN_TEXT,
                      produce=lambda stage: voice_clips(stage, store, partition, config.prosody(), policy, tally),
                      inputs={names.SPOKEN_TEXT: upstream_fingerprint(store, names.SPOKEN_TEXT, partition),
                              "config": config.model_dump(), **voice_inputs(policy),
@@ -98,7 +98,7 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
             "wer_histogram": histogram_md(frame["wer"], [0, 0.001, 0.05, 0.1, 0.2, 0.3, 0.5, 10], "WER"),
         }
 
-    return run_stage(context, store, summarize=summarize, track=True,
+    return run_stage(context, store, summarize=summarize, track=True, items_from=names.TTS_AUDIO,
                      produce=lambda stage: label_clips(stage, store, partition, transcriber, tally),
                      inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),
                              "asr": transcriber.output_settings})
@@ -126,7 +126,7 @@ def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, sto
                 "steps": steps[steps != ""].value_counts().to_dict(),
                 "median_snr_db": None if frame["snr_db"].isna().all() else round(float(frame["snr_db"].median()), 2)}
 
-    return run_stage(context, store, summarize=summarize, track=True,
+    return run_stage(context, store, summarize=summarize, track=True, items_from=names.TTS_AUDIO,
                      produce=lambda stage: augment_partition(stage, store, partition, config.max_wer,
                                                              tuple(config.recipes), config.noise_folder, transcriber),
                      inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),

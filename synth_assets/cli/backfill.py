@@ -12,6 +12,8 @@ from pathlib import Path
 
 def cmd_backfill(args) -> int:
     from synth_assets import settings
+    from synth_assets.cli import verbose_or_quiet
+    from synth_assets.cli.progress import watching
     from synth_assets.orchestration.backfill import describe_selection, landing_keys, run_backfill, select_partitions
     from synth_assets.orchestration.runner import ensure_instance
 
@@ -19,6 +21,7 @@ def cmd_backfill(args) -> int:
         os.environ["SYNTH_DATA_ROOT"] = str(Path(args.data).resolve())
         if args.landing:
             os.environ["SYNTH_LANDING"] = str(Path(args.landing).resolve())
+    verbose_or_quiet(args)
     if args.release_name:
         os.environ["SYNTH_RELEASE"] = args.release_name
     ensure_instance()
@@ -29,7 +32,8 @@ def cmd_backfill(args) -> int:
         return 1
     log = (lambda message: print(message, file=sys.stderr))
     log(f"backfill of {len(keys)} partitions ({selection}) with {args.workers} worker(s)")
-    result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log)
+    with watching(settings.dagster_home(), plain=args.json):
+        result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log)
     if args.json:
         print(json.dumps({**dataclasses.asdict(result), "failed": result.failed}, indent=2))
     else:
@@ -41,6 +45,8 @@ def cmd_backfill(args) -> int:
 
 
 def register(sub) -> None:
+    from synth_assets.cli import add_progress_options
+
     backfill = sub.add_parser("backfill", help="run the pipeline over a snapshot's or a source's partitions",
                               description="Materialize every crawl shard of a snapshot and/or a source, then the "
                               "release. Partitions run side by side in --workers processes; in the production "
@@ -51,5 +57,6 @@ def register(sub) -> None:
     backfill.add_argument("--workers", type=int, default=1, help="partitions side by side (default 1)")
     backfill.add_argument("--release-name", help="the release these runs serve (run tag synth/release)")
     backfill.add_argument("--no-release", action="store_true", help="skip the release job at the end")
-    backfill.add_argument("--json", action="store_true")
+    backfill.add_argument("--json", action="store_true", help="the result as JSON (progress as plain lines)")
+    add_progress_options(backfill)
     backfill.set_defaults(func=cmd_backfill)

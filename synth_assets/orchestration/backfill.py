@@ -36,7 +36,7 @@ from typing import Callable
 from synth_assets import settings
 from synth_assets.core import interrupts
 from synth_assets.crawl.shards import ShardKey, processing_order
-from synth_assets.orchestration.instance import QUIET
+from synth_assets.orchestration.instance import quiet
 from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
 
 ORDERED_JOB = "synth_ordered_stages"
@@ -136,12 +136,12 @@ def execute(job_name: str, partition: str | None, tags: dict[str, str], group: s
         job = build_reconstructable_job(__name__, job_by_name.__name__, reconstructable_args=(job_name,))
         # execute_job takes the partition as the run tag Dagster itself uses for partitioned runs.
         run_tags = {**tags, "dagster/partition": partition} if partition else tags
-        with execute_job(job, instance=_instance(), run_config=QUIET, tags=run_tags, raise_on_error=False,
+        with execute_job(job, instance=_instance(), run_config=quiet(), tags=run_tags, raise_on_error=False,
                          asset_selection=selection) as result:
             return RunOutcome(job_name, partition, result.run_id, result.success,
                               "" if result.success else _failure_message(result), group)
     result = job_by_name(job_name).execute_in_process(partition_key=partition, instance=_instance(), tags=tags,
-                                                      raise_on_error=False, run_config=QUIET,
+                                                      raise_on_error=False, run_config=quiet(),
                                                       asset_selection=selection)
     return RunOutcome(job_name, partition, result.run_id, result.success,
                       "" if result.success else _failure_message(result), group)

@@ -11,7 +11,13 @@ from synth_assets import settings
 if TYPE_CHECKING:  # Dagster is imported by the first instance, not by this module (backfill workers import it)
     from dagster import DagsterInstance
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def quiet() -> dict:
+    """The run config of a command's runs: Dagster's console log shows errors only (the command shows
+    progress and sums the quarantine up itself), or its warnings too with `--verbose` (SYNTH_VERBOSE)."""
+    level = "WARNING" if settings.verbose_logs() else "ERROR"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
 def ensure_instance() -> DagsterInstance:

@@ -22,7 +22,7 @@ from resources.storage import LocalStorage
 from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
-from synth_assets.orchestration.instance import QUIET, ensure_instance
+from synth_assets.orchestration.instance import ensure_instance, quiet
 from synth_assets.orchestration.instance import failure_message as _failure_message
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import metadata_frame
@@ -96,7 +96,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
                 stop_point()
                 log(f"[{index}/{len(keys)}] {key}")
                 result = pipeline.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
-                                                     run_config=QUIET, tags=tags)
+                                                     run_config=quiet(), tags=tags)
                 stop_point()
                 _count_checks(summary, result)
                 if not result.success:
@@ -107,7 +107,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
         stop_point()
         log("[release] gathering finished partitions")
         release = defs.resolve_job_def("release").execute_in_process(instance=instance, raise_on_error=False,
-                                                                     run_config=QUIET, tags=tags)
+                                                                     run_config=quiet(), tags=tags)
         stop_point()
     _count_checks(summary, release)
     if not release.success:
@@ -134,7 +134,7 @@ def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_
     for index, key in enumerate(batches, 1):
         stop_point()
         log(f"[recordings {index}/{len(batches)}] {key} ({len(batches[key])} files)")
-        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET,
+        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=quiet(),
                                         tags=tags)
         stop_point()
         _count_checks(summary, result)

@@ -28,8 +28,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import soundfile as sf
 
+from synth_assets import settings
 from synth_assets.core.audio import SAMPLE_RATE, from_flac
 from synth_assets.core.interrupts import deferred_interrupts
+from synth_assets.core.progress import FAILED, ProgressFile, counted
 from synth_assets.core.storage import Store
 from synth_assets.release.versions import ReleaseError, iter_release_tables, load_release
 
@@ -428,9 +430,14 @@ def export_release(store: Store, name: str, fmt: str, out: str | Path) -> Export
     prepare_folder(out, name, fmt)
     staging = out / STAGING.format(fmt=fmt, pid=os.getpid())
     started = time.perf_counter()
+    progress = ProgressFile(settings.progress_dir(), f"export {fmt}", name, total=release.samples)
     try:
-        files = EXPORTERS[fmt](iter_rows(store, name), staging)
+        files = EXPORTERS[fmt](counted(iter_rows(store, name), progress), staging)
         _publish(staging, out, name, fmt)
+        progress.finish()
+    except BaseException:
+        progress.finish(FAILED)
+        raise
     finally:  # stopped or failed half-way: the folder is left as it was
         shutil.rmtree(staging, ignore_errors=True)
         if not existed:
