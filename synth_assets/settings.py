@@ -154,22 +154,28 @@ def conversation_mix() -> MixTargets:
     return MixTargets.parse(value) if value else MixTargets()
 
 
+def _json_object(variable: str, fields_of: str) -> dict:
+    """The JSON object in environment variable ``variable`` (fields of ``fields_of``); {} when unset.
+    A malformed value fails loading with the reason."""
+    import json
+
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return {}
+    try:
+        found = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{variable} must be a JSON object: {error}") from None
+    if not isinstance(found, dict):
+        raise ValueError(f"{variable} must be a JSON object of {fields_of} fields")
+    return found
+
+
 def duplex_targets() -> dict:
     """Overrides of the duplex timing targets the release is checked against (SYNTH_DUPLEX_TARGETS, JSON
     of synth_assets/dialogues/duplex.py DuplexTargets fields, e.g. '{"fto_p90_max_s": 0.8}'); {} keeps
     the defaults. A malformed value fails loading with the reason."""
-    import json
-
-    value = os.environ.get("SYNTH_DUPLEX_TARGETS", "").strip()
-    if not value:
-        return {}
-    try:
-        targets = json.loads(value)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"SYNTH_DUPLEX_TARGETS is not JSON: {error}") from None
-    if not isinstance(targets, dict):
-        raise ValueError("SYNTH_DUPLEX_TARGETS must be a JSON object of DuplexTargets fields")
-    return targets
+    return _json_object("SYNTH_DUPLEX_TARGETS", "DuplexTargets")
 
 
 def fto_quantiles() -> tuple[tuple[float, float], ...] | None:
@@ -191,18 +197,7 @@ def duplex_behaviours() -> dict:
     """Shares of instruction conversations given each duplex behaviour (SYNTH_DUPLEX_BEHAVIOURS: a JSON
     object of synth_assets/dialogues/behaviours.py BehaviourShares fields, e.g. {"stop": 0.2}); empty:
     the defaults."""
-    import json
-
-    value = os.environ.get("SYNTH_DUPLEX_BEHAVIOURS", "").strip()
-    if not value:
-        return {}
-    try:
-        shares = json.loads(value)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"SYNTH_DUPLEX_BEHAVIOURS must be a JSON object: {error}") from None
-    if not isinstance(shares, dict):
-        raise ValueError("SYNTH_DUPLEX_BEHAVIOURS must be a JSON object of BehaviourShares fields")
-    return shares
+    return _json_object("SYNTH_DUPLEX_BEHAVIOURS", "BehaviourShares")
 
 
 def model_cache() -> Path:

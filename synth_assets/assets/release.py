@@ -31,13 +31,10 @@ from synth_assets.core.mix import MixTargets
 from synth_assets.core.limits import (
     CONVERSATION_MIX_TOLERANCE,
     MIN_CONVERSATION_HOURS_SHARE,
-    MAX_CLIPPING_RATIO,
-    MAX_SILENCE_RATIO,
-    MIN_PEAK_DBFS,
-    MIN_SNR_DB,
     WER_THRESHOLD,
 )
 from synth_assets.core.plots import markdown_image
+from synth_assets.orchestration.config import carrying, settings_from
 from synth_assets.orchestration.execution import permanent, retry_policy
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import run_stage, stage_asset
@@ -65,13 +62,8 @@ from synth_assets.release.versions import (
 )
 
 
-class ReleaseConfig(Config):
+class ReleaseConfig(Config, carrying(Thresholds)):
     max_wer: float = Field(default=WER_THRESHOLD, description="Clean clips above this round-trip WER stay out.")
-    min_peak_dbfs: float = Field(default=MIN_PEAK_DBFS, description="A quieter peak is quarantined as near silent.")
-    max_clipping_ratio: float = Field(default=MAX_CLIPPING_RATIO, description="Share of samples at full scale.")
-    max_silence_ratio: float = Field(default=MAX_SILENCE_RATIO,
-                                     description="Share of 20 ms frames without speech (conversations: both channels).")
-    min_snr_db: float = Field(default=MIN_SNR_DB, description="Speech over background estimate, dB.")
     min_conversation_hours_share: float = Field(default=MIN_CONVERSATION_HOURS_SHARE, ge=0.0, le=1.0,
                                                 description="The least share of the release's hours its "
                                                 "conversations should hold before the conversation_mix check "
@@ -81,7 +73,7 @@ class ReleaseConfig(Config):
                                  "conversation, before the conversation_mix check warns.")
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(self.min_peak_dbfs, self.max_clipping_ratio, self.max_silence_ratio, self.min_snr_db)
+        return settings_from(Thresholds, self)
 
 
 @stage_asset(
