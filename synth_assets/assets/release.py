@@ -157,13 +157,8 @@ def quality_metadata(frame) -> dict:
                                                                  "quality distributions"))}
 
 
-class DatasetReleaseConfig(Config):
+class DatasetReleaseConfig(Config, carrying(Selection)):
     name: str = Field(description="The release's name (letters, digits, '.', '_', '-'); a taken name is refused.")
-    partitions: list[str] = Field(default_factory=list, description="Only these crawl shards / audio batches.")
-    sources: list[str] = Field(default_factory=list, description="Only these sources.")
-    snapshots: list[str] = Field(default_factory=list, description="Only these snapshots.")
-    kinds: list[str] = Field(default_factory=list,
-                             description="Only these kinds: clip, augmented, safety, false_premise, recording, ...")
     rate_mos: bool = Field(default=True, description="Rate a seeded sample with DNSMOS (~0.6 s a clip).")
 
 
@@ -179,8 +174,7 @@ class DatasetReleaseConfig(Config):
 )
 def dataset_release(context: AssetExecutionContext, config: DatasetReleaseConfig, store: Storage,
                     tracker: ExperimentTracker):
-    selection = Selection(tuple(config.partitions), tuple(config.sources), tuple(config.snapshots),
-                          tuple(config.kinds))
+    selection = settings_from(Selection, config)
     try:
         release = create_release(store, config.name, selection, track=tracker.release_tracker(),
                                  rate_mos=config.rate_mos)
