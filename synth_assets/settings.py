@@ -6,7 +6,7 @@ stay ``EnvVar``s there, so their values never reach this module or the UI).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from synth_assets.core.mix import MixTargets
@@ -81,9 +81,10 @@ def command_workers() -> int:
     return max(1, int(os.environ.get("SYNTH_WORKERS") or len(os.sched_getaffinity(0))))
 
 
-def engine_threads() -> int:
-    """Engine threads per partition worker: the usable cores shared out, so workers never oversubscribe."""
-    return max(1, len(os.sched_getaffinity(0)) // partition_workers())
+def engine_threads(workers: int | None = None) -> int:
+    """Engine threads per partition worker (``workers`` of them; default: `partition_workers`): the usable
+    cores shared out, so workers never oversubscribe."""
+    return max(1, len(os.sched_getaffinity(0)) // (workers or partition_workers()))
 
 
 def step_retries() -> int:
@@ -115,6 +116,61 @@ def webserver_host() -> str:
 def dagster_home() -> Path:
     """Dagster's instance folder: DAGSTER_HOME, or a project-local .dagster_home (SQLite)."""
     return Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home").resolve()
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a command chose over the environment (`--data`, `--landing`, `--workers`, `--release-name`...),
+    handed as an argument to the definitions it builds, to its worker processes and to its runs' tags:
+    no command writes os.environ. A field left None reads the environment (or the default)."""
+
+    data: str | None = None  # the data root
+    landing: str | None = None
+    audio_landing: str | None = None
+    workers: int | None = None  # partitions side by side
+    release: str | None = None
+    home: str | None = None  # the Dagster instance's folder
+
+    @classmethod
+    def paths(cls, **chosen: object) -> Overrides:
+        """Overrides whose given paths are made absolute (the worker processes may start elsewhere)."""
+        return cls(**{k: (str(Path(v).resolve()) if k in _PATHS and v is not None else v) for k, v in chosen.items()})
+
+    def with_workers(self, workers: int) -> Overrides:
+        return replace(self, workers=workers)
+
+    def data_root(self) -> Path:
+        return Path(self.data).resolve() if self.data else data_root()
+
+    def landing_root(self) -> Path:
+        return Path(self.landing).resolve() if self.landing else landing_root()
+
+    def audio_landing_root(self) -> Path:
+        return Path(self.audio_landing).resolve() if self.audio_landing else audio_landing_root()
+
+    def partition_workers(self) -> int:
+        return max(1, self.workers) if self.workers else partition_workers()
+
+    def engine_threads(self) -> int:
+        return engine_threads(self.partition_workers())
+
+    def release_name(self) -> str:
+        return self.release or release_name()
+
+    def dagster_home(self) -> Path:
+        return Path(self.home).resolve() if self.home else dagster_home()
+
+    def mlflow_tracking_uri(self) -> str:
+        return mlflow_tracking_uri(self.data_root())
+
+    def chosen_mlflow_uri(self) -> str | None:
+        """The tracking URI the steps of this command's runs must be told (in a run tag): MLflow's
+        database beside a data root the command chose. None when it chose none, or MLFLOW_TRACKING_URI
+        names one (every process reads that itself, and it may hold a password)."""
+        return None if not self.data or os.environ.get("MLFLOW_TRACKING_URI") else self.mlflow_tracking_uri()
+
+
+_PATHS = ("data", "landing", "audio_landing", "home")
 
 
 def voices_file() -> str:
@@ -255,8 +311,9 @@ def rewriter() -> dict[str, str]:
 REWRITER_KEY_VARIABLE = "SYNTH_REWRITER_API_KEY"
 
 
-def mlflow_tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{data_root() / 'mlflow.db'}"
+def mlflow_tracking_uri(root: Path | None = None) -> str:
+    """MLFLOW_TRACKING_URI, else a SQLite database in the data root (``root``, default `data_root`)."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(root or data_root()) / 'mlflow.db'}"
 
 
 def mlflow_enabled() -> bool:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
-from pathlib import Path
 
 
 def cmd_backfill(args) -> int:
@@ -15,21 +13,18 @@ def cmd_backfill(args) -> int:
     from synth_assets.orchestration.backfill import describe_selection, landing_keys, run_backfill, select_partitions
     from synth_assets.orchestration.runner import ensure_instance
 
-    if not settings.uses_s3():
-        os.environ["SYNTH_DATA_ROOT"] = str(Path(args.data).resolve())
-        if args.landing:
-            os.environ["SYNTH_LANDING"] = str(Path(args.landing).resolve())
-    if args.release_name:
-        os.environ["SYNTH_RELEASE"] = args.release_name
-    ensure_instance()
-    keys = select_partitions(landing_keys(), snapshot=args.snapshot, source=args.source)
+    local = {} if settings.uses_s3() else {"data": args.data, "landing": args.landing}
+    overrides = settings.Overrides.paths(**local, release=args.release_name)
+    ensure_instance(overrides.dagster_home())
+    keys = select_partitions(landing_keys(overrides), snapshot=args.snapshot, source=args.source)
     selection = describe_selection(args.snapshot, args.source)
     if not keys:
         print(f"no partitions match {selection} in the landing zone", file=sys.stderr)
         return 1
     log = (lambda message: print(message, file=sys.stderr))
     log(f"backfill of {len(keys)} partitions ({selection}) with {args.workers} worker(s)")
-    result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log)
+    result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log,
+                          overrides=overrides)
     if args.json:
         print(json.dumps({**dataclasses.asdict(result), "failed": result.failed}, indent=2))
     else:

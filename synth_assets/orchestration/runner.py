@@ -8,7 +8,6 @@ for all partitions, and they are recorded in the instance that `dagster dev` sho
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import uuid
@@ -22,6 +21,7 @@ from resources.storage import LocalStorage
 from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
+from synth_assets.orchestration.execution import run_tags
 from synth_assets.orchestration.instance import QUIET, ensure_instance
 from synth_assets.orchestration.instance import failure_message as _failure_message
 from synth_assets.orchestration.partitions import audio_batches, shards
@@ -65,31 +65,33 @@ class RunSummary:
 
 
 def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print,
-                        audio_landing: Path | None = None, workers: int = 1) -> RunSummary:
+                        audio_landing: Path | None = None, workers: int = 1,
+                        dagster_home: Path | None = None) -> RunSummary:
     """Run every crawl shard of ``landing`` (and every audio batch of ``audio_landing``), then the release.
     With ``workers`` over 1 the crawl shards go through the backfill's unit scheduler, side by side in
-    that many worker processes (each loads its models once); with 1, here, one partition after another."""
-    os.environ["SYNTH_LANDING"] = str(Path(landing).resolve())
-    os.environ["SYNTH_DATA_ROOT"] = str(Path(data_root).resolve())
-    if audio_landing is not None:
-        os.environ["SYNTH_AUDIO_LANDING"] = str(Path(audio_landing).resolve())
+    that many worker processes (each loads its models once); with 1, here, one partition after another.
+    The paths travel as arguments (to the definitions, the worker processes and the runs' tags), and
+    the instance is ``dagster_home``'s (default: DAGSTER_HOME's)."""
+    overrides = settings.Overrides.paths(landing=landing, data=data_root, audio_landing=audio_landing,
+                                         home=dagster_home)
     from synth_assets.definitions import make_defs
 
-    defs = make_defs()
-    instance = ensure_instance()
+    defs = make_defs(overrides)
+    instance = ensure_instance(overrides.dagster_home())
     keys = landing_shards(LocalStorage(root=str(landing)))
     if not keys:
         raise SystemExit(f"no dump files found in {landing} (expected <source>/<snapshot>/<file>)")
     known = set(instance.get_dynamic_partitions(shards.name))
     instance.add_dynamic_partitions(shards.name, [k for k in keys if k not in known])
 
-    summary = RunSummary(partitions=len(keys), dagster_home=str(settings.dagster_home()), workers=workers)
+    summary = RunSummary(partitions=len(keys), dagster_home=str(overrides.dagster_home()), workers=workers)
     started = time.perf_counter()
     summary.estimate = _estimate(landing, data_root, audio_landing, workers, instance, log)
-    tags = {INVOCATION_TAG: uuid.uuid4().hex[:12]}
-    with canceled_on_stop(instance, tags):
+    invocation = {INVOCATION_TAG: uuid.uuid4().hex[:12]}
+    tags = run_tags(overrides, **invocation)
+    with canceled_on_stop(instance, invocation):
         if workers > 1:
-            _run_side_by_side(instance, summary, keys, workers, log)
+            _run_side_by_side(instance, summary, keys, workers, log, overrides)
         else:
             pipeline = defs.resolve_job_def("synth_pipeline")
             for index, key in enumerate(keys, 1):
@@ -198,7 +200,7 @@ def _estimate(landing: Path, data_root: Path, audio_landing: Path | None, worker
 
 
 def _run_side_by_side(instance: DagsterInstance, summary: RunSummary, keys: list[str], workers: int,
-                      log: Callable[[str], None]) -> None:
+                      log: Callable[[str], None], overrides: settings.Overrides) -> None:
     """The crawl shards through the backfill's unit scheduler (each partition's speech and its dialogues
     are units, the largest first), the checks and failures read back from the instance."""
     from dagster import DagsterEventType
@@ -206,7 +208,8 @@ def _run_side_by_side(instance: DagsterInstance, summary: RunSummary, keys: list
     from synth_assets.orchestration.backfill import run_backfill
 
     log(f"{len(keys)} partitions on {workers} workers")
-    result = run_backfill(keys, workers=workers, release=False, selection="materialize", log=log)
+    result = run_backfill(keys, workers=workers, release=False, selection="materialize", log=log,
+                          overrides=overrides)
     for run in result.runs:
         records = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
         _count_check_evaluations(summary, run.run_id, run.partition,
