@@ -49,7 +49,7 @@ def _print_summary(summary, as_json: bool) -> None:
 
 
 def cmd_materialize(args) -> int:
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
     log = (lambda m: print(m, file=sys.stderr))
     audio = getattr(args, "audio_landing", None)
@@ -99,7 +99,7 @@ def cmd_lineage(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from synth_assets.orchestration.bench import run_benchmark
+    from synth_assets.drivers.bench import run_benchmark
 
     report = run_benchmark(Path(args.work))
     print(json.dumps(report, indent=2) if args.json else report["table"])

@@ -10,8 +10,8 @@ import sys
 
 def cmd_backfill(args) -> int:
     from synth_assets import settings
-    from synth_assets.orchestration.backfill import describe_selection, landing_keys, run_backfill, select_partitions
-    from synth_assets.orchestration.runner import ensure_instance
+    from synth_assets.drivers.backfill import describe_selection, landing_keys, run_backfill, select_partitions
+    from synth_assets.drivers.runner import ensure_instance
 
     local = {} if settings.uses_s3() else {"data": args.data, "landing": args.landing}
     overrides = settings.Overrides.paths(**local, release=args.release_name)

@@ -38,8 +38,8 @@ from typing import Callable
 from synth_assets import settings
 from synth_assets.core import interrupts
 from synth_assets.crawl.shards import ShardKey, processing_order
-from synth_assets.orchestration.instance import QUIET
-from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
+from synth_assets.drivers.instance import QUIET
+from synth_assets.drivers.stopping import canceled_on_stop, stop_point
 
 ORDERED_JOB = "synth_ordered_stages"
 PARALLEL_JOB = "synth_parallel_stages"
@@ -111,7 +111,7 @@ def _definitions():
 
 def _instance():
     if "instance" not in _process_state:
-        from synth_assets.orchestration.instance import ensure_instance
+        from synth_assets.drivers.instance import ensure_instance
 
         _process_state["instance"] = ensure_instance(_overrides().dagster_home())
     return _process_state["instance"]
@@ -136,7 +136,7 @@ def execute(job_name: str, partition: str | None, tags: dict[str, str], group: s
     """One run of ``job_name`` on ``partition`` (only its ``group`` assets when given): here, or on the
     celery workers in production."""
     from synth_assets.orchestration.execution import GROUP_TAG
-    from synth_assets.orchestration.instance import failure_message as _failure_message
+    from synth_assets.drivers.instance import failure_message as _failure_message
 
     selection = group_assets(job_name, group) if group else None
     tags = {**tags, GROUP_TAG: group} if group else tags

@@ -91,8 +91,8 @@ def run_benchmark(work: Path) -> dict:
     work = work.resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    from synth_assets.orchestration.instance import ensure_instance
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.instance import ensure_instance
+    from synth_assets.drivers.runner import materialize_landing
 
     landing = settings.SAMPLE_LANDING
     started = time.perf_counter()

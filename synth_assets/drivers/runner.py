@@ -22,11 +22,11 @@ from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
 from synth_assets.orchestration.execution import run_tags
-from synth_assets.orchestration.instance import QUIET, ensure_instance
-from synth_assets.orchestration.instance import failure_message as _failure_message
+from synth_assets.drivers.instance import QUIET, ensure_instance
+from synth_assets.drivers.instance import failure_message as _failure_message
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import metadata_frame
-from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
+from synth_assets.drivers.stopping import canceled_on_stop, stop_point
 from synth_assets.recordings.batches import landing_audio_batches
 
 INVOCATION_TAG = "synth/invocation"  # one command's runs (to cancel them together when it is stopped)
@@ -181,7 +181,7 @@ def _add_conversation_figures(summary: RunSummary, store: LocalStorage, keys: li
 def _estimate(landing: Path, data_root: Path, audio_landing: Path | None, workers: int, instance: DagsterInstance,
               log: Callable[[str], None]) -> dict:
     """`synth plan`'s figures for this run, to print beside what it took."""
-    from synth_assets.orchestration.plan import plan_landing
+    from synth_assets.drivers.plan import plan_landing
 
     try:
         found = plan_landing(LocalStorage(root=str(landing)), LocalStorage(root=str(data_root)), instance=instance,
@@ -205,7 +205,7 @@ def _run_side_by_side(instance: DagsterInstance, summary: RunSummary, keys: list
     are units, the largest first), the checks and failures read back from the instance."""
     from dagster import DagsterEventType
 
-    from synth_assets.orchestration.backfill import run_backfill
+    from synth_assets.drivers.backfill import run_backfill
 
     log(f"{len(keys)} partitions on {workers} workers")
     result = run_backfill(keys, workers=workers, release=False, selection="materialize", log=log,
