@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from synth_assets.core.limits import AUDIO_FILES_PER_PARTITION, SLICE_BYTES
 from synth_assets.core.mix import MixTargets
 
 SAMPLE_LANDING = Path(__file__).parent / "sample_landing"
@@ -33,12 +34,13 @@ def audio_landing_root() -> Path:
 def audio_files_per_partition() -> int:
     """A folder of recordings with more files than this (SYNTH_AUDIO_FILES_PER_PARTITION, default 50)
     is split into several partitions, so a retry costs one group of files."""
-    return max(1, int(os.environ.get("SYNTH_AUDIO_FILES_PER_PARTITION", "50")))
+    return max(1, int(os.environ.get("SYNTH_AUDIO_FILES_PER_PARTITION") or AUDIO_FILES_PER_PARTITION))
 
 
 def slice_bytes() -> int:
     """Dumps larger than this (SYNTH_SLICE_MB, default 256) split into slices, one partition each."""
-    return int(float(os.environ.get("SYNTH_SLICE_MB", "256")) * (1 << 20))
+    value = os.environ.get("SYNTH_SLICE_MB")
+    return int(float(value) * (1 << 20)) if value else SLICE_BYTES
 
 
 DEPLOYMENTS = ("local", "s3", "production")

@@ -18,7 +18,7 @@ def cmd_plan(args) -> int:
         return 2
     keys = None
     if args.partitions:
-        known = set(plan.landing_shards(LocalStorage(root=str(landing))))
+        known = set(plan.landing_shards(LocalStorage(root=str(landing)), settings.slice_bytes()))
         unknown = [k for k in args.partitions if k not in known]
         if unknown:
             print(f"synth plan: not a partition of {landing}: {', '.join(unknown)}", file=sys.stderr)

@@ -186,7 +186,7 @@ def landing_keys(overrides: settings.Overrides | None = None) -> list[str]:
     from synth_assets.crawl.shards import landing_shards
 
     with _storage("landing", overrides) as landing:
-        return landing_shards(landing)
+        return landing_shards(landing, settings.slice_bytes())
 
 
 def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = True, selection: str = "all",

@@ -99,7 +99,7 @@ def run_benchmark(work: Path) -> dict:
     summary = materialize_landing(landing, work / "data", log=lambda m: None, dagster_home=work / "dagster_home")
     graph_seconds = time.perf_counter() - started
     store = LocalStorage(root=str(work / "data"))
-    keys = [k for k in landing_shards(LocalStorage(root=str(landing))) if k not in summary.failed_partitions]
+    keys = [k for k in landing_shards(LocalStorage(root=str(landing)), settings.slice_bytes()) if k not in summary.failed_partitions]
     per_stage = stage_seconds(ensure_instance(work / "dagster_home"), summary.run_ids)
     audio = summary.audio_seconds
     augmented = sum(r["duration_s"] for k in keys

@@ -78,7 +78,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
 
     defs = make_defs(overrides)
     instance = ensure_instance(overrides.dagster_home())
-    keys = landing_shards(LocalStorage(root=str(landing)))
+    keys = landing_shards(LocalStorage(root=str(landing)), settings.slice_bytes())
     if not keys:
         raise SystemExit(f"no dump files found in {landing} (expected <source>/<snapshot>/<file>)")
     known = set(instance.get_dynamic_partitions(shards.name))
@@ -128,7 +128,7 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
 def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_landing: Path,
                     log: Callable[[str], None], tags: dict[str, str]) -> dict[str, list[str]]:
     """One `recordings_pipeline` run per audio batch; returns the batches and their files."""
-    batches = landing_audio_batches(LocalStorage(root=str(audio_landing)))
+    batches = landing_audio_batches(LocalStorage(root=str(audio_landing)), settings.audio_files_per_partition())
     known = set(instance.get_dynamic_partitions(audio_batches.name))
     instance.add_dynamic_partitions(audio_batches.name, [k for k in batches if k not in known])
     summary.recording_batches = len(batches)
