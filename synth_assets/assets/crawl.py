@@ -15,7 +15,7 @@ from synth_assets.orchestration.stage import run_stage, stage_asset
     kinds=("python", "parquet"),
     # v2: headings keep their level, list items their marker; disambiguation pages quarantined.
     # v3: licenses per record (Stack Exchange ContentLicense / post date), the configured one as the fallback.
-    code_version="crawl-v3",
+    code_version="crawl-v4",
     description="Documents parsed from one dump file (or slice of a large one) of a crawl snapshot: "
     "MediaWiki XML / bz2, Stack Exchange Posts.xml or site .7z, Alpaca JSON, UltraChat JSONL / Parquet, "
     "generic JSONL / Parquet text. Each is marked new, changed or unchanged against earlier snapshots; "

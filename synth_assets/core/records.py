@@ -64,7 +64,7 @@ class Document(Record):
     source: str = ""  # landing-zone source name, e.g. "wikipedia"
     snapshot: str = ""  # crawl snapshot id, e.g. "2026-11-01"
     kind: str = ""  # reader that produced it: mediawiki, stackexchange, alpaca, ultrachat
-    doc_id: str = ""  # page id / post id / line number in the source
+    doc_id: str = ""  # page id / post id / the row's own id; none: "file:item3", "file:byte5120"
     revision_id: str = ""
     title: str = ""
     url: str = ""

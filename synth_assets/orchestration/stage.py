@@ -26,7 +26,8 @@ from dagster import (
     serialize_value,
 )
 
-from quality.expectations import SUITES_VERSION, suites_for, validate
+from quality.base import validate
+from quality.suites import SUITES_VERSION, suites_for
 from synth_assets import settings
 from synth_assets.core import interrupts, parts
 from synth_assets.core.parts import QUARANTINE

@@ -1,6 +1,6 @@
 """The conversation mix a release holds: each kind's count and hours beside its target share, and
 the share of conversations with a female user voice, judged as speech_dataset's conversation_mix
-check judges them (quality/expectations.py) and shown in its metadata."""
+check judges them (quality/release.py) and shown in its metadata."""
 
 from __future__ import annotations
 

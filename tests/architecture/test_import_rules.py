@@ -20,6 +20,11 @@ FORBIDDEN = ("dagster", "dagster_aws", "dagster_duckdb", "dagster_postgres", "da
 HEAVY = ("dagster", "great_expectations", "mlflow", "torch", "transformers", "faster_whisper", "matplotlib",
          "scipy.signal", "audiomentations")
 
+# quality/'s suites are Dagster checks, one module per stage group: forbidden too. Its measures
+# (metrics, mos) the domain may use.
+FORBIDDEN += tuple(sorted(f"quality.{p.stem}" for p in (ROOT / "quality").glob("*.py")
+                          if p.stem not in ("__init__", "metrics", "mos")))
+
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -170,6 +175,12 @@ def test_a_domain_package_loads_without_heavy_frameworks(package):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_loading_the_definitions_leaves_great_expectations_for_the_first_check_that_runs():
+    code = "import sys, synth_assets.definitions; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_domain_packages_depend_on_each_other_in_one_direction():

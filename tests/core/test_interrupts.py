@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from synth_assets.core.interrupts import DEFERRED_EXTRA_S, deferred_interrupts, kill_tree
+from tests.helpers import ends_soon, killed_if_left_running, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,21 +33,6 @@ STUCK_COMMAND = textwrap.dedent("""\
             time.sleep(120)
     print("not stopped", flush=True)
 """)
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def ends_soon(pid: int, timeout: float = 10) -> bool:
-    """A killed process takes a moment to die, longer on a busy machine."""
-    deadline = time.monotonic() + timeout
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not alive(pid)
 
 
 def start_stuck(grace_s: float) -> tuple[subprocess.Popen, int]:
@@ -78,17 +64,11 @@ def test_killing_a_tree_ends_the_program_a_process_runs_too():
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_second_signal_stops_at_once_and_ends_what_the_command_started(signum):
     process, child = start_stuck(grace_s=120)
-    try:
+    with killed_if_left_running(process):
         process.send_signal(signum)
         time.sleep(0.5)
         assert process.poll() is None  # held: the first signal waits for the block
-        started = time.monotonic()
-        process.send_signal(signum)
-        _, stderr = process.communicate(timeout=30)
-        took = time.monotonic() - started
-    finally:
-        if process.poll() is None:
-            process.kill()
+        stderr, took = stop(process, signum)
     assert process.returncode == 128 + signum, stderr
     assert took < 5
     assert "stopping at once (a second" in stderr and "resume: run it again" in stderr
@@ -97,14 +77,8 @@ def test_a_second_signal_stops_at_once_and_ends_what_the_command_started(signum)
 
 def test_a_command_still_running_past_the_grace_period_is_stopped_with_the_signals_status():
     process, child = start_stuck(grace_s=0.5)
-    try:
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
-        took = time.monotonic() - started
-    finally:
-        if process.poll() is None:
-            process.kill()
+    with killed_if_left_running(process):
+        stderr, took = stop(process, signal.SIGTERM)
     assert process.returncode == 143, stderr
     assert took < 0.5 + DEFERRED_EXTRA_S + 4  # the grace, and at most DEFERRED_EXTRA_S more for a publish
     assert "still running 0.5 s after the stop was asked for" in stderr

@@ -15,7 +15,7 @@ import pytest
 
 from synth_assets.core import parts
 from synth_assets.core.storage import Store
-from tests.core.stores import store_fixture  # noqa: F401 (the store fixture)
+from tests.resources.stores import store_fixture  # noqa: F401 (the store fixture)
 
 PARTITION = "src/snap/file.xml"
 FOLDER = f"stage/{PARTITION}"

@@ -15,7 +15,7 @@ from synth_assets.crawl.generate import write_mediawiki, write_multistream
 from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.crawl.sources import read_file
 from synth_assets.crawl.sources.slices import IndexMismatch, Slice, stream_offsets
-from tests.core.stores import store_fixture  # noqa: F401 - the local and S3 ``store`` fixture
+from tests.resources.stores import store_fixture  # noqa: F401 - the local and S3 ``store`` fixture
 
 SLICES = 4
 

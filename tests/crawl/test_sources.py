@@ -357,7 +357,7 @@ def test_alpaca_appends_input_and_quarantines_bad_items(tmp_path):
     assert detect_kind(path) == "alpaca"
     docs, bad = _split(_read(path))
 
-    assert [d.doc_id for d in docs] == ["1", "2", "4"]
+    assert [d.doc_id for d in docs] == ["alpaca.json:item1", "alpaca.json:item2", "alpaca.json:item4"]
     assert docs[0].text == "USER: Name a primary colour.\n\nASSISTANT: Red is a primary colour."
     assert docs[1].text == "USER: Translate to French.\nGood morning\n\nASSISTANT: Bonjour."
     assert docs[0].license == "CC BY-NC 4.0" and docs[0].title == "Name a primary colour."
@@ -370,8 +370,29 @@ def test_truncated_alpaca_array_keeps_complete_items(tmp_path):
     text = json.dumps(ALPACA_ROWS[:2], indent=2)
     docs, bad = _split(_read(_write(tmp_path, "alpaca.json", text[: text.rindex("Bonjour")])))
 
-    assert [d.doc_id for d in docs] == ["1"]
+    assert [d.doc_id for d in docs] == ["alpaca.json:item1"]
     assert len(bad) == 1 and bad[0].reason.startswith("malformed JSON array")
+
+
+def test_two_alpaca_files_of_one_snapshot_give_their_rows_different_ids(tmp_path):
+    """Alpaca rows have no id of their own: the position stands in, with the file's name."""
+    first = _split(_read(_write(tmp_path, "alpaca_data.json", json.dumps(ALPACA_ROWS[:2]))))[0]
+    second = _split(_read(_write(tmp_path, "alpaca_gpt4.json", json.dumps(ALPACA_ROWS[:2]))))[0]
+
+    assert [d.doc_id for d in second] == ["alpaca_gpt4.json:item1", "alpaca_gpt4.json:item2"]
+    assert not {d.id for d in first} & {d.id for d in second}
+
+
+def test_a_jsonl_row_without_an_id_keeps_its_id_however_the_file_is_sliced(tmp_path):
+    from synth_assets.crawl.sources.slices import Slice
+
+    rows = [{"text": f"Row number {i} of a plain file with no ids at all."} for i in range(40)]
+    path = _write(tmp_path, "plain.jsonl", _jsonl(*rows))
+    whole = [d.doc_id for d in _split(_read(path))[0]]
+    sliced = [d.doc_id for i in range(3) for d in _split(_read(path, part=Slice(i, 3)))[0]]
+
+    assert sliced == whole and len(set(whole)) == 40
+    assert whole[:2] == ["plain.jsonl:byte0", f"plain.jsonl:byte{len(_jsonl(rows[0]).encode())}"]
 
 
 @pytest.mark.parametrize("chunk_size", [1, 3, 7, 1 << 16])
@@ -402,7 +423,7 @@ def test_ultrachat_turns_alternate(tmp_path):
     assert detect_kind(path) == "ultrachat"
     docs, bad = _split(_read(path))
 
-    assert bad == [] and [d.doc_id for d in docs] == ["c1", "2"]
+    assert bad == [] and [d.doc_id for d in docs] == ["c1", f"chat.jsonl:byte{len(_jsonl(rows[0]).encode())}"]
     roles = [p.split(": ", 1)[0] for p in docs[0].text.split("\n\n")]
     assert roles == ["USER", "ASSISTANT", "USER", "ASSISTANT"]
     assert docs[1].text == "USER: What is rain?\n\nASSISTANT: Water falling from clouds."
@@ -417,7 +438,7 @@ def test_generic_jsonl_with_text_field(tmp_path):
 
     assert bad == []
     assert [(d.doc_id, d.text, d.license) for d in docs] == [
-        ("1", "Plain text here.", "CC0"),
+        ("plain.jsonl:byte0", "Plain text here.", "CC0"),
         ("x9", "Second line.", "unknown"),
     ]
 

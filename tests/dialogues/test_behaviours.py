@@ -117,7 +117,7 @@ def test_voiced_behaviours_are_heard_obeyed_silent_and_labelled_with_no_speech_o
 def test_the_clarification_share_counts_each_exchange_of_a_long_session_as_the_instruction_it_was_made_from():
     import pandas as pd
 
-    from quality.expectations import conversation_mix
+    from quality.dialogues import conversation_mix
 
     session = json.dumps({"behaviours": [{"kind": "long_session", "turns": [0, 1], "exchanges": 3}]})
     frame = pd.DataFrame({"kind": ["instruction", "instruction", "clarification", "clarification"],

@@ -6,7 +6,7 @@ One shared test (slow: every command starts Dagster and runs the text stages fir
 flite behind a shell that, while the file named by SYNTH_TEST_HOLD exists, records its pid and sleeps
 instead of speaking: the step is busy in the model stage, with an engine program running, when the
 signal lands. Without the file they speak, so the final rerun and the reference make real clips.
-(`synth export` has its own test: tests/release/test_export_stopped.py.)"""
+(`synth export` has its own test: tests/cli/test_export_stopped.py.)"""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ import json
 
 import pandas as pd
 
-from quality.expectations import SUITES, validate
+from quality.base import validate
+from quality.suites import SUITES
 from synth_assets.core import names
 
 

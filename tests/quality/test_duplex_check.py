@@ -8,7 +8,8 @@ import json
 import pandas as pd
 from dagster import AssetCheckSeverity
 
-from quality.expectations import suites_for, validate
+from quality.base import validate
+from quality.suites import suites_for
 from synth_assets.core import names
 from synth_assets.dialogues.duplex import DuplexStats
 

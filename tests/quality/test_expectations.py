@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from quality.expectations import SUITES, validate
+from quality.base import validate
+from quality.suites import SUITES
 
 
 def tts_frame(female: int, male: int, assistants: int = 5) -> pd.DataFrame:

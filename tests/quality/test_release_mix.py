@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 from dagster import AssetCheckSeverity
 
-from quality.expectations import suites_for, validate
+from quality.base import validate
+from quality.suites import suites_for
 from synth_assets.core import names
 
 MIX = {"safety": 0.2, "false_premise": 0.2, "instruction": 0.45, "clarification": 0.15}

@@ -8,7 +8,8 @@ import collections
 import pandas as pd
 import pytest
 
-from quality.expectations import SUITES, validate
+from quality.base import validate
+from quality.suites import SUITES
 from synth_assets.core import names
 from synth_assets.tts.policy import DEFAULT_ASSISTANT_VOICE, DEFAULT_USER_VOICES, VoicePolicy
 from synth_assets.tts.registry import REGISTRY, Voice, register

@@ -20,7 +20,7 @@ from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined, content_hash, stable_id
 
 from .guard import DecompressionBomb, expansion_guard
-from .slices import Bz2Streams, open_slice
+from .slices import Bz2Streams, open_slice, split_name
 
 STAGE = names.CRAWL_SNAPSHOT
 RAW_LIMIT = 300  # characters of offending input kept in a Quarantined record
@@ -48,6 +48,11 @@ def open_binary(path: Path | RangedSource, part: Any = None, kind: str = "", dum
     if path.suffix != ".bz2":
         return raw
     return expansion_guard(io.BufferedReader(Bz2Streams(raw)), size)
+
+
+def first_byte(stream: IO[bytes]) -> int:
+    """Where in the whole file a stream from open_binary starts: a plain slice's first byte, else 0."""
+    return getattr(getattr(stream, "raw", None), "start", 0)
 
 
 def bounded_lines(stream: IO[bytes], limit: int | None = None) -> Iterator[tuple[int, bytes | None]]:
@@ -122,6 +127,13 @@ class FileContext:
     # (_source.json), else what the reader knows of the dump (read_file fills it in).
     license: str = ""
     dump_index: Any = None  # a multistream dump's stream offsets, from its index (slices.py)
+
+    def positional_id(self, unit: str, place: int) -> str:
+        """The id of a record that carries none: its file's name and its place there ("item 3",
+        "byte 5120"). The name keeps two files of a snapshot apart; the slice suffix is left out so
+        that a record keeps its id however the file is sliced."""
+        name, _ = split_name(Path(self.rel_path).name)
+        return f"{name}:{unit}{place}"
 
     def open(self, path: Path) -> IO[bytes]:
         return open_binary(path, self.part, self.kind, self.dump_index)

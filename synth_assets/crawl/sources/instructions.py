@@ -20,6 +20,7 @@ from ._common import (
     RecordError,
     bounded_lines,
     clean_block,
+    first_byte,
     open_text,
     raw_json,
     short_title,
@@ -39,7 +40,8 @@ def read_alpaca(path: Path, ctx: FileContext) -> Iterator[Document | Quarantined
         try:
             for index, (line, item) in enumerate(array, start=1):
                 position = f"line {line}, item {index}"  # arrays are often written on a single line
-                yield ctx.record(position, lambda: raw_json(item), lambda: _alpaca_fields(item, index))
+                doc_id = ctx.positional_id("item", index)
+                yield ctx.record(position, lambda: raw_json(item), lambda: _alpaca_fields(item, doc_id))
         except MalformedJSON as err:  # no way to resynchronise inside an array: stop the file
             yield ctx.quarantine(f"line {err.line}", str(err))
         except UnicodeDecodeError as err:  # strict decoding of a stream cannot skip just the bad bytes
@@ -48,14 +50,14 @@ def read_alpaca(path: Path, ctx: FileContext) -> Iterator[Document | Quarantined
             yield ctx.unreadable(f"line {array.line}", err)
 
 
-def _alpaca_fields(item: Any, index: int) -> dict[str, Any]:
+def _alpaca_fields(item: Any, doc_id: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise RecordError("array element is not an object")
     instruction, output = _text_field(item, "instruction"), _text_field(item, "output")
     extra = clean_block(_string(item.get("input") or ""))
     user = f"{instruction}\n{extra}" if extra else instruction
     return {
-        "doc_id": str(index),  # Alpaca rows have no id: their place in the array stands in
+        "doc_id": doc_id,  # Alpaca rows have no id: their file and place in the array stand in
         "title": short_title(instruction),
         "text": f"USER: {user}\n\nASSISTANT: {output}",
     }
@@ -158,7 +160,7 @@ def read_ultrachat(path: Path, ctx: FileContext) -> Iterator[Document | Quaranti
 
 
 def read_jsonl(path: Path, ctx: FileContext) -> Iterator[Document | Quarantined]:
-    return _read_jsonl(path, ctx, lambda row, line: _generic_fields(row, line, ctx.text_field))
+    return _read_jsonl(path, ctx, lambda row, place: _generic_fields(row, place, ctx.text_field))
 
 
 # --- Parquet: UltraChat exports and generic text tables --------------------------------------------
@@ -180,23 +182,32 @@ def read_parquet(path: Path, ctx: FileContext) -> Iterator[Document | Quarantine
                 kind = jsonl_kind(row, ctx.text_field)
                 build = _ultrachat_fields if kind == "ultrachat" else (
                     lambda r, n: _generic_fields(r, n, ctx.text_field))
-                yield ctx.record(f"row {number}", lambda: raw_json(row), lambda: build(row, number))
+                place = ctx.positional_id("row", number)
+                yield ctx.record(f"row {number}", lambda: raw_json(row), lambda: build(row, place))
     except (pa.ArrowException, OSError) as err:  # a corrupt or truncated file: what was read stays
         yield ctx.quarantine(f"row {number + 1}", f"unreadable Parquet: {err}")
 
 
 def _read_jsonl(
-    path: Path, ctx: FileContext, fields: Callable[[Any, int], dict[str, Any]]
+    path: Path, ctx: FileContext, fields: Callable[[Any, str], dict[str, Any]]
 ) -> Iterator[Document | Quarantined]:
+    """``fields`` gets each row and the id it has when it carries none: the byte where its line
+    starts in the whole file, which a slice knows too (line numbers restart in each slice)."""
     number = 0
     with ctx.open(path) as stream:
+        offset: int | None = first_byte(stream)
         try:
             for number, raw in bounded_lines(stream):  # bytes: a bad line must not stop the file
                 if raw is None:
                     yield ctx.quarantine(f"line {number}", f"line longer than {MAX_LINE_BYTES:,} bytes, skipped")
-                elif raw.strip():
+                    offset = None  # the skipped line's length is not known: line numbers from here
+                    continue
+                if raw.strip():
                     shown = lambda: raw.decode("utf-8", "replace")  # noqa: E731 (only called on failure)
-                    yield ctx.record(f"line {number}", shown, lambda: fields(parse_json_line(raw), number))
+                    place = ctx.positional_id("byte", offset) if offset is not None else ctx.positional_id("line", number)
+                    yield ctx.record(f"line {number}", shown, lambda: fields(parse_json_line(raw), place))
+                if offset is not None:
+                    offset += len(raw)
         except COMPRESSION_ERRORS as err:
             yield ctx.unreadable(f"line {number + 1}", err)
 
@@ -225,10 +236,10 @@ def jsonl_kind(row: dict[str, Any], text_field: str = "text") -> str | None:
     return None
 
 
-def _ultrachat_fields(row: dict[str, Any], line: int) -> dict[str, Any]:
+def _ultrachat_fields(row: dict[str, Any], place: str) -> dict[str, Any]:
     turns = _turns(row)
     return {
-        "doc_id": str(row.get("id", line)),
+        "doc_id": str(row.get("id", place)),
         "title": short_title(turns[0][1]),
         "text": "\n\n".join(ROLE_PREFIX[role] + text for role, text in turns),
     }
@@ -253,9 +264,9 @@ def _turns(row: dict[str, Any]) -> list[tuple[str, str]]:
     return turns
 
 
-def _generic_fields(row: dict[str, Any], line: int, text_field: str = "text") -> dict[str, Any]:
+def _generic_fields(row: dict[str, Any], place: str, text_field: str = "text") -> dict[str, Any]:
     return {
-        "doc_id": str(row.get("id", line)),
+        "doc_id": str(row.get("id", place)),
         "title": str(row.get("title", "")),
         "url": str(row.get("url", "")),
         "timestamp": str(row.get("timestamp", "")),

@@ -145,6 +145,7 @@ class _Range(io.RawIOBase):
     """Bytes [start, end) of a source."""
 
     def __init__(self, source: RangedSource, start: int, end: int):
+        self.start = start
         self._handle = source.open()
         self._handle.seek(start)
         self._left = max(0, end - start)

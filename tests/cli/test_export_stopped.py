@@ -17,6 +17,7 @@ import pytest
 
 from synth_assets.core import parts
 from synth_assets.release.versions import create_release, release_part_keys
+from tests.helpers import killed_if_left_running, stop
 from tests.release.samples import store_fixture  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,15 +62,9 @@ def test_an_export_stopped_half_way_leaves_its_folder_as_it_was_and_the_rerun_is
     (out / "synth_release.json").write_text('{"release": "v1"}')
     before = files_under(out)
     process = export(data, out)
-    try:
+    with killed_if_left_running(process):
         wait_for_staged_audio(out, process)
-        started = time.monotonic()
-        process.send_signal(signum)
-        _, stderr = process.communicate(timeout=30)
-        took = time.monotonic() - started
-    finally:
-        if process.poll() is None:
-            process.kill()
+        stderr, took = stop(process, signum)
     assert process.returncode == 128 + signum, stderr
     assert took < 10
     assert "To resume, run `synth --data" in stderr and " export --release v1 " in stderr
@@ -92,12 +87,8 @@ def test_an_export_into_a_new_folder_stopped_half_way_leaves_no_folder(store, tm
     os.mkfifo(held)
     out = tmp_path / "new" / "export"
     process = export(data, out)
-    try:
+    with killed_if_left_running(process):
         wait_for_staged_audio(out, process)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        stderr, _ = stop(process, signal.SIGINT)
     assert process.returncode == 130, stderr
     assert not out.exists()

@@ -10,7 +10,7 @@ import boto3
 from synth_assets.cli import main
 from synth_assets.core.storage import S3Store
 from synth_assets.release.lineage import PUBLISHED_INDEX, LineageStore
-from tests.release.test_cli import lineage_chain
+from tests.cli.test_release_commands import lineage_chain
 
 
 def test_lineage_walks_a_sample_back_from_the_index_an_s3_deployment_published(moto_endpoint, tmp_path,

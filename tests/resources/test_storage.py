@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resources.storage import LocalStorage, UnsafeKey
-from tests.core.stores import store_fixture  # noqa: F401 (the store fixture)
+from tests.resources.stores import store_fixture  # noqa: F401 (the store fixture)
 
 
 def test_bytes_round_trip_list_and_delete(store):
