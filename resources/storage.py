@@ -79,7 +79,7 @@ class S3Storage(Storage):
         return self._store
 
 
-def storage_resources() -> dict[str, Storage]:
+def storage_resources(overrides: settings.Overrides = settings.Overrides()) -> dict[str, Storage]:
     """The deployment's storage roots: the data store and the landing zones, as folders or S3 prefixes.
     S3 credentials and bucket names stay EnvVars, resolved by Dagster when the resources are built."""
     if settings.uses_s3():
@@ -93,6 +93,6 @@ def storage_resources() -> dict[str, Storage]:
             "audio_landing": S3Storage(s3=s3, bucket=EnvVar(config.audio_landing_bucket_variable),
                                        prefix=config.audio_landing_prefix),
         }
-    return {"store": LocalStorage(root=str(settings.data_root())),
-            "landing": LocalStorage(root=str(settings.landing_root())),
-            "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}
+    return {"store": LocalStorage(root=str(overrides.data_root())),
+            "landing": LocalStorage(root=str(overrides.landing_root())),
+            "audio_landing": LocalStorage(root=str(overrides.audio_landing_root()))}

@@ -12,23 +12,13 @@ from synth_assets.asr.labels import LabelTally, label_clips
 from synth_assets.augment.clips import augment_partition
 from synth_assets.core import names
 from synth_assets.core.limits import LIGHT_RECIPE_WER_GAP, WER_THRESHOLD
+from synth_assets.orchestration.config import carrying, settings_from
 from synth_assets.orchestration.stage import histogram_md, run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import Prosody, VoicingTally, voice_clips, voice_inputs
 
-_PROSODY = Prosody()
-
-
-class ProsodyConfig(Config):
-    min_speed: float = Field(default=_PROSODY.min_speed, description="Slowest speaking rate drawn per clip.")
-    max_speed: float = Field(default=_PROSODY.max_speed, description="Fastest speaking rate drawn per clip.")
-    # Piper's sampling noise (its defaults are 0.667 and 0.8): drawn per clip for Piper voices.
-    min_noise_scale: float = Field(default=_PROSODY.min_noise_scale, description="Piper noise_scale, low end.")
-    max_noise_scale: float = Field(default=_PROSODY.max_noise_scale, description="Piper noise_scale, high end.")
-    min_noise_w_scale: float = Field(default=_PROSODY.min_noise_w_scale, description="Piper noise_w_scale, low end.")
-    max_noise_w_scale: float = Field(default=_PROSODY.max_noise_w_scale, description="Piper noise_w_scale, high end.")
-
+class ProsodyConfig(Config, carrying(Prosody)):
     def prosody(self) -> Prosody:
-        return Prosody(**self.model_dump())
+        return settings_from(Prosody, self)
 
 
 class RoundTripConfig(Config):

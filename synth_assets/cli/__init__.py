@@ -48,13 +48,6 @@ def _print_summary(summary, as_json: bool) -> None:
     print(f"  web UI              {s.ui_command}")
 
 
-def verbose_or_quiet(args) -> None:
-    """`--verbose`: Dagster's console log (its warnings) for this command's runs, as before progress
-    and quarantine summaries replaced it (their worker processes inherit the setting)."""
-    if getattr(args, "verbose", False):
-        os.environ["SYNTH_VERBOSE"] = "1"
-
-
 def add_progress_options(parser) -> None:
     parser.add_argument("--verbose", action="store_true",
                         help="show Dagster's log (warnings, quarantined records) as well as the progress")
@@ -62,15 +55,15 @@ def add_progress_options(parser) -> None:
 
 def cmd_materialize(args) -> int:
     from synth_assets.cli.progress import watching
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
-    verbose_or_quiet(args)
     log = (lambda m: print(m, file=sys.stderr))
     audio = getattr(args, "audio_landing", None)
-    with watching(settings.dagster_home(), plain=args.json):
+    with watching(settings.dagster_home(), plain=args.json) as progress:
         summary = materialize_landing(Path(args.landing), Path(args.data), log=log,
                                       audio_landing=Path(audio) if audio else None,
-                                      workers=args.workers or settings.command_workers())
+                                      workers=args.workers or settings.command_workers(),
+                                      progress=progress, verbose=args.verbose or None)
     _print_summary(summary, args.json)
     return 0 if summary.clips else 1
 
@@ -114,7 +107,7 @@ def cmd_lineage(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from synth_assets.orchestration.bench import run_benchmark
+    from synth_assets.drivers.bench import run_benchmark
 
     report = run_benchmark(Path(args.work))
     print(json.dumps(report, indent=2) if args.json else report["table"])

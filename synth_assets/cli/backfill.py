@@ -5,35 +5,28 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
-from pathlib import Path
 
 
 def cmd_backfill(args) -> int:
     from synth_assets import settings
-    from synth_assets.cli import verbose_or_quiet
     from synth_assets.cli.progress import watching
-    from synth_assets.orchestration.backfill import describe_selection, landing_keys, run_backfill, select_partitions
-    from synth_assets.orchestration.runner import ensure_instance
+    from synth_assets.drivers.backfill import describe_selection, landing_keys, run_backfill, select_partitions
+    from synth_assets.drivers.runner import ensure_instance
 
-    if not settings.uses_s3():
-        os.environ["SYNTH_DATA_ROOT"] = str(Path(args.data).resolve())
-        if args.landing:
-            os.environ["SYNTH_LANDING"] = str(Path(args.landing).resolve())
-    verbose_or_quiet(args)
-    if args.release_name:
-        os.environ["SYNTH_RELEASE"] = args.release_name
-    ensure_instance()
-    keys = select_partitions(landing_keys(), snapshot=args.snapshot, source=args.source)
+    local = {} if settings.uses_s3() else {"data": args.data, "landing": args.landing}
+    overrides = settings.Overrides.paths(**local, release=args.release_name, verbose=args.verbose or None)
+    ensure_instance(overrides.dagster_home())
+    keys = select_partitions(landing_keys(overrides), snapshot=args.snapshot, source=args.source)
     selection = describe_selection(args.snapshot, args.source)
     if not keys:
         print(f"no partitions match {selection} in the landing zone", file=sys.stderr)
         return 1
     log = (lambda message: print(message, file=sys.stderr))
     log(f"backfill of {len(keys)} partitions ({selection}) with {args.workers} worker(s)")
-    with watching(settings.dagster_home(), plain=args.json):
-        result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log)
+    with watching(overrides.dagster_home(), plain=args.json) as progress:
+        result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log,
+                              overrides=overrides.with_progress(progress))
     if args.json:
         print(json.dumps({**dataclasses.asdict(result), "failed": result.failed}, indent=2))
     else:

@@ -16,8 +16,8 @@ def cmd_export(args) -> int:
     from synth_assets.release.versions import ReleaseError
 
     try:
-        with deployment_store(args.data) as store, watching(None, plain=args.json):
-            report = export_release(store, args.release, args.format, args.out)
+        with deployment_store(args.data) as store, watching(None, plain=args.json) as progress:
+            report = export_release(store, args.release, args.format, args.out, progress)
     except ReleaseError as error:
         print(f"synth export: {error}", file=sys.stderr)
         return 2

@@ -12,7 +12,6 @@ command's steps, summarised per stage.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sys
 import tempfile
@@ -25,7 +24,6 @@ from typing import Callable, Iterator, TextIO
 from synth_assets.core.progress import DONE, FAILED, REUSED, RUNNING, StepProgress
 from synth_assets.core.progress import quarantine_summary, read_steps
 
-from synth_assets.settings import PROGRESS_DIR_ENV
 
 POLL_S = 1.0
 
@@ -178,16 +176,14 @@ def watching(root: Path | None, *, plain: bool = False, stream: TextIO | None = 
              poll_s: float = POLL_S) -> Iterator[Path]:
     """Show the progress of the steps this command runs while the block runs: a fresh progress folder
     under ``root`` (the instance's folder; a temporary one when None, for a command that runs no
-    Dagster run) that the steps, here and in worker processes, find through SYNTH_PROGRESS_DIR, read
-    every ``poll_s`` seconds. Afterwards, the quarantine summary; the folder is removed."""
+    Dagster run), yielded for the command to hand its steps (`Overrides.progress`, which its runs carry
+    in a tag), read every ``poll_s`` seconds. Afterwards, the quarantine summary; the folder is removed."""
     stream = stream or sys.stderr
     if root is None:
         folder = Path(tempfile.mkdtemp(prefix="synth-progress-"))
     else:
         folder = Path(root) / "progress" / uuid.uuid4().hex[:12]
         folder.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get(PROGRESS_DIR_ENV)
-    os.environ[PROGRESS_DIR_ENV] = str(folder)
     board = board_for(stream, plain=plain)
     stop = threading.Event()
 
@@ -208,10 +204,6 @@ def watching(root: Path | None, *, plain: bool = False, stream: TextIO | None = 
             board.close(steps, time.time())
         for line in quarantine_summary(steps):
             print(line, file=stream, flush=True)
-        if previous is None:
-            os.environ.pop(PROGRESS_DIR_ENV, None)
-        else:
-            os.environ[PROGRESS_DIR_ENV] = previous
         shutil.rmtree(folder, ignore_errors=True)
         if root is not None:
             with contextlib.suppress(OSError):

@@ -2,10 +2,11 @@
 
 A step (one asset of one partition) reports the items it has done out of its total, the audio seconds
 it has made and what it quarantined, by rewriting one JSON file in the progress folder that the
-command set for its runs (settings.progress_dir(); the backfill's worker processes inherit it). The file
+command chose for its runs (the runs' `synth/progress` tag; SYNTH_PROGRESS_DIR when none did). The file
 is replaced whole (written beside, then renamed), so a reader never sees half of it, and at most every
 ``every_s`` seconds, so reporting costs nothing next to the work. Without a progress folder (a step
-started from the Dagster UI, or on a celery worker of the production deployment) nothing is written.
+started from the Dagster UI) nothing is written; a celery worker writes where the tag says, which the
+command sees only when that folder is shared with the worker's machine.
 
 No Dagster here: the stage wrapper (orchestration/stage.py) feeds it, the command line
 (cli/progress.py) reads it.

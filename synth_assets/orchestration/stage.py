@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
@@ -36,7 +37,15 @@ from synth_assets.core.progress import DONE, FAILED, REUSED, ProgressFile, count
 from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 from synth_assets.core.tracking import log_run
-from synth_assets.orchestration.execution import disk_full, permanent, pool_for, retry_policy, step_tags_for
+from synth_assets.orchestration.execution import (
+    MLFLOW_TAG,
+    PROGRESS_TAG,
+    disk_full,
+    permanent,
+    pool_for,
+    retry_policy,
+    step_tags_for,
+)
 from synth_assets.orchestration.partitions import shards
 
 BINARY_COLUMNS = ("audio", "audio_augmented", "question_audio", "answer_audio")
@@ -150,7 +159,8 @@ def run_stage(
     code_version = context.assets_def.code_versions_by_key[context.assets_def.key] or ""
     fingerprint_value = parts.fingerprint(asset, code_version, inputs)
     reused = parts.stored_fingerprint(store, asset, partition) == fingerprint_value
-    progress = ProgressFile(settings.progress_dir(), asset, partition, context.run.run_id,
+    folder = context.run.tags.get(PROGRESS_TAG) or settings.progress_dir()
+    progress = ProgressFile(Path(folder) if folder else None, asset, partition, context.run.run_id,
                             quarantine_path=store.uri(f"{QUARANTINE}/{asset}"))
     try:
         result = _run_stage(context, store, asset, partition, code_version, fingerprint_value, reused, progress,
@@ -214,15 +224,16 @@ def _run_stage(context: AssetExecutionContext, store: Store, asset: str, partiti
     metadata = {key: plain(value) for key, value in metadata.items()}
     checks = [validate(suite, frame, check_settings) for suite in suites_for(asset)]
     if track and not reused and settings.mlflow_enabled():
+        tracking_uri = context.run.tags.get(MLFLOW_TAG) or settings.mlflow_tracking_uri()
         metadata["mlflow_run_id"] = track_stage(asset, partition, context.run.run_id, code_version, inputs, metadata,
-                                                checks)
+                                                checks, tracking_uri)
     if cache_summary:
         save_summary(store, asset, partition, fingerprint_value, metadata, checks)
     return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint_value))
 
 
 def track_stage(asset: str, partition: str | None, run_id: str, code_version: str, inputs: dict[str, Any],
-                metadata: dict[str, Any], checks: list[AssetCheckResult]) -> str:
+                metadata: dict[str, Any], checks: list[AssetCheckResult], tracking_uri: str) -> str:
     """One MLflow run for a model stage's materialization: what it was made with, and its figures."""
     params = {"asset": asset, "partition": partition or "", "code_version": code_version,
               **{key: json.dumps(value, sort_keys=True, default=str) for key, value in inputs.items()}}
@@ -231,7 +242,7 @@ def track_stage(asset: str, partition: str | None, run_id: str, code_version: st
     metrics.update({key: value.value for key, value in metadata.items()
                     if isinstance(value, MetadataValue) and isinstance(getattr(value, "value", None), float)})
     metrics["checks_passed"] = float(all(check.passed for check in checks))
-    return log_run(settings.mlflow_tracking_uri(), STAGE_EXPERIMENT, f"{asset} [{partition}]" if partition else asset,
+    return log_run(tracking_uri, STAGE_EXPERIMENT, f"{asset} [{partition}]" if partition else asset,
                    params, metrics, tags={"dagster_run_id": run_id, "asset": asset, "partition": partition or ""})
 
 

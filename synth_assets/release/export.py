@@ -28,7 +28,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import soundfile as sf
 
-from synth_assets import settings
 from synth_assets.core.audio import SAMPLE_RATE, from_flac
 from synth_assets.core.interrupts import deferred_interrupts
 from synth_assets.core.progress import FAILED, ProgressFile, counted
@@ -420,8 +419,9 @@ EXPORTERS: dict[str, Callable[[Iterator[dict], Path], int]] = {
 }
 
 
-def export_release(store: Store, name: str, fmt: str, out: str | Path) -> ExportReport:
-    """Write release ``name`` in ``fmt`` under ``out/<fmt>/``."""
+def export_release(store: Store, name: str, fmt: str, out: str | Path, progress: Path | None = None) -> ExportReport:
+    """Write release ``name`` in ``fmt`` under ``out/<fmt>/``; how far it got goes to the folder ``progress``
+    (core/progress.py) when given."""
     if fmt not in EXPORTERS:
         raise ReleaseError(f"unknown export format {fmt!r}: one of {', '.join(EXPORTERS)}")
     release = load_release(store, name)
@@ -430,13 +430,13 @@ def export_release(store: Store, name: str, fmt: str, out: str | Path) -> Export
     prepare_folder(out, name, fmt)
     staging = out / STAGING.format(fmt=fmt, pid=os.getpid())
     started = time.perf_counter()
-    progress = ProgressFile(settings.progress_dir(), f"export {fmt}", name, total=release.samples)
+    made = ProgressFile(progress, f"export {fmt}", name, total=release.samples)
     try:
-        files = EXPORTERS[fmt](counted(iter_rows(store, name), progress), staging)
+        files = EXPORTERS[fmt](counted(iter_rows(store, name), made), staging)
         _publish(staging, out, name, fmt)
-        progress.finish()
+        made.finish()
     except BaseException:
-        progress.finish(FAILED)
+        made.finish(FAILED)
         raise
     finally:  # stopped or failed half-way: the folder is left as it was
         shutil.rmtree(staging, ignore_errors=True)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE
+from synth_assets.core.fields import setting
 from synth_assets.core.limits import MAX_CLIP_SECONDS
 from synth_assets.core.records import LINEAGE_COLUMNS, Quarantined, params, seed_from_id, stable_id
 from synth_assets.core.stage_run import StageRun
@@ -31,13 +32,13 @@ from synth_assets.tts.speakable import clean_for_speech
 class Prosody:
     """The ranges a clip's speaking rate and (Piper's) sampling noise are drawn from."""
 
-    min_speed: float = 0.95
-    max_speed: float = 1.05
+    min_speed: float = setting(0.95, "Slowest speaking rate drawn per clip.")
+    max_speed: float = setting(1.05, "Fastest speaking rate drawn per clip.")
     # Piper's sampling noise (its defaults are 0.667 and 0.8): drawn per clip for Piper voices.
-    min_noise_scale: float = 0.6
-    max_noise_scale: float = 0.75
-    min_noise_w_scale: float = 0.7
-    max_noise_w_scale: float = 0.9
+    min_noise_scale: float = setting(0.6, "Piper noise_scale, low end.")
+    max_noise_scale: float = setting(0.75, "Piper noise_scale, high end.")
+    min_noise_w_scale: float = setting(0.7, "Piper noise_w_scale, low end.")
+    max_noise_w_scale: float = setting(0.9, "Piper noise_w_scale, high end.")
 
 
 @dataclass(frozen=True)

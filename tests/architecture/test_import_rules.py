@@ -16,7 +16,7 @@ DOMAIN = ("core", "crawl", "segments", "spoken", "tts", "asr", "augment", "dialo
 # Domain code may not reach these, not even from inside a function.
 FORBIDDEN = ("dagster", "dagster_aws", "dagster_duckdb", "dagster_postgres", "dagster_webserver",
              "great_expectations", "resources", "synth_assets.assets", "synth_assets.orchestration",
-             "synth_assets.definitions", "synth_assets.cli", "quality.expectations")
+             "synth_assets.definitions", "synth_assets.drivers", "synth_assets.cli", "quality.expectations")
 HEAVY = ("dagster", "great_expectations", "mlflow", "torch", "transformers", "faster_whisper", "matplotlib",
          "scipy.signal", "audiomentations")
 
@@ -74,6 +74,27 @@ def test_the_product_imports_no_benchmark_and_no_private_dagster_module():
     for name, path in modules("synth_assets", "resources", "quality").items():
         offences += [f"{name} imports {imported}" for imported in imports(path, name)
                      if reaches("benchmarks", imported) or imported.startswith("dagster._")]
+    assert offences == []
+
+
+# Each layer may import those below it, never one above: the stage framework (orchestration), then the
+# assets and resources, then `definitions`, then the drivers and the CLI.
+ABOVE = {
+    "synth_assets.orchestration": ("synth_assets.assets", "synth_assets.definitions", "synth_assets.drivers",
+                                   "synth_assets.cli"),
+    "synth_assets.assets": ("synth_assets.definitions", "synth_assets.drivers", "synth_assets.cli"),
+    "resources": ("synth_assets.assets", "synth_assets.definitions", "synth_assets.drivers", "synth_assets.cli"),
+    "synth_assets.definitions": ("synth_assets.drivers", "synth_assets.cli"),
+    "synth_assets.drivers": ("synth_assets.cli",),
+}
+
+
+def test_no_import_runs_back_up_from_the_stage_framework_to_definitions_or_the_drivers():
+    offences = []
+    for layer, above in ABOVE.items():
+        for name, path in modules(layer).items():
+            offences += [f"{name} imports {imported}" for imported in imports(path, name)
+                         for higher in above if reaches(higher, imported)]
     assert offences == []
 
 

@@ -39,7 +39,7 @@ def graph(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING", "SYNTH_USER_VOICES")}
     os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
     os.environ.pop("SYNTH_USER_VOICES", None)  # the default pool, Kokoro voices included, as `synth demo` runs
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
     # Two partition workers, as `synth demo` runs on two cores; the rerun test below runs one and compares.
     summary = materialize_landing(landing, base / "data", log=lambda message: None, workers=2)
@@ -141,7 +141,7 @@ def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
 
 
 def test_rerun_with_unchanged_inputs_reuses_every_part(graph):
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
     store = graph["store"]
     key = "wikipedia/2026-11-01/pages.xml"

@@ -5,6 +5,7 @@ while a step runs; and the quarantine summed up at the end."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from synth_assets.cli.progress import PlainLines, RichBoard, board_for, describe, watching
 from synth_assets.core.progress import DONE, REUSED, RUNNING, ProgressFile, StepProgress, counted
@@ -91,8 +92,8 @@ def test_the_rich_board_draws_a_bar_per_running_step_and_removes_it_when_done():
 def test_watching_hands_the_steps_a_progress_folder_and_ends_with_the_quarantine_summary(tmp_path):
     out = io.StringIO()
     with watching(tmp_path, plain=True, stream=out, poll_s=60) as folder:
-        assert progress_dir() == folder
-        progress = ProgressFile(progress_dir(), "text_segments", PART, "run-1", every_s=0,
+        assert folder.is_dir() and folder.parent.parent == tmp_path
+        progress = ProgressFile(folder, "text_segments", PART, "run-1", every_s=0,
                                 quarantine_path="data/quarantine/text_segments")
         list(counted([{"id": 1}, {"id": 2}], progress))
         progress.quarantine("fragment of 2 words, under 4")
@@ -101,21 +102,25 @@ def test_watching_hands_the_steps_a_progress_folder_and_ends_with_the_quarantine
     assert said[0].startswith(f"[progress] {PART} text_segments: done, 3 items, 1 quarantined in ")
     assert said[1:] == ["[progress] 1 steps: 1 done, 0 unchanged, 0 failed",
                         "text_segments: 1 record quarantined: fragment 1, see data/quarantine/text_segments"]
-    assert progress_dir() is None and not folder.exists()
+    assert progress_dir() is None and not folder.exists()  # the command wrote no environment variable
 
 
 def test_a_command_without_dagster_runs_watches_a_temporary_folder():
     with watching(None, plain=True, stream=io.StringIO(), poll_s=60) as folder:
-        assert folder.is_dir() and progress_dir() == folder
+        assert folder.is_dir() and progress_dir() is None
     assert not folder.exists()
 
 
 def test_dagster_shows_only_errors_on_the_console_unless_verbose_is_asked(monkeypatch):
-    from synth_assets.cli import verbose_or_quiet
-    from synth_assets.orchestration.instance import quiet
+    from synth_assets.drivers.instance import quiet
+    from synth_assets.orchestration.execution import PROGRESS_TAG, run_tags
+    from synth_assets.settings import Overrides
 
     monkeypatch.delenv("SYNTH_VERBOSE", raising=False)
-    verbose_or_quiet(type("Args", (), {"verbose": False})())
-    assert quiet()["loggers"]["console"]["config"]["log_level"] == "ERROR"
-    verbose_or_quiet(type("Args", (), {"verbose": True})())  # `synth demo --verbose`; worker processes inherit it
-    assert quiet()["loggers"]["console"]["config"]["log_level"] == "WARNING"
+    assert quiet(Overrides())["loggers"]["console"]["config"]["log_level"] == "ERROR"
+    assert quiet(Overrides(verbose=True))["loggers"]["console"]["config"]["log_level"] == "WARNING"  # --verbose
+    monkeypatch.setenv("SYNTH_VERBOSE", "1")
+    assert quiet(Overrides())["loggers"]["console"]["config"]["log_level"] == "WARNING"
+    chosen = Overrides.paths(progress="progress-folder")
+    assert run_tags(chosen)[PROGRESS_TAG] == str(Path("progress-folder").resolve())  # how the steps find it
+    assert PROGRESS_TAG not in run_tags(Overrides())
