@@ -9,7 +9,7 @@ from resources.asr import WhisperASR
 from resources.storage import Storage
 from resources.voices import TTSVoices
 from synth_assets.asr.labels import LabelTally, label_clips
-from synth_assets.augment.clips import augment_partition
+from synth_assets.augment.clips import DEFAULT_RECIPES, augment_partition
 from synth_assets.core import names
 from synth_assets.core.limits import LIGHT_RECIPE_WER_GAP, WER_THRESHOLD
 from synth_assets.orchestration.config import carrying, settings_from
@@ -23,7 +23,7 @@ class ProsodyConfig(Config, carrying(Prosody)):
 
 class RoundTripConfig(Config):
     max_wer: float = Field(default=WER_THRESHOLD, description="Clips above this round-trip WER are not augmented.")
-    recipes: list[str] = Field(default=["moshi-user", "telephone"], description="Augmentation recipes "
+    recipes: list[str] = Field(default=list(DEFAULT_RECIPES), description="Augmentation recipes "
                                "(synth_assets/augment/recipes.py: moshi-user, telephone, clean), one drawn per clip.")
     noise_folder: str = Field(default="", description="A folder of noise recordings to mix in instead of the "
                               "generated noise bank (coloured noise, hum, babble of other clips).")

@@ -34,8 +34,11 @@ def noise_bank(speech: list, folder: str = "") -> NoiseBank:
         raise StageError(f"noise folder {folder!r}: {error}") from error
 
 
+DEFAULT_RECIPES = ("moshi-user", "telephone")  # one drawn per clip
+
+
 def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: float,
-                      recipes: tuple[str, ...] = ("moshi-user", "telephone"), noise_folder: str = "",
+                      recipes: tuple[str, ...] = DEFAULT_RECIPES, noise_folder: str = "",
                       transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
     """Augmented clips, streamed in the clips' order; with ``transcriber``, clips of light recipes are
     transcribed back, so the check can hold their WER to the clean clip's (augmentation must keep the
