@@ -168,7 +168,7 @@ def _barge_ins(turns: list[Turn], script_id: str, shares: BehaviourShares,
             out.append(Turn("assistant", f"{ack} {turn.text}"))
         else:
             out.append(turn)
-        if forms.get(i) == "wait":  # wait; sure; go on; the answer resumed (the last turn: its text is written at voicing)
+        if forms.get(i) == "wait":  # wait; sure; go on; the answer resumed (its text is written at voicing)
             said, reply, go_on = _pick(WAITS, script_id, f"barge-in wait {i}")
             at = len(out)
             labels.append({"kind": "barge_in", "form": "wait", "turns": [at, at + 1, at + 2, at + 3], "interrupts": 1})

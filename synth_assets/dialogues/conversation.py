@@ -446,7 +446,7 @@ def resumed_text(answer: list[str], reached: int, opener: str) -> str:
     start = max((k + 1 for k in range(reached) if answer[k].endswith((".", "!", "?"))), default=0)
     rest = answer[start:]
     first = rest[0]
-    if first[:1].isupper() and first[1:] == first[1:].lower() and first.strip(",.;:!?") not in ("I", "I'm", "I'll", "I've", "I'd"):
+    if first[:1].isupper() and first[1:] == first[1:].lower() and first.strip(",.;:!?").split("'")[0] != "I":
         first = first[0].lower() + first[1:]  # "As I was saying, keep the loaf"; "I" and names stay
     return " ".join([opener, first, *rest[1:]])
 

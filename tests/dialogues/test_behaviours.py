@@ -188,7 +188,8 @@ def test_voiced_barge_ins_are_heard_cut_at_a_word_end_answered_and_counted_by_fo
         plan = voiced.plan.to_dict()
         assert barge_in_counts([json.dumps(plan)])[form] == {"labelled": 1, "obeyed": 1}
         if form == "wait":  # the answer goes on from the sentence it was cut in
-            resumed, spoken, reached = turns[label["turns"][3]]["text"].lower(), cut["spoken"].split(), len(cut["words"])
+            resumed, spoken = turns[label["turns"][3]]["text"].lower(), cut["spoken"].split()
+            reached = len(cut["words"])
             starts = [k for k in range(reached + 1) if k == 0 or spoken[k - 1].endswith(".")]
             assert any(resumed.endswith(" " + " ".join(spoken[k:]).lower()) for k in starts)
             assert resumed.split()[0] in ("as", "so,", "right,")  # "As I was saying, ..." 

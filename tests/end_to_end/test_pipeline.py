@@ -123,7 +123,8 @@ def test_the_summary_counts_conversations_by_kind_and_their_hours(graph):
     by_kind = summary.conversations_by_kind
     plans = parts.read_table(graph["store"], "speech_dataset", None, columns=["kind", "turn_taking"]).to_pylist()
     chained = sum(b.get("chained", 0) + max(0, b.get("exchanges", 1) - 1) for r in plans
-                  if r["kind"] == "instruction" and r["turn_taking"] for b in json.loads(r["turn_taking"]).get("behaviours", []))
+                  if r["kind"] == "instruction" and r["turn_taking"]
+                  for b in json.loads(r["turn_taking"]).get("behaviours", []))
     assert by_kind["instruction"] + by_kind["clarification"] + chained == 3 and by_kind["instruction"] >= 1
     assert summary.conversation_hours > 0
 
