@@ -38,6 +38,7 @@ CHANNEL_LAYOUT = "assistant-left"  # channel 0 the assistant, channel 1 the user
 CHANNEL = {"assistant": 0, "user": 1}
 LEAD_IN_S, TAIL_S = 0.3, 0.4  # silence before the first speech and after the last
 FADE_S = 0.03  # an interrupted turn fades out over its last word's end instead of clicking
+HEARD_MIN_S = 0.2  # a barge-in is heard for at least this long (the duplex check asks 0.15 s)
 PHRASE_END = tuple(",.;:?!")
 TURN_BEHAVIOURS = ("greeting", "closing", "stop", "side_talk", "barge_in")  # behaviours that are turns of the script
 BARGING = ("stop", "barge_in")  # behaviours whose first turn is said over the answer before it
@@ -221,13 +222,27 @@ def _together(first: list[dict], second: list[dict], until: float) -> float:
     return sum(max(0.0, min(a["end"], b["end"], until) - max(a["start"], b["start"])) for a in first for b in second)
 
 
+def _heard_together(turn: Placed, user: Placed, at: float, until: float) -> float:
+    """Seconds during which both the assistant's ``turn`` (up to ``until``, less its fade) and the user's
+    turn, its first speech at ``at``, are heard: 10 ms frames above -50 dBFS on both, as the duplex
+    measurement hears them (word times alone can cover a pause or a quiet onset)."""
+    mine, theirs = speech_frames(turn.audio, SAMPLE_RATE), speech_frames(user.audio, SAMPLE_RATE)
+    offset = int(round((at - user.lead - turn.start) / 0.01))  # the user's frame 0 among the assistant's
+    lo = max(0, offset)
+    hi = min(mine.size, int((until - FADE_S - turn.start) / 0.01), offset + theirs.size)
+    return float((mine[lo:hi] & theirs[lo - offset:hi - offset]).sum()) * 0.01 if hi > lo else 0.0
+
+
 def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
               style: TurnTakingStyle) -> tuple[float, float] | None:
     """Where the user's speech starts inside the assistant's ``turn`` and the word end where the
     assistant stops: its first one after which both have been saying words for ``overlap_s``, within
     the reaction limit, with words left after it. The user starts ``share`` of the assistant's speech
     along (inside a word: in a pause, on the next word), or on the nearest word where such a stop
-    exists. None when there is none (nothing to cut)."""
+    exists. None when there is none (nothing to cut). A short interruption ("Wait, wait.") cannot be
+    heard over the answer for longer than half its own speech: the overlap asked is capped there (never
+    under ``HEARD_MIN_S``)."""
+    overlap_s = max(HEARD_MIN_S, min(overlap_s, user.speech_len / 2))
     drawn = turn.speech_start + share * turn.speech_len
     words = turn.words[:-1]
     order = sorted(range(len(words)), key=lambda k: abs(words[k]["end"] - drawn) if words[k]["end"] <= drawn else
@@ -240,7 +255,8 @@ def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
         for word in turn.words[k:-1]:
             if word["end"] - at > style.reaction_max_s:
                 break
-            if _together(turn.words, said, word["end"]) >= overlap_s:
+            if _together(turn.words, said, word["end"]) >= overlap_s and \
+                    _heard_together(turn, user, at, word["end"]) >= overlap_s:
                 return at, word["end"]
     return None
 
@@ -250,9 +266,10 @@ def _hesitate(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle
     the clip, the later words moved along); the assistant keeps listening (the layout follows the
     turn's last speech)."""
     rng = random.Random(plan.backchannel_seed ^ 0x5EED)
+    barging = {t.index for t in plan.transitions if t.kind == "barge_in"}
     for index, turn in enumerate(placed):
-        if turn.role != "user" or rng.random() >= style.hesitation_rate:
-            continue
+        if turn.role != "user" or rng.random() >= style.hesitation_rate or index in barging:
+            continue  # a user cutting in says it in one go
         ends = [k for k, (w, n) in enumerate(zip(turn.words, turn.words[1:]))
                 if w["word"].endswith(PHRASE_END) or n["start"] - w["end"] >= style.backchannel_phrase_pause_s]
         if not ends:
@@ -446,7 +463,8 @@ def resumed_text(answer: list[str], reached: int, opener: str) -> str:
     start = max((k + 1 for k in range(reached) if answer[k].endswith((".", "!", "?"))), default=0)
     rest = answer[start:]
     first = rest[0]
-    if first[:1].isupper() and first[1:] == first[1:].lower() and first.strip(",.;:!?").split("'")[0] != "I":
+    if opener.endswith(",") and first[:1].isupper() and first[1:] == first[1:].lower() \
+            and first.strip(",.;:!?").split("'")[0] != "I":
         first = first[0].lower() + first[1:]  # "As I was saying, keep the loaf"; "I" and names stay
     return " ".join([opener, first, *rest[1:]])
 

@@ -167,6 +167,8 @@ def test_the_resumed_answer_starts_at_the_sentence_the_assistant_was_cut_in():
     assert resumed_text(answer, 6, "So,") == "So, the gas gets trapped, so the dough puffs up. Then bake it."
     assert resumed_text(answer, len(answer), "So,") == FINISHED
     assert resumed_text("I think so. Oslo is big.".split(), 1, "So,") == "So, I think so. Oslo is big."
+    assert resumed_text(answer, 6, "Right, where was I?") == "Right, where was I? The gas gets trapped, so the " \
+                                                             "dough puffs up. Then bake it."
 
 
 def test_voiced_barge_ins_are_heard_cut_at_a_word_end_answered_and_counted_by_form():
@@ -192,6 +194,6 @@ def test_voiced_barge_ins_are_heard_cut_at_a_word_end_answered_and_counted_by_fo
             reached = len(cut["words"])
             starts = [k for k in range(reached + 1) if k == 0 or spoken[k - 1].endswith(".")]
             assert any(resumed.endswith(" " + " ".join(spoken[k:]).lower()) for k in starts)
-            assert resumed.split()[0] in ("as", "so,", "right,")  # "As I was saying, ..." 
+            assert resumed.split()[0] in ("as", "so,", "right,")  # "As I was saying, ..."
         else:
             assert turns[user + 1]["text"].endswith(other_script().turns[1].text)
