@@ -32,11 +32,12 @@ IN_LINEAGE = ("kept in its stage's parts and reached through the release row's l
 
 
 def column(doc: str, default: Any = "", *, release: str | None = None, not_released: str | None = None,
-           arrow: Any = None) -> Any:
+           arrow: Any = None, not_exported: str | None = None) -> Any:
     """A documented column: ``doc`` says what it holds; ``release`` names the release column that carries
-    its value, or ``not_released`` says why none does; ``arrow`` is its Parquet type (release rows)."""
+    its value, or ``not_released`` says why none does; ``arrow`` is its Parquet type and ``not_exported``
+    why the exports leave it out (release rows)."""
     return field(default=default, metadata={"doc": doc, "release": release, "not_released": not_released,
-                                            "arrow": arrow})
+                                            "arrow": arrow, "not_exported": not_exported})
 
 
 def columns(record: type) -> dict[str, str]:

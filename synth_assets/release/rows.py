@@ -25,8 +25,13 @@ CONVERSATION_COLUMNS = ("channel_layout", "words_assistant", "words_user", "user
                         "backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
 
 
-def _col(doc: str, arrow: pa.DataType):
-    return column(doc, None, arrow=arrow)
+def _col(doc: str, arrow: pa.DataType, not_exported: str | None = None):
+    return column(doc, None, arrow=arrow, not_exported=not_exported)
+
+
+# Why an export (release/export.py) leaves a release column out.
+PROVENANCE = ("provenance: in the release's parts, release.json and the lineage store (`synth lineage`), not a "
+              "training input")
 
 
 @dataclass
@@ -37,12 +42,13 @@ class ReleaseRow:
     (synth_assets/dialogues/) or a recorded utterance. Which column of theirs becomes which of these, and why
     the others stay out, is written on those records. The field order is the stored column order:
     ``RELEASE_SCHEMA`` is made from it. A cut release (release/versions.py) adds ``content_hash``, the
-    sha256 of ``audio``."""
+    sha256 of ``audio``, which the exports carry too; ``not_exported`` says why an export leaves a column out
+    (release/export.py ROW_COLUMNS)."""
 
     id: str = _col("The sample's id: its clip's, augmented clip's, conversation's or utterance's", pa.string())
     kind: str = _col("clip, augmented, recording, or a conversation kind (CONVERSATION_KINDS)", pa.string())
-    parent_id: str = _col("The id of the row the sample was made from", pa.string())
-    stage: str = _col("speech_dataset", pa.string())
+    parent_id: str = _col("The id of the row the sample was made from", pa.string(), PROVENANCE)
+    stage: str = _col("speech_dataset", pa.string(), "the same for every sample")
     partition: str = _col("The crawl shard (or audio batch) it came from", pa.string())
     source: str = _col("Landing-zone source name", pa.string())
     snapshot: str = _col("Crawl snapshot id", pa.string())
@@ -62,10 +68,11 @@ class ReleaseRow:
     channel: str = _col("A recording's channel name", pa.string())
     start_s: float = _col("Where a recorded utterance starts in its file, seconds", pa.float64())
     end_s: float = _col("Where it ends", pa.float64())
-    confidence: float = _col("A recorded utterance's transcription confidence", pa.float64())
-    lineage: str = _col("JSON object: the ``params`` of the row the sample was made from", pa.string())
-    made_by_run: str = _col("The run that made that row", pa.string())
-    made_by_code: str = _col("The code version that made it", pa.string())
+    confidence: float = _col("A recorded utterance's transcription confidence", pa.float64(),
+                             "not exported yet: in the release's parts")
+    lineage: str = _col("JSON object: the ``params`` of the row the sample was made from", pa.string(), PROVENANCE)
+    made_by_run: str = _col("The run that made that row", pa.string(), PROVENANCE)
+    made_by_code: str = _col("The code version that made it", pa.string(), PROVENANCE)
     audio: bytes = _col("FLAC bytes (a conversation: stereo, channels as ``channel_layout`` says)", pa.binary())
     channel_layout: str = _col('Which role each channel of a conversation holds ("user,assistant" when missing: '
                                'the old layout)', pa.string())
@@ -74,13 +81,18 @@ class ReleaseRow:
     clipping_ratio: float = _col("Share of samples at full scale", pa.float64())
     silence_ratio: float = _col("Share of 20 ms frames without speech", pa.float64())
     snr_db: float = _col("Speech over the background estimate, dB", pa.float64())
-    quality_by_channel: str = _col("JSON list: the four figures per channel", pa.string())
+    quality_by_channel: str = _col("JSON list: the four figures per channel", pa.string(),
+                                   "the exports carry the four figures over all channels; per channel, in the "
+                                   "release's parts")
     mos: float = _col("DNSMOS overall, only on the sample a cut release rates", pa.float64())
     words_assistant: str = _col("Conversations: the assistant channel's words with times (JSON)", pa.string())
     words_user: str = _col("Conversations: the user channel's words with times (JSON)", pa.string())
-    user_gender: str = _col("Conversations: the user voice's gender", pa.string())
+    user_gender: str = _col("Conversations: the user voice's gender", pa.string(),
+                            "not exported yet: in the release's parts, and the dataset card reports the mix")
     audio_augmented: bytes = _col("Conversations: the audio with the user channel augmented (FLAC; the assistant "
-                                  "channel as in ``audio``)", pa.binary())
+                                  "channel as in ``audio``)", pa.binary(),
+                                  "an export holds one audio per sample, ``audio``; the augmented twin is in the "
+                                  "release's parts")
     # Conversations only: every turn-taking label kept (backchannels with word times, the plan drawn, seconds
     # both channels speak and barge-ins, measured from the audio) and the duplex timing heard in the audio
     # (synth_assets/dialogues/duplex.py: floor-transfer offsets, overlap, barge-ins heard, unlabelled speech).

@@ -1,5 +1,5 @@
 """Rows of the speech stages as a `synth demo` run stored them (tts-v4, labels-v4, augment-v5), their
-text, words and audio shortened (the duration to match): what the typed records read and write back.
+text, words and audio shortened (the duration to match): what the typed records read and write back."""
 
 from __future__ import annotations
 

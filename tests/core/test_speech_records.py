@@ -86,3 +86,10 @@ def test_the_release_carries_every_column_the_records_say_it_does(tmp_path):
             if f.metadata.get("release"):
                 assert released[kind][f.metadata["release"]] == stored[f.name], f"{record.__name__}.{f.name}"
     assert released["augmented"]["wer"] is None  # as the record says: the release's wer is the clean clips'
+
+
+def test_the_exports_read_every_release_column_but_those_the_release_row_says_they_leave_out():
+    from synth_assets.release.export import ROW_COLUMNS
+
+    kept = {f.name for f in dataclasses.fields(ReleaseRow) if not f.metadata.get("not_exported")}
+    assert set(ROW_COLUMNS) == kept | {"content_hash"}
