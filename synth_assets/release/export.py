@@ -36,6 +36,8 @@ from synth_assets.release.versions import ReleaseError, iter_release_tables, loa
 
 MARKER = "synth_release.json"  # names the release a folder holds: no folder mixes two releases
 SAMPLES_PER_SHARD = 1000
+# The release columns the exports read: every ReleaseRow column (release/rows.py) except those whose
+# ``not_exported`` says why, and the cut release's content_hash (tests/release check the two agree).
 ROW_COLUMNS = ["id", "kind", "partition", "source", "snapshot", "source_document", "text", "transcript", "wer",
                "words", "turns", "voice_id", "assistant_voice", "text_license", "sample_rate", "channels",
                "duration_s", "channel", "start_s", "end_s", "channel_layout", "peak_dbfs", "clipping_ratio",
