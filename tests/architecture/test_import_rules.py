@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -177,10 +178,12 @@ def test_a_domain_package_loads_without_heavy_frameworks(package):
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-def test_loading_the_definitions_leaves_great_expectations_for_the_first_check_that_runs():
-    code = "import sys, synth_assets.definitions; print('great_expectations' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.strip().splitlines()[-1] == "False"
+def test_loading_the_definitions_leaves_great_expectations_to_the_first_check_and_dagster_aws_to_s3():
+    code = ("import sys, synth_assets.definitions; print('great_expectations' in sys.modules, 'dagster_aws' in sys.modules);"
+            "from resources.storage import S3Storage; print(S3Storage.__name__, 'dagster_aws' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "SYNTH_DEPLOYMENT": "local"})
+    assert out.stdout.strip().splitlines()[-2:] == ["False False", "S3Storage True"]
 
 
 def test_domain_packages_depend_on_each_other_in_one_direction():
