@@ -1,17 +1,20 @@
 """Conversations benchmark: how fast full-duplex conversations render, what their turn-taking looks
 like, the kind and voice mix, and whether Whisper hears each stereo channel as its own turns.
 
-    python -m benchmarks.conversations_bench [--per-kind N] [--json]
+    python -m benchmarks.conversations_bench [--per-kind N] [--behaviour-share S] [--barge-in-share S] [--json]
 
 Renders N conversations of each kind (instruction and clarification from a small written set of
 instructions, safety from the bank, false premises from written facts) with the default voices, in
 this process, then transcribes each channel separately (Whisper tiny.en) against the words said on
-it. Also the round-trip WER of light augmentation recipes against the clean turn.
+it (the user channel's reference holds the background speech labelled there; also scored with its
+backchannels silenced). Also the round-trip WER of light augmentation recipes against the clean turn,
+and the barge-ins by form (labelled and obeyed, from the plans; labelled and heard, from the audio).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import time
@@ -27,8 +30,8 @@ from synth_assets.dialogues import duplex
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.false_premise import false_premise_scripts
 from synth_assets.dialogues.instructions import instruction_script
-from synth_assets.dialogues.behaviours import BEHAVIOURS, BehaviourShares, background_speech, counts, \
-    with_duplex_behaviours
+from synth_assets.dialogues.behaviours import BEHAVIOURS, BehaviourShares, background_speech, barge_in_counts, \
+    counts, with_duplex_behaviours
 from synth_assets.dialogues.render import qa_pair, voiced_rows
 from synth_assets.dialogues.scripts import safety_scripts
 from synth_assets.tts.policy import VoicePolicy
@@ -72,14 +75,31 @@ def scripts(per_kind: int, shares: BehaviourShares = BehaviourShares()) -> list:
 
 
 def channel_wer(row: dict, transcriber) -> dict:
-    """Each channel transcribed on its own, against the words said on it (turns and backchannels)."""
+    """Each channel transcribed on its own, against the words said on it: turns, backchannels and, on the
+    user channel, the background speech labelled there (another voice, quieter, but speech Whisper hears).
+    Also the user channel with its backchannels silenced, against its turns and background alone (how well
+    the user's requests are heard), and the user channel against the reference before the background was
+    counted (``user_turns_backchannels``: the figure this benchmark reported before)."""
     audio, rate = from_flac(row["audio"])
+    background = [w for b in background_speech(row["turn_taking"]) for w in b["words"]]
     result = {}
     for role, channel in (("assistant", 0), ("user", 1)):
-        reference = " ".join(w["word"] for w in json.loads(row[f"words_{role}"]))
+        words = json.loads(row[f"words_{role}"])
+        reference = " ".join(w["word"] for w in sorted(words + (background if role == "user" else []),
+                                                       key=lambda w: w["start"]))
         heard = transcriber.transcribe(audio[:, channel], rate).text
         result[role] = wer(reference, heard)
         result[f"{role}_pair"] = (reference, heard)
+        result[f"{role}_words"] = len(reference.split())
+    result["user_turns_backchannels"] = wer(" ".join(w["word"] for w in json.loads(row["words_user"])),
+                                            result["user_pair"][1])
+    user = audio[:, 1].copy()
+    for item in json.loads(row["backchannels"]):
+        if item["role"] == "user":
+            user[max(0, int((item["speech_start"] - 0.05) * rate)):int((item["speech_end"] + 0.05) * rate)] = 0.0
+    turns = [w for t in json.loads(row["turns"]) if t["role"] == "user" for w in t["words"]]
+    reference = " ".join(w["word"] for w in sorted(turns + background, key=lambda w: w["start"]))
+    result["user_no_backchannels"] = wer(reference, transcriber.transcribe(user, rate).text)
     return result
 
 
@@ -148,6 +168,12 @@ def run(per_kind: int, shares: BehaviourShares = BehaviourShares()) -> dict:
         "assistant_voices": count("assistant_voice"),
         "wer_assistant_channel": round(statistics.fmean(w["assistant"] for w in wers), 4),
         "wer_user_channel": round(statistics.fmean(w["user"] for w in wers), 4),
+        # the same transcripts against the reference before background speech was counted on the user channel
+        "wer_user_channel_without_background_in_reference": round(
+            statistics.fmean(w["user_turns_backchannels"] for w in wers), 4),
+        "wer_user_channel_backchannels_silenced": round(statistics.fmean(w["user_no_backchannels"] for w in wers), 4),
+        "wer_user_channel_pooled": round(sum(w["user"] * w["user_words"] for w in wers)
+                                         / max(1, sum(w["user_words"] for w in wers)), 4),
         "wer_by_kind": {k: {role: round(statistics.fmean(w[role] for w, r in zip(wers, rows) if r["kind"] == k), 4)
                             for role in ("assistant", "user")} for k in count("kind")},
         "worst_user_channels": [{"kind": r["kind"], "voice": r["user_voice"], "wer": round(w["user"], 3),
@@ -201,6 +227,8 @@ def behaviours(rows: list[dict]) -> dict:
             forms[item["text"]] = forms.get(item["text"], 0) + 1
             by_role[item["role"]] = by_role.get(item["role"], 0) + 1
     conversations = counts(r["turn_taking"] for r in rows)
+    by_form = barge_in_counts(r["turn_taking"] for r in rows)
+    answers = sum(t["role"] == "assistant" for r in rows if r["kind"] == "instruction" for t in json.loads(r["turns"]))
     plans = [json.loads(r["turn_taking"]) for r in rows]
     stops = [b for p in plans for b in p.get("behaviours", []) if b["kind"] == "stop"]
     instructions = sum(r["kind"] == "instruction" for r in rows)
@@ -212,6 +240,7 @@ def behaviours(rows: list[dict]) -> dict:
                                       k: round(v / instructions, 3) if instructions else None
                                       for k, v in conversations.items()},
                                   "stops_obeyed": sum(bool(b.get("obeyed")) for b in stops), "stops": len(stops),
+                                  "barge_ins_by_form": by_form, "instruction_assistant_turns": answers,
                                   "longest_conversation_s": max((r["duration_s"] for r in rows), default=0.0),
                                   "behaviours": list(BEHAVIOURS)}}
 
@@ -239,10 +268,15 @@ def main() -> None:
     parser.add_argument("--behaviour-share", type=float, default=None,
                         help="give every duplex behaviour this share of instruction conversations (default: the "
                         "product's shares, behaviours.BehaviourShares)")
+    parser.add_argument("--barge-in-share", type=float, default=None,
+                        help="the share of instruction answers the user barges in on (default: the product's, "
+                        "BehaviourShares.barge_in)")
     args = parser.parse_args()
     shares = BehaviourShares()
     if args.behaviour_share is not None:
         shares = BehaviourShares(**{name: args.behaviour_share for name in BEHAVIOURS})
+    if args.barge_in_share is not None:
+        shares = dataclasses.replace(shares, barge_in=args.barge_in_share)
     report = run(args.per_kind, shares)
     print(json.dumps(report, indent=2))
 

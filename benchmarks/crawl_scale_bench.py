@@ -152,9 +152,9 @@ def run_partitions(storage, database_bytes, text_partitions: int) -> dict:
 
     from benchmarks.scale_bench import run_and_step_seconds
     from synth_assets.orchestration.automation import landing_zone_sensor
-    from synth_assets.orchestration.backfill import execute
+    from synth_assets.drivers.backfill import execute
     from synth_assets.orchestration.execution import run_tags
-    from synth_assets.orchestration.runner import ensure_instance
+    from synth_assets.drivers.runner import ensure_instance
 
     ensure_instance()
     instance = DagsterInstance.get()

@@ -193,7 +193,7 @@ def graph_run(landing: Path, base: Path, pool: str) -> dict:
         os.environ["SYNTH_USER_VOICES"] = FAST_POOL
     else:
         os.environ.pop("SYNTH_USER_VOICES", None)
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
     started = time.perf_counter()
     summary = materialize_landing(landing, base / "data", log=lambda message: None)

@@ -54,8 +54,8 @@ def measure(work: Path, workers: int, source: str | None, snapshot: str | None) 
 
     from resources.storage import LocalStorage
     from synth_assets.core import names, parts
-    from synth_assets.orchestration.backfill import landing_keys, run_backfill, select_partitions
-    from synth_assets.orchestration.runner import ensure_instance
+    from synth_assets.drivers.backfill import landing_keys, run_backfill, select_partitions
+    from synth_assets.drivers.runner import ensure_instance
 
     os.environ["SYNTH_DATA_ROOT"] = str(work / "data")
     ensure_instance()

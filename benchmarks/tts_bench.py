@@ -91,7 +91,7 @@ def bare_pass(plans) -> Measured:
 
 def pipeline_pass(store, voice_id: str, workers: int) -> Measured:
     """tts_audio's path: read, plan, synthesize, loudness, FLAC, Parquet (no Dagster around it)."""
-    from synth_assets.assets.speech import LINEAGE_COLUMNS, ProsodyConfig
+    from synth_assets.assets.speech import ProsodyConfig
     from synth_assets.core import parts
     from synth_assets.core.limits import MAX_CLIP_SECONDS
     from synth_assets.tts import pool as tts_pool
@@ -109,7 +109,7 @@ def pipeline_pass(store, voice_id: str, workers: int) -> Measured:
         for plan, outcome in voice_partition(plans, None, voices, max_seconds=MAX_CLIP_SECONDS, tally=tally):
             if isinstance(outcome, ClipAudio):
                 made.append(outcome.duration_s)
-                yield clip_row(plan, outcome, LINEAGE_COLUMNS)
+                yield clip_row(plan, outcome).to_row()
 
     worker_start = [process_cpu(pid) for pid in pids]
     start, cpu_start = time.perf_counter(), own_cpu()

@@ -51,6 +51,8 @@ class Suite:
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     # Metadata beside the report, from the prepared frame and the settings: what was judged, as a person reads it.
     explain: Callable[[pd.DataFrame], dict] | None = None
+    # The typed row it judges (core/speech_records.py, release/rows.py), where its columns are documented.
+    record: type | None = None
 
     def spec(self, partitioned: bool = True) -> AssetCheckSpec:
         return AssetCheckSpec(name=self.name, asset=AssetKey(self.asset), description=self.description,
@@ -58,12 +60,12 @@ class Suite:
 
 
 def advisory(name: str, asset: str, description: str, prepare: Callable[[pd.DataFrame], pd.DataFrame],
-             judge: Callable[..., list], explain: Callable[..., dict]) -> Suite:
+             judge: Callable[..., list], explain: Callable[..., dict], record: type | None = None) -> Suite:
     """A check that warns rather than blocks: the asset's data is sound, but not what was aimed at. It
     has no fixed expectations: ``prepare`` picks and derives the rows judged, ``judge`` makes the
     expectations from them and the settings, ``explain`` the metadata a person reads beside."""
     return Suite(name, asset, description, lambda: [], blocking=False, prepare=prepare, from_frame=judge,
-                 explain=explain)
+                 explain=explain, record=record)
 
 
 @functools.lru_cache(maxsize=1)

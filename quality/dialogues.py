@@ -67,10 +67,11 @@ def conversation_mix(frame: pd.DataFrame, target_female_share: float = TARGET_FE
             max_value=round(target_female_share + slack, 4)))
     if clarification_share is not None and "is_clarification" in frame and total:
         instructions = int((frame["kind"] == "instruction").sum())
-        if "turn_taking" in frame:  # a long session is several instruction scripts (dialogues/behaviours.py)
-            instructions += sum(b.get("exchanges", 1) - 1 for plan in frame.loc[frame["kind"] == "instruction",
-                                                                                 "turn_taking"]
-                                if plan for b in json.loads(plan).get("behaviours", []) if b["kind"] == "long_session")
+        if "turn_taking" in frame:  # a long session, or a barge-in with the next document's request, is
+            # several instruction scripts (dialogues/behaviours.py)
+            instructions += sum(b.get("exchanges", 1) - 1 if b["kind"] == "long_session" else b.get("chained", 0)
+                                for plan in frame.loc[frame["kind"] == "instruction", "turn_taking"]
+                                if plan for b in json.loads(plan).get("behaviours", []))
         expected = int(instructions * clarification_share + clarification_start + 1e-9) / total
         # Not rounded: one clarification more than expected is within one, however many conversations.
         expectations.append(gxe.ExpectColumnMeanToBeBetween(

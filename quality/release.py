@@ -1,5 +1,6 @@
 """The release's checks (speech_dataset): the samples and their audio gates, which block, and two that
-warn: the conversation mix and the conversations' duplex timing."""
+warn: the conversation mix and the conversations' duplex timing. The columns they judge are those of
+ReleaseRow (release/rows.py), documented there."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from synth_assets.core.limits import (
 from synth_assets.core.mix import KINDS, MixTargets
 from synth_assets.dialogues import duplex
 from synth_assets.release.mix import allowed, judged, measure_mix
+from synth_assets.release.rows import ReleaseRow
 
 def audio_quality_gates(frame: pd.DataFrame, min_peak_dbfs: float = MIN_PEAK_DBFS,
                         max_clipping_ratio: float = MAX_CLIPPING_RATIO, max_silence_ratio: float = MAX_SILENCE_RATIO,
@@ -121,7 +123,7 @@ STAGE_SUITES = (
     Suite("dataset_valid", names.SPEECH_DATASET, "Every released sample has audio, text and lineage, and meets "
           "the audio quality gates (peak, clipping, silence, SNR) the speech_dataset Config sets.",
           lambda: [unique("id"), nonempty_text(), not_null("parent_id"), not_null("source_document"),
-                   between("duration_s", 0.3, 300.0)], from_frame=audio_quality_gates),
+                   between("duration_s", 0.3, 300.0)], from_frame=audio_quality_gates, record=ReleaseRow),
     # Checks that warn rather than block: the asset's data is sound, but not what was aimed at.
     advisory("conversation_mix", names.SPEECH_DATASET, "The release's conversations hold the configured mix "
           "(SYNTH_CONVERSATION_MIX, the ConversationMix resource): each kind's share by count, and the share of "
@@ -131,12 +133,12 @@ STAGE_SUITES = (
           "Shares by hours are shown beside, and the conversations' share of the release's hours is judged "
           "against the Config's min_conversation_hours_share (0: not judged). Warns, does not block: a landing "
           "zone without instruction documents, say, makes sound data in another mix.",
-          _release_conversations, release_mix, release_mix_table),
+          _release_conversations, release_mix, release_mix_table, record=ReleaseRow),
     advisory("duplex_timing", names.SPEECH_DATASET, "The conversations' turn-taking as heard in their audio "
           "(synth_assets/dialogues/duplex.py: speech is a 10 ms frame above -50 dBFS per channel): no speech outside "
           "the labelled words of turns and backchannels (beyond 50 ms), every labelled barge-in heard (both channels "
           "together for 0.15 s), and, from 20 speaker changes, the floor-transfer offsets' median within 0-0.4 s and "
           "p90 under 1 s, at least 25 % of speaker changes overlapping and an overlap share of speech time of "
           "3-15 %. Targets from SYNTH_DUPLEX_TARGETS. Warns, does not block: the data is sound, its timing off target.",
-          _release_duplex, release_duplex, release_duplex_table),
+          _release_duplex, release_duplex, release_duplex_table, record=ReleaseRow),
 )

@@ -1,5 +1,6 @@
 """The speech stages' checks: clips (tts_audio), their round trip through the ASR (pseudo_labels) and
-the augmented clips (augmented_clips)."""
+the augmented clips (augmented_clips). The columns they judge are those of the stages' records
+(Clip, ClipLabel, AugmentedClip: core/speech_records.py), documented there."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from synth_assets.core.limits import (
     VOICE_WER_MARGIN,
     WER_THRESHOLD,
 )
+from synth_assets.core.speech_records import AugmentedClip, Clip, ClipLabel
 from synth_assets.tts.gate import load_cards
 
 # Speech: the blocking checks look for breakage (a voice gone silent, racing or unintelligible; an ASR
@@ -175,7 +177,7 @@ STAGE_SUITES = (
           "than its share of its gender's clips plus one.",
           lambda: [*lineage(), gxe.ExpectColumnValuesToBeInSet(column="sample_rate", value_set=[24000]),
                    between("duration_s", 0.3, MAX_CLIP_SECONDS), not_null("voice_id"), _no_fault()],
-          from_frame=tts_balance, prepare=_voice_audio),
+          from_frame=tts_balance, prepare=_voice_audio, record=Clip),
     Suite("round_trip_wer", names.PSEUDO_LABELS,
           "Nothing is broken: the partition's median round-trip WER (sound-alike names forgiven, quality/metrics.py) "
           f"is at most {MAX_MEDIAN_WER:.0%}, and no voice's median is over its card's by more than "
@@ -183,7 +185,7 @@ STAGE_SUITES = (
           f"text over {WER_THRESHOLD:.0%} are filtered out downstream, not failed here.",
           lambda: [*lineage(), gxe.ExpectColumnMedianToBeBetween(column="wer", min_value=0.0, max_value=MAX_MEDIAN_WER),
                    _no_fault()],
-          prepare=_voice_wer, explain=voice_wer_table),
+          prepare=_voice_wer, explain=voice_wer_table, record=ClipLabel),
     Suite("augmented_valid", names.AUGMENTED_CLIPS, "Augmented clips are 24 kHz, finite and record their named, "
           "versioned recipe and its steps; light recipes keep the label: their round-trip WER is on average within "
           f"{LIGHT_RECIPE_WER_GAP:.0%} of the clean clip's (less the worst clip).",
@@ -192,5 +194,5 @@ STAGE_SUITES = (
                    gxe.ExpectColumnValuesToBeInSet(column="recipe", value_set=list(RECIPES)),
                    not_null("recipe_version"),
                    gxe.ExpectColumnMeanToBeBetween(column="light_wer_gap", max_value=LIGHT_RECIPE_WER_GAP)],
-          prepare=_light_wer_gap),
+          prepare=_light_wer_gap, record=AugmentedClip),
 )

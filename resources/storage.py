@@ -8,12 +8,12 @@ stage's domain code.
 from __future__ import annotations
 
 import contextlib
+import functools
 from abc import abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
-from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
 from synth_assets import settings
@@ -64,25 +64,45 @@ class LocalStorage(Storage):
         return LocalStore(self.root)
 
 
-class S3Storage(Storage):
-    """A prefix in an S3 bucket (any S3-protocol server: AWS, MinIO, moto)."""
-
-    s3: S3Resource
-    bucket: str
-    prefix: str = ""
-
-    _store: S3Store | None = PrivateAttr(default=None)
-
-    def store(self) -> Store:
-        if self._store is None:  # one store, and so one boto3 client per process (see S3Store)
-            self._store = S3Store(self.s3.get_client, self.bucket, self.prefix)
-        return self._store
+def __getattr__(name: str):
+    # `from resources.storage import S3Storage` works as for any class; the class is made then.
+    if name == "S3Storage":
+        return _s3_storage()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def storage_resources() -> dict[str, Storage]:
+@functools.cache
+def _s3_storage() -> type[Storage]:
+    """S3Storage, made on first use: dagster_aws takes about 2.7 s of CPU to import (its package loads
+    every AWS integration), which every definitions load of a local deployment would pay for nothing."""
+    global S3Resource  # the field's annotation is read from this module's names when the class is made
+    from dagster_aws.s3 import S3Resource
+
+    class S3Storage(Storage):
+        """A prefix in an S3 bucket (any S3-protocol server: AWS, MinIO, moto)."""
+
+        s3: S3Resource
+        bucket: str
+        prefix: str = ""
+
+        _store: S3Store | None = PrivateAttr(default=None)
+
+        def store(self) -> Store:
+            if self._store is None:  # one store, and so one boto3 client per process (see S3Store)
+                self._store = S3Store(self.s3.get_client, self.bucket, self.prefix)
+            return self._store
+
+    S3Storage.__qualname__ = "S3Storage"  # pickled and shown under its module-level name
+    return S3Storage
+
+
+def storage_resources(overrides: settings.Overrides = settings.Overrides()) -> dict[str, Storage]:
     """The deployment's storage roots: the data store and the landing zones, as folders or S3 prefixes.
     S3 credentials and bucket names stay EnvVars, resolved by Dagster when the resources are built."""
     if settings.uses_s3():
+        from dagster_aws.s3 import S3Resource
+
+        S3Storage = _s3_storage()  # noqa: N806 - a class
         config = settings.s3()
         s3 = S3Resource(endpoint_url=config.endpoint_url, region_name=config.region,
                         aws_access_key_id=EnvVar("AWS_ACCESS_KEY_ID"),
@@ -93,6 +113,6 @@ def storage_resources() -> dict[str, Storage]:
             "audio_landing": S3Storage(s3=s3, bucket=EnvVar(config.audio_landing_bucket_variable),
                                        prefix=config.audio_landing_prefix),
         }
-    return {"store": LocalStorage(root=str(settings.data_root())),
-            "landing": LocalStorage(root=str(settings.landing_root())),
-            "audio_landing": LocalStorage(root=str(settings.audio_landing_root()))}
+    return {"store": LocalStorage(root=str(overrides.data_root())),
+            "landing": LocalStorage(root=str(overrides.landing_root())),
+            "audio_landing": LocalStorage(root=str(overrides.audio_landing_root()))}

@@ -28,16 +28,16 @@ from synth_assets.orchestration.automation import (
 from synth_assets.orchestration.execution import executor_for_deployment
 
 
-def engine_resources() -> dict:
+def engine_resources(overrides: settings.Overrides = settings.Overrides()) -> dict:
     """TTS and Whisper with the engine threads this worker may use: when partitions run side by side,
     each synthesizes in its own process and shares out the cores."""
     voices = settings.voice_choice()
-    if settings.partition_workers() == 1:
+    if overrides.partition_workers() == 1:
         pool_min_clips = settings.tts_pool_min_clips()
         return {"voices": TTSVoices(workers=settings.tts_workers(), **voices,
                                     **({"pool_min_clips": pool_min_clips} if pool_min_clips is not None else {})),
                 "asr": WhisperASR()}
-    threads = settings.engine_threads()
+    threads = overrides.engine_threads()
     return {"voices": TTSVoices(workers=1, threads=threads, **voices), "asr": WhisperASR(cpu_threads=threads)}
 
 
@@ -46,26 +46,27 @@ def rewriter_resource(config: dict) -> TextRewriter:
     return TextRewriter(**config, **({"api_key": EnvVar(key)} if key else {}))
 
 
-def build_resources() -> dict:
+def build_resources(overrides: settings.Overrides = settings.Overrides()) -> dict:
     return {
-        **storage_resources(),
-        **engine_resources(),
-        "lineage": LineageStore(path=str(settings.data_root() / "lineage.duckdb")),
+        **storage_resources(overrides),
+        **engine_resources(overrides),
+        "lineage": LineageStore(path=str(overrides.data_root() / "lineage.duckdb")),
         "rewriter": rewriter_resource(settings.rewriter()),
         "mix": ConversationMix(**settings.conversation_mix().shares()),
-        "tracker": ExperimentTracker(tracking_uri=settings.mlflow_tracking_uri(), enabled=settings.mlflow_enabled()),
+        "tracker": ExperimentTracker(tracking_uri=overrides.mlflow_tracking_uri(), enabled=settings.mlflow_enabled()),
     }
 
 
-def make_defs() -> Definitions:
-    """Definitions for the environment as it is now (the CLI sets paths, then calls this)."""
+def make_defs(overrides: settings.Overrides = settings.Overrides()) -> Definitions:
+    """Definitions for the environment as it is now, with what a command chose over it (its paths and
+    workers, as ``overrides``)."""
     return Definitions(
         assets=load_assets_from_modules([crawl, text, speech, dialogues, recordings, release]),
         jobs=[pipeline_job, ordered_job, parallel_job, recordings_job, release_job],
         sensors=[landing_zone_sensor, audio_landing_sensor],
         schedules=[nightly_release, landing_zone_recheck],
-        resources=build_resources(),
-        executor=executor_for_deployment(),
+        resources=build_resources(overrides),
+        executor=executor_for_deployment(overrides.partition_workers()),
     )
 
 

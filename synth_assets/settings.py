@@ -6,9 +6,10 @@ stay ``EnvVar``s there, so their values never reach this module or the UI).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from synth_assets.core.limits import AUDIO_FILES_PER_PARTITION, SLICE_BYTES
 from synth_assets.core.mix import MixTargets
 
 SAMPLE_LANDING = Path(__file__).parent / "sample_landing"
@@ -33,12 +34,13 @@ def audio_landing_root() -> Path:
 def audio_files_per_partition() -> int:
     """A folder of recordings with more files than this (SYNTH_AUDIO_FILES_PER_PARTITION, default 50)
     is split into several partitions, so a retry costs one group of files."""
-    return max(1, int(os.environ.get("SYNTH_AUDIO_FILES_PER_PARTITION", "50")))
+    return max(1, int(os.environ.get("SYNTH_AUDIO_FILES_PER_PARTITION") or AUDIO_FILES_PER_PARTITION))
 
 
 def slice_bytes() -> int:
     """Dumps larger than this (SYNTH_SLICE_MB, default 256) split into slices, one partition each."""
-    return int(float(os.environ.get("SYNTH_SLICE_MB", "256")) * (1 << 20))
+    value = os.environ.get("SYNTH_SLICE_MB")
+    return int(float(value) * (1 << 20)) if value else SLICE_BYTES
 
 
 DEPLOYMENTS = ("local", "s3", "production")
@@ -81,9 +83,26 @@ def command_workers() -> int:
     return max(1, int(os.environ.get("SYNTH_WORKERS") or len(os.sched_getaffinity(0))))
 
 
-def engine_threads() -> int:
-    """Engine threads per partition worker: the usable cores shared out, so workers never oversubscribe."""
-    return max(1, len(os.sched_getaffinity(0)) // partition_workers())
+PROGRESS_DIR_ENV = "SYNTH_PROGRESS_DIR"
+
+
+def progress_dir() -> Path | None:
+    """Where running steps write their progress (core/progress.py) when no command chose a folder (a
+    command tells its runs in a tag, `Overrides.progress`); unset: no progress written."""
+    value = os.environ.get(PROGRESS_DIR_ENV)
+    return Path(value) if value else None
+
+
+def verbose_logs() -> bool:
+    """Dagster's warnings on the console of `synth demo`/`materialize`/`backfill` (SYNTH_VERBOSE=1, or
+    `--verbose`); otherwise those commands show progress and a quarantine summary instead."""
+    return os.environ.get("SYNTH_VERBOSE", "").lower() in ("1", "true", "yes")
+
+
+def engine_threads(workers: int | None = None) -> int:
+    """Engine threads per partition worker (``workers`` of them; default: `partition_workers`): the usable
+    cores shared out, so workers never oversubscribe."""
+    return max(1, len(os.sched_getaffinity(0)) // (workers or partition_workers()))
 
 
 def step_retries() -> int:
@@ -115,6 +134,72 @@ def webserver_host() -> str:
 def dagster_home() -> Path:
     """Dagster's instance folder: DAGSTER_HOME, or a project-local .dagster_home (SQLite)."""
     return Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home").resolve()
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a command chose over the environment (`--data`, `--landing`, `--workers`, `--release-name`...),
+    handed as an argument to the definitions it builds, to its worker processes and to its runs' tags:
+    no command writes os.environ. A field left None reads the environment (or the default)."""
+
+    data: str | None = None  # the data root
+    landing: str | None = None
+    audio_landing: str | None = None
+    workers: int | None = None  # partitions side by side
+    release: str | None = None
+    home: str | None = None  # the Dagster instance's folder
+    progress: str | None = None  # where the command's steps write their progress (core/progress.py)
+    verbose: bool | None = None  # Dagster's warnings on the console (`--verbose`)
+
+    @classmethod
+    def paths(cls, **chosen: object) -> Overrides:
+        """Overrides whose given paths are made absolute (the worker processes may start elsewhere)."""
+        return cls(**{k: (str(Path(v).resolve()) if k in _PATHS and v is not None else v) for k, v in chosen.items()})
+
+    def with_workers(self, workers: int) -> Overrides:
+        return replace(self, workers=workers)
+
+    def with_progress(self, folder: Path) -> Overrides:
+        return replace(self, progress=str(Path(folder).resolve()))
+
+    def data_root(self) -> Path:
+        return Path(self.data).resolve() if self.data else data_root()
+
+    def landing_root(self) -> Path:
+        return Path(self.landing).resolve() if self.landing else landing_root()
+
+    def audio_landing_root(self) -> Path:
+        return Path(self.audio_landing).resolve() if self.audio_landing else audio_landing_root()
+
+    def partition_workers(self) -> int:
+        return max(1, self.workers) if self.workers else partition_workers()
+
+    def engine_threads(self) -> int:
+        return engine_threads(self.partition_workers())
+
+    def release_name(self) -> str:
+        return self.release or release_name()
+
+    def dagster_home(self) -> Path:
+        return Path(self.home).resolve() if self.home else dagster_home()
+
+    def progress_dir(self) -> Path | None:
+        return Path(self.progress) if self.progress else progress_dir()
+
+    def verbose_logs(self) -> bool:
+        return self.verbose if self.verbose is not None else verbose_logs()
+
+    def mlflow_tracking_uri(self) -> str:
+        return mlflow_tracking_uri(self.data_root())
+
+    def chosen_mlflow_uri(self) -> str | None:
+        """The tracking URI the steps of this command's runs must be told (in a run tag): MLflow's
+        database beside a data root the command chose. None when it chose none, or MLFLOW_TRACKING_URI
+        names one (every process reads that itself, and it may hold a password)."""
+        return None if not self.data or os.environ.get("MLFLOW_TRACKING_URI") else self.mlflow_tracking_uri()
+
+
+_PATHS = ("data", "landing", "audio_landing", "home", "progress")
 
 
 def voices_file() -> str:
@@ -154,22 +239,28 @@ def conversation_mix() -> MixTargets:
     return MixTargets.parse(value) if value else MixTargets()
 
 
+def _json_object(variable: str, fields_of: str) -> dict:
+    """The JSON object in environment variable ``variable`` (fields of ``fields_of``); {} when unset.
+    A malformed value fails loading with the reason."""
+    import json
+
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return {}
+    try:
+        found = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{variable} must be a JSON object: {error}") from None
+    if not isinstance(found, dict):
+        raise ValueError(f"{variable} must be a JSON object of {fields_of} fields")
+    return found
+
+
 def duplex_targets() -> dict:
     """Overrides of the duplex timing targets the release is checked against (SYNTH_DUPLEX_TARGETS, JSON
     of synth_assets/dialogues/duplex.py DuplexTargets fields, e.g. '{"fto_p90_max_s": 0.8}'); {} keeps
     the defaults. A malformed value fails loading with the reason."""
-    import json
-
-    value = os.environ.get("SYNTH_DUPLEX_TARGETS", "").strip()
-    if not value:
-        return {}
-    try:
-        targets = json.loads(value)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"SYNTH_DUPLEX_TARGETS is not JSON: {error}") from None
-    if not isinstance(targets, dict):
-        raise ValueError("SYNTH_DUPLEX_TARGETS must be a JSON object of DuplexTargets fields")
-    return targets
+    return _json_object("SYNTH_DUPLEX_TARGETS", "DuplexTargets")
 
 
 def fto_quantiles() -> tuple[tuple[float, float], ...] | None:
@@ -191,18 +282,7 @@ def duplex_behaviours() -> dict:
     """Shares of instruction conversations given each duplex behaviour (SYNTH_DUPLEX_BEHAVIOURS: a JSON
     object of synth_assets/dialogues/behaviours.py BehaviourShares fields, e.g. {"stop": 0.2}); empty:
     the defaults."""
-    import json
-
-    value = os.environ.get("SYNTH_DUPLEX_BEHAVIOURS", "").strip()
-    if not value:
-        return {}
-    try:
-        shares = json.loads(value)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"SYNTH_DUPLEX_BEHAVIOURS must be a JSON object: {error}") from None
-    if not isinstance(shares, dict):
-        raise ValueError("SYNTH_DUPLEX_BEHAVIOURS must be a JSON object of BehaviourShares fields")
-    return shares
+    return _json_object("SYNTH_DUPLEX_BEHAVIOURS", "BehaviourShares")
 
 
 def model_cache() -> Path:
@@ -260,8 +340,9 @@ def rewriter() -> dict[str, str]:
 REWRITER_KEY_VARIABLE = "SYNTH_REWRITER_API_KEY"
 
 
-def mlflow_tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{data_root() / 'mlflow.db'}"
+def mlflow_tracking_uri(root: Path | None = None) -> str:
+    """MLFLOW_TRACKING_URI, else a SQLite database in the data root (``root``, default `data_root`)."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(root or data_root()) / 'mlflow.db'}"
 
 
 def mlflow_enabled() -> bool:

@@ -1,7 +1,8 @@
 """pseudo_labels' work: every clip of a partition transcribed back by Whisper (packed), with word
 timestamps and the round-trip WER / CER against the text the voice was given. ``wer`` forgives a proper
 name heard as a sound-alike (quality/metrics.py round_trip; ``wer_method`` names the method), ``exact_wer``
-does not, and ``names_forgiven`` lists what was forgiven ("telephus=telafus")."""
+does not, and ``names_forgiven`` lists what was forgiven ("telephus=telafus"). A label's columns are
+those of ClipLabel (core/speech_records.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core import names, parts
 from synth_assets.core.audio_input import BadAudio, decode_mono
 from synth_assets.core.records import LINEAGE_COLUMNS, Quarantined, params, stable_id
+from synth_assets.core.speech_records import Clip, ClipLabel
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 
@@ -80,19 +82,20 @@ def label_id(clip: dict[str, Any], asr: Transcriber) -> str:
 
 
 def label_row(row: dict[str, Any], transcript, asr: Transcriber, settings: str) -> dict[str, Any]:
-    heard = round_trip(row["text"], transcript.text)
-    return {
-        "id": label_id(row, asr),
-        "parent_id": row["id"], "stage": names.PSEUDO_LABELS,
-        "params": params(model_id=asr.model_id, beam_size=asr.beam_size, packed=transcript.packed,
-                         audio_sha256=row["audio_sha256"], asr_settings=settings),
+    """The pseudo_labels row of a clip (``row``: its tts_audio row, with ``audio_sha256``) and what was heard."""
+    clip = Clip.from_row(row)
+    heard = round_trip(clip.text, transcript.text)
+    return ClipLabel(
+        id=label_id(row, asr), parent_id=clip.id, stage=names.PSEUDO_LABELS,
+        params=params(model_id=asr.model_id, beam_size=asr.beam_size, packed=transcript.packed,
+                      audio_sha256=row["audio_sha256"], asr_settings=settings),
         **{k: row[k] for k in LINEAGE_COLUMNS},
-        "voice_id": row["voice_id"], "duration_s": row["duration_s"],
-        "reference": row["text"], "transcript": transcript.text,
-        "words": json.dumps(transcript.words), "language": transcript.language,
-        "avg_logprob": round(transcript.avg_logprob, 4), "confidence": transcript.confidence,
-        "model_id": transcript.model_id,
-        "wer": round(heard.wer, 4), "exact_wer": round(heard.exact_wer, 4), "wer_method": heard.method,
-        "names_forgiven": json.dumps(heard.names_forgiven),
-        "cer": round(cer(row["text"], transcript.text), 4),
-    }
+        voice_id=clip.voice_id, duration_s=clip.duration_s,
+        reference=clip.text, transcript=transcript.text,
+        words=json.dumps(transcript.words), language=transcript.language,
+        avg_logprob=round(transcript.avg_logprob, 4), confidence=transcript.confidence,
+        model_id=transcript.model_id,
+        wer=round(heard.wer, 4), exact_wer=round(heard.exact_wer, 4), wer_method=heard.method,
+        names_forgiven=json.dumps(heard.names_forgiven),
+        cer=round(cer(clip.text, transcript.text), 4),
+    ).to_row()

@@ -32,6 +32,7 @@ from synth_assets.asr.packing import (
     stops_early,
 )
 from synth_assets.core.audio import WHISPER_RATE, resample
+from synth_assets.core.fields import setting
 
 # Bump when decoding changes what a transcript says (v2: temperature 0 only, batched windows; v3: a packed
 # clip whose words stop early is transcribed on its own).
@@ -63,13 +64,17 @@ class Transcriber:
     (which converts "tiny.en" / "base" to that format itself, once).
     """
 
-    model: str = whisper_models.BUNDLED
-    backend: str = "faster-whisper"  # or "transformers" (GPU when present)
-    cpu_threads: int = 2  # engine threads for this worker
-    beam_size: int = 1  # greedy: fastest, and WER stays low on TTS
-    pack_seconds: float = MAX_WINDOW_SECONDS  # pack consecutive clips into windows up to this long; 0: off
-    gap_seconds: float = GAP_SECONDS  # silence between packed clips
-    batch_windows: int = 8  # packed windows decoded together (faster-whisper, English-only models)
+    model: str = setting(whisper_models.BUNDLED, "'tiny.en', 'base', or a local Whisper folder (CT2 or Hugging "
+                         "Face, per backend).")
+    backend: str = setting("faster-whisper", "'faster-whisper' (CTranslate2 int8 on CPU) or 'transformers' (GPU "
+                           "when present).")
+    cpu_threads: int = setting(2, "Engine threads for this worker.")
+    beam_size: int = setting(1, "1 is greedy decoding: fastest, and WER stays low on TTS.")
+    pack_seconds: float = setting(MAX_WINDOW_SECONDS, "Pack consecutive clips into windows up to this long; 0 "
+                                  "turns packing off.")
+    gap_seconds: float = setting(GAP_SECONDS, "Silence between packed clips.")
+    batch_windows: int = setting(8, "Packed windows decoded together in one batch (faster-whisper, English-only "
+                                 "models); 1 decodes them one by one.")
 
     @property
     def model_id(self) -> str:

@@ -82,10 +82,12 @@ def duplex_metadata(frame) -> dict:
 
 def behaviour_metadata(frame) -> dict:
     """How many conversations show each duplex behaviour (greeting, closing, stop, side talk, background
-    speech, long session), from their turn-taking plans."""
+    speech, long session, barge-in), from their turn-taking plans, and the barge-ins by form (wait,
+    actually, correction, new question: labelled, and obeyed by the assistant)."""
     if "turn_taking" not in frame:
         return {}
-    return {"behaviours": MetadataValue.json(behaviours.counts(frame["turn_taking"]))}
+    return {"behaviours": MetadataValue.json(behaviours.counts(frame["turn_taking"])),
+            "barge_ins_by_form": MetadataValue.json(behaviours.barge_in_counts(frame["turn_taking"]))}
 
 
 def first_conversation_picture(store, asset: str, partition: str) -> str:
@@ -104,7 +106,7 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     # v6: turns on speech edges with human FTOs, engine word times, duplex stats, rendered in units; v7: bank v3
     # (5+ phrasings, fitting offers, varied holds), no request reused
     # v8: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v9: the plan lists behaviours (none here)
-    code_version="safety-v9",
+    code_version="safety-v10",  # v10: the duplex column counts barge-ins by form
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -132,7 +134,7 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     # v9: a rate per article, not a cap, turns on speech edges, duplex stats, units; v10: short questions on a
     # standalone claim, one-breath corrections
     # v11: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v12: the plan lists behaviours (none here)
-    code_version="false-premise-v12",
+    code_version="false-premise-v13",  # v13: the duplex column counts barge-ins by form
     description="False premises: the user asks a short question built on an altered fact from a document, the "
     "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
@@ -159,8 +161,9 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     # barge-ins heard, units; v7: whole answers in a time budget; clarifications of their own, heard, confirmed;
     # v8: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v9: a clarification's key word may be
     # masked by noise or a dropout on the user channel; v10: duplex behaviours (greetings, closings, stop, side
-    # talk, background speech, long sessions; SYNTH_DUPLEX_BEHAVIOURS)
-    code_version="instruction-v10",
+    # talk, background speech, long sessions; SYNTH_DUPLEX_BEHAVIOURS); v11: barge-ins over answers in four forms
+    # (wait, actually, correction, new question) that the assistant answers, counted by form from the audio
+    code_version="instruction-v11",
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "

@@ -5,13 +5,13 @@ and their Whisper transcripts (``recording_labels``), partitioned by ``audio_bat
 from dataclasses import asdict
 
 from dagster import AssetExecutionContext, Config, MetadataValue
-from pydantic import Field
 
 from resources.asr import WhisperASR
 from resources.storage import Storage
 from synth_assets import settings
 from synth_assets.core import names
 from synth_assets.core.stage_run import StageError
+from synth_assets.orchestration.config import carrying, settings_from
 from synth_assets.orchestration.partitions import audio_batches
 from synth_assets.orchestration.stage import histogram_md, run_stage, stage_asset, upstream_fingerprint
 from synth_assets.recordings.batches import AudioBatch, batch_files, collection_options
@@ -20,24 +20,12 @@ from synth_assets.recordings.rows import batch_utterances, file_sha256, pipeline
 from synth_assets.recordings.utterances import Segmentation
 
 
-class SegmentationConfig(Config):
-    vad_threshold: float = Field(default=Segmentation.threshold,
-                                 description="Silero speech probability that starts speech.")
-    min_speech_s: float = Field(default=Segmentation.min_speech_s,
-                                description="Shorter speech (clicks, breaths) is dropped.")
-    min_silence_s: float = Field(default=Segmentation.min_silence_s, description="Silence that ends a speech region.")
-    pad_s: float = Field(default=Segmentation.pad_s, description="Kept on both sides of each speech region.")
-    merge_gap_s: float = Field(default=Segmentation.merge_gap_s,
-                               description="Regions closer than this are one utterance.")
-    max_utterance_s: float = Field(default=Segmentation.max_utterance_s,
-                                   description="Longer utterances are cut at their quietest point "
-                                   "(Whisper hears 30 s).")
-    min_utterance_s: float = Field(default=Segmentation.min_utterance_s, description="Shorter utterances are dropped.")
+_NAMES = {"threshold": "vad_threshold"}  # the run config's name of Segmentation.threshold
 
+
+class SegmentationConfig(Config, carrying(Segmentation, names=_NAMES)):
     def segmentation(self) -> Segmentation:
-        return Segmentation(threshold=self.vad_threshold, min_speech_s=self.min_speech_s,
-                            min_silence_s=self.min_silence_s, pad_s=self.pad_s, merge_gap_s=self.merge_gap_s,
-                            max_utterance_s=self.max_utterance_s, min_utterance_s=self.min_utterance_s)
+        return settings_from(Segmentation, self, names=_NAMES)
 
 
 def _files_table(files: list[dict]) -> MetadataValue:

@@ -31,13 +31,10 @@ from synth_assets.core.mix import MixTargets
 from synth_assets.core.limits import (
     CONVERSATION_MIX_TOLERANCE,
     MIN_CONVERSATION_HOURS_SHARE,
-    MAX_CLIPPING_RATIO,
-    MAX_SILENCE_RATIO,
-    MIN_PEAK_DBFS,
-    MIN_SNR_DB,
     WER_THRESHOLD,
 )
 from synth_assets.core.plots import markdown_image
+from synth_assets.orchestration.config import carrying, settings_from
 from synth_assets.orchestration.execution import permanent, retry_policy
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import run_stage, stage_asset
@@ -65,13 +62,8 @@ from synth_assets.release.versions import (
 )
 
 
-class ReleaseConfig(Config):
+class ReleaseConfig(Config, carrying(Thresholds)):
     max_wer: float = Field(default=WER_THRESHOLD, description="Clean clips above this round-trip WER stay out.")
-    min_peak_dbfs: float = Field(default=MIN_PEAK_DBFS, description="A quieter peak is quarantined as near silent.")
-    max_clipping_ratio: float = Field(default=MAX_CLIPPING_RATIO, description="Share of samples at full scale.")
-    max_silence_ratio: float = Field(default=MAX_SILENCE_RATIO,
-                                     description="Share of 20 ms frames without speech (conversations: both channels).")
-    min_snr_db: float = Field(default=MIN_SNR_DB, description="Speech over background estimate, dB.")
     min_conversation_hours_share: float = Field(default=MIN_CONVERSATION_HOURS_SHARE, ge=0.0, le=1.0,
                                                 description="The least share of the release's hours its "
                                                 "conversations should hold before the conversation_mix check "
@@ -81,7 +73,7 @@ class ReleaseConfig(Config):
                                  "conversation, before the conversation_mix check warns.")
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(self.min_peak_dbfs, self.max_clipping_ratio, self.max_silence_ratio, self.min_snr_db)
+        return settings_from(Thresholds, self)
 
 
 @stage_asset(
@@ -165,13 +157,8 @@ def quality_metadata(frame) -> dict:
                                                                  "quality distributions"))}
 
 
-class DatasetReleaseConfig(Config):
+class DatasetReleaseConfig(Config, carrying(Selection)):
     name: str = Field(description="The release's name (letters, digits, '.', '_', '-'); a taken name is refused.")
-    partitions: list[str] = Field(default_factory=list, description="Only these crawl shards / audio batches.")
-    sources: list[str] = Field(default_factory=list, description="Only these sources.")
-    snapshots: list[str] = Field(default_factory=list, description="Only these snapshots.")
-    kinds: list[str] = Field(default_factory=list,
-                             description="Only these kinds: clip, augmented, safety, false_premise, recording, ...")
     rate_mos: bool = Field(default=True, description="Rate a seeded sample with DNSMOS (~0.6 s a clip).")
 
 
@@ -187,8 +174,7 @@ class DatasetReleaseConfig(Config):
 )
 def dataset_release(context: AssetExecutionContext, config: DatasetReleaseConfig, store: Storage,
                     tracker: ExperimentTracker):
-    selection = Selection(tuple(config.partitions), tuple(config.sources), tuple(config.snapshots),
-                          tuple(config.kinds))
+    selection = settings_from(Selection, config)
     try:
         release = create_release(store, config.name, selection, track=tracker.release_tracker(),
                                  rate_mos=config.rate_mos)

@@ -9,31 +9,21 @@ from resources.asr import WhisperASR
 from resources.storage import Storage
 from resources.voices import TTSVoices
 from synth_assets.asr.labels import LabelTally, label_clips
-from synth_assets.augment.clips import augment_partition
+from synth_assets.augment.clips import DEFAULT_RECIPES, augment_partition
 from synth_assets.core import names
 from synth_assets.core.limits import LIGHT_RECIPE_WER_GAP, WER_THRESHOLD
+from synth_assets.orchestration.config import carrying, settings_from
 from synth_assets.orchestration.stage import histogram_md, run_stage, stage_asset, upstream_fingerprint
 from synth_assets.tts.voicing import Prosody, VoicingTally, voice_clips, voice_inputs
 
-_PROSODY = Prosody()
-
-
-class ProsodyConfig(Config):
-    min_speed: float = Field(default=_PROSODY.min_speed, description="Slowest speaking rate drawn per clip.")
-    max_speed: float = Field(default=_PROSODY.max_speed, description="Fastest speaking rate drawn per clip.")
-    # Piper's sampling noise (its defaults are 0.667 and 0.8): drawn per clip for Piper voices.
-    min_noise_scale: float = Field(default=_PROSODY.min_noise_scale, description="Piper noise_scale, low end.")
-    max_noise_scale: float = Field(default=_PROSODY.max_noise_scale, description="Piper noise_scale, high end.")
-    min_noise_w_scale: float = Field(default=_PROSODY.min_noise_w_scale, description="Piper noise_w_scale, low end.")
-    max_noise_w_scale: float = Field(default=_PROSODY.max_noise_w_scale, description="Piper noise_w_scale, high end.")
-
+class ProsodyConfig(Config, carrying(Prosody)):
     def prosody(self) -> Prosody:
-        return Prosody(**self.model_dump())
+        return settings_from(Prosody, self)
 
 
 class RoundTripConfig(Config):
     max_wer: float = Field(default=WER_THRESHOLD, description="Clips above this round-trip WER are not augmented.")
-    recipes: list[str] = Field(default=["moshi-user", "telephone"], description="Augmentation recipes "
+    recipes: list[str] = Field(default=list(DEFAULT_RECIPES), description="Augmentation recipes "
                                "(synth_assets/augment/recipes.py: moshi-user, telephone, clean), one drawn per clip.")
     noise_folder: str = Field(default="", description="A folder of noise recordings to mix in instead of the "
                               "generated noise bank (coloured noise, hum, babble of other clips).")
@@ -65,7 +55,7 @@ def tts_audio(context: AssetExecutionContext, config: ProsodyConfig, store: Stor
                 "target_female_share": policy.target_female_share,
                 "clips_per_accent": frame["voice_accent"].value_counts().to_dict()}
 
-    return run_stage(context, store, summarize=summarize, track=True,
+    return run_stage(context, store, summarize=summarize, track=True, items_from=names.SPOKEN_TEXT,
                      produce=lambda stage: voice_clips(stage, store, partition, config.prosody(), policy, tally),
                      inputs={names.SPOKEN_TEXT: upstream_fingerprint(store, names.SPOKEN_TEXT, partition),
                              "config": config.model_dump(), **voice_inputs(policy),
@@ -98,7 +88,7 @@ def pseudo_labels(context: AssetExecutionContext, store: Storage, asr: WhisperAS
             "wer_histogram": histogram_md(frame["wer"], [0, 0.001, 0.05, 0.1, 0.2, 0.3, 0.5, 10], "WER"),
         }
 
-    return run_stage(context, store, summarize=summarize, track=True,
+    return run_stage(context, store, summarize=summarize, track=True, items_from=names.TTS_AUDIO,
                      produce=lambda stage: label_clips(stage, store, partition, transcriber, tally),
                      inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),
                              "asr": transcriber.output_settings})
@@ -126,7 +116,7 @@ def augmented_clips(context: AssetExecutionContext, config: RoundTripConfig, sto
                 "steps": steps[steps != ""].value_counts().to_dict(),
                 "median_snr_db": None if frame["snr_db"].isna().all() else round(float(frame["snr_db"].median()), 2)}
 
-    return run_stage(context, store, summarize=summarize, track=True,
+    return run_stage(context, store, summarize=summarize, track=True, items_from=names.TTS_AUDIO,
                      produce=lambda stage: augment_partition(stage, store, partition, config.max_wer,
                                                              tuple(config.recipes), config.noise_folder, transcriber),
                      inputs={names.TTS_AUDIO: upstream_fingerprint(store, names.TTS_AUDIO, partition),

@@ -2,53 +2,23 @@
 spoken form (synth_assets/spoken/)."""
 
 from dagster import AssetExecutionContext, Config
-from pydantic import Field
 
 from resources.rewriter import TextRewriter
 from resources.storage import Storage
 from synth_assets.core import names
+from synth_assets.orchestration.config import carrying, settings_from
 from synth_assets.orchestration.stage import run_stage, stage_asset, upstream_fingerprint
 from synth_assets.segments.partition import SegmentSettings, earlier_partitions, segment_partition
 from synth_assets.spoken.partition import SpokenSettings, speak_partition
 
-_SEGMENTS, _SPOKEN = SegmentSettings(), SpokenSettings()
-
-
-class SegmentConfig(Config):
-    min_words: int = Field(default=_SEGMENTS.min_words, description="Shorter fragments are dropped with a reason.")
-    max_words: int = Field(default=_SEGMENTS.max_words, description="Longest segment, about 22 s of speech. A "
-                           "longer sentence is cut only where both halves stand alone as sentences, else dropped "
-                           "with a recorded reason.")
-    pack_words: int = Field(default=_SEGMENTS.pack_words, description="Whole sentences of a paragraph are joined "
-                            "into one segment up to this many words.")
-    near_duplicate_threshold: float = Field(
-        default=_SEGMENTS.near_duplicate_threshold, gt=0.0, le=1.0, description="MinHash-estimated Jaccard "
-        "similarity of word shingles at or above which a segment is dropped as a near-duplicate of a kept one; "
-        "1.0 keeps exact dedup only.")
-    shingle_words: int = Field(default=_SEGMENTS.shingle_words, ge=1, description="Words per shingle for "
-                               "near-duplicates (3: one changed word in a 40-word segment is still ~0.85).")
-    languages: list[str] = Field(default=list(_SEGMENTS.languages), description="Documents detected in another "
-                                 "language are dropped (codes: en de fr es it pt nl; empty list keeps all). Too "
-                                 "little text to tell counts as unknown and is kept.")
-    dedup_across_partitions: bool = Field(
-        default=_SEGMENTS.dedup_across_partitions, description="Also drop duplicates of segments in complete "
-        "text_segments partitions sorting before this one by (snapshot, source, file); else only within this "
-        "partition.")
-
+class SegmentConfig(Config, carrying(SegmentSettings)):
     def settings(self) -> SegmentSettings:
-        return SegmentSettings(**{**self.model_dump(), "languages": tuple(self.languages)})
+        return settings_from(SegmentSettings, self)
 
 
-class SpokenConfig(Config):
-    filler_rate: float = Field(default=_SPOKEN.filler_rate, description="Chance that a sentence gets a filler word.")
-    new_responses: bool = Field(default=_SPOKEN.new_responses, description="With an LLM rewriter: instruction "
-                                "documents get a new spoken answer to the rewritten instruction (LLaMA-Omni's "
-                                "step two) instead of a rewrite of the dataset's written one.")
-    misspell_rate: float = Field(default=_SPOKEN.misspell_rate, description="User turns: chance that a word is "
-                                 "misspelled in the written copy (column `misspelled`); each change is recorded.")
-    hesitation_rate: float = Field(default=_SPOKEN.hesitation_rate, ge=0.0, le=1.0, description="User turns, "
-                                   "rule-based rewrite: chance that a sentence hesitates and repairs itself at a "
-                                   "clause start ('the, the', 'the, uh, the'); each one is recorded.")
+class SpokenConfig(Config, carrying(SpokenSettings)):
+    def settings(self) -> SpokenSettings:
+        return settings_from(SpokenSettings, self)
 
 
 @stage_asset(
@@ -95,7 +65,7 @@ def spoken_text(context: AssetExecutionContext, config: SpokenConfig, store: Sto
         return {"utterances": len(frame), "operations": operations.to_dict()}
 
     return run_stage(context, store, summarize=summarize,
-                     produce=lambda stage: speak_partition(stage, store, partition, SpokenSettings(**config.model_dump()),
+                     produce=lambda stage: speak_partition(stage, store, partition, config.settings(),
                                                            engine),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), "rewriter": engine.output_settings()})

@@ -18,6 +18,7 @@ from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, from_flac, to_flac
 from synth_assets.core.records import LINEAGE_COLUMNS, Quarantined, params, seed_from_id, stable_id
+from synth_assets.core.speech_records import AugmentedClip
 from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 
@@ -34,37 +35,40 @@ def noise_bank(speech: list, folder: str = "") -> NoiseBank:
         raise StageError(f"noise folder {folder!r}: {error}") from error
 
 
+DEFAULT_RECIPES = ("moshi-user", "telephone")  # one drawn per clip
+
+
 def augment_partition(stage: StageRun, store: Store, partition: str, max_wer: float,
-                      recipes: tuple[str, ...] = ("moshi-user", "telephone"), noise_folder: str = "",
+                      recipes: tuple[str, ...] = DEFAULT_RECIPES, noise_folder: str = "",
                       transcriber: Transcriber | None = None) -> Iterator[dict[str, Any]]:
-    """Augmented clips, streamed in the clips' order; with ``transcriber``, clips of light recipes are
-    transcribed back, so the check can hold their WER to the clean clip's (augmentation must keep the
-    label)."""
+    """Augmented clips' rows (AugmentedClip, core/speech_records.py), streamed in the clips' order; with
+    ``transcriber``, clips of light recipes are transcribed back, so the check can hold their WER to the
+    clean clip's (augmentation must keep the label)."""
     made = _augmented_rows(stage, store, partition, max_wer, recipes, noise_folder)
-    if transcriber is None or not any(r in RECIPES and RECIPES[r].light for r in recipes):
-        yield from made
-        return
-    yield from _with_light_wer(made, transcriber)
+    if transcriber is not None and any(r in RECIPES and RECIPES[r].light for r in recipes):
+        made = _with_light_wer(made, transcriber)
+    for clip in made:
+        yield clip.to_row()
 
 
-def _with_light_wer(rows: Iterator[dict[str, Any]], transcriber: Transcriber) -> Iterator[dict[str, Any]]:
+def _with_light_wer(rows: Iterator[AugmentedClip], transcriber: Transcriber) -> Iterator[AugmentedClip]:
     """The rows in order, each light recipe's with its round-trip WER. The light clips go to Whisper as
     one stream (packed as they come); a row waits only for the light rows before it, so what is held
     is the rows of the windows being transcribed, not the partition."""
-    held: deque[dict[str, Any]] = deque()  # rows in order, from the oldest light row not heard yet
+    held: deque[AugmentedClip] = deque()  # rows in order, from the oldest light row not heard yet
     heard: dict[str, str] = {}
 
     def light_clips():
         for row in rows:
             held.append(row)
-            if RECIPES[row["recipe"]].light:
-                yield row["id"], from_flac(row["audio"])[0], SAMPLE_RATE
+            if RECIPES[row.recipe].light:
+                yield row.id, from_flac(row.audio)[0], SAMPLE_RATE
 
-    def done() -> Iterator[dict[str, Any]]:
-        while held and (not RECIPES[held[0]["recipe"]].light or held[0]["id"] in heard):
+    def done() -> Iterator[AugmentedClip]:
+        while held and (not RECIPES[held[0].recipe].light or held[0].id in heard):
             row = held.popleft()
-            if row["id"] in heard:
-                row["wer"] = round(round_trip(row["text"], heard.pop(row["id"])).wer, 4)  # as the clean clip's
+            if row.id in heard:
+                row.wer = round(round_trip(row.text, heard.pop(row.id)).wer, 4)  # as the clean clip's
             yield row
 
     for key, transcript in transcriber.transcribe_many(light_clips()):
@@ -81,7 +85,7 @@ def babble_pool(store: Store, partition: str) -> dict[str, Any]:
 
 
 def _augmented_rows(stage: StageRun, store: Store, partition: str, max_wer: float, recipes: tuple[str, ...],
-                    noise_folder: str) -> Iterator[dict[str, Any]]:
+                    noise_folder: str) -> Iterator[AugmentedClip]:
     unknown = [r for r in recipes if r not in RECIPES]
     if unknown or not recipes:
         raise StageError(f"unknown augmentation recipes {unknown or list(recipes)}; known: {sorted(RECIPES)}")
@@ -103,16 +107,16 @@ def _augmented_rows(stage: StageRun, store: Store, partition: str, max_wer: floa
         babble_from_others = dataclasses.replace(bank, speech=others[:BABBLE_CLIPS])
         audio = pool[row["id"]] if row["id"] in pool else from_flac(row["audio"])[0]
         augmented = apply_recipe(recipe, audio, seed, babble_from_others)
-        yield {
-            "id": stable_id(names.AUGMENTED_CLIPS, row["id"], RECIPES[recipe].version, seed),
-            "parent_id": row["id"], "stage": names.AUGMENTED_CLIPS,
-            "params": params(seed=seed, noise_folder=noise_folder, **augmented.record()),
+        yield AugmentedClip(
+            id=stable_id(names.AUGMENTED_CLIPS, row["id"], RECIPES[recipe].version, seed),
+            parent_id=row["id"], stage=names.AUGMENTED_CLIPS,
+            params=params(seed=seed, noise_folder=noise_folder, **augmented.record()),
             **{k: row[k] for k in LINEAGE_COLUMNS},
-            "text": row["text"], "voice_id": row["voice_id"], "sample_rate": SAMPLE_RATE,
-            "duration_s": round(augmented.audio.size / SAMPLE_RATE, 3),
-            "recipe": augmented.recipe, "recipe_version": augmented.version,
-            "snr_db": math.nan if augmented.snr_db is None else augmented.snr_db,  # nan: nothing added
-            "clean_wer": label["wer"], "wer": math.nan,
-            "augmentations": augmented.label,
-            "audio": to_flac(augmented.audio),
-        }
+            text=row["text"], voice_id=row["voice_id"], sample_rate=SAMPLE_RATE,
+            duration_s=round(augmented.audio.size / SAMPLE_RATE, 3),
+            recipe=augmented.recipe, recipe_version=augmented.version,
+            snr_db=math.nan if augmented.snr_db is None else augmented.snr_db,  # nan: nothing added
+            clean_wer=label["wer"], wer=math.nan,
+            augmentations=augmented.label,
+            audio=to_flac(augmented.audio),
+        )

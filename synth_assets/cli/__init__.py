@@ -48,14 +48,22 @@ def _print_summary(summary, as_json: bool) -> None:
     print(f"  web UI              {s.ui_command}")
 
 
+def add_progress_options(parser) -> None:
+    parser.add_argument("--verbose", action="store_true",
+                        help="show Dagster's log (warnings, quarantined records) as well as the progress")
+
+
 def cmd_materialize(args) -> int:
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.cli.progress import watching
+    from synth_assets.drivers.runner import materialize_landing
 
     log = (lambda m: print(m, file=sys.stderr))
     audio = getattr(args, "audio_landing", None)
-    summary = materialize_landing(Path(args.landing), Path(args.data), log=log,
-                                  audio_landing=Path(audio) if audio else None,
-                                  workers=args.workers or settings.command_workers())
+    with watching(settings.dagster_home(), plain=args.json) as progress:
+        summary = materialize_landing(Path(args.landing), Path(args.data), log=log,
+                                      audio_landing=Path(audio) if audio else None,
+                                      workers=args.workers or settings.command_workers(),
+                                      progress=progress, verbose=args.verbose or None)
     _print_summary(summary, args.json)
     return 0 if summary.clips else 1
 
@@ -99,7 +107,7 @@ def cmd_lineage(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from synth_assets.orchestration.bench import run_benchmark
+    from synth_assets.drivers.bench import run_benchmark
 
     report = run_benchmark(Path(args.work))
     print(json.dumps(report, indent=2) if args.json else report["table"])
@@ -138,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the whole graph on the bundled sample snapshot")
     demo.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     demo.add_argument("--workers", type=int, help="partitions side by side (default: SYNTH_WORKERS, or one per core)")
+    add_progress_options(demo)
     demo.set_defaults(func=cmd_materialize, landing=str(settings.SAMPLE_LANDING),
                       audio_landing=str(settings.SAMPLE_RECORDINGS))
 
@@ -146,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     mat.add_argument("--audio-landing", help="folder of real recordings laid out as <collection>/<folders>/<files>")
     mat.add_argument("--json", action="store_true")
     mat.add_argument("--workers", type=int, help="partitions side by side (default: SYNTH_WORKERS, or one per core)")
+    add_progress_options(mat)
     mat.set_defaults(func=cmd_materialize)
 
     lin = sub.add_parser("lineage", help="walk a sample back to its source document and snapshot")

@@ -5,31 +5,28 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
-from pathlib import Path
 
 
 def cmd_backfill(args) -> int:
     from synth_assets import settings
-    from synth_assets.orchestration.backfill import describe_selection, landing_keys, run_backfill, select_partitions
-    from synth_assets.orchestration.runner import ensure_instance
+    from synth_assets.cli.progress import watching
+    from synth_assets.drivers.backfill import describe_selection, landing_keys, run_backfill, select_partitions
+    from synth_assets.drivers.runner import ensure_instance
 
-    if not settings.uses_s3():
-        os.environ["SYNTH_DATA_ROOT"] = str(Path(args.data).resolve())
-        if args.landing:
-            os.environ["SYNTH_LANDING"] = str(Path(args.landing).resolve())
-    if args.release_name:
-        os.environ["SYNTH_RELEASE"] = args.release_name
-    ensure_instance()
-    keys = select_partitions(landing_keys(), snapshot=args.snapshot, source=args.source)
+    local = {} if settings.uses_s3() else {"data": args.data, "landing": args.landing}
+    overrides = settings.Overrides.paths(**local, release=args.release_name, verbose=args.verbose or None)
+    ensure_instance(overrides.dagster_home())
+    keys = select_partitions(landing_keys(overrides), snapshot=args.snapshot, source=args.source)
     selection = describe_selection(args.snapshot, args.source)
     if not keys:
         print(f"no partitions match {selection} in the landing zone", file=sys.stderr)
         return 1
     log = (lambda message: print(message, file=sys.stderr))
     log(f"backfill of {len(keys)} partitions ({selection}) with {args.workers} worker(s)")
-    result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log)
+    with watching(overrides.dagster_home(), plain=args.json) as progress:
+        result = run_backfill(keys, workers=args.workers, release=not args.no_release, selection=selection, log=log,
+                              overrides=overrides.with_progress(progress))
     if args.json:
         print(json.dumps({**dataclasses.asdict(result), "failed": result.failed}, indent=2))
     else:
@@ -41,6 +38,8 @@ def cmd_backfill(args) -> int:
 
 
 def register(sub) -> None:
+    from synth_assets.cli import add_progress_options
+
     backfill = sub.add_parser("backfill", help="run the pipeline over a snapshot's or a source's partitions",
                               description="Materialize every crawl shard of a snapshot and/or a source, then the "
                               "release. Partitions run side by side in --workers processes; in the production "
@@ -51,5 +50,6 @@ def register(sub) -> None:
     backfill.add_argument("--workers", type=int, default=1, help="partitions side by side (default 1)")
     backfill.add_argument("--release-name", help="the release these runs serve (run tag synth/release)")
     backfill.add_argument("--no-release", action="store_true", help="skip the release job at the end")
-    backfill.add_argument("--json", action="store_true")
+    backfill.add_argument("--json", action="store_true", help="the result as JSON (progress as plain lines)")
+    add_progress_options(backfill)
     backfill.set_defaults(func=cmd_backfill)

@@ -3,22 +3,27 @@ document, voice or model produced)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 
 def cmd_export(args) -> int:
+    from synth_assets.cli.progress import watching
     from synth_assets.cli.stores import deployment_store
     from synth_assets.release.export import export_release
     from synth_assets.release.versions import ReleaseError
 
     try:
-        with deployment_store(args.data) as store:
-            report = export_release(store, args.release, args.format, args.out)
+        with deployment_store(args.data) as store, watching(None, plain=args.json) as progress:
+            report = export_release(store, args.release, args.format, args.out, progress)
     except ReleaseError as error:
         print(f"synth export: {error}", file=sys.stderr)
         return 2
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report) | {"hours_per_minute": report.hours_per_minute}, indent=2))
+        return 0
     print(f"{report.release} as {report.format}: {report.samples} samples, {report.audio_hours:.3f} h in "
           f"{report.seconds:.1f} s ({report.hours_per_minute:.2f} audio h/min) -> {report.out}")
     return 0
@@ -49,4 +54,5 @@ def register(sub) -> None:
     export.add_argument("--release", required=True)
     export.add_argument("--format", required=True, choices=["hf", "webdataset", "nemo", "lhotse", "moshi"])
     export.add_argument("--out", required=True, help="an empty folder, or one holding this release's exports")
+    export.add_argument("--json", action="store_true", help="the report as JSON (progress as plain lines)")
     export.set_defaults(func=cmd_export)

@@ -1,4 +1,4 @@
-"""`synth plan`: what a landing zone will cost before anything runs (synth_assets/orchestration/plan.py)."""
+"""`synth plan`: what a landing zone will cost before anything runs (synth_assets/drivers/plan.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 def cmd_plan(args) -> int:
     from resources.storage import LocalStorage
     from synth_assets import settings
-    from synth_assets.orchestration import plan
+    from synth_assets.drivers import plan
 
     landing = Path(args.landing or settings.landing_root())
     if not landing.is_dir():
@@ -18,7 +18,7 @@ def cmd_plan(args) -> int:
         return 2
     keys = None
     if args.partitions:
-        known = set(plan.landing_shards(LocalStorage(root=str(landing))))
+        known = set(plan.landing_shards(LocalStorage(root=str(landing)), settings.slice_bytes()))
         unknown = [k for k in args.partitions if k not in known]
         if unknown:
             print(f"synth plan: not a partition of {landing}: {', '.join(unknown)}", file=sys.stderr)
@@ -28,7 +28,7 @@ def cmd_plan(args) -> int:
     store = LocalStorage(root=str(data)) if data.is_dir() else None
     instance = None
     if store is not None and settings.dagster_home().joinpath("dagster.yaml").exists():
-        from synth_assets.orchestration.runner import ensure_instance
+        from synth_assets.drivers.runner import ensure_instance
 
         instance = ensure_instance()
     progress = (lambda message: None) if args.json else (lambda message: print(message, file=sys.stderr))

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from synth_assets.core.audio import from_flac
+from synth_assets.core.fields import setting
 from synth_assets.core.limits import (
     MAX_CLIPPING_RATIO,
     MAX_SILENCE_RATIO,
@@ -38,10 +39,11 @@ class ChannelQuality:
 @dataclass(frozen=True)
 class Thresholds:
     """What a sample must meet to be released; the speech_dataset Config sets them."""
-    min_peak_dbfs: float = MIN_PEAK_DBFS
-    max_clipping_ratio: float = MAX_CLIPPING_RATIO
-    max_silence_ratio: float = MAX_SILENCE_RATIO
-    min_snr_db: float = MIN_SNR_DB
+    min_peak_dbfs: float = setting(MIN_PEAK_DBFS, "A quieter peak is quarantined as near silent.")
+    max_clipping_ratio: float = setting(MAX_CLIPPING_RATIO, "Share of samples at full scale.")
+    max_silence_ratio: float = setting(MAX_SILENCE_RATIO, "Share of 20 ms frames without speech (conversations: "
+                                       "both channels).")
+    min_snr_db: float = setting(MIN_SNR_DB, "Speech over background estimate, dB.")
 
 
 def _frame_power_db(audio: np.ndarray, rate: int) -> np.ndarray:

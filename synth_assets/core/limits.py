@@ -83,3 +83,9 @@ MIN_CONVERSATION_HOURS_SHARE = 0.0
 # clips alone; most clips lose nothing, a few lose 30-56. 15 points fails a recipe that silences
 # over 15 % of the clips, or costs every clip 15 points.
 LIGHT_RECIPE_WER_GAP = 0.15
+
+# Partitioning: a dump larger than this splits into slices, one partition each (SYNTH_SLICE_MB sets it)...
+SLICE_BYTES = 256 << 20
+# ...and a folder of recordings with more files than this into several audio batches
+# (SYNTH_AUDIO_FILES_PER_PARTITION sets it).
+AUDIO_FILES_PER_PARTITION = 50

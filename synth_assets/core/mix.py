@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from synth_assets.core.fields import setting
 from synth_assets.core.records import seed_from_id
 
 KINDS = ("safety", "false_premise", "instruction", "clarification")
@@ -30,10 +31,14 @@ class MixTargets:
     instructions, and safety conversations a fifth of all.
     """
 
-    safety: float = 0.2
-    false_premise: float = 0.22
-    instruction: float = 0.43
-    clarification: float = 0.15
+    safety: float = setting(0.2, "Safety refusals; each partition renders this share beside its other "
+                            "conversations.")
+    false_premise: float = setting(0.22, "False-premise corrections (FalsePremiseConfig.per_article from each "
+                                   "article with an alterable fact).")
+    instruction: float = setting(0.43, "Instruction conversations (one per valid Alpaca or UltraChat document, "
+                                 "or InstructionConfig.rate of them).")
+    clarification: float = setting(0.15, "Clarifications; made for clarification / instruction of the "
+                                   "instruction conversations.")
 
     def __post_init__(self):
         shares = self.shares()

@@ -194,6 +194,15 @@ def part_schema(store: Store, key: str) -> pa.Schema:
         return pq.read_schema(path)
 
 
+def row_count(store: Store, asset: str, partition: str | None) -> int:
+    """The rows of a stored partition, from its parts' footers (on local storage, never the audio)."""
+    total = 0
+    for key in part_keys(store, asset, partition):
+        with store.local_copy(key) as path:
+            total += pq.read_metadata(path).num_rows
+    return total
+
+
 def stored_fingerprint(store: Store, asset: str, partition: str | None) -> str | None:
     """The fingerprint of a complete partition, or None when it is missing or incomplete."""
     keys, manifest = _published(store, asset, partition)

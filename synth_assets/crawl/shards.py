@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from synth_assets import settings
+from synth_assets.core.limits import SLICE_BYTES
 from synth_assets.core.storage import Store
 from synth_assets.crawl.sources.slices import Slice, is_index, plan, split_name
 
@@ -51,14 +51,15 @@ def processing_order(partitions) -> list[str]:
     return sorted(partitions, key=order_key)
 
 
-def landing_shards(landing: Store) -> list[str]:
+def landing_shards(landing: Store, slice_bytes: int = SLICE_BYTES) -> list[str]:
     """Shard keys for every dump file lying at <source>/<snapshot>/<file> in the landing zone:
-    the file itself, or "<file>@part-003-of-080" slices of a large one. A multistream dump's stream
+    the file itself, or "<file>@part-003-of-080" slices of one larger than ``slice_bytes`` (the callers
+    at the edge pass settings.slice_bytes()). A multistream dump's stream
     index is read with its dump, not as a partition of its own."""
     keys = []
     for key in landing.list_keys():
         parts = key.split("/")
         if len(parts) == 3 and not any(p.startswith((".", "_")) for p in parts) and not is_index(parts[2]):
             folder = key.rsplit("/", 1)[0]
-            keys += [f"{folder}/{name}" for name in plan(parts[2], landing.size(key), settings.slice_bytes())]
+            keys += [f"{folder}/{name}" for name in plan(parts[2], landing.size(key), slice_bytes)]
     return processing_order(keys)

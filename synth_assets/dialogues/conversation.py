@@ -22,7 +22,7 @@ import numpy as np
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
-from synth_assets.dialogues.behaviours import BehaviourShares, behaviours_of
+from synth_assets.dialogues.behaviours import FINISHED, RESUMES, BehaviourShares, behaviours_of
 from synth_assets.dialogues.duplex import runs, speech_frames
 from synth_assets.dialogues.mask import mask_directive, mask_turn
 from synth_assets.dialogues.turntaking import (Backchannel, Hesitation, TurnTakingPlan, TurnTakingStyle,
@@ -38,8 +38,10 @@ CHANNEL_LAYOUT = "assistant-left"  # channel 0 the assistant, channel 1 the user
 CHANNEL = {"assistant": 0, "user": 1}
 LEAD_IN_S, TAIL_S = 0.3, 0.4  # silence before the first speech and after the last
 FADE_S = 0.03  # an interrupted turn fades out over its last word's end instead of clicking
+HEARD_MIN_S = 0.2  # a barge-in is heard for at least this long (the duplex check asks 0.15 s)
 PHRASE_END = tuple(",.;:?!")
-TURN_BEHAVIOURS = ("greeting", "closing", "stop", "side_talk")  # behaviours that are turns of the script
+TURN_BEHAVIOURS = ("greeting", "closing", "stop", "side_talk", "barge_in")  # behaviours that are turns of the script
+BARGING = ("stop", "barge_in")  # behaviours whose first turn is said over the answer before it
 BACKGROUND_GAIN = BehaviourShares().background_gain
 
 
@@ -61,7 +63,8 @@ class Placed:
     interrupted: bool = False
     timed: Timed | None = None
     hesitation: dict = field(default_factory=dict)  # pause handling: the phrase end the user stopped at, how long
-    behaviour: str = ""  # dialogues/behaviours.py: greeting, closing, stop, side_talk (empty: none)
+    behaviour: str = ""  # dialogues/behaviours.py: greeting, closing, stop, side_talk, barge_in (empty: none)
+    barge_in: str = ""  # the user's turn that cut the answer before it: the barge-in's form (plain: a random one)
     addressed: bool = True  # False: side talk, said to someone else; the assistant stays silent
     lead: float = 0.0  # seconds from the clip's start to its first speech
     speech_len: float = 0.0  # seconds from its first speech to its last
@@ -93,6 +96,7 @@ class Placed:
                 "interrupted": self.interrupted, "transition": self.transition, "words": self.words,
                 "word_times": self.word_times, **({"hesitation": self.hesitation} if self.hesitation else {}),
                 **({"behaviour": self.behaviour} if self.behaviour else {}),
+                **({"barge_in": self.barge_in} if self.barge_in else {}),
                 **({} if self.addressed else {"addressed": False})}
 
 
@@ -218,13 +222,27 @@ def _together(first: list[dict], second: list[dict], until: float) -> float:
     return sum(max(0.0, min(a["end"], b["end"], until) - max(a["start"], b["start"])) for a in first for b in second)
 
 
+def _heard_together(turn: Placed, user: Placed, at: float, until: float) -> float:
+    """Seconds during which both the assistant's ``turn`` (up to ``until``, less its fade) and the user's
+    turn, its first speech at ``at``, are heard: 10 ms frames above -50 dBFS on both, as the duplex
+    measurement hears them (word times alone can cover a pause or a quiet onset)."""
+    mine, theirs = speech_frames(turn.audio, SAMPLE_RATE), speech_frames(user.audio, SAMPLE_RATE)
+    offset = int(round((at - user.lead - turn.start) / 0.01))  # the user's frame 0 among the assistant's
+    lo = max(0, offset)
+    hi = min(mine.size, int((until - FADE_S - turn.start) / 0.01), offset + theirs.size)
+    return float((mine[lo:hi] & theirs[lo - offset:hi - offset]).sum()) * 0.01 if hi > lo else 0.0
+
+
 def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
               style: TurnTakingStyle) -> tuple[float, float] | None:
     """Where the user's speech starts inside the assistant's ``turn`` and the word end where the
     assistant stops: its first one after which both have been saying words for ``overlap_s``, within
     the reaction limit, with words left after it. The user starts ``share`` of the assistant's speech
     along (inside a word: in a pause, on the next word), or on the nearest word where such a stop
-    exists. None when there is none (nothing to cut)."""
+    exists. None when there is none (nothing to cut). A short interruption ("Wait, wait.") cannot be
+    heard over the answer for longer than half its own speech: the overlap asked is capped there (never
+    under ``HEARD_MIN_S``)."""
+    overlap_s = max(HEARD_MIN_S, min(overlap_s, user.speech_len / 2))
     drawn = turn.speech_start + share * turn.speech_len
     words = turn.words[:-1]
     order = sorted(range(len(words)), key=lambda k: abs(words[k]["end"] - drawn) if words[k]["end"] <= drawn else
@@ -237,7 +255,8 @@ def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
         for word in turn.words[k:-1]:
             if word["end"] - at > style.reaction_max_s:
                 break
-            if _together(turn.words, said, word["end"]) >= overlap_s:
+            if _together(turn.words, said, word["end"]) >= overlap_s and \
+                    _heard_together(turn, user, at, word["end"]) >= overlap_s:
                 return at, word["end"]
     return None
 
@@ -247,9 +266,10 @@ def _hesitate(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle
     the clip, the later words moved along); the assistant keeps listening (the layout follows the
     turn's last speech)."""
     rng = random.Random(plan.backchannel_seed ^ 0x5EED)
+    barging = {t.index for t in plan.transitions if t.kind == "barge_in"}
     for index, turn in enumerate(placed):
-        if turn.role != "user" or rng.random() >= style.hesitation_rate:
-            continue
+        if turn.role != "user" or rng.random() >= style.hesitation_rate or index in barging:
+            continue  # a user cutting in says it in one go
         ends = [k for k, (w, n) in enumerate(zip(turn.words, turn.words[1:]))
                 if w["word"].endswith(PHRASE_END) or n["start"] - w["end"] >= style.backchannel_phrase_pause_s]
         if not ends:
@@ -288,6 +308,7 @@ def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle)
                 if found is not None:
                     speech, stop = found
                     _interrupt(before, stop)
+                    turn.barge_in = turn.barge_in or ("stop" if turn.behaviour == "stop" else "plain")
                     last_speech[before.role] = before.speech_end
                 else:
                     kind = "fto"  # no word end to stop at: the user answers after all
@@ -390,11 +411,15 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
             placed[index].addressed = label.get("addressed", True)
     plan = draw_plan([p.role for p in placed], seed_from_id(script.id, "turn-taking"), style,
                      allow_barge_in=allow_barge_in,
-                     barge_ins=frozenset(b["turns"][0] for b in labels if b["kind"] == "stop"),
+                     barge_ins=frozenset(b["turns"][0] for b in labels if b["kind"] in BARGING),
                      calm=frozenset(b["turns"][0] for b in labels if b["kind"] == "side_talk"))
     _time_words(placed, transcriber)  # one Whisper pass at most, for the voices without durations
     whole = [p.audio for p in placed]  # each turn as the voice said it (before hesitations and cuts)
     _hesitate(placed, plan, style)
+    for label in labels:
+        if label["kind"] == "barge_in" and label["form"] == "wait":
+            item = _resume(placed, label, plan, style, voices, script.id, transcriber)
+            placed[label["turns"][3]], whole[label["turns"][3]] = item, item.audio
 
     def speak(role: str, text: str, seed: int, speed: float) -> Placed | None:
         voice = user_voice if role == "user" else voices.assistant_voice
@@ -410,11 +435,14 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
         return item
 
     _lay_out(placed, plan, style)
+    for label in labels:  # a barge-in heard is labelled with its form on the user's turn
+        if label["kind"] == "barge_in" and placed[label["turns"][0]].barge_in:
+            placed[label["turns"][0]].barge_in = label["form"]
     backchannels = _backchannels(placed, plan, style, script.kind, speak)
     background = _background(placed, labels, plan, voices, user_voice, script.id)
     for label in labels:
         if label["kind"] != "background":
-            heard = {"obeyed": placed[label["turns"][0] - 1].interrupted} if label["kind"] == "stop" else {}
+            heard = {"obeyed": placed[label["turns"][0] - 1].interrupted} if label["kind"] in BARGING else {}
             plan.behaviours.append({**label, **heard})
     # a clip's trailing silence goes no further than the conversation needs
     for item in placed + backchannels + background:
@@ -424,6 +452,48 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
                           [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice,
                           _methods(placed + backchannels, transcriber), whole,
                           [{**b.record(), "speaker": "background"} for b in background])
+
+
+def resumed_text(answer: list[str], reached: int, opener: str) -> str:
+    """What the assistant says when the user lets it go on after a wait: ``opener``, then its answer (the
+    words as spoken) from the start of the sentence it was cut in, having said ``reached`` words;
+    ``FINISHED`` when it had said them all."""
+    if reached >= len(answer):
+        return FINISHED
+    start = max((k + 1 for k in range(reached) if answer[k].endswith((".", "!", "?"))), default=0)
+    rest = answer[start:]
+    first = rest[0]
+    if opener.endswith(",") and first[:1].isupper() and first[1:] == first[1:].lower() \
+            and first.strip(",.;:!?").split("'")[0] != "I":
+        first = first[0].lower() + first[1:]  # "As I was saying, keep the loaf"; "I" and names stay
+    return " ".join([opener, first, *rest[1:]])
+
+
+def _resume(placed: list[Placed], label: dict, plan: TurnTakingPlan, style: TurnTakingStyle,
+            voices: VoicePolicy, script_id: str, transcriber: Transcriber | None) -> Placed:
+    """The assistant's answer resumed after a ``wait`` barge-in: the cut is found as the layout will find it
+    (it depends only on the two turns' own words), and the answer goes on from the sentence it was cut in
+    (the script holds the whole answer there). Voiced and timed like any turn."""
+    user = label["turns"][0]
+    answer, step = placed[user - 1], plan.transitions[user - 1]
+    found = _barge_in(answer, placed[user], step.barge_in_at, step.overlap_s, style) \
+        if step.kind == "barge_in" else None
+    words = answer.spoken.split()
+    reached = len(words) if found is None or len(answer.words) != len(words) else \
+        sum(w["end"] <= found[1] + 1e-6 for w in answer.words)
+    if found is not None and len(answer.words) != len(words):
+        reached = 0  # words and their times disagree: the answer again from its start
+    index = label["turns"][3]  # the last turn of the wait: the answer resumed
+    opener = RESUMES[seed_from_id(script_id, f"resume{index}") % len(RESUMES)]
+    text = resumed_text(words, reached, opener)
+    label["resumed_from_word"] = min(reached, len(words))
+    audio, timed = _speak(voices, voices.assistant_voice, text, seed_from_id(script_id, f"turn{index}"),
+                          f"turn {index} (assistant)")
+    item = Placed("assistant", voices.assistant_voice, text, text, audio, 0.0, timed=timed,
+                  behaviour=placed[index].behaviour)
+    item.measure(f"turn {index} (assistant)")
+    _time_words([item], transcriber)
+    return item
 
 
 def _background(placed: list[Placed], labels: list[dict], plan: TurnTakingPlan, voices: VoicePolicy,

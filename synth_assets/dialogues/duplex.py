@@ -72,6 +72,7 @@ class DuplexStats:
     barge_ins_labelled: int = 0
     barge_ins_heard: int = 0
     barge_in_overlaps: list[float] = field(default_factory=list)  # seconds both heard, per labelled barge-in
+    barge_in_forms: dict = field(default_factory=dict)  # form -> [labelled, heard] (the user turn's ``barge_in``)
     unlabelled_speech_s: float = 0.0
     labels_checked: bool = False
 
@@ -190,7 +191,22 @@ def measure_audio(audio: np.ndarray, rate: int, *, turns: list[dict] | None = No
         together = round(float(both[first:last].sum()) * measure.frame_s, 3)
         stats.barge_in_overlaps.append(together)
         stats.barge_ins_heard += together >= barge_in_min_s - 1e-9
+        form = stats.barge_in_forms.setdefault(after.get("barge_in", "plain"), [0, 0])
+        form[0] += 1
+        form[1] += together >= barge_in_min_s - 1e-9
     return stats
+
+
+def _by_form(stats: list[DuplexStats]) -> dict[str, dict[str, int]]:
+    """Labelled barge-ins by their form (wait, actually, correction, new_question, stop, plain), and how
+    many of each are heard."""
+    found: dict[str, dict[str, int]] = {}
+    for s in stats:
+        for form, (labelled, heard) in s.barge_in_forms.items():
+            entry = found.setdefault(form, {"labelled": 0, "heard": 0})
+            entry["labelled"] += labelled
+            entry["heard"] += heard
+    return dict(sorted(found.items()))
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -213,6 +229,7 @@ def summarize(stats: list[DuplexStats], unlabelled_max_s: float = DuplexTargets.
         "backchannels_heard_per_min": round(sum(s.backchannels_heard for s in stats) / minutes, 2) if minutes else None,
         "barge_ins_labelled": sum(s.barge_ins_labelled for s in stats),
         "barge_ins_heard": sum(s.barge_ins_heard for s in stats),
+        "barge_ins_by_form": _by_form(stats),
         "unlabelled_speech_s": round(sum(s.unlabelled_speech_s for s in labelled), 3),
         "conversations_with_unlabelled_speech": sum(
             s.unlabelled_speech_s > unlabelled_max_s for s in labelled),

@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from resources.storage import Storage
+from synth_assets import settings
 from synth_assets.core import names
 from synth_assets.crawl.shards import landing_shards
 from synth_assets.orchestration.partitions import audio_batches, shards
@@ -63,7 +64,7 @@ release_job = define_asset_job(
 
 def new_shards(instance: DagsterInstance, landing: Storage) -> list[str]:
     known = set(instance.get_dynamic_partitions(shards.name))
-    return [key for key in landing_shards(landing) if key not in known]
+    return [key for key in landing_shards(landing, settings.slice_bytes()) if key not in known]
 
 
 def run_requests(keys: list[str]) -> list[RunRequest]:
@@ -105,7 +106,7 @@ def audio_batch_requests(instance: DagsterInstance, audio_landing: Storage) -> t
     request). The run key is the batch plus a signature of its file names: a batch runs once per
     set of files, and again when recordings are added to its folder group."""
     known = set(instance.get_dynamic_partitions(audio_batches.name))
-    batches = landing_audio_batches(audio_landing)
+    batches = landing_audio_batches(audio_landing, settings.audio_files_per_partition())
     new = [key for key in batches if key not in known]
     requests = [RunRequest(partition_key=key, run_key=f"{key}#{content_signature(files)}")
                 for key, files in batches.items()]

@@ -23,6 +23,8 @@ MODEL_POOL = "models"
 MODEL_GROUPS = frozenset({"speech", "dialogues", "recordings"})
 
 RELEASE_TAG = "synth/release"
+MLFLOW_TAG = "synth/mlflow"  # where model stages log, when the command that launched the run chose the data root
+PROGRESS_TAG = "synth/progress"  # the folder where the command that launched the run shows its progress
 BACKFILL_TAG = "synth/backfill"
 SELECTION_TAG = "synth/selection"
 GROUP_TAG = "synth/stages"  # a backfill's run of one group of a partition's stages (speech, dialogues)
@@ -56,12 +58,15 @@ def disk_full(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
-def run_tags(**extra: str) -> dict[str, str]:
-    """Tags of every run we launch: the release it serves, plus what selected it."""
-    return {RELEASE_TAG: settings.release_name(), **extra}
+def run_tags(overrides: settings.Overrides = settings.Overrides(), **extra: str) -> dict[str, str]:
+    """Tags of every run we launch: the release it serves, where its model stages log to MLflow when the
+    command chose the data root, where the command shows its steps' progress, plus what selected it."""
+    uri = overrides.chosen_mlflow_uri()
+    progress = {PROGRESS_TAG: overrides.progress} if overrides.progress else {}
+    return {RELEASE_TAG: overrides.release_name(), **({MLFLOW_TAG: uri} if uri else {}), **progress, **extra}
 
 
-def executor_for_deployment() -> ExecutorDefinition:
+def executor_for_deployment(partition_workers: int | None = None) -> ExecutorDefinition:
     """dagster-celery workers in production; on one machine the multiprocess executor (steps of a run in
     parallel processes, at most one per core); `synth backfill` runs whole partitions side by side instead."""
     if settings.deployment() == "production":
@@ -72,6 +77,6 @@ def executor_for_deployment() -> ExecutorDefinition:
             "backend": {"env": settings.CELERY_BACKEND_VARIABLE},
             "retries": {"enabled": {}},
         }, name="celery")
-    if settings.partition_workers() > 1:
+    if (partition_workers or settings.partition_workers()) > 1:
         return in_process_executor  # the partitions already fill the cores
     return multiprocess_executor.configured({"max_concurrent": 0, "retries": {"enabled": {}}}, name="multiprocess")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
@@ -32,10 +33,19 @@ from synth_assets import settings
 from synth_assets.core import interrupts, parts
 from synth_assets.core.parts import QUARANTINE
 from synth_assets.core.plots import bar_chart_png, markdown_image
+from synth_assets.core.progress import DONE, FAILED, REUSED, ProgressFile, counted
 from synth_assets.core.stage_run import StageError, StageRun
 from synth_assets.core.storage import Store
 from synth_assets.core.tracking import log_run
-from synth_assets.orchestration.execution import disk_full, permanent, pool_for, retry_policy, step_tags_for
+from synth_assets.orchestration.execution import (
+    MLFLOW_TAG,
+    PROGRESS_TAG,
+    disk_full,
+    permanent,
+    pool_for,
+    retry_policy,
+    step_tags_for,
+)
 from synth_assets.orchestration.partitions import shards
 
 BINARY_COLUMNS = ("audio", "audio_augmented", "question_audio", "answer_audio")
@@ -124,6 +134,7 @@ def run_stage(
     check_settings: dict[str, Any] | None = None,
     track: bool = False,
     publish_with: Callable[[pd.DataFrame], None] | None = None,
+    items_from: str | None = None,
 ) -> MaterializeResult:
     """Materialize one partition of the asset being computed.
 
@@ -138,13 +149,35 @@ def run_stage(
     the parts, so a reused partition shows the run that made it). ``publish_with(frame)`` writes what
     must change together with the parts (speech_dataset's manifest.jsonl): in the same moment as their
     publish, which a Ctrl-C or SIGTERM cannot cut in half; on reuse, again.
+
+    While it runs, the step tells the command watching it how far it has got (core/progress.py):
+    rows made and records quarantined out of the rows of the upstream asset ``items_from`` (a stage
+    that makes one row, or quarantines one record, per upstream row), and the audio seconds made.
     """
     asset = context.assets_def.key.to_user_string()
     partition = context.partition_key if context.has_partition_key else None
     code_version = context.assets_def.code_versions_by_key[context.assets_def.key] or ""
     fingerprint_value = parts.fingerprint(asset, code_version, inputs)
     reused = parts.stored_fingerprint(store, asset, partition) == fingerprint_value
-    stage = StageRun(asset, partition, context.run.run_id, code_version)
+    folder = context.run.tags.get(PROGRESS_TAG) or settings.progress_dir()
+    progress = ProgressFile(Path(folder) if folder else None, asset, partition, context.run.run_id,
+                            quarantine_path=store.uri(f"{QUARANTINE}/{asset}"))
+    try:
+        result = _run_stage(context, store, asset, partition, code_version, fingerprint_value, reused, progress,
+                            inputs=inputs, produce=produce, summarize=summarize, schema=schema,
+                            require_rows=require_rows, cache_summary=cache_summary, check_settings=check_settings,
+                            track=track, publish_with=publish_with, items_from=items_from)
+    except BaseException:
+        progress.finish(FAILED)
+        raise
+    progress.finish(REUSED if reused else DONE)
+    return result
+
+
+def _run_stage(context: AssetExecutionContext, store: Store, asset: str, partition: str | None, code_version: str,
+               fingerprint_value: str, reused: bool, progress: ProgressFile, *, inputs, produce, summarize, schema,
+               require_rows, cache_summary, check_settings, track, publish_with, items_from) -> MaterializeResult:
+    stage = StageRun(asset, partition, context.run.run_id, code_version, progress=progress)
     if reused:
         context.log.info(f"{asset} [{partition}] unchanged since its last run: reusing stored parts")
         cached = load_summary(store, asset, partition, fingerprint_value) if cache_summary else None
@@ -153,7 +186,9 @@ def run_stage(
             return MaterializeResult(metadata={**metadata, "reused_stored_parts": True}, check_results=checks,
                                      data_version=DataVersion(fingerprint_value))
     else:
-        rows = (stage.stamp(row) for row in produce(stage))
+        if items_from is not None:
+            stage.expect(parts.row_count(store, items_from, partition))
+        rows = (stage.stamp(row) for row in counted(produce(stage), progress))
         # The quarantine goes in before the parts are published: a run killed between the two leaves
         # the old fingerprint, so the rerun recomputes both (published after, a rerun would reuse the
         # new parts beside the old quarantine).
@@ -189,15 +224,16 @@ def run_stage(
     metadata = {key: plain(value) for key, value in metadata.items()}
     checks = [validate(suite, frame, check_settings) for suite in suites_for(asset)]
     if track and not reused and settings.mlflow_enabled():
+        tracking_uri = context.run.tags.get(MLFLOW_TAG) or settings.mlflow_tracking_uri()
         metadata["mlflow_run_id"] = track_stage(asset, partition, context.run.run_id, code_version, inputs, metadata,
-                                                checks)
+                                                checks, tracking_uri)
     if cache_summary:
         save_summary(store, asset, partition, fingerprint_value, metadata, checks)
     return MaterializeResult(metadata=metadata, check_results=checks, data_version=DataVersion(fingerprint_value))
 
 
 def track_stage(asset: str, partition: str | None, run_id: str, code_version: str, inputs: dict[str, Any],
-                metadata: dict[str, Any], checks: list[AssetCheckResult]) -> str:
+                metadata: dict[str, Any], checks: list[AssetCheckResult], tracking_uri: str) -> str:
     """One MLflow run for a model stage's materialization: what it was made with, and its figures."""
     params = {"asset": asset, "partition": partition or "", "code_version": code_version,
               **{key: json.dumps(value, sort_keys=True, default=str) for key, value in inputs.items()}}
@@ -206,7 +242,7 @@ def track_stage(asset: str, partition: str | None, run_id: str, code_version: st
     metrics.update({key: value.value for key, value in metadata.items()
                     if isinstance(value, MetadataValue) and isinstance(getattr(value, "value", None), float)})
     metrics["checks_passed"] = float(all(check.passed for check in checks))
-    return log_run(settings.mlflow_tracking_uri(), STAGE_EXPERIMENT, f"{asset} [{partition}]" if partition else asset,
+    return log_run(tracking_uri, STAGE_EXPERIMENT, f"{asset} [{partition}]" if partition else asset,
                    params, metrics, tags={"dagster_run_id": run_id, "asset": asset, "partition": partition or ""})
 
 

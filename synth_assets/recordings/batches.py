@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from synth_assets import settings
+from synth_assets.core.limits import AUDIO_FILES_PER_PARTITION
 from synth_assets.core.storage import Store
 
 BATCH_KEY = re.compile(r"^(?P<folder>[^/].*)@part-(?P<number>\d+)$")
@@ -115,6 +115,8 @@ def collection_options(landing: Store, collection: str) -> dict:
     return {"license": DEFAULT_LICENSE, **options}
 
 
-def landing_audio_batches(audio_landing: Store) -> dict[str, list[str]]:
-    """Audio batch key -> its files, for every recording in the audio landing zone, in order."""
-    return landing_batches(audio_landing, settings.audio_files_per_partition())
+def landing_audio_batches(audio_landing: Store, files_per_partition: int = AUDIO_FILES_PER_PARTITION
+                          ) -> dict[str, list[str]]:
+    """Audio batch key -> its files, for every recording in the audio landing zone, in order (the callers
+    at the edge pass settings.audio_files_per_partition())."""
+    return landing_batches(audio_landing, files_per_partition)

@@ -16,19 +16,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synth_assets.core.fields import setting
 from synth_assets.core.limits import MAX_UTTERANCE_SECONDS
 from synth_assets.recordings.vad import FRAME_SECONDS
 
 
 @dataclass(frozen=True)
 class Segmentation:
-    threshold: float = 0.5
-    min_speech_s: float = 0.25
-    min_silence_s: float = 0.3
-    pad_s: float = 0.2
-    merge_gap_s: float = 0.8
-    max_utterance_s: float = MAX_UTTERANCE_SECONDS
-    min_utterance_s: float = 0.5
+    threshold: float = setting(0.5, "Silero speech probability that starts speech.")
+    min_speech_s: float = setting(0.25, "Shorter speech (clicks, breaths) is dropped.")
+    min_silence_s: float = setting(0.3, "Silence that ends a speech region.")
+    pad_s: float = setting(0.2, "Kept on both sides of each speech region.")
+    merge_gap_s: float = setting(0.8, "Regions closer than this are one utterance.")
+    max_utterance_s: float = setting(MAX_UTTERANCE_SECONDS, "Longer utterances are cut at their quietest point "
+                                     "(Whisper hears 30 s).")
+    min_utterance_s: float = setting(0.5, "Shorter utterances are dropped.")
 
 
 @dataclass(frozen=True)

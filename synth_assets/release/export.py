@@ -30,11 +30,14 @@ import soundfile as sf
 
 from synth_assets.core.audio import SAMPLE_RATE, from_flac
 from synth_assets.core.interrupts import deferred_interrupts
+from synth_assets.core.progress import FAILED, ProgressFile, counted
 from synth_assets.core.storage import Store
 from synth_assets.release.versions import ReleaseError, iter_release_tables, load_release
 
 MARKER = "synth_release.json"  # names the release a folder holds: no folder mixes two releases
 SAMPLES_PER_SHARD = 1000
+# The release columns the exports read: every ReleaseRow column (release/rows.py) except those whose
+# ``not_exported`` says why, and the cut release's content_hash (tests/release check the two agree).
 ROW_COLUMNS = ["id", "kind", "partition", "source", "snapshot", "source_document", "text", "transcript", "wer",
                "words", "turns", "voice_id", "assistant_voice", "text_license", "sample_rate", "channels",
                "duration_s", "channel", "start_s", "end_s", "channel_layout", "peak_dbfs", "clipping_ratio",
@@ -418,8 +421,9 @@ EXPORTERS: dict[str, Callable[[Iterator[dict], Path], int]] = {
 }
 
 
-def export_release(store: Store, name: str, fmt: str, out: str | Path) -> ExportReport:
-    """Write release ``name`` in ``fmt`` under ``out/<fmt>/``."""
+def export_release(store: Store, name: str, fmt: str, out: str | Path, progress: Path | None = None) -> ExportReport:
+    """Write release ``name`` in ``fmt`` under ``out/<fmt>/``; how far it got goes to the folder ``progress``
+    (core/progress.py) when given."""
     if fmt not in EXPORTERS:
         raise ReleaseError(f"unknown export format {fmt!r}: one of {', '.join(EXPORTERS)}")
     release = load_release(store, name)
@@ -428,9 +432,14 @@ def export_release(store: Store, name: str, fmt: str, out: str | Path) -> Export
     prepare_folder(out, name, fmt)
     staging = out / STAGING.format(fmt=fmt, pid=os.getpid())
     started = time.perf_counter()
+    made = ProgressFile(progress, f"export {fmt}", name, total=release.samples)
     try:
-        files = EXPORTERS[fmt](iter_rows(store, name), staging)
+        files = EXPORTERS[fmt](counted(iter_rows(store, name), made), staging)
         _publish(staging, out, name, fmt)
+        made.finish()
+    except BaseException:
+        made.finish(FAILED)
+        raise
     finally:  # stopped or failed half-way: the folder is left as it was
         shutil.rmtree(staging, ignore_errors=True)
         if not existed:

@@ -4,12 +4,15 @@ columns are the same whatever the kind."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pyarrow as pa
 
 from synth_assets.core import names, parts
+from synth_assets.core.speech_records import AugmentedClip, Clip, column, released
 from synth_assets.core.storage import Store
 
 DIALOGUES = (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.INSTRUCTION_DIALOGUES)
@@ -21,33 +24,96 @@ MANIFEST = f"{names.SPEECH_DATASET}/manifest.jsonl"
 CONVERSATION_COLUMNS = ("channel_layout", "words_assistant", "words_user", "user_gender", "audio_augmented",
                         "backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
 
-# One schema whatever the kinds present: a column that only some kinds fill (a recording's channel
-# and span) must not take its type from the first rows written, where it may be all null.
-RELEASE_SCHEMA = pa.schema([
-    ("id", pa.string()), ("kind", pa.string()), ("parent_id", pa.string()), ("stage", pa.string()),
-    ("partition", pa.string()), ("source", pa.string()), ("snapshot", pa.string()),
-    ("source_document", pa.string()), ("text", pa.string()), ("transcript", pa.string()), ("wer", pa.float64()),
-    ("words", pa.string()), ("turns", pa.string()), ("voice_id", pa.string()), ("assistant_voice", pa.string()),
-    ("text_license", pa.string()), ("sample_rate", pa.int64()), ("channels", pa.int64()),
-    ("duration_s", pa.float64()), ("channel", pa.string()), ("start_s", pa.float64()), ("end_s", pa.float64()),
-    ("confidence", pa.float64()), ("lineage", pa.string()), ("made_by_run", pa.string()),
-    ("made_by_code", pa.string()), ("audio", pa.binary()),
-    # Which role each channel of a conversation holds ("user,assistant" when missing: the old layout).
-    ("channel_layout", pa.string()),
-    # Audio quality (core/audio_quality.py, release/quality.py); mos only on the sample a release rates.
-    ("peak_dbfs", pa.float64()), ("clipping_ratio", pa.float64()), ("silence_ratio", pa.float64()),
-    ("snr_db", pa.float64()), ("quality_by_channel", pa.string()), ("mos", pa.float64()),
-    # Conversations only: each channel's words with times (JSON), the user voice's gender, and the
-    # audio with the user channel augmented (FLAC; the assistant channel as in `audio`).
-    ("words_assistant", pa.string()), ("words_user", pa.string()), ("user_gender", pa.string()),
-    ("audio_augmented", pa.binary()),
+
+def _col(doc: str, arrow: pa.DataType, not_exported: str | None = None):
+    return column(doc, None, arrow=arrow, not_exported=not_exported)
+
+
+# Why an export (release/export.py) leaves a release column out.
+PROVENANCE = ("provenance: in the release's parts, release.json and the lineage store (`synth lineage`), not a "
+              "training input")
+
+
+@dataclass
+class ReleaseRow:
+    """A speech_dataset row: one sample of the release, the same columns whatever its kind (clip,
+    augmented, recording, or a conversation kind: CONVERSATION_KINDS), so the release reads as one table.
+    Made from a Clip and its ClipLabel, an AugmentedClip (core/speech_records.py), a conversation row
+    (synth_assets/dialogues/) or a recorded utterance. Which column of theirs becomes which of these, and why
+    the others stay out, is written on those records. The field order is the stored column order:
+    ``RELEASE_SCHEMA`` is made from it. A cut release (release/versions.py) adds ``content_hash``, the
+    sha256 of ``audio``, which the exports carry too; ``not_exported`` says why an export leaves a column out
+    (release/export.py ROW_COLUMNS)."""
+
+    id: str = _col("The sample's id: its clip's, augmented clip's, conversation's or utterance's", pa.string())
+    kind: str = _col("clip, augmented, recording, or a conversation kind (CONVERSATION_KINDS)", pa.string())
+    parent_id: str = _col("The id of the row the sample was made from", pa.string(), PROVENANCE)
+    stage: str = _col("speech_dataset", pa.string(), "the same for every sample")
+    partition: str = _col("The crawl shard (or audio batch) it came from", pa.string())
+    source: str = _col("Landing-zone source name", pa.string())
+    snapshot: str = _col("Crawl snapshot id", pa.string())
+    source_document: str = _col("The crawl document (or recording file) the sample came from", pa.string())
+    text: str = _col("What was said: a clip's text; a conversation's turns as 'role: spoken / ...'; an "
+                     "utterance's transcript", pa.string())
+    transcript: str = _col("What Whisper heard (clips, recordings)", pa.string())
+    wer: float = _col("The clip's round-trip WER (clips only)", pa.float64())
+    words: str = _col("JSON list of the words heard with their times (clips, recordings)", pa.string())
+    turns: str = _col("JSON list of a conversation's turns (role, spoken, start, end, labels)", pa.string())
+    voice_id: str = _col("The voice (a conversation: the user's)", pa.string())
+    assistant_voice: str = _col("A conversation's assistant voice", pa.string())
+    text_license: str = _col("The license of the source text", pa.string())
+    sample_rate: int = _col("Samples per second of ``audio``", pa.int64())
+    channels: int = _col("1, or 2 for a conversation", pa.int64())
+    duration_s: float = _col("Seconds of audio", pa.float64())
+    channel: str = _col("A recording's channel name", pa.string())
+    start_s: float = _col("Where a recorded utterance starts in its file, seconds", pa.float64())
+    end_s: float = _col("Where it ends", pa.float64())
+    confidence: float = _col("A recorded utterance's transcription confidence", pa.float64(),
+                             "not exported yet: in the release's parts")
+    lineage: str = _col("JSON object: the ``params`` of the row the sample was made from", pa.string(), PROVENANCE)
+    made_by_run: str = _col("The run that made that row", pa.string(), PROVENANCE)
+    made_by_code: str = _col("The code version that made it", pa.string(), PROVENANCE)
+    audio: bytes = _col("FLAC bytes (a conversation: stereo, channels as ``channel_layout`` says)", pa.binary())
+    channel_layout: str = _col('Which role each channel of a conversation holds ("user,assistant" when missing: '
+                               'the old layout)', pa.string())
+    # Audio quality (core/audio_quality.py, release/quality.py), measured from ``audio`` for every sample.
+    peak_dbfs: float = _col("Peak level, dBFS", pa.float64())
+    clipping_ratio: float = _col("Share of samples at full scale", pa.float64())
+    silence_ratio: float = _col("Share of 20 ms frames without speech", pa.float64())
+    snr_db: float = _col("Speech over the background estimate, dB", pa.float64())
+    quality_by_channel: str = _col("JSON list: the four figures per channel", pa.string(),
+                                   "the exports carry the four figures over all channels; per channel, in the "
+                                   "release's parts")
+    mos: float = _col("DNSMOS overall, only on the sample a cut release rates", pa.float64())
+    words_assistant: str = _col("Conversations: the assistant channel's words with times (JSON)", pa.string())
+    words_user: str = _col("Conversations: the user channel's words with times (JSON)", pa.string())
+    user_gender: str = _col("Conversations: the user voice's gender", pa.string(),
+                            "not exported yet: in the release's parts, and the dataset card reports the mix")
+    audio_augmented: bytes = _col("Conversations: the audio with the user channel augmented (FLAC; the assistant "
+                                  "channel as in ``audio``)", pa.binary(),
+                                  "an export holds one audio per sample, ``audio``; the augmented twin is in the "
+                                  "release's parts")
     # Conversations only: every turn-taking label kept (backchannels with word times, the plan drawn, seconds
     # both channels speak and barge-ins, measured from the audio) and the duplex timing heard in the audio
     # (synth_assets/dialogues/duplex.py: floor-transfer offsets, overlap, barge-ins heard, unlabelled speech).
-    ("backchannels", pa.string()), ("turn_taking", pa.string()), ("overlap_s", pa.float64()),
-    ("interruptions", pa.int64()), ("duplex", pa.string()),
-])
+    backchannels: str = _col("Conversations: the backchannels, with word times (JSON)", pa.string())
+    turn_taking: str = _col("Conversations: the turn-taking plan drawn (JSON)", pa.string())
+    overlap_s: float = _col("Conversations: seconds both channels speak", pa.float64())
+    interruptions: int = _col("Conversations: barge-ins", pa.int64())
+    duplex: str = _col("Conversations: the duplex timing heard in the audio (JSON)", pa.string())
 
+    def to_row(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_row(cls, row: dict) -> ReleaseRow:
+        names_ = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in row.items() if k in names_})
+
+
+# One schema whatever the kinds present: a column that only some kinds fill (a recording's channel
+# and span) must not take its type from the first rows written, where it may be all null.
+RELEASE_SCHEMA = pa.schema([(f.name, f.metadata["arrow"]) for f in dataclasses.fields(ReleaseRow)])
 
 
 def recording_rows(store: Store, batches: list[str]) -> Iterator[dict]:
@@ -74,10 +140,10 @@ def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterato
         for row in parts.read_rows(store, names.TTS_AUDIO, partition):
             label = labels.get(row["id"], {})
             if label.get("wer", 1.0) <= max_wer:
-                yield sample(row, "clip", partition, transcript=label["transcript"], wer=label["wer"],
-                             words=label["words"])
+                yield speech_sample(Clip.from_row(row), "clip", partition, transcript=label["transcript"],
+                                    wer=label["wer"], words=label["words"])
         for row in parts.read_rows(store, names.AUGMENTED_CLIPS, partition):
-            yield sample(row, "augmented", partition)
+            yield speech_sample(AugmentedClip.from_row(row), "augmented", partition)
         for asset in DIALOGUES:
             for row in parts.read_rows(store, asset, partition):
                 yield sample(row, row["kind"], partition, voice_id=row["user_voice"],
@@ -85,24 +151,24 @@ def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterato
                              **{column: row.get(column) for column in CONVERSATION_COLUMNS})
 
 
+def speech_sample(record: Clip | AugmentedClip, kind: str, partition: str, **extra) -> dict:
+    """The release row of a clip or an augmented clip: its columns that the record says the release
+    carries (core/speech_records.py), under their release names; ``extra``: what comes from elsewhere."""
+    return ReleaseRow(kind=kind, stage=names.SPEECH_DATASET, partition=partition, channels=1,
+                      **released(record), **extra).to_row()
+
+
 def sample(row: dict, kind: str, partition: str, **extra) -> dict:
-    """One dataset row: the same columns whatever the kind, so the release reads as one table."""
-    base = {
-        "id": row["id"], "kind": kind, "parent_id": row["parent_id"], "stage": names.SPEECH_DATASET,
-        "partition": partition, "source": row["source"], "snapshot": row["snapshot"],
-        "source_document": row["document_id"], "text": row.get("text") or "",
-        "transcript": None, "wer": None, "words": None, "turns": None,
-        "voice_id": row.get("voice_id"), "assistant_voice": None,
-        "text_license": row["license"], "sample_rate": row["sample_rate"],
-        "channels": row.get("channels", 1), "duration_s": row["duration_s"],
-        "channel": None, "start_s": None, "end_s": None, "confidence": None,
-        "lineage": row["params"], "made_by_run": row["run_id"], "made_by_code": row["code_version"],
-        "audio": row["audio"],
-    }
+    """The release row of a conversation or a recorded utterance (rows without a record yet)."""
+    text = row.get("text") or ""
     if kind in CONVERSATION_KINDS:
-        base["text"] = " / ".join(f"{t['role']}: {t['spoken']}" for t in json.loads(row["turns"]))
-    base.update(extra)
-    return base
+        text = " / ".join(f"{t['role']}: {t['spoken']}" for t in json.loads(row["turns"]))
+    base = dict(id=row["id"], kind=kind, parent_id=row["parent_id"], stage=names.SPEECH_DATASET, partition=partition,
+                source=row["source"], snapshot=row["snapshot"], source_document=row["document_id"], text=text,
+                voice_id=row.get("voice_id"), text_license=row["license"], sample_rate=row["sample_rate"],
+                channels=row.get("channels", 1), duration_s=row["duration_s"], lineage=row["params"],
+                made_by_run=row["run_id"], made_by_code=row["code_version"], audio=row["audio"])
+    return ReleaseRow(**{**base, **extra}).to_row()
 
 
 def complete(store: Store, partitions: list[str], assets: tuple[str, ...]) -> list[str]:

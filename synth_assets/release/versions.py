@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from synth_assets.core import names, parts
 from synth_assets.core.audio_quality import flac_quality
+from synth_assets.core.fields import setting
 from synth_assets.core.storage import Store
 from synth_assets.release.quality import mos_budget, mos_sample, rate_one
 
@@ -43,10 +44,10 @@ class ReleaseError(ValueError):
 @dataclass(frozen=True)
 class Selection:
     """Which rows of speech_dataset a release takes; an empty tuple means all."""
-    partitions: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    snapshots: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
+    partitions: tuple[str, ...] = setting((), "Only these crawl shards / audio batches.")
+    sources: tuple[str, ...] = setting((), "Only these sources.")
+    snapshots: tuple[str, ...] = setting((), "Only these snapshots.")
+    kinds: tuple[str, ...] = setting((), "Only these kinds: clip, augmented, safety, false_premise, recording, ...")
 
     def keeps(self, row: dict) -> bool:
         return all(not wanted or row[column] in wanted for column, wanted in (

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from synth_assets.core import names, parts
+from synth_assets.core.fields import setting
 from synth_assets.core.records import Document, Quarantined
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
@@ -19,13 +20,22 @@ from synth_assets.segments.segment import MAX_WORDS, PACK_WORDS, split_document
 
 @dataclass(frozen=True)
 class SegmentSettings:
-    min_words: int = 4  # shorter fragments are dropped with a reason
-    max_words: int = MAX_WORDS  # longest segment; a longer sentence is cut at a clause or dropped
-    pack_words: int = PACK_WORDS  # whole sentences are joined into segments up to this many words
-    near_duplicate_threshold: float = 0.8  # MinHash Jaccard at or above which a segment is a near-duplicate
-    shingle_words: int = dedup.SHINGLE_WORDS
-    languages: tuple[str, ...] = ("en",)  # empty keeps every language
-    dedup_across_partitions: bool = True
+    min_words: int = setting(4, "Shorter fragments are dropped with a reason.")
+    max_words: int = setting(MAX_WORDS, "Longest segment, about 22 s of speech. A longer sentence is cut only "
+                             "where both halves stand alone as sentences, else dropped with a recorded reason.")
+    pack_words: int = setting(PACK_WORDS, "Whole sentences of a paragraph are joined into one segment up to "
+                              "this many words.")
+    near_duplicate_threshold: float = setting(
+        0.8, "MinHash-estimated Jaccard similarity of word shingles at or above which a segment is dropped as a "
+        "near-duplicate of a kept one; 1.0 keeps exact dedup only.", gt=0.0, le=1.0)
+    shingle_words: int = setting(dedup.SHINGLE_WORDS, "Words per shingle for near-duplicates (3: one changed word "
+                                 "in a 40-word segment is still ~0.85).", ge=1)
+    languages: tuple[str, ...] = setting(("en",), "Documents detected in another language are dropped (codes: en "
+                                         "de fr es it pt nl; empty list keeps all). Too little text to tell counts "
+                                         "as unknown and is kept.")
+    dedup_across_partitions: bool = setting(True, "Also drop duplicates of segments in complete text_segments "
+                                            "partitions sorting before this one by (snapshot, source, file); else "
+                                            "only within this partition.")
 
 
 def earlier_partitions(store: Store, partition: str, settings: SegmentSettings) -> dict[str, str]:

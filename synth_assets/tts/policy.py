@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from synth_assets.core.fields import setting
 from synth_assets.core.limits import TARGET_FEMALE_SHARE
 from synth_assets.tts.clips import speak, speak_timed
 from synth_assets.tts.durations import Timed
@@ -41,12 +42,17 @@ class VoiceChoice:
 class VoicePolicy:
     """Voices and the policy that picks them: users balanced by gender, one assistant voice."""
 
-    user_voices: tuple[str, ...] = DEFAULT_USER_VOICES
-    assistant_voice: str = DEFAULT_ASSISTANT_VOICE
-    threads: int = 1  # engine threads per worker, so parallel workers do not fight
-    workers: int = 0  # TTS worker processes per partition; 0: one per usable core; 1: in process
-    pool_min_clips: int = POOL_MIN_CLIPS  # fewer clips to make than this: the pool's start-up costs more
-    target_female_share: float = TARGET_FEMALE_SHARE  # share of user clips voiced by a female voice
+    user_voices: tuple[str, ...] = setting(DEFAULT_USER_VOICES, "Voice ids users speak with, spread evenly "
+                                           "within each gender; the assistant voice is never one of them.")
+    assistant_voice: str = setting(DEFAULT_ASSISTANT_VOICE, "The one consistent assistant voice.")
+    threads: int = setting(1, "Engine threads per worker, so parallel workers do not fight.")
+    workers: int = setting(0, "TTS worker processes per partition; 0: one per usable core; 1: synthesize in "
+                           "the step's own process.")
+    pool_min_clips: int = setting(POOL_MIN_CLIPS, "A partition with fewer clips to make runs in process (unless "
+                                  "the worker pool is already up): below this the pool's start-up costs more "
+                                  "than it saves.")
+    target_female_share: float = setting(TARGET_FEMALE_SHARE, "Share of user clips voiced by a female voice; the "
+                                         "balance check of tts_audio judges against the same number.")
 
     def available_user_voices(self) -> list[str]:
         """The user voices that load here, without the assistant's: users never sound like the assistant."""

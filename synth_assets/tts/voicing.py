@@ -15,8 +15,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE
+from synth_assets.core.fields import setting
 from synth_assets.core.limits import MAX_CLIP_SECONDS
 from synth_assets.core.records import LINEAGE_COLUMNS, Quarantined, params, seed_from_id, stable_id
+from synth_assets.core.speech_records import Clip
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 from synth_assets.tts.clips import ClipAudio, ClipFailed, ClipJob, Outcome
@@ -31,13 +33,13 @@ from synth_assets.tts.speakable import clean_for_speech
 class Prosody:
     """The ranges a clip's speaking rate and (Piper's) sampling noise are drawn from."""
 
-    min_speed: float = 0.95
-    max_speed: float = 1.05
+    min_speed: float = setting(0.95, "Slowest speaking rate drawn per clip.")
+    max_speed: float = setting(1.05, "Fastest speaking rate drawn per clip.")
     # Piper's sampling noise (its defaults are 0.667 and 0.8): drawn per clip for Piper voices.
-    min_noise_scale: float = 0.6
-    max_noise_scale: float = 0.75
-    min_noise_w_scale: float = 0.7
-    max_noise_w_scale: float = 0.9
+    min_noise_scale: float = setting(0.6, "Piper noise_scale, low end.")
+    max_noise_scale: float = setting(0.75, "Piper noise_scale, high end.")
+    min_noise_w_scale: float = setting(0.7, "Piper noise_w_scale, low end.")
+    max_noise_w_scale: float = setting(0.9, "Piper noise_w_scale, high end.")
 
 
 @dataclass(frozen=True)
@@ -132,20 +134,20 @@ def _count_to_make(plans: Iterator[ClipPlan], previous: PreviousClips | None, li
     return sum(1 for _ in islice(new, limit))
 
 
-def clip_row(plan: ClipPlan, audio: ClipAudio, lineage_columns: Iterable[str]) -> dict[str, Any]:
+def clip_row(plan: ClipPlan, audio: ClipAudio) -> Clip:
     """The tts_audio row of a finished clip (code_version and run_id are stamped by the stage)."""
     row, voice = plan.row, plan.voice
-    return {
-        "id": plan.clip_id, "parent_id": row["id"], "stage": names.TTS_AUDIO,
-        "params": params(voice_id=voice.id, engine=voice.family or voice.engine, model_hash=model_hash(voice.id),
-                         seed=plan.seed, speed=plan.speed, **plan.variation, accent=voice.accent,
-                         gender_slot=plan.choice.slot, cleaned_text=plan.text if plan.text != row["text"] else None,
-                         deterministic=voice.deterministic),
-        **{k: row[k] for k in lineage_columns},
-        "text": plan.text, "voice_id": voice.id, "voice_gender": voice.gender, "voice_accent": voice.accent,
-        "voice_license": voice.license, "sample_rate": SAMPLE_RATE,
-        "duration_s": audio.duration_s, "rms_dbfs": audio.rms_dbfs, "audio": audio.flac,
-    }
+    return Clip(
+        id=plan.clip_id, parent_id=row["id"], stage=names.TTS_AUDIO,
+        params=params(voice_id=voice.id, engine=voice.family or voice.engine, model_hash=model_hash(voice.id),
+                      seed=plan.seed, speed=plan.speed, **plan.variation, accent=voice.accent,
+                      gender_slot=plan.choice.slot, cleaned_text=plan.text if plan.text != row["text"] else None,
+                      deterministic=voice.deterministic),
+        **{k: row[k] for k in LINEAGE_COLUMNS},
+        text=plan.text, voice_id=voice.id, voice_gender=voice.gender, voice_accent=voice.accent,
+        voice_license=voice.license, sample_rate=SAMPLE_RATE,
+        duration_s=audio.duration_s, rms_dbfs=audio.rms_dbfs, audio=audio.flac,
+    )
 
 
 def voice_clips(stage: StageRun, store: Store, partition: str, prosody: Prosody, voices: VoicePolicy,
@@ -162,7 +164,7 @@ def voice_clips(stage: StageRun, store: Store, partition: str, prosody: Prosody,
                 stage.quarantine(Quarantined(stage=names.TTS_AUDIO, file=plan.row["id"], position=plan.choice.voice_id,
                                              reason=outcome.reason, raw=plan.row["text"][:300]))
                 continue
-            yield clip_row(plan, outcome, LINEAGE_COLUMNS)
+            yield clip_row(plan, outcome).to_row()
 
 
 def voice_inputs(voices: VoicePolicy) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ DOMAIN = ("core", "crawl", "segments", "spoken", "tts", "asr", "augment", "dialo
 # Domain code may not reach these, not even from inside a function.
 FORBIDDEN = ("dagster", "dagster_aws", "dagster_duckdb", "dagster_postgres", "dagster_webserver",
              "great_expectations", "resources", "synth_assets.assets", "synth_assets.orchestration",
-             "synth_assets.definitions", "synth_assets.cli", "quality.expectations")
+             "synth_assets.definitions", "synth_assets.drivers", "synth_assets.cli", "quality.expectations")
 HEAVY = ("dagster", "great_expectations", "mlflow", "torch", "transformers", "faster_whisper", "matplotlib",
          "scipy.signal", "audiomentations")
 
@@ -74,6 +75,27 @@ def test_the_product_imports_no_benchmark_and_no_private_dagster_module():
     for name, path in modules("synth_assets", "resources", "quality").items():
         offences += [f"{name} imports {imported}" for imported in imports(path, name)
                      if reaches("benchmarks", imported) or imported.startswith("dagster._")]
+    assert offences == []
+
+
+# Each layer may import those below it, never one above: the stage framework (orchestration), then the
+# assets and resources, then `definitions`, then the drivers and the CLI.
+ABOVE = {
+    "synth_assets.orchestration": ("synth_assets.assets", "synth_assets.definitions", "synth_assets.drivers",
+                                   "synth_assets.cli"),
+    "synth_assets.assets": ("synth_assets.definitions", "synth_assets.drivers", "synth_assets.cli"),
+    "resources": ("synth_assets.assets", "synth_assets.definitions", "synth_assets.drivers", "synth_assets.cli"),
+    "synth_assets.definitions": ("synth_assets.drivers", "synth_assets.cli"),
+    "synth_assets.drivers": ("synth_assets.cli",),
+}
+
+
+def test_no_import_runs_back_up_from_the_stage_framework_to_definitions_or_the_drivers():
+    offences = []
+    for layer, above in ABOVE.items():
+        for name, path in modules(layer).items():
+            offences += [f"{name} imports {imported}" for imported in imports(path, name)
+                         for higher in above if reaches(higher, imported)]
     assert offences == []
 
 
@@ -156,10 +178,12 @@ def test_a_domain_package_loads_without_heavy_frameworks(package):
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-def test_loading_the_definitions_leaves_great_expectations_for_the_first_check_that_runs():
-    code = "import sys, synth_assets.definitions; print('great_expectations' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert out.stdout.strip().splitlines()[-1] == "False"
+def test_loading_the_definitions_leaves_great_expectations_to_the_first_check_and_dagster_aws_to_s3():
+    code = ("import sys, synth_assets.definitions; print('great_expectations' in sys.modules, 'dagster_aws' in sys.modules);"
+            "from resources.storage import S3Storage; print(S3Storage.__name__, 'dagster_aws' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "SYNTH_DEPLOYMENT": "local"})
+    assert out.stdout.strip().splitlines()[-2:] == ["False False", "S3Storage True"]
 
 
 def test_domain_packages_depend_on_each_other_in_one_direction():

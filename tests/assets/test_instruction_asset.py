@@ -57,7 +57,7 @@ def fragile_voices(tmp_path):
 def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reasons(tmp_path, fragile_voices,
                                                                                     monkeypatch):
     monkeypatch.setenv("SYNTH_DUPLEX_BEHAVIOURS", '{"greeting": 0, "closing": 0, "stop": 0, "side_talk": 0, '
-                       '"background": 0, "long_session": 0}')  # each document its own plain conversation
+                       '"background": 0, "long_session": 0, "barge_in": 0}')  # each document its own plain conversation
     store = LocalStorage(root=str(tmp_path / "data"))
     rows = [{"id": f"doc-{i}", "parent_id": None, "stage": names.CRAWL_SNAPSHOT, "kind": "alpaca",
              "text": f"USER: {q}\n\nASSISTANT: {a}", "source": "alpaca", "snapshot": "2026-11-01",

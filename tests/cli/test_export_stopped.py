@@ -64,9 +64,8 @@ def test_an_export_stopped_half_way_leaves_its_folder_as_it_was_and_the_rerun_is
     process = export(data, out)
     with killed_if_left_running(process):
         wait_for_staged_audio(out, process)
-        stderr, took = stop(process, signum)
+        stderr, _ = stop(process, signum)  # the export waits on the FIFO forever: ending at all is the stop's doing
     assert process.returncode == 128 + signum, stderr
-    assert took < 10
     assert "To resume, run `synth --data" in stderr and " export --release v1 " in stderr
     assert files_under(out) == before  # no staging folder, no half of nemo/
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "synth_release.json"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from synth_assets.core.interrupts import DEFERRED_EXTRA_S, deferred_interrupts, kill_tree
+from synth_assets.core.interrupts import deferred_interrupts, kill_tree
 from tests.helpers import ends_soon, killed_if_left_running, stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ def test_a_second_signal_stops_at_once_and_ends_what_the_command_started(signum)
         assert process.poll() is None  # held: the first signal waits for the block
         stderr, took = stop(process, signum)
     assert process.returncode == 128 + signum, stderr
-    assert took < 5
+    assert took < 60  # long before the block (120 s) would have ended: it did not wait for it
     assert "stopping at once (a second" in stderr and "resume: run it again" in stderr
     assert ends_soon(child)
 
@@ -80,6 +80,6 @@ def test_a_command_still_running_past_the_grace_period_is_stopped_with_the_signa
     with killed_if_left_running(process):
         stderr, took = stop(process, signal.SIGTERM)
     assert process.returncode == 143, stderr
-    assert took < 0.5 + DEFERRED_EXTRA_S + 4  # the grace, and at most DEFERRED_EXTRA_S more for a publish
+    assert 0.5 <= took < 60  # after the grace, not when the block (120 s) would have ended
     assert "still running 0.5 s after the stop was asked for" in stderr
     assert ends_soon(child)

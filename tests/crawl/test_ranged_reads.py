@@ -7,6 +7,7 @@ import bz2
 import boto3
 import pytest
 
+from synth_assets import settings
 from synth_assets.core.ranges import ObjectChanged
 from synth_assets.core.records import Document, Quarantined
 from synth_assets.core.stage_run import StageError
@@ -126,7 +127,7 @@ def test_crawl_snapshot_reads_a_slice_by_ranges_and_names_it_when_the_object_cha
     dump, index = multistream
     put_landing(store, dump, index)
     monkeypatch.setenv("SYNTH_SLICE_MB", str(dump.stat().st_size / SLICES / (1 << 20) * 1.01))
-    keys = landing_shards(store)
+    keys = landing_shards(store, settings.slice_bytes())
     assert len(keys) == SLICES and not any("index" in k for k in keys)  # the index is no partition
     shard = ShardKey.parse(keys[1])
     source = open_dump(store, shard)

@@ -9,6 +9,7 @@ import pytest
 from conftest import mediawiki_xml
 
 from resources.storage import LocalStorage
+from synth_assets import settings
 from synth_assets.core.records import Document, Quarantined
 from synth_assets.crawl.shards import ShardKey, landing_shards
 from synth_assets.crawl.sources import read_file
@@ -71,7 +72,7 @@ def test_landing_zone_registers_slices_of_large_dumps(tmp_path, monkeypatch):
     (tmp_path / "wiki" / "s1" / "dump.xml").write_text(mediawiki_xml(PAGES))
     (tmp_path / "wiki" / "s1" / "small.jsonl").write_text(json.dumps({"text": "tiny"}) + "\n")
     monkeypatch.setenv("SYNTH_SLICE_MB", str(4096 / (1 << 20)))  # 4 KiB slices
-    keys = landing_shards(LocalStorage(root=str(tmp_path)))
+    keys = landing_shards(LocalStorage(root=str(tmp_path)), settings.slice_bytes())
     assert keys[-1] == "wiki/s1/small.jsonl" and len(keys) > 3
     shard = ShardKey.parse(keys[0])
     assert shard.landing_key == "wiki/s1/dump.xml" and shard.slice == Slice(0, len(keys) - 1)
@@ -88,7 +89,7 @@ def test_crawl_snapshot_materializes_each_slice_as_a_partition(tmp_path, monkeyp
     (tmp_path / "landing" / "wiki" / "s1" / "dump.xml").write_text(mediawiki_xml(PAGES))
     monkeypatch.setenv("SYNTH_SLICE_MB", str(6000 / (1 << 20)))
     landing, store = LocalStorage(root=str(tmp_path / "landing")), LocalStorage(root=str(tmp_path / "data"))
-    keys = landing_shards(landing)
+    keys = landing_shards(landing, settings.slice_bytes())
     assert len(keys) > 2
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(shards.name, keys)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from synth_assets import settings
 from synth_assets.core.ranges import RangedSource
 from synth_assets.core.records import Document, Quarantined
 from synth_assets.core.stage_run import StageRun
@@ -70,7 +71,7 @@ def test_crawl_snapshot_slices_posts_xml_and_keeps_its_thread_index_in_the_store
     landing, store = LocalStore(tmp_path / "landing"), LocalStore(tmp_path / "data")
     landing.write_bytes("se/2026-11-01/Posts.xml", posts.read_bytes())
     monkeypatch.setenv("SYNTH_SLICE_MB", "1")
-    keys = landing_shards(landing)
+    keys = landing_shards(landing, settings.slice_bytes())
     assert len(keys) == -(-posts.stat().st_size // (1 << 20)) > 1 and "@part-001-of-" in keys[0]
 
     def read(key):

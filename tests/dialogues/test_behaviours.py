@@ -8,16 +8,17 @@ import json
 import numpy as np
 
 from synth_assets.core.records import DialogueScript, Turn
-from synth_assets.dialogues.behaviours import (BehaviourShares, background_speech, behaviours_of, configured_shares,
-                                               counts, with_behaviours, with_duplex_behaviours)
-from synth_assets.dialogues.conversation import voice_dialogue
+from synth_assets.dialogues.behaviours import (FINISHED, WAITS, BehaviourShares, background_speech, barge_in_counts,
+                                               behaviours_of, configured_shares, counts, with_behaviours,
+                                               with_duplex_behaviours)
+from synth_assets.dialogues.conversation import resumed_text, voice_dialogue
 from synth_assets.dialogues.duplex import measure_audio
 from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.voices import conversation_policy
 from synth_assets.tts.policy import VoicePolicy
 
 RATE = 24_000
-NONE = BehaviourShares(greeting=0, closing=0, stop=0, side_talk=0, background=0, long_session=0)
+NONE = BehaviourShares(greeting=0, closing=0, stop=0, side_talk=0, background=0, long_session=0, barge_in=0)
 QUIET = TurnTakingStyle(barge_in_rate=0.0, backchannels_per_s=0.0, hesitation_rate=0.0)
 
 
@@ -124,3 +125,75 @@ def test_the_clarification_share_counts_each_exchange_of_a_long_session_as_the_i
                           "turn_taking": [session, session, "{}", "{}"], "is_clarification": [0.0, 0.0, 1.0, 1.0]})
     (share,) = conversation_mix(frame, clarification_share=0.34)
     assert share.min_value <= 0.5 <= share.max_value  # 6 instruction scripts made 2 clarifications
+
+
+def other_script(id_: str = "dialogue-2") -> DialogueScript:
+    return dataclasses.replace(script(id_), turns=[
+        Turn("user", "What is the capital of Norway?"),
+        Turn("assistant", "The capital of Norway is Oslo. It sits at the end of a long fjord in the south of the "
+                          "country, and about seven hundred thousand people live there.")])
+
+
+def barging(*forms: str) -> BehaviourShares:
+    return dataclasses.replace(NONE, barge_in=1.0, barge_in_forms=forms)
+
+
+def test_a_wait_barge_in_is_followed_by_the_assistants_acknowledgement_the_users_go_on_and_the_answer_again():
+    made, found = labelled(barging("wait"))
+    said, reply, go_on = (made.turns[i].text for i in found["barge_in"]["turns"][:3])
+    assert found["barge_in"]["form"] == "wait" and found["barge_in"]["turns"] == [2, 3, 4, 5]
+    assert (said, reply, go_on) in WAITS and [t.role for t in made.turns[2:6]] == ["user", "assistant"] * 2
+    assert made.turns[5].text == script().turns[1].text  # resumed at voicing from where it was cut
+
+
+def test_a_question_barge_in_says_the_next_documents_request_over_the_answer_and_the_assistant_answers_that():
+    for form in ("actually", "correction", "new_question"):
+        made = list(with_duplex_behaviours([script("d1"), other_script("d2")], barging(form)))
+        assert len(made) == 1  # the second document's request is the interruption: one conversation
+        (first, *_) = [b for b in behaviours_of(made[0]) if b["kind"] == "barge_in"]
+        request, answer = (made[0].turns[i] for i in first["turns"])
+        assert first == {**first, "form": form, "turns": [2, 3], "chained": 1}
+        assert request.role == "user" and request.text.endswith(other_script().turns[0].text)
+        assert request.text != other_script().turns[0].text  # said with the form's opener...
+        assert answer.role == "assistant" and answer.text.endswith(other_script().turns[1].text)  # ...and answered
+    alone = with_behaviours(script(), barging("correction"))  # nothing follows: the assistant is told to wait
+    assert [b["form"] for b in behaviours_of(alone)] == ["wait"]
+
+
+def test_the_resumed_answer_starts_at_the_sentence_the_assistant_was_cut_in():
+    answer = "Yeast eats the sugar. The gas gets trapped, so the dough puffs up. Then bake it.".split()
+    assert resumed_text(answer, 2, "So,") == "So, yeast eats the sugar. The gas gets trapped, so the dough puffs up. " \
+                                             "Then bake it."
+    assert resumed_text(answer, 6, "So,") == "So, the gas gets trapped, so the dough puffs up. Then bake it."
+    assert resumed_text(answer, len(answer), "So,") == FINISHED
+    assert resumed_text("I think so. Oslo is big.".split(), 1, "So,") == "So, I think so. Oslo is big."
+    assert resumed_text(answer, 6, "Right, where was I?") == "Right, where was I? The gas gets trapped, so the " \
+                                                             "dough puffs up. Then bake it."
+
+
+def test_voiced_barge_ins_are_heard_cut_at_a_word_end_answered_and_counted_by_form():
+    policy = conversation_policy(VoicePolicy(workers=1))
+    waited, _ = labelled(barging("wait"))
+    corrected = next(iter(with_duplex_behaviours([script("d1"), other_script("d2")], barging("correction"))))
+    for made, form in ((waited, "wait"), (corrected, "correction")):
+        voiced = voice_dialogue(made, policy, "piper-joe", style=QUIET)
+        turns, label = voiced.turns, next(b for b in behaviours_of(made) if b["kind"] == "barge_in")
+        user = label["turns"][0]
+        cut = turns[user - 1]
+        assert turns[user]["transition"]["kind"] == "barge_in" and cut["interrupted"]
+        assert turns[user]["barge_in"] == form
+        assert cut["said"] and cut["spoken"].startswith(cut["said"]) and cut["said"] != cut["spoken"]
+        assert cut["words"][-1]["end"] <= cut["end"] + 1e-3  # its word times end where it stopped
+        stats = measure_audio(voiced.audio, RATE, turns=turns, backchannels=voiced.backchannels)
+        assert stats.barge_in_forms[form] == [1, 1] and min(stats.barge_in_overlaps) >= 0.15
+        assert stats.unlabelled_speech_s == 0.0
+        plan = voiced.plan.to_dict()
+        assert barge_in_counts([json.dumps(plan)])[form] == {"labelled": 1, "obeyed": 1}
+        if form == "wait":  # the answer goes on from the sentence it was cut in
+            resumed, spoken = turns[label["turns"][3]]["text"].lower(), cut["spoken"].split()
+            reached = len(cut["words"])
+            starts = [k for k in range(reached + 1) if k == 0 or spoken[k - 1].endswith(".")]
+            assert any(resumed.endswith(" " + " ".join(spoken[k:]).lower()) for k in starts)
+            assert resumed.split()[0] in ("as", "so,", "right,")  # "As I was saying, ..."
+        else:
+            assert turns[user + 1]["text"].endswith(other_script().turns[1].text)

@@ -39,7 +39,7 @@ def graph(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING", "SYNTH_USER_VOICES")}
     os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
     os.environ.pop("SYNTH_USER_VOICES", None)  # the default pool, Kokoro voices included, as `synth demo` runs
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
     # Two partition workers, as `synth demo` runs on two cores; the rerun test below runs one and compares.
     summary = materialize_landing(landing, base / "data", log=lambda message: None, workers=2)
@@ -119,9 +119,13 @@ def test_the_summary_counts_conversations_by_kind_and_their_hours(graph):
     summary = graph["summary"]
     assert set(summary.conversations_by_kind) == {"safety", "false_premise", "instruction", "clarification"}
     # two Alpaca items and one UltraChat chat: each one conversation, an instruction or a clarification
-    # asking its own question
+    # asking its own question, unless a long session or a barge-in's request chained it into another
     by_kind = summary.conversations_by_kind
-    assert by_kind["instruction"] + by_kind["clarification"] == 3 and by_kind["instruction"] >= 1
+    plans = parts.read_table(graph["store"], "speech_dataset", None, columns=["kind", "turn_taking"]).to_pylist()
+    chained = sum(b.get("chained", 0) + max(0, b.get("exchanges", 1) - 1) for r in plans
+                  if r["kind"] == "instruction" and r["turn_taking"]
+                  for b in json.loads(r["turn_taking"]).get("behaviours", []))
+    assert by_kind["instruction"] + by_kind["clarification"] + chained == 3 and by_kind["instruction"] >= 1
     assert summary.conversation_hours > 0
 
 
@@ -141,7 +145,7 @@ def test_lineage_walks_an_augmented_clip_back_to_its_document(graph, capsys):
 
 
 def test_rerun_with_unchanged_inputs_reuses_every_part(graph):
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
     store = graph["store"]
     key = "wikipedia/2026-11-01/pages.xml"

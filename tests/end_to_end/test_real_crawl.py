@@ -31,7 +31,7 @@ def crawl(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "SYNTH_DATA_ROOT", "SYNTH_LANDING", "SYNTH_USER_VOICES")}
     os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
     os.environ["SYNTH_USER_VOICES"] = FAST_POOL
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.runner import materialize_landing
 
     summary = materialize_landing(landing, base / "data", log=lambda message: None)
     yield {"summary": summary, "store": LocalStorage(root=str(base / "data"))}

@@ -91,7 +91,7 @@ def stop_while_busy(args: list[str], env: dict[str, str], hold: Path, signum: in
             process.wait()
         hold.unlink(missing_ok=True)
     assert process.returncode == 128 + signum, stderr[-3000:]
-    assert took < 10, f"stopped after {took:.1f} s"
+    assert took < 60, f"stopped after {took:.1f} s"  # the held engine sleeps 120 s: the signal ended it
     assert f"To resume, run `synth --data {args[1]} {args[2]}" in stderr
     engines = [int(p) for p in pids.read_text().split()]
     deadline = time.monotonic() + 10  # a killed process takes a moment to die, longer on a busy machine

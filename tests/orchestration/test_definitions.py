@@ -98,7 +98,7 @@ def test_a_model_queue_sends_the_model_stages_and_only_them_to_that_celery_queue
 
 
 def test_a_backfills_units_cover_every_stage_of_the_parallel_job_once():
-    from synth_assets.orchestration.backfill import PARALLEL_GROUPS, PARALLEL_JOB, group_assets
+    from synth_assets.drivers.backfill import PARALLEL_GROUPS, PARALLEL_JOB, group_assets
 
     in_job = defs.resolve_job_def(PARALLEL_JOB).asset_layer.selected_asset_keys
     units = [key for group in PARALLEL_GROUPS for key in group_assets(PARALLEL_JOB, group)]

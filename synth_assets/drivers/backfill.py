@@ -22,6 +22,8 @@ PostgreSQL instance that DAGSTER_HOME names.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import heapq
 import multiprocessing
 import os
@@ -36,8 +38,8 @@ from typing import Callable
 from synth_assets import settings
 from synth_assets.core import interrupts
 from synth_assets.crawl.shards import ShardKey, processing_order
-from synth_assets.orchestration.instance import QUIET
-from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
+from synth_assets.drivers.instance import quiet
+from synth_assets.drivers.stopping import canceled_on_stop, stop_point
 
 ORDERED_JOB = "synth_ordered_stages"
 PARALLEL_JOB = "synth_parallel_stages"
@@ -90,28 +92,36 @@ class BackfillResult:
         return [r.run_id for r in self.runs]
 
 
-# One definitions object and one instance per worker process, made on first use.
+# What the command chose (paths, workers; handed to each worker process as an argument), and one
+# definitions object and one instance per process, made on first use.
 _process_state: dict[str, object] = {}
+
+
+def _overrides() -> settings.Overrides:
+    return _process_state.setdefault("overrides", settings.Overrides())
 
 
 def _definitions():
     if "defs" not in _process_state:
         from synth_assets.definitions import make_defs
 
-        _process_state["defs"] = make_defs()
+        _process_state["defs"] = make_defs(_overrides())
     return _process_state["defs"]
 
 
 def _instance():
     if "instance" not in _process_state:
-        from synth_assets.orchestration.instance import ensure_instance
+        from synth_assets.drivers.instance import ensure_instance
 
-        _process_state["instance"] = ensure_instance()
+        _process_state["instance"] = ensure_instance(_overrides().dagster_home())
     return _process_state["instance"]
 
 
-def job_by_name(name: str):
-    """The reconstructor the celery workers call to load a job (see `execute`)."""
+def job_by_name(name: str, **overrides):
+    """The reconstructor the celery workers call to load a job (see `execute`), with the command's
+    ``overrides`` (settings.Overrides fields) as its arguments."""
+    if overrides:
+        _process_state.setdefault("overrides", settings.Overrides(**overrides))
     return _definitions().resolve_job_def(name)
 
 
@@ -126,22 +136,23 @@ def execute(job_name: str, partition: str | None, tags: dict[str, str], group: s
     """One run of ``job_name`` on ``partition`` (only its ``group`` assets when given): here, or on the
     celery workers in production."""
     from synth_assets.orchestration.execution import GROUP_TAG
-    from synth_assets.orchestration.instance import failure_message as _failure_message
+    from synth_assets.drivers.instance import failure_message as _failure_message
 
     selection = group_assets(job_name, group) if group else None
     tags = {**tags, GROUP_TAG: group} if group else tags
     if settings.deployment() == "production":
         from dagster import build_reconstructable_job, execute_job
 
-        job = build_reconstructable_job(__name__, job_by_name.__name__, reconstructable_args=(job_name,))
+        job = build_reconstructable_job(__name__, job_by_name.__name__, reconstructable_args=(job_name,),
+                                        reconstructable_kwargs=dataclasses.asdict(_overrides()))
         # execute_job takes the partition as the run tag Dagster itself uses for partitioned runs.
         run_tags = {**tags, "dagster/partition": partition} if partition else tags
-        with execute_job(job, instance=_instance(), run_config=QUIET, tags=run_tags, raise_on_error=False,
+        with execute_job(job, instance=_instance(), run_config=quiet(_overrides()), tags=run_tags, raise_on_error=False,
                          asset_selection=selection) as result:
             return RunOutcome(job_name, partition, result.run_id, result.success,
                               "" if result.success else _failure_message(result), group)
     result = job_by_name(job_name).execute_in_process(partition_key=partition, instance=_instance(), tags=tags,
-                                                      raise_on_error=False, run_config=QUIET,
+                                                      raise_on_error=False, run_config=quiet(_overrides()),
                                                       asset_selection=selection)
     return RunOutcome(job_name, partition, result.run_id, result.success,
                       "" if result.success else _failure_message(result), group)
@@ -158,36 +169,40 @@ def register_partitions(keys: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def _storage(name: str):
+def _storage(name: str, overrides: settings.Overrides | None = None):
     """One of the configured stores ("store", "landing"), through Dagster, which resolves the EnvVar
     credentials of an S3 deployment (we never read them)."""
     from dagster import build_resources
 
     from resources.storage import storage_resources
 
-    with build_resources({name: storage_resources()[name]}) as resources:
+    with build_resources({name: storage_resources(overrides or _overrides())[name]}) as resources:
         yield getattr(resources, name)
 
 
-def landing_keys() -> list[str]:
-    """Every crawl shard in the configured landing zone (a folder, or a prefix in S3)."""
+def landing_keys(overrides: settings.Overrides | None = None) -> list[str]:
+    """Every crawl shard in the configured landing zone (a folder, or a prefix in S3; ``overrides`` may
+    name another folder)."""
     from synth_assets.crawl.shards import landing_shards
 
-    with _storage("landing") as landing:
-        return landing_shards(landing)
+    with _storage("landing", overrides) as landing:
+        return landing_shards(landing, settings.slice_bytes())
 
 
 def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = True, selection: str = "all",
-                 log: Callable[[str], None] = print) -> BackfillResult:
-    """Materialize ``partitions`` (then the release), ``workers`` partitions at a time."""
+                 log: Callable[[str], None] = print,
+                 overrides: settings.Overrides = settings.Overrides()) -> BackfillResult:
+    """Materialize ``partitions`` (then the release), ``workers`` partitions at a time, with what the
+    command chose over the environment (``overrides``: paths, the release name)."""
     from synth_assets.orchestration.execution import BACKFILL_TAG, SELECTION_TAG, run_tags
 
-    os.environ["SYNTH_PARTITION_WORKERS"] = str(workers)  # read by the worker processes' definitions
+    overrides = overrides.with_workers(workers)  # the worker processes' definitions share out the cores
     _process_state.clear()
+    _process_state["overrides"] = overrides
     register_partitions(partitions)
     result = BackfillResult(backfill_id=uuid.uuid4().hex[:12], partitions=processing_order(partitions),
                             workers=workers)
-    tags = run_tags(**{BACKFILL_TAG: result.backfill_id, SELECTION_TAG: selection})
+    tags = run_tags(overrides, **{BACKFILL_TAG: result.backfill_id, SELECTION_TAG: selection})
     started = time.perf_counter()
     with canceled_on_stop(_instance(), {BACKFILL_TAG: result.backfill_id}):
         if workers == 1:
@@ -199,7 +214,7 @@ def run_backfill(partitions: list[str], *, workers: int = 1, release: bool = Tru
                     if not result.runs[-1].success:
                         break
         else:
-            _run_side_by_side(result, tags, log)
+            _run_side_by_side(result, tags, log, workers=functools.partial(_spawned_workers, overrides=overrides))
         if release:
             stop_point()
             _record(result, execute(RELEASE_JOB, None, tags), log)
@@ -214,16 +229,17 @@ def _record(result: BackfillResult, outcome: RunOutcome, log: Callable[[str], No
     log(f"[{outcome.unit}] {outcome.partition or ''} {state}")
 
 
-def _spawned_workers(count: int) -> Executor:
+def _spawned_workers(count: int, overrides: settings.Overrides = settings.Overrides()) -> Executor:
     # A clean interpreter per worker: no Dagster state forked. Each in a process group of its own, so a
     # Ctrl-C at the terminal reaches only the backfill, which passes the stop on once (`_StopForwarder`).
     return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_started)
+                               initializer=_worker_started, initargs=(overrides,))
 
 
-def _worker_started() -> None:
+def _worker_started(overrides: settings.Overrides) -> None:
     """A backfill worker: in a process group of its own, stopping its run when the backfill passes a
-    stop on (quietly: the backfill speaks for it)."""
+    stop on (quietly: the backfill speaks for it); its definitions get the command's ``overrides``."""
+    _process_state["overrides"] = overrides
     os.setpgrp()
     interrupts.StopRequests(grace_s=settings.stop_grace_seconds(), log=lambda message: None).install()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synth_assets import settings
@@ -11,13 +11,17 @@ from synth_assets import settings
 if TYPE_CHECKING:  # Dagster is imported by the first instance, not by this module (backfill workers import it)
     from dagster import DagsterInstance
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+def quiet(overrides: settings.Overrides = settings.Overrides()) -> dict:
+    """The run config of a command's runs: Dagster's console log shows errors only (the command shows
+    progress and sums the quarantine up itself), or its warnings too with `--verbose` (SYNTH_VERBOSE)."""
+    level = "WARNING" if overrides.verbose_logs() else "ERROR"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
-def ensure_instance() -> DagsterInstance:
-    """The instance under DAGSTER_HOME, defaulting to a project-local .dagster_home (SQLite)."""
-    home = settings.dagster_home()
-    os.environ["DAGSTER_HOME"] = str(home)  # DagsterInstance.get() reads it
+def ensure_instance(home: Path | None = None) -> DagsterInstance:
+    """The instance in ``home``: by default DAGSTER_HOME, else a project-local .dagster_home (SQLite)."""
+    home = home or settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     # Two commands started at once on a new home would both create its SQLite tables and record two
     # schema heads, which breaks the instance for good; one process at a time sets it up.
@@ -28,7 +32,7 @@ def ensure_instance() -> DagsterInstance:
             config.write_text("telemetry:\n  enabled: false\n")
         from dagster import DagsterInstance
 
-        return DagsterInstance.get()
+        return DagsterInstance.from_config(str(home))
 
 
 def failure_message(result) -> str:

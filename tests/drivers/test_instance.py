@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from synth_assets.orchestration.runner import ensure_instance
+from synth_assets.drivers.runner import ensure_instance
 
 
 def _open_at_once(home: str, barrier, answers) -> None:

@@ -91,16 +91,16 @@ def run_benchmark(work: Path) -> dict:
     work = work.resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    os.environ["DAGSTER_HOME"] = str(work / "dagster_home")
-    from synth_assets.orchestration.runner import materialize_landing
+    from synth_assets.drivers.instance import ensure_instance
+    from synth_assets.drivers.runner import materialize_landing
 
     landing = settings.SAMPLE_LANDING
     started = time.perf_counter()
-    summary = materialize_landing(landing, work / "data", log=lambda m: None)
+    summary = materialize_landing(landing, work / "data", log=lambda m: None, dagster_home=work / "dagster_home")
     graph_seconds = time.perf_counter() - started
     store = LocalStorage(root=str(work / "data"))
-    keys = [k for k in landing_shards(LocalStorage(root=str(landing))) if k not in summary.failed_partitions]
-    per_stage = stage_seconds(DagsterInstance.get(), summary.run_ids)
+    keys = [k for k in landing_shards(LocalStorage(root=str(landing)), settings.slice_bytes()) if k not in summary.failed_partitions]
+    per_stage = stage_seconds(ensure_instance(work / "dagster_home"), summary.run_ids)
     audio = summary.audio_seconds
     augmented = sum(r["duration_s"] for k in keys
                     for r in parts.read_rows(store, "augmented_clips", k, columns=["duration_s"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from dagster import Backoff
 
-from synth_assets.orchestration.backfill import describe_selection, select_partitions
+from synth_assets.drivers.backfill import describe_selection, select_partitions
 from synth_assets.orchestration.execution import MODEL_POOL, RELEASE_TAG, run_tags
 
 KEYS = ["wikipedia/2026-12-01/pages.xml", "alpaca/2026-11-01/alpaca.json", "wikipedia/2026-11-01/pages.xml",
@@ -130,7 +130,7 @@ class RecordedRuns:
     def __call__(self, job, partition, tags, group=None):
         import time
 
-        from synth_assets.orchestration.backfill import RunOutcome
+        from synth_assets.drivers.backfill import RunOutcome
 
         name = (job, partition) if group is None else (job, partition, group)
         start = time.monotonic()
@@ -144,7 +144,7 @@ class RecordedRuns:
 def schedule(partitions, runs: RecordedRuns, sizes: dict[str, dict[str, int]], workers: int = 2):
     from concurrent.futures import ThreadPoolExecutor
 
-    from synth_assets.orchestration.backfill import BackfillResult, _run_side_by_side
+    from synth_assets.drivers.backfill import BackfillResult, _run_side_by_side
 
     result = BackfillResult("b", partitions, workers)
     _run_side_by_side(result, {}, lambda message: None, run=runs, workers=ThreadPoolExecutor,
@@ -153,7 +153,7 @@ def schedule(partitions, runs: RecordedRuns, sizes: dict[str, dict[str, int]], w
 
 
 def test_the_chain_of_ordered_stages_never_waits_behind_speech_stages():
-    from synth_assets.orchestration.backfill import ORDERED_JOB, PARALLEL_GROUPS, PARALLEL_JOB
+    from synth_assets.drivers.backfill import ORDERED_JOB, PARALLEL_GROUPS, PARALLEL_JOB
 
     parts = ["a/1/x", "b/1/x", "c/1/x", "d/1/x"]
     runs = RecordedRuns({(PARALLEL_JOB, p, g): 0.5 for p in parts for g in PARALLEL_GROUPS})
@@ -167,7 +167,7 @@ def test_the_chain_of_ordered_stages_never_waits_behind_speech_stages():
 
 
 def test_the_largest_ready_unit_starts_first():
-    from synth_assets.orchestration.backfill import ORDERED_JOB, PARALLEL_JOB
+    from synth_assets.drivers.backfill import ORDERED_JOB, PARALLEL_JOB
 
     parts = ["a/1/small", "b/1/large", "c/1/chat"]
     sizes = {"a/1/small": {"speech": 10, "dialogues": 0}, "b/1/large": {"speech": 1000, "dialogues": 5},
@@ -182,7 +182,7 @@ def test_the_largest_ready_unit_starts_first():
 
 
 def test_one_partitions_speech_and_dialogues_run_side_by_side():
-    from synth_assets.orchestration.backfill import PARALLEL_JOB
+    from synth_assets.drivers.backfill import PARALLEL_JOB
 
     # The last partition alone: its two units keep both workers busy.
     runs = RecordedRuns({(PARALLEL_JOB, "a/1/x", "speech"): 0.5, (PARALLEL_JOB, "a/1/x", "dialogues"): 0.5})
@@ -194,7 +194,7 @@ def test_one_partitions_speech_and_dialogues_run_side_by_side():
 def test_without_a_size_estimate_the_units_go_in_processing_order():
     from concurrent.futures import ThreadPoolExecutor
 
-    from synth_assets.orchestration.backfill import PARALLEL_JOB, BackfillResult, _run_side_by_side
+    from synth_assets.drivers.backfill import PARALLEL_JOB, BackfillResult, _run_side_by_side
 
     def unreadable(partition):
         raise OSError(f"cannot read the text of {partition}")
@@ -209,7 +209,7 @@ def test_without_a_size_estimate_the_units_go_in_processing_order():
 
 
 def test_a_failed_chain_link_skips_only_its_own_later_stages():
-    from synth_assets.orchestration.backfill import PARALLEL_JOB
+    from synth_assets.drivers.backfill import PARALLEL_JOB
 
     parts = ["a/1/x", "b/1/x", "c/1/x"]
     runs = RecordedRuns({}, fail={"b/1/x"})
@@ -221,7 +221,7 @@ def test_a_failed_chain_link_skips_only_its_own_later_stages():
 def test_a_unit_reads_its_size_from_the_partitions_text(tmp_path, monkeypatch):
     from resources.storage import LocalStorage
     from synth_assets.core import names, parts
-    from synth_assets.orchestration.backfill import unit_sizes
+    from synth_assets.drivers.backfill import unit_sizes
 
     monkeypatch.setenv("SYNTH_DATA_ROOT", str(tmp_path))
     store, key = LocalStorage(root=str(tmp_path)), "alpaca/2026-11-01/alpaca_sample.json"

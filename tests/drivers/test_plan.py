@@ -11,7 +11,7 @@ from conftest import LAKE_TEXT, mediawiki_xml, write_tiny_landing
 from resources.storage import LocalStorage
 from synth_assets import settings
 from synth_assets.cli import main
-from synth_assets.orchestration import plan
+from synth_assets.drivers import plan
 
 
 REWRITTEN_CLOCK = ("'''The tower clock''' was taken down for repair last winter. A team of three volunteers "

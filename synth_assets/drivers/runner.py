@@ -8,7 +8,6 @@ for all partitions, and they are recorded in the instance that `dagster dev` sho
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import uuid
@@ -22,11 +21,12 @@ from resources.storage import LocalStorage
 from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.crawl.shards import landing_shards
-from synth_assets.orchestration.instance import QUIET, ensure_instance
-from synth_assets.orchestration.instance import failure_message as _failure_message
+from synth_assets.orchestration.execution import run_tags
+from synth_assets.drivers.instance import ensure_instance, quiet
+from synth_assets.drivers.instance import failure_message as _failure_message
 from synth_assets.orchestration.partitions import audio_batches, shards
 from synth_assets.orchestration.stage import metadata_frame
-from synth_assets.orchestration.stopping import canceled_on_stop, stop_point
+from synth_assets.drivers.stopping import canceled_on_stop, stop_point
 from synth_assets.recordings.batches import landing_audio_batches
 
 INVOCATION_TAG = "synth/invocation"  # one command's runs (to cancel them together when it is stopped)
@@ -65,49 +65,53 @@ class RunSummary:
 
 
 def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], None] = print,
-                        audio_landing: Path | None = None, workers: int = 1) -> RunSummary:
+                        audio_landing: Path | None = None, workers: int = 1,
+                        dagster_home: Path | None = None, progress: Path | None = None,
+                        verbose: bool | None = None) -> RunSummary:
     """Run every crawl shard of ``landing`` (and every audio batch of ``audio_landing``), then the release.
     With ``workers`` over 1 the crawl shards go through the backfill's unit scheduler, side by side in
-    that many worker processes (each loads its models once); with 1, here, one partition after another."""
-    os.environ["SYNTH_LANDING"] = str(Path(landing).resolve())
-    os.environ["SYNTH_DATA_ROOT"] = str(Path(data_root).resolve())
-    if audio_landing is not None:
-        os.environ["SYNTH_AUDIO_LANDING"] = str(Path(audio_landing).resolve())
+    that many worker processes (each loads its models once); with 1, here, one partition after another.
+    The paths travel as arguments (to the definitions, the worker processes and the runs' tags), and
+    the instance is ``dagster_home``'s (default: DAGSTER_HOME's). The steps write their progress to
+    ``progress`` (cli/progress.py shows it); ``verbose`` puts Dagster's warnings on the console."""
+    overrides = settings.Overrides.paths(landing=landing, data=data_root, audio_landing=audio_landing,
+                                         home=dagster_home, progress=progress, verbose=verbose)
     from synth_assets.definitions import make_defs
 
-    defs = make_defs()
-    instance = ensure_instance()
-    keys = landing_shards(LocalStorage(root=str(landing)))
+    defs = make_defs(overrides)
+    instance = ensure_instance(overrides.dagster_home())
+    keys = landing_shards(LocalStorage(root=str(landing)), settings.slice_bytes())
     if not keys:
         raise SystemExit(f"no dump files found in {landing} (expected <source>/<snapshot>/<file>)")
     known = set(instance.get_dynamic_partitions(shards.name))
     instance.add_dynamic_partitions(shards.name, [k for k in keys if k not in known])
 
-    summary = RunSummary(partitions=len(keys), dagster_home=str(settings.dagster_home()), workers=workers)
+    summary = RunSummary(partitions=len(keys), dagster_home=str(overrides.dagster_home()), workers=workers)
     started = time.perf_counter()
     summary.estimate = _estimate(landing, data_root, audio_landing, workers, instance, log)
-    tags = {INVOCATION_TAG: uuid.uuid4().hex[:12]}
-    with canceled_on_stop(instance, tags):
+    invocation = {INVOCATION_TAG: uuid.uuid4().hex[:12]}
+    tags = run_tags(overrides, **invocation)
+    with canceled_on_stop(instance, invocation):
         if workers > 1:
-            _run_side_by_side(instance, summary, keys, workers, log)
+            _run_side_by_side(instance, summary, keys, workers, log, overrides)
         else:
             pipeline = defs.resolve_job_def("synth_pipeline")
             for index, key in enumerate(keys, 1):
                 stop_point()
                 log(f"[{index}/{len(keys)}] {key}")
                 result = pipeline.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
-                                                     run_config=QUIET, tags=tags)
+                                                     run_config=quiet(overrides), tags=tags)
                 stop_point()
                 _count_checks(summary, result)
                 if not result.success:
                     summary.failed_partitions[key] = _failure_message(result)
                     log(f"    failed: {summary.failed_partitions[key]}")
-        batches = (_run_recordings(defs, instance, summary, Path(audio_landing), log, tags)
+        batches = (_run_recordings(defs, instance, summary, Path(audio_landing), log, tags, quiet(overrides))
                    if audio_landing is not None else {})
         stop_point()
         log("[release] gathering finished partitions")
         release = defs.resolve_job_def("release").execute_in_process(instance=instance, raise_on_error=False,
-                                                                     run_config=QUIET, tags=tags)
+                                                                     run_config=quiet(overrides), tags=tags)
         stop_point()
     _count_checks(summary, release)
     if not release.success:
@@ -124,9 +128,9 @@ def materialize_landing(landing: Path, data_root: Path, log: Callable[[str], Non
 
 
 def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_landing: Path,
-                    log: Callable[[str], None], tags: dict[str, str]) -> dict[str, list[str]]:
+                    log: Callable[[str], None], tags: dict[str, str], run_config: dict) -> dict[str, list[str]]:
     """One `recordings_pipeline` run per audio batch; returns the batches and their files."""
-    batches = landing_audio_batches(LocalStorage(root=str(audio_landing)))
+    batches = landing_audio_batches(LocalStorage(root=str(audio_landing)), settings.audio_files_per_partition())
     known = set(instance.get_dynamic_partitions(audio_batches.name))
     instance.add_dynamic_partitions(audio_batches.name, [k for k in batches if k not in known])
     summary.recording_batches = len(batches)
@@ -134,8 +138,8 @@ def _run_recordings(defs, instance: DagsterInstance, summary: RunSummary, audio_
     for index, key in enumerate(batches, 1):
         stop_point()
         log(f"[recordings {index}/{len(batches)}] {key} ({len(batches[key])} files)")
-        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET,
-                                        tags=tags)
+        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False,
+                                        run_config=run_config, tags=tags)
         stop_point()
         _count_checks(summary, result)
         if not result.success:
@@ -179,7 +183,7 @@ def _add_conversation_figures(summary: RunSummary, store: LocalStorage, keys: li
 def _estimate(landing: Path, data_root: Path, audio_landing: Path | None, workers: int, instance: DagsterInstance,
               log: Callable[[str], None]) -> dict:
     """`synth plan`'s figures for this run, to print beside what it took."""
-    from synth_assets.orchestration.plan import plan_landing
+    from synth_assets.drivers.plan import plan_landing
 
     try:
         found = plan_landing(LocalStorage(root=str(landing)), LocalStorage(root=str(data_root)), instance=instance,
@@ -198,15 +202,16 @@ def _estimate(landing: Path, data_root: Path, audio_landing: Path | None, worker
 
 
 def _run_side_by_side(instance: DagsterInstance, summary: RunSummary, keys: list[str], workers: int,
-                      log: Callable[[str], None]) -> None:
+                      log: Callable[[str], None], overrides: settings.Overrides) -> None:
     """The crawl shards through the backfill's unit scheduler (each partition's speech and its dialogues
     are units, the largest first), the checks and failures read back from the instance."""
     from dagster import DagsterEventType
 
-    from synth_assets.orchestration.backfill import run_backfill
+    from synth_assets.drivers.backfill import run_backfill
 
     log(f"{len(keys)} partitions on {workers} workers")
-    result = run_backfill(keys, workers=workers, release=False, selection="materialize", log=log)
+    result = run_backfill(keys, workers=workers, release=False, selection="materialize", log=log,
+                          overrides=overrides)
     for run in result.runs:
         records = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
         _count_check_evaluations(summary, run.run_id, run.partition,

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
+from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.core.records import Document
 from synth_assets.core.stage_run import StageError, StageRun
@@ -121,7 +122,7 @@ def measure_text(landing: Store, store: Store | None, keys: Iterable[str] | None
                  spoken_settings: SpokenSettings = SpokenSettings(),
                  progress: Callable[[str], None] = lambda message: None) -> list[PartitionPlan]:
     """Every partition's documents and the text it will voice, measured with the text stages' own functions."""
-    keys = processing_order(keys if keys is not None else landing_shards(landing))
+    keys = processing_order(keys if keys is not None else landing_shards(landing, settings.slice_bytes()))
     index = dedup.DedupIndex(segment_settings.near_duplicate_threshold, shingle_words=segment_settings.shingle_words)
     plans: list[PartitionPlan] = []
     planned: dict[tuple[str, str], dict[str, snapshots.Earlier]] = {}  # (source, snapshot) -> its documents
@@ -175,7 +176,7 @@ def measure_recordings(audio_landing: Store) -> list[PartitionPlan]:
     from synth_assets.recordings.batches import landing_audio_batches
 
     plans = []
-    for key, files in landing_audio_batches(audio_landing).items():
+    for key, files in landing_audio_batches(audio_landing, settings.audio_files_per_partition()).items():
         plan = PartitionPlan(key)
         for file in files:
             with audio_landing.local_copy(file) as path:
@@ -354,7 +355,6 @@ def plan_landing(landing: Store, store: Store | None, *, audio_landing: Store | 
                  progress: Callable[[str], None] = lambda message: None) -> dict:
     """The whole plan of a landing zone (see ``report``): its text measured, then estimated with the
     rates ``instance`` measured for the configured user voices (defaults without one)."""
-    from synth_assets import settings
 
     plans = measure_text(landing, store, keys, progress=progress)
     if audio_landing is not None:
