@@ -151,10 +151,10 @@ def run_partitions(storage, database_bytes, text_partitions: int) -> dict:
     from dagster import DagsterInstance, build_sensor_context
 
     from benchmarks.scale_bench import run_and_step_seconds
-    from synth_assets.orchestration.automation import landing_zone_sensor
     from synth_assets.drivers.backfill import execute
-    from synth_assets.orchestration.execution import run_tags
     from synth_assets.drivers.runner import ensure_instance
+    from synth_assets.orchestration.automation import landing_zone_sensor
+    from synth_assets.orchestration.execution import run_tags
 
     ensure_instance()
     instance = DagsterInstance.get()
