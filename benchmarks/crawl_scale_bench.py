@@ -1,16 +1,21 @@
 """Internet scale, simulated: ranged reads of dump slices, Dagster at N partitions, and a release of M samples.
 
-    python -m benchmarks.crawl_scale_bench --partitions N --samples M [--text-partitions K] [--mb MB] [--json]
+    python -m benchmarks.crawl_scale_bench --partitions N --samples M [--text-partitions K] [--mb MB]
+        [--profile local|production] [--celery-workers W] [--json]
 
 1. Ranged reads: a multistream Wikipedia dump (with its index) and a Stack Exchange Posts.xml, made
    by synth_assets/crawl/generate.py, put on a moto S3 server; every slice is read through HTTP range
    requests and its fetched bytes compared with its share of the file.
-2. Partitions: a landing zone of N partitions (multistream dumps of 10 slices, MB each) on a local
-   SQLite instance under --work: the landing sensor's first tick (registers N) and second tick,
+2. Partitions: a landing zone of N partitions (multistream dumps of 10 slices, MB each), with the
+   instance under --work: the landing sensor's first tick (registers N) and second tick,
    Dagster's overhead per partition on the crawl and text stages of K of them (run wall minus step
    wall, as scale_bench measures it), the instance database's growth, the GraphQL query of the UI's
    partition page for crawl_snapshot, and the launch of an asset backfill of all N (GraphQL
-   mutation; the backfill is cancelled, not run).
+   mutation; the backfill is cancelled, not run). `--profile local` (the default): folders, a SQLite
+   instance, steps in process. `--profile production`: the production profile on this machine
+   (benchmarks/production_stack.py, as tests/end_to_end/test_production_profile.py runs it): the
+   landing zone and the storage root in a moto S3 bucket, the instance in a fresh PostgreSQL database
+   (its growth is pg_database_size; dropped afterwards), every step on W dagster-celery workers.
 3. Release: a speech_dataset of M samples (FLAC clips from a pool of 40) and their lineage rows;
    `synth release create` and `synth export --format webdataset` in subprocesses (peak RSS, wall
    seconds), the lineage store's rebuild, and `synth lineage ID` as a user runs it (median of 5).
@@ -21,6 +26,7 @@ The last line printed is one JSON object with the figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -40,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def ranged_reads(work: Path, slices: int = 6) -> dict:
     import boto3
-    from moto.server import ThreadedMotoServer
 
+    from benchmarks.production_stack import moto_server
     from synth_assets.core.storage import S3Store
     from synth_assets.crawl.generate import write_multistream, write_posts
     from synth_assets.crawl.sources import read_file
@@ -54,16 +60,7 @@ def ranged_reads(work: Path, slices: int = 6) -> dict:
     index = write_multistream(dump, seed=11, size=24 << 20)
     posts = folder / "Posts.xml"
     write_posts(posts, seed=12, size=12 << 20)
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+    with moto_server() as endpoint:
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         client.create_bucket(Bucket="landing")
         for path in (dump, index, posts):
@@ -89,8 +86,6 @@ def ranged_reads(work: Path, slices: int = 6) -> dict:
                              "mean_fetched_over_share": round(statistics.mean(ratios), 3),
                              "requests_per_slice": round(requests / slices, 1),
                              "seconds": round(time.perf_counter() - started, 1)}
-    finally:
-        server.stop()
     return figures
 
 
@@ -101,59 +96,101 @@ def instance_bytes(home: Path) -> int:
     return sum(p.stat().st_size for p in home.rglob("*") if p.is_file())
 
 
-def partitions(work: Path, count: int, mb: float, text_partitions: int) -> dict:
-    os.environ["SYNTH_SLICE_MB"] = str(mb)
+@contextlib.contextmanager
+def deployment(profile: str, work: Path, landing: Path, celery_workers: int):
+    """The deployment the partitions run on; yields (the landing zone's storage, a function giving the
+    instance database's size in bytes). ``local``: folders and a SQLite instance under ``work``.
+    ``production``: the landing zone and the storage root in a moto S3 bucket, the instance in a fresh
+    PostgreSQL database (dropped afterwards), every step on ``celery_workers`` dagster-celery workers;
+    this process coordinates the runs as `synth backfill` does."""
+    home = work / "home"
+    if profile == "local":
+        from resources.storage import LocalStorage
+
+        os.environ.update({"DAGSTER_HOME": str(home), "SYNTH_DATA_ROOT": str(work / "data"),
+                           "SYNTH_LANDING": str(landing), "SYNTH_MLFLOW": "0", "SYNTH_DEPLOYMENT": "local"})
+        yield LocalStorage(root=str(landing)), lambda: instance_bytes(home)
+        return
+    from dagster_aws.s3 import S3Resource
+
+    from benchmarks import production_stack as stack
+    from resources.storage import S3Storage
+
+    with stack.moto_server() as endpoint, stack.fresh_postgres_database("synth_bench") as database:
+        bucket = stack.new_bucket(endpoint, "bench")
+        stack.upload_folder(endpoint, bucket, landing, "landing")
+        env = stack.production_environment(home, database, endpoint, bucket)
+        os.environ.update(env)
+        with stack.celery_workers(env, count=celery_workers):
+            yield (S3Storage(s3=S3Resource(endpoint_url=endpoint, region_name="us-east-1"), bucket=bucket,
+                             prefix="landing"),
+                   lambda: stack.database_bytes(database))
+
+
+def partitions(work: Path, count: int, mb: float, text_partitions: int, profile: str = "local",
+               celery_workers: int = 2) -> dict:
+    os.environ["SYNTH_SLICE_MB"] = str(mb)  # before the deployment's environment is made: workers read it
     landing = work / "landing"
     from synth_assets.crawl.generate import landing_zone
 
     started = time.perf_counter()
     landing_zone(landing, count, mb)
     generated_s = time.perf_counter() - started
-    home = work / "home"
-    os.environ.update({"DAGSTER_HOME": str(home), "SYNTH_DATA_ROOT": str(work / "data"),
-                       "SYNTH_LANDING": str(landing), "SYNTH_MLFLOW": "0"})
+    with deployment(profile, work, landing, celery_workers) as (storage, database_bytes):
+        figures = run_partitions(storage, database_bytes, text_partitions)
+    figures = {"profile": profile, **({"celery_workers": celery_workers} if profile == "production" else {}),
+               "generated_s": round(generated_s, 1),
+               "landing_mb": round(sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 2**20, 1),
+               **figures}
+    return figures
+
+
+def run_partitions(storage, database_bytes, text_partitions: int) -> dict:
+    """The landing sensor's two ticks, the crawl and text stages of ``text_partitions`` partitions,
+    the instance's growth, and the GraphQL figures, on the deployment the environment names."""
     from dagster import DagsterInstance, build_sensor_context
 
     from benchmarks.scale_bench import run_and_step_seconds
-    from resources.storage import LocalStorage
-    from synth_assets.orchestration.automation import landing_zone_sensor
     from synth_assets.drivers.backfill import execute
-    from synth_assets.orchestration.execution import run_tags
     from synth_assets.drivers.runner import ensure_instance
+    from synth_assets.orchestration.automation import landing_zone_sensor
+    from synth_assets.orchestration.execution import run_tags
 
     ensure_instance()
     instance = DagsterInstance.get()
-    empty_db = instance_bytes(home)
-    storage = LocalStorage(root=str(landing))
+    empty_db = database_bytes()
     ticks = []
     for _ in range(2):  # the first tick registers every partition, the second finds nothing new
-        context = build_sensor_context(instance=instance, resources={"landing": storage})
-        started = time.perf_counter()
-        result = landing_zone_sensor(context)
+        with build_sensor_context(instance=instance, resources={"landing": storage}) as context:
+            started = time.perf_counter()
+            result = landing_zone_sensor(context)
         for request in result.dynamic_partitions_requests or []:
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         ticks.append(time.perf_counter() - started)
     keys = sorted(instance.get_dynamic_partitions("crawl_shards"))
-    registered_db = instance_bytes(home)
+    registered_db = database_bytes()
     run_ids, started = [], time.perf_counter()
     for key in keys[:text_partitions]:
         outcome = execute("synth_ordered_stages", key, run_tags())
         if not outcome.success:
             raise SystemExit(f"{key}: {outcome.message}")
         run_ids.append(outcome.run_id)
+        print(f"text stages: {len(run_ids)}/{text_partitions} partitions, {time.perf_counter() - started:.0f} s",
+              file=sys.stderr, flush=True)
     text_wall = time.perf_counter() - started
     run_wall, stages = run_and_step_seconds(instance, run_ids)
-    after_runs_db = instance_bytes(home)
-    figures = {"partitions": len(keys), "generated_s": round(generated_s, 1),
-               "landing_mb": round(sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 2**20, 1),
+    after_runs_db = database_bytes()
+    figures = {"partitions": len(keys),
                "sensor_tick_s": round(ticks[0], 2), "sensor_tick_again_s": round(ticks[1], 2),
                "text_partitions_run": len(run_ids), "text_wall_s": round(text_wall, 1),
                "overhead_s_per_partition": round((run_wall - sum(stages.values())) / max(1, len(run_ids)), 2),
                "step_s_per_partition": round(sum(stages.values()) / max(1, len(run_ids)), 2),
+               "step_s_by_stage": stages,
                "instance_db_empty_mb": round(empty_db / 2**20, 2),
                "instance_db_kb_per_registered_partition": round((registered_db - empty_db) / 1024 / max(1, len(keys)), 2),
                "instance_db_kb_per_run_partition": round((after_runs_db - registered_db) / 1024 / max(1, len(run_ids)), 1)}
     figures.update(graphql(instance, keys))
+    figures["instance_db_end_mb"] = round(database_bytes() / 2**20, 2)
     return figures
 
 
@@ -319,6 +356,10 @@ def main() -> None:
                         help="partitions run through the crawl and text stages (default: min(N, 10))")
     parser.add_argument("--mb", type=float, default=0.1, help="compressed MB per partition (slice size)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/synth-crawl-scale-bench"))
+    parser.add_argument("--profile", choices=["local", "production"], default="local",
+                        help="where the partitions run: local (folders, SQLite, in-process steps) or production "
+                        "(moto S3, a fresh PostgreSQL instance database, dagster-celery workers on Redis)")
+    parser.add_argument("--celery-workers", type=int, default=2, help="dagster-celery workers (production profile)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["ranged", "partitions", "release"])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -336,7 +377,8 @@ def main() -> None:
               file=sys.stderr)
     if "partitions" not in args.skip:
         report.update(partitions(args.work, args.partitions, args.mb,
-                                 args.text_partitions if args.text_partitions is not None else min(args.partitions, 10)))
+                                 args.text_partitions if args.text_partitions is not None else min(args.partitions, 10),
+                                 args.profile, args.celery_workers))
     report["load_average_end"] = os.getloadavg()[0]
     report["peak_rss_mb_bench"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if not args.json:

@@ -124,15 +124,10 @@ def write_tiny_landing(root: Path) -> Path:
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """A real S3-protocol server (moto) on 127.0.0.1 for the session."""
-    from moto.server import ThreadedMotoServer
+    from benchmarks.production_stack import moto_server
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 TONE_ENGINE = textwrap.dedent("""\
