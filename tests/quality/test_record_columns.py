@@ -1,6 +1,7 @@
-"""The speech and release checks judge the columns of their stage's typed row (core/speech_records.py,
-release/rows.py): rows written as the record writes them pass, and every column an expectation reads
-is the record's or one the check derives from the record's."""
+"""The speech, conversation and release checks judge the columns of their stage's typed row
+(core/speech_records.py, core/conversation_records.py, release/rows.py): rows written as the record
+writes them pass, and every column an expectation reads is the record's or one the check derives from
+the record's."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from tests.core.stored_rows import STORED_AUGMENTED, STORED_CLIP, STORED_LABEL
 JUDGED = [s for s in _ALL if s.record is not None]
 
 
-def test_the_speech_and_release_checks_name_the_record_they_judge():
+def test_the_speech_conversation_and_release_checks_name_the_record_they_judge():
     assert {(s.asset, s.record.__name__) for s in JUDGED} == {
         (names.TTS_AUDIO, "Clip"), (names.PSEUDO_LABELS, "ClipLabel"), (names.AUGMENTED_CLIPS, "AugmentedClip"),
-        (names.SPEECH_DATASET, "ReleaseRow")}
+        (names.SPEECH_DATASET, "ReleaseRow"), (names.SAFETY_DIALOGUES, "Conversation"),
+        (names.FALSE_PREMISE_DIALOGUES, "FalsePremiseConversation"),
+        (names.INSTRUCTION_DIALOGUES, "InstructionConversation")}
 
 
 @pytest.mark.parametrize("suite", JUDGED, ids=lambda s: s.name)
