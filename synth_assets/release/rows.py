@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from synth_assets.core import names, parts
 from synth_assets.core.conversation_records import Conversation
-from synth_assets.core.speech_records import AugmentedClip, Clip, column, released
+from synth_assets.core.speech_records import AugmentedClip, Clip, Utterance, column, released
 from synth_assets.core.storage import Store
 
 DIALOGUES = (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.INSTRUCTION_DIALOGUES)
@@ -37,11 +37,11 @@ class ReleaseRow:
     """A speech_dataset row: one sample of the release, the same columns whatever its kind (clip,
     augmented, recording, or a conversation kind: CONVERSATION_KINDS), so the release reads as one table.
     Made from a Clip and its ClipLabel, an AugmentedClip (core/speech_records.py), a Conversation
-    (core/conversation_records.py) or a recorded utterance. Which column of theirs becomes which of these, and why
-    the others stay out, is written on those records. The field order is the stored column order:
-    ``RELEASE_SCHEMA`` is made from it. A cut release (release/versions.py) adds ``content_hash``, the
-    sha256 of ``audio``, which the exports carry too; ``not_exported`` says why an export leaves a column out
-    (release/export.py ROW_COLUMNS)."""
+    (core/conversation_records.py) or an Utterance and its RecordingLabel. Which column of theirs becomes
+    which of these, and why the others stay out, is written on those records. The field order is the
+    stored column order: ``RELEASE_SCHEMA`` is made from it. A cut release (release/versions.py) adds
+    ``content_hash``, the sha256 of ``audio``, which the exports carry too; ``not_exported`` says why an
+    export leaves a column out (release/export.py ROW_COLUMNS)."""
 
     id: str = _col("The sample's id: its clip's, augmented clip's, conversation's or utterance's", pa.string())
     kind: str = _col("clip, augmented, recording, or a conversation kind (CONVERSATION_KINDS)", pa.string())
@@ -126,9 +126,8 @@ def recording_rows(store: Store, batches: list[str]) -> Iterator[dict]:
             if label is None or row["id"] in seen:  # quarantined by the labeller, or released already
                 continue
             seen.add(row["id"])
-            yield sample(row, "recording", batch, text=label["transcript"], transcript=label["transcript"],
-                         words=label["words"], confidence=label["confidence"], channel=row["channel_name"],
-                         start_s=row["start_s"], end_s=row["end_s"])
+            yield speech_sample(Utterance.from_row(row), "recording", batch, text=label["transcript"],
+                                transcript=label["transcript"], words=label["words"], confidence=label["confidence"])
 
 
 def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterator[dict]:
@@ -147,9 +146,10 @@ def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterato
                 yield conversation_sample(Conversation.from_row(row), partition)
 
 
-def speech_sample(record: Clip | AugmentedClip, kind: str, partition: str, **extra) -> dict:
-    """The release row of a clip or an augmented clip: its columns that the record says the release
-    carries (core/speech_records.py), under their release names; ``extra``: what comes from elsewhere."""
+def speech_sample(record: Clip | AugmentedClip | Utterance, kind: str, partition: str, **extra) -> dict:
+    """The release row of a clip, an augmented clip or a recorded utterance: its columns that the record
+    says the release carries (core/speech_records.py), under their release names; ``extra``: what comes
+    from elsewhere (the clip's or the utterance's label: ClipLabel, RecordingLabel)."""
     return ReleaseRow(kind=kind, stage=names.SPEECH_DATASET, partition=partition, channels=1,
                       **released(record), **extra).to_row()
 
@@ -160,17 +160,6 @@ def conversation_sample(record: Conversation, partition: str) -> dict:
     before it: null), and its turns' spoken words as ``text``."""
     text = " / ".join(f"{t['role']}: {t['spoken']}" for t in json.loads(record.turns))
     return ReleaseRow(stage=names.SPEECH_DATASET, partition=partition, text=text, **released(record)).to_row()
-
-
-def sample(row: dict, kind: str, partition: str, **extra) -> dict:
-    """The release row of a recorded utterance (a row without a record yet)."""
-    text = row.get("text") or ""
-    base = dict(id=row["id"], kind=kind, parent_id=row["parent_id"], stage=names.SPEECH_DATASET, partition=partition,
-                source=row["source"], snapshot=row["snapshot"], source_document=row["document_id"], text=text,
-                voice_id=row.get("voice_id"), text_license=row["license"], sample_rate=row["sample_rate"],
-                channels=row.get("channels", 1), duration_s=row["duration_s"], lineage=row["params"],
-                made_by_run=row["run_id"], made_by_code=row["code_version"], audio=row["audio"])
-    return ReleaseRow(**{**base, **extra}).to_row()
 
 
 def complete(store: Store, partitions: list[str], assets: tuple[str, ...]) -> list[str]:
