@@ -1,5 +1,7 @@
 """The conversations' checks (safety, false-premise and instruction dialogues): two channels, the
-assistant left, two distinct voices, word times that fit, each kind's own rule, and the configured mix."""
+assistant left, two distinct voices, word times that fit, each kind's own rule, and the configured mix.
+The columns they judge are those of the stages' records (Conversation, FalsePremiseConversation,
+InstructionConversation: core/conversation_records.py), documented there."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pandas as pd
 
 from quality.base import Suite, between, gxe, lineage, nonempty_text
 from synth_assets.core import names
+from synth_assets.core.conversation_records import Conversation, FalsePremiseConversation, InstructionConversation
 from synth_assets.core.limits import CONVERSATION_MIX_MIN, GENDER_TOLERANCE, TARGET_FEMALE_SHARE
 from synth_assets.dialogues.false_premise import contains_words
 from synth_assets.dialogues.refusal import refuses
@@ -112,15 +115,15 @@ STAGE_SUITES = (
           "refuses, as written and as spoken (synth_assets/dialogues/refusal.py), and none complies.",
           lambda: [*_conversation_expectations(),
                    gxe.ExpectColumnValuesToBeInSet(column="assistant_refuses", value_set=[True])],
-          prepare=_safety_columns, from_frame=conversation_mix),
+          prepare=_safety_columns, from_frame=conversation_mix, record=Conversation),
     Suite("false_premise_dialogues_valid", names.FALSE_PREMISE_DIALOGUES, CONVERSATION_RULES + " Each answer "
           "names the true value and not the altered one, both as spoken.",
           lambda: [*_conversation_expectations(),
                    gxe.ExpectColumnValuesToBeInSet(column="answer_corrects", value_set=[True])],
-          prepare=_premise_columns, from_frame=conversation_mix),
+          prepare=_premise_columns, from_frame=conversation_mix, record=FalsePremiseConversation),
     Suite("instruction_dialogues_valid", names.INSTRUCTION_DIALOGUES, CONVERSATION_RULES + " Each also has its "
           "first question and answer as mono clips (LLaMA-Omni layout), and the clarifications are the configured "
           "share of instruction conversations within one.",
           lambda: [*_conversation_expectations(), nonempty_text("question_text"), nonempty_text("answer_text")],
-          prepare=_conversation_columns, from_frame=conversation_mix),
+          prepare=_conversation_columns, from_frame=conversation_mix, record=InstructionConversation),
 )

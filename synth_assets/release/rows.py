@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from synth_assets.core import names, parts
-from synth_assets.core.speech_records import AugmentedClip, Clip, column, released
+from synth_assets.core.conversation_records import Conversation
+from synth_assets.core.speech_records import AugmentedClip, Clip, Utterance, column, released
 from synth_assets.core.storage import Store
 
 DIALOGUES = (names.SAFETY_DIALOGUES, names.FALSE_PREMISE_DIALOGUES, names.INSTRUCTION_DIALOGUES)
@@ -20,9 +21,6 @@ CONVERSATION_KINDS = ("safety", "false_premise", "instruction", "clarification")
 UPSTREAM = (names.TTS_AUDIO, names.PSEUDO_LABELS, names.AUGMENTED_CLIPS, *DIALOGUES)
 RECORDINGS = (names.RECORDED_SPEECH, names.RECORDING_LABELS)  # partitioned by audio batches
 MANIFEST = f"{names.SPEECH_DATASET}/manifest.jsonl"
-# Taken as they are from a conversation row (null for other kinds, and in rows stored before them).
-CONVERSATION_COLUMNS = ("channel_layout", "words_assistant", "words_user", "user_gender", "audio_augmented",
-                        "backchannels", "turn_taking", "overlap_s", "interruptions", "duplex")
 
 
 def _col(doc: str, arrow: pa.DataType, not_exported: str | None = None):
@@ -38,12 +36,12 @@ PROVENANCE = ("provenance: in the release's parts, release.json and the lineage 
 class ReleaseRow:
     """A speech_dataset row: one sample of the release, the same columns whatever its kind (clip,
     augmented, recording, or a conversation kind: CONVERSATION_KINDS), so the release reads as one table.
-    Made from a Clip and its ClipLabel, an AugmentedClip (core/speech_records.py), a conversation row
-    (synth_assets/dialogues/) or a recorded utterance. Which column of theirs becomes which of these, and why
-    the others stay out, is written on those records. The field order is the stored column order:
-    ``RELEASE_SCHEMA`` is made from it. A cut release (release/versions.py) adds ``content_hash``, the
-    sha256 of ``audio``, which the exports carry too; ``not_exported`` says why an export leaves a column out
-    (release/export.py ROW_COLUMNS)."""
+    Made from a Clip and its ClipLabel, an AugmentedClip (core/speech_records.py), a Conversation
+    (core/conversation_records.py) or an Utterance and its RecordingLabel. Which column of theirs becomes
+    which of these, and why the others stay out, is written on those records. The field order is the
+    stored column order: ``RELEASE_SCHEMA`` is made from it. A cut release (release/versions.py) adds
+    ``content_hash``, the sha256 of ``audio``, which the exports carry too; ``not_exported`` says why an
+    export leaves a column out (release/export.py ROW_COLUMNS)."""
 
     id: str = _col("The sample's id: its clip's, augmented clip's, conversation's or utterance's", pa.string())
     kind: str = _col("clip, augmented, recording, or a conversation kind (CONVERSATION_KINDS)", pa.string())
@@ -128,9 +126,8 @@ def recording_rows(store: Store, batches: list[str]) -> Iterator[dict]:
             if label is None or row["id"] in seen:  # quarantined by the labeller, or released already
                 continue
             seen.add(row["id"])
-            yield sample(row, "recording", batch, text=label["transcript"], transcript=label["transcript"],
-                         words=label["words"], confidence=label["confidence"], channel=row["channel_name"],
-                         start_s=row["start_s"], end_s=row["end_s"])
+            yield speech_sample(Utterance.from_row(row), "recording", batch, text=label["transcript"],
+                                transcript=label["transcript"], words=label["words"], confidence=label["confidence"])
 
 
 def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterator[dict]:
@@ -146,29 +143,23 @@ def release_rows(store: Store, partitions: list[str], max_wer: float) -> Iterato
             yield speech_sample(AugmentedClip.from_row(row), "augmented", partition)
         for asset in DIALOGUES:
             for row in parts.read_rows(store, asset, partition):
-                yield sample(row, row["kind"], partition, voice_id=row["user_voice"],
-                             assistant_voice=row["assistant_voice"], turns=row["turns"],
-                             **{column: row.get(column) for column in CONVERSATION_COLUMNS})
+                yield conversation_sample(Conversation.from_row(row), partition)
 
 
-def speech_sample(record: Clip | AugmentedClip, kind: str, partition: str, **extra) -> dict:
-    """The release row of a clip or an augmented clip: its columns that the record says the release
-    carries (core/speech_records.py), under their release names; ``extra``: what comes from elsewhere."""
+def speech_sample(record: Clip | AugmentedClip | Utterance, kind: str, partition: str, **extra) -> dict:
+    """The release row of a clip, an augmented clip or a recorded utterance: its columns that the record
+    says the release carries (core/speech_records.py), under their release names; ``extra``: what comes
+    from elsewhere (the clip's or the utterance's label: ClipLabel, RecordingLabel)."""
     return ReleaseRow(kind=kind, stage=names.SPEECH_DATASET, partition=partition, channels=1,
                       **released(record), **extra).to_row()
 
 
-def sample(row: dict, kind: str, partition: str, **extra) -> dict:
-    """The release row of a conversation or a recorded utterance (rows without a record yet)."""
-    text = row.get("text") or ""
-    if kind in CONVERSATION_KINDS:
-        text = " / ".join(f"{t['role']}: {t['spoken']}" for t in json.loads(row["turns"]))
-    base = dict(id=row["id"], kind=kind, parent_id=row["parent_id"], stage=names.SPEECH_DATASET, partition=partition,
-                source=row["source"], snapshot=row["snapshot"], source_document=row["document_id"], text=text,
-                voice_id=row.get("voice_id"), text_license=row["license"], sample_rate=row["sample_rate"],
-                channels=row.get("channels", 1), duration_s=row["duration_s"], lineage=row["params"],
-                made_by_run=row["run_id"], made_by_code=row["code_version"], audio=row["audio"])
-    return ReleaseRow(**{**base, **extra}).to_row()
+def conversation_sample(record: Conversation, partition: str) -> dict:
+    """The release row of a conversation: its columns that the record says the release carries
+    (core/conversation_records.py), under their release names (a column missing from a row stored
+    before it: null), and its turns' spoken words as ``text``."""
+    text = " / ".join(f"{t['role']}: {t['spoken']}" for t in json.loads(record.turns))
+    return ReleaseRow(stage=names.SPEECH_DATASET, partition=partition, text=text, **released(record)).to_row()
 
 
 def complete(store: Store, partitions: list[str], assets: tuple[str, ...]) -> list[str]:

