@@ -1,5 +1,6 @@
-"""What the stop tests share: sending a signal to a command a test started, timing how it ends, and never
-leaving it running (tests/core/test_interrupts.py, tests/cli/test_export_stopped.py)."""
+"""What several tests share: sending a signal to a command a test started, timing how it ends, and never
+leaving it running (tests/core/test_interrupts.py, tests/cli/test_export_stopped.py); a partition of
+spoken text stored and registered, ready for `tts_audio` (tests/assets, tests/orchestration)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,19 @@ def ends_soon(pid: int, timeout: float = 10) -> bool:
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     return not alive(pid)
+
+
+def stored_spoken_text(store, key: str, count: int):
+    """``count`` short user sentences stored as ``key``'s spoken_text, and an ephemeral instance that knows
+    the partition: what a `tts_audio` materialization needs upstream."""
+    from dagster import DagsterInstance
+
+    from synth_assets.core import parts
+
+    rows = [{"id": f"spo-{i}", "parent_id": f"seg-{i}", "stage": "spoken_text", "role": "user",
+             "text": f"Sentence number {i} is short.", "source": "tests", "snapshot": "2026-11-01",
+             "document_id": "doc", "license": "CC0"} for i in range(count)]
+    parts.write_parts(store, "spoken_text", key, rows, fingerprint_value="fixture")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("crawl_shards", [key])
+    return instance

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dagster import DagsterInstance, materialize
+from dagster import materialize
 
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.speech import tts_audio
+from tests.helpers import stored_spoken_text
 from synth_assets.core import parts
 
 KEY = "tests/2026-11-01/share.jsonl"
@@ -14,12 +15,7 @@ KEY = "tests/2026-11-01/share.jsonl"
 
 def test_a_thirty_percent_target_makes_thirty_percent_female_clips_and_passes_its_check(tmp_path, tone_voices):
     store = LocalStorage(root=str(tmp_path / "data"))
-    rows = [{"id": f"spo-{i}", "parent_id": f"seg-{i}", "stage": "spoken_text", "role": "user",
-             "text": f"Sentence number {i} is short.", "source": "tests", "snapshot": "2026-11-01",
-             "document_id": "doc", "license": "CC0"} for i in range(60)]
-    parts.write_parts(store, "spoken_text", KEY, rows, fingerprint_value="fixture")
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("crawl_shards", [KEY])
+    instance = stored_spoken_text(store, KEY, 60)
     voices = TTSVoices(user_voices=tone_voices[:2], assistant_voice=tone_voices[2], workers=1, target_female_share=0.3)
     result = materialize([tts_audio], partition_key=KEY, instance=instance, resources={"store": store, "voices": voices})
     assert result.success

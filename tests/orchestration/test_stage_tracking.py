@@ -5,12 +5,12 @@ reports its progress to the command watching it."""
 from __future__ import annotations
 
 import mlflow
-from dagster import DagsterInstance, materialize
+from dagster import materialize
 
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.speech import tts_audio
-from synth_assets.core import parts
+from tests.helpers import stored_spoken_text
 from synth_assets.core.progress import DONE, REUSED, read_steps
 from synth_assets.orchestration.stage import STAGE_EXPERIMENT
 
@@ -23,12 +23,7 @@ def test_a_tts_materialization_is_logged_as_an_mlflow_run(tmp_path, monkeypatch,
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv("SYNTH_PROGRESS_DIR", str(tmp_path / "progress"))
     store = LocalStorage(root=str(tmp_path / "data"))
-    rows = [{"id": f"spo-{i}", "parent_id": f"seg-{i}", "stage": "spoken_text", "role": "user",
-             "text": f"Sentence number {i} is short.", "source": "tests", "snapshot": "2026-11-01",
-             "document_id": "doc", "license": "CC0"} for i in range(4)]
-    parts.write_parts(store, "spoken_text", KEY, rows, fingerprint_value="fixture")
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("crawl_shards", [KEY])
+    instance = stored_spoken_text(store, KEY, 4)
     voices = TTSVoices(user_voices=tone_voices[:2], assistant_voice=tone_voices[2], workers=1)
 
     def run():
