@@ -23,7 +23,7 @@ import numpy as np
 
 from quality.metrics import wer
 from synth_assets.augment.recipes import RECIPES, apply_recipe
-from synth_assets.core.audio import SAMPLE_RATE, from_flac, to_flac
+from synth_assets.core.audio import SAMPLE_RATE, from_flac
 from synth_assets.core.records import Segment
 from synth_assets.core.stage_run import StageRun
 from synth_assets.dialogues import duplex

@@ -18,7 +18,7 @@ from synth_assets.dialogues import render
 from synth_assets.dialogues.behaviours import NO_BEHAVIOURS
 from synth_assets.release.rows import ReleaseRow, release_rows
 from synth_assets.tts.policy import VoicePolicy
-from tests.dialogues.test_conversation_rates import (KEY, WIKI, article_segments, instruction_documents, stage,
+from tests.dialogues.test_conversation_rates import (KEY, article_segments, instruction_documents, stage,
                                                      stored)
 
 RECORDS = (Conversation, FalsePremiseConversation, InstructionConversation)
