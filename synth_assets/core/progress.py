@@ -54,9 +54,13 @@ class StepProgress:
 
 def reason_kind(reason: str) -> str:
     """A quarantine reason's kind, for a summary: its first word ("fragment of 2 words, under 4" ->
-    "fragment", "BadAudio: ..." -> "BadAudio", "round-trip WER 0.8 over 0.5" -> "round-trip")."""
-    words = re.findall(r"[A-Za-z][\w\-']*", reason or "")
+    "fragment", "BadAudio: ..." -> "BadAudio", "round-trip WER 0.8 over 0.5" -> "round-trip"), after the
+    record id a reason may start with ("doc-c3d1...: instruction too long" -> "instruction")."""
+    words = [w for w in re.findall(r"[A-Za-z][\w\-']*", reason or "") if not RECORD_ID.fullmatch(w)]
     return words[0] if words else "other"
+
+
+RECORD_ID = re.compile(r"[a-z]{2,4}-[0-9a-f]{12,}")  # records.stable_id's form
 
 
 class ProgressFile:

@@ -104,12 +104,14 @@ class Rates:
         return f"measured ({runs} partitions)" if runs else "default"
 
 
-# Defaults: the README's quiet-machine scale bench (one worker on two cores, the bundled sample),
-# each stage's step seconds divided by the sample's units as this module counts them.
+# Defaults: each stage's step seconds over the bundled sample, divided by the sample's units as this
+# module counts them. "default": `synth demo` from an empty data folder on the 2-core reference machine,
+# quiet, two workers (2026-12-07, 833 s), its step seconds scaled (x0.733) so that `wall_seconds` gives the
+# wall time it took (`python -m benchmarks.plan_calibration`); "fast": the README's scale bench, one worker.
 DEFAULT_RATES = {
-    "default": {names.TTS_AUDIO: 288.2, names.PSEUDO_LABELS: 63.9, names.AUGMENTED_CLIPS: 36.1,
-                names.INSTRUCTION_DIALOGUES: 137.4, names.FALSE_PREMISE_DIALOGUES: 22.3,
-                names.SAFETY_DIALOGUES: 21.0, "text": 2.1},
+    "default": {names.TTS_AUDIO: 740.7, names.PSEUDO_LABELS: 79.3, names.AUGMENTED_CLIPS: 49.3,
+                names.INSTRUCTION_DIALOGUES: 163.4, names.FALSE_PREMISE_DIALOGUES: 22.6,
+                names.SAFETY_DIALOGUES: 18.2, "text": 10.3},
     "fast": {names.TTS_AUDIO: 21.9, names.PSEUDO_LABELS: 55.9, names.AUGMENTED_CLIPS: 30.0,
              names.INSTRUCTION_DIALOGUES: 40.1, names.FALSE_PREMISE_DIALOGUES: 7.6,
              names.SAFETY_DIALOGUES: 10.4, "text": 1.7},
@@ -211,11 +213,12 @@ def default_rates(sample_plans: list[PartitionPlan], pool: str) -> Rates:
         per_unit[stage] = table[stage] / max(total[STAGE_UNIT[stage]], 1)
     # Recordings: Silero VAD and Whisper tiny.en, about 0.15 s per recording second on this machine.
     per_unit[names.RECORDED_SPEECH], per_unit[names.RECORDING_LABELS] = 0.03, 0.12
-    # Every valid instruction is one conversation (an instruction or a clarification); false premises come
-    # from the articles with an alterable fact; safety adds the mix's share on top (0.2 of all: 0.25 of the
-    # others). A conversation: 30 s (the sample's 41 conversations, 0.338 h).
-    return Rates(per_unit, chars_per_speech_s=chars_per_speech_s, conversations_per_instruction=1.0,
-                 conversations_per_article=0.5, safety_factor=1.0 / (1.0 - 0.2), conversation_s=30.0, pool=pool)
+    # What the same demo made: 0.86 conversations per instruction document (an instruction or a
+    # clarification; a barge-in or a long session joins documents into one conversation, and a few are
+    # quarantined), 0.4 false premises per article (those with an alterable fact), safety on top of both
+    # (1.26x), 33.6 s a conversation (34 conversations, 0.318 h).
+    return Rates(per_unit, chars_per_speech_s=chars_per_speech_s, conversations_per_instruction=0.86,
+                 conversations_per_article=0.4, safety_factor=1.26, conversation_s=33.6, pool=pool)
 
 
 def measured_rates(instance, store: Store, defaults: Rates) -> Rates:

@@ -74,6 +74,7 @@ def test_reason_kinds_are_the_first_word_of_the_reason():
     assert reason_kind("BadAudio: not a FLAC file") == "BadAudio"
     assert reason_kind("round-trip WER 0.8 over 0.5") == "round-trip"
     assert reason_kind("") == "other"
+    assert reason_kind("doc-c3d15af0f4a6b1da2609: instruction too long to say: 73 words") == "instruction"
 
 
 def test_the_quarantine_is_summed_per_stage_by_kind_most_first_with_where_to_look():
