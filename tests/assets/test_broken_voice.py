@@ -7,12 +7,12 @@ import textwrap
 
 import pytest
 from conftest import python_voices
-from dagster import DagsterInstance, materialize
+from dagster import materialize
 
 from resources.storage import LocalStorage
 from resources.voices import TTSVoices
 from synth_assets.assets.speech import tts_audio
-from synth_assets.core import parts
+from tests.helpers import stored_spoken_text
 
 KEY = "tests/2026-11-01/broken.jsonl"
 # Speaks a tone, until the text holds a word above 20: then silence, as an engine whose model went bad.
@@ -38,12 +38,7 @@ def voices(tmp_path):
 
 def run(tmp_path, voices, count: int):
     store = LocalStorage(root=str(tmp_path / "data"))
-    rows = [{"id": f"spo-{i}", "parent_id": f"seg-{i}", "stage": "spoken_text", "role": "user",
-             "text": f"Sentence number {i} is short.", "source": "tests", "snapshot": "2026-11-01",
-             "document_id": "doc", "license": "CC0"} for i in range(count)]
-    parts.write_parts(store, "spoken_text", KEY, rows, fingerprint_value="fixture")
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("crawl_shards", [KEY])
+    instance = stored_spoken_text(store, KEY, count)
     pool = TTSVoices(user_voices=voices[:2], assistant_voice=voices[2], workers=1)
     result = materialize([tts_audio], partition_key=KEY, instance=instance, resources={"store": store, "voices": pool},
                          raise_on_error=False)
