@@ -183,9 +183,6 @@ class Overrides:
     def dagster_home(self) -> Path:
         return Path(self.home).resolve() if self.home else dagster_home()
 
-    def progress_dir(self) -> Path | None:
-        return Path(self.progress) if self.progress else progress_dir()
-
     def verbose_logs(self) -> bool:
         return self.verbose if self.verbose is not None else verbose_logs()
 
