@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import math
 from typing import Any
 
-from synth_assets.core import names
+from synth_assets.core import names, records
 from synth_assets.core.speech_records import IN_LINEAGE, column
 
 NOT_A_TRAINING_INPUT = ("what the stage's check judges the conversation by; " + IN_LINEAGE)
@@ -92,8 +92,7 @@ class Conversation:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]):
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in row.items() if k in names})
+        return records.from_row(cls, row)
 
 
 @dataclass

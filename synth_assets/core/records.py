@@ -28,6 +28,12 @@ def seed_from_id(sample_id: str, salt: str = "") -> int:
     return int.from_bytes(hashlib.sha256(f"{sample_id}|{salt}".encode()).digest()[:4], "little")
 
 
+def from_row(cls, row: dict[str, Any]):
+    """A dataclass record ``cls`` from a stored row: its own fields, whatever else the row holds."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in row.items() if k in names})
+
+
 def params(**values: Any) -> str:
     """The ``params`` lineage column: the parameters that made a row, as canonical JSON."""
     return json.dumps(values, sort_keys=True, default=str)
@@ -53,8 +59,7 @@ class Record:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]):
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in row.items() if k in names})
+        return from_row(cls, row)
 
 
 @dataclass

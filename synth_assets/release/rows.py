@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from synth_assets.core import names, parts
+from synth_assets.core import names, parts, records
 from synth_assets.core.conversation_records import Conversation
 from synth_assets.core.speech_records import AugmentedClip, Clip, Utterance, column, released
 from synth_assets.core.storage import Store
@@ -105,8 +105,7 @@ class ReleaseRow:
 
     @classmethod
     def from_row(cls, row: dict) -> ReleaseRow:
-        names_ = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in row.items() if k in names_})
+        return records.from_row(cls, row)
 
 
 # One schema whatever the kinds present: a column that only some kinds fill (a recording's channel
