@@ -65,6 +65,14 @@ CELERY_BROKER_VARIABLE = "SYNTH_CELERY_BROKER"
 CELERY_BACKEND_VARIABLE = "SYNTH_CELERY_BACKEND"
 
 
+def celery_poll_seconds() -> float:
+    """How long a run's coordinator waits between its looks at its celery steps' results
+    (SYNTH_CELERY_POLL_S, default 0.1). dagster-celery's own 1 s is paid after each step of a chain
+    (half a second on average) and once more, whole, before the run ends: measured on the production
+    profile, the gaps it sits in were 2.9 s of a partition's 5.7 s of overhead (three steps)."""
+    return max(0.01, float(os.environ.get("SYNTH_CELERY_POLL_S", "0.1")))
+
+
 def model_queue() -> str:
     """The celery queue of the model-heavy stages (SYNTH_MODEL_QUEUE, e.g. ``gpu``; empty: the default
     queue, like every other step). Workers started with ``-q <queue>`` take them."""

@@ -70,8 +70,11 @@ def executor_for_deployment(partition_workers: int | None = None) -> ExecutorDef
     """dagster-celery workers in production; on one machine the multiprocess executor (steps of a run in
     parallel processes, at most one per core); `synth backfill` runs whole partitions side by side instead."""
     if settings.deployment() == "production":
-        from dagster_celery import celery_executor
+        from dagster_celery import celery_executor, core_execution_loop
 
+        # The loop that submits steps and collects their results sleeps this module constant between
+        # looks (1 s); no executor config reaches it. A look is one GET on the result backend per step.
+        core_execution_loop.TICK_SECONDS = settings.celery_poll_seconds()
         return celery_executor.configured({
             "broker": {"env": settings.CELERY_BROKER_VARIABLE},
             "backend": {"env": settings.CELERY_BACKEND_VARIABLE},

@@ -104,3 +104,19 @@ def test_a_backfills_units_cover_every_stage_of_the_parallel_job_once():
     units = [key for group in PARALLEL_GROUPS for key in group_assets(PARALLEL_JOB, group)]
     assert sorted(units) == sorted(in_job) and len(units) == len(set(units))
     assert {key.to_user_string() for key in group_assets(PARALLEL_JOB, "dialogues")} == set(names.CONVERSATION_ASSETS)
+
+
+def test_the_production_executor_looks_at_its_celery_steps_as_often_as_the_setting_says(monkeypatch):
+    import pytest
+
+    core_execution_loop = pytest.importorskip("dagster_celery.core_execution_loop")
+    from synth_assets.orchestration.execution import executor_for_deployment
+
+    monkeypatch.setattr(core_execution_loop, "TICK_SECONDS", core_execution_loop.TICK_SECONDS)  # restored after
+    monkeypatch.setenv("SYNTH_DEPLOYMENT", "production")
+    monkeypatch.setenv("SYNTH_CELERY_POLL_S", "0.25")
+    assert executor_for_deployment().name == "celery"
+    assert core_execution_loop.TICK_SECONDS == 0.25
+    monkeypatch.delenv("SYNTH_CELERY_POLL_S")
+    executor_for_deployment()
+    assert core_execution_loop.TICK_SECONDS == 0.1  # dagster-celery's own 1 s costs a chain of steps 1 s per link
