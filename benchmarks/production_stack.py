@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+PRELOAD = "synth_assets.definitions"  # what a celery worker imports before it forks its pool
 
 
 @contextmanager
@@ -108,7 +109,9 @@ def production_environment(home: Path, database: str, s3_endpoint: str, bucket: 
 def celery_workers(env: dict[str, str], count: int = 2, log_dir: Path | None = None,
                    queues: tuple[str | None, ...] = ()):
     """``count`` dagster-celery workers, each its own process (one task at a time), stopped by PID.
-    Worker ``i`` (named ``w<i>-...``) takes the queue ``queues[i]``, or the default queue."""
+    Worker ``i`` (named ``w<i>-...``) takes the queue ``queues[i]``, or the default queue. Each imports
+    the definitions before it forks its pool process (``-i``, as deploy/k8s/celery-workers.yaml does):
+    the first step a worker takes does not pay that import."""
     processes = []
     log_dir = log_dir or Path(env["DAGSTER_HOME"])
     for index in range(count):
@@ -117,6 +120,7 @@ def celery_workers(env: dict[str, str], count: int = 2, log_dir: Path | None = N
         processes.append(subprocess.Popen(
             ["env", "--default-signal=INT,TERM", str(BIN / "dagster-celery"), "worker", "start",
              "-A", "dagster_celery.app", "-y", str(ROOT / "deploy" / "celery.yaml"), "-n", f"w{index}-{uuid.uuid4().hex[:6]}",
+             "-i", PRELOAD,
              *(["-q", queue] if queue else []), "--", "--concurrency=1", "--pool=prefork"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
     try:
