@@ -76,13 +76,15 @@ def script_figures(store: LocalStore) -> dict:
             "examples": [q.reason[:160] for q in stage.quarantined[:6]]}
 
 
-def rendered(store: LocalStore, workers: int, count: int) -> dict:
+def rendered(store: LocalStore, workers: int, count: int, threads: int = 0) -> dict:
     from synth_assets.asr.transcriber import Transcriber
 
     subset = LocalStore(Path(tempfile.mkdtemp(prefix="conv-scale-")))
     rows = list(parts.read_rows(store, names.CRAWL_SNAPSHOT, KEY))
     parts.write_parts(subset, names.CRAWL_SNAPSHOT, KEY, rows[:count] if count else rows, fingerprint_value="bench")
-    policy = VoicePolicy(**settings.voice_choice(), workers=workers, threads=settings.engine_threads())
+    # The engine threads the product gives a worker: one (TTSVoices leaves the policy's default), each
+    # worker of a pool one core's share (units.py). --threads overrides, e.g. one process on every core.
+    policy = VoicePolicy(**settings.voice_choice(), workers=workers, **({"threads": threads} if threads else {}))
     stage, tally, report = StageRun(names.INSTRUCTION_DIALOGUES, KEY, "bench", "bench"), render.InstructionTally(), \
         RenderReport()
     start = time.perf_counter()
@@ -91,15 +93,25 @@ def rendered(store: LocalStore, workers: int, count: int) -> dict:
     wall = time.perf_counter() - start
     seconds = sum(r["duration_s"] for r in made)
     instruction = sum(r["kind"] == "instruction" for r in made)
+    covered = set().union(*(documents_spoken(r) for r in made)) if made else set()
     voicing = [q.reason[:160] for q in stage.quarantined if q.position == "voicing"]
-    return {"workers": report.workers, "units": report.units, "conversations": len(made),
+    return {"workers": report.workers, "threads": policy.threads if report.workers == 1 else "one core's share",
+            "units": report.units, "conversations": len(made),
             "instruction_conversations": instruction, "clarifications": len(made) - instruction,
             "instruction_documents": tally.documents, "valid_instructions": tally.scripted,
-            "valid_that_became_conversations": round(instruction / max(tally.scripted, 1), 4),
-            "documents_that_became_conversations": round(instruction / max(tally.documents, 1), 4),
+            "valid_documents_spoken": len(covered),
+            "valid_that_became_conversations": round(len(covered) / max(tally.scripted, 1), 4),
+            "documents_that_became_conversations": round(len(covered) / max(tally.documents, 1), 4),
             "voicing_failures": voicing, "conversation_hours": round(seconds / 3600, 4),
             "wall_s": round(wall, 1), "conversation_hours_per_wall_hour": round(seconds / wall, 3),
             "user_voices": dict(collections.Counter(r["user_voice"] for r in made))}
+
+
+def documents_spoken(row: dict) -> set[str]:
+    """The instruction documents a conversation speaks: its own, and those a long session or a question
+    barge-in chained in (a clarification speaks the document it was made from)."""
+    params = json.loads(row.get("params") or "{}")
+    return {row["parent_id"], *params.get("chained", ()), *params.get("session", ())} - {None}
 
 
 def memory(count: int) -> dict:
@@ -125,12 +137,14 @@ def main() -> None:
     parser.add_argument("--alpaca", type=Path, default=ALPACA)
     parser.add_argument("--render", type=int, default=24, help="instruction documents to render (0: all)")
     parser.add_argument("--workers", default="1,2", help="worker counts to render with, comma-separated")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="engine threads of the one-worker render (default: the product's, one)")
     parser.add_argument("--memory", type=int, default=0, help="synthetic instructions for the memory check")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     store = LocalStore(Path(tempfile.mkdtemp(prefix="conv-scale-")))
     result = {"file": str(args.alpaca), **crawl(args.alpaca, store), "scripts": script_figures(store)}
-    runs = [rendered(store, int(w), args.render) for w in args.workers.split(",") if w.strip()] if args.render >= 0 else []
+    runs = [rendered(store, int(w), args.render, args.threads) for w in args.workers.split(",") if w.strip()] if args.render >= 0 else []
     result["renders"] = runs
     if len(runs) >= 2 and runs[0]["conversation_hours_per_wall_hour"]:
         result["speedup"] = round(runs[-1]["conversation_hours_per_wall_hour"] / runs[0]["conversation_hours_per_wall_hour"], 2)

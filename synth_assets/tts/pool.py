@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import collections
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -310,6 +311,9 @@ def shared_pool(workers: int, threads: int) -> SynthesisPool:
     if not pool_is_up(workers, threads):
         shutdown_pool()
         _shared = SynthesisPool(workers, threads)
+        # Also stopped when this process is a multiprocessing child, where atexit never runs and the exit
+        # joins the children first: the workers would wait for clips, and the exit for them, forever.
+        multiprocessing.util.Finalize(_shared, _shared.close, exitpriority=10)
     return _shared
 
 

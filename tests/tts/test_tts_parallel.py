@@ -3,6 +3,7 @@ clip, and a recompute copies the clips it already has instead of voicing them ag
 
 from __future__ import annotations
 
+import multiprocessing
 import textwrap
 from dataclasses import replace
 
@@ -192,3 +193,19 @@ def test_a_worker_death_is_described_by_its_exit_code_and_the_pool_only_starts_w
     assert not worth_a_pool(4, 1, clips_to_make=5, min_clips=24)
     assert worth_a_pool(4, 1, clips_to_make=24, min_clips=24)
 
+
+
+def _start_a_pool_and_return():
+    tts_pool.shared_pool(2, 1).wait_ready()
+
+
+def test_a_worker_process_that_started_a_tts_pool_exits_with_it():
+    # In a multiprocessing child atexit never runs and the exit waits for the children, so the pool must
+    # be stopped before (a backfill worker with a pool once waited for its workers forever).
+    process = multiprocessing.get_context("spawn").Process(target=_start_a_pool_and_return)
+    process.start()
+    process.join(180)
+    stuck = process.is_alive()
+    if stuck:
+        process.kill()
+    assert not stuck and process.exitcode == 0
