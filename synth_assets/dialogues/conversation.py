@@ -22,6 +22,7 @@ import numpy as np
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
+from synth_assets.dialogues.alignment import CHECK_KEY, check_clips
 from synth_assets.dialogues.behaviours import FINISHED, RESUMES, BehaviourShares, behaviours_of
 from synth_assets.dialogues.duplex import runs, speech_frames
 from synth_assets.dialogues.mask import mask_directive, mask_turn
@@ -68,6 +69,7 @@ class Placed:
     addressed: bool = True  # False: side talk, said to someone else; the assistant stays silent
     lead: float = 0.0  # seconds from the clip's start to its first speech
     speech_len: float = 0.0  # seconds from its first speech to its last
+    alignment: dict = field(default_factory=dict)  # the sampled Whisper check of its engine word times (alignment.py)
 
     @property
     def end(self) -> float:
@@ -97,7 +99,8 @@ class Placed:
                 "word_times": self.word_times, **({"hesitation": self.hesitation} if self.hesitation else {}),
                 **({"behaviour": self.behaviour} if self.behaviour else {}),
                 **({"barge_in": self.barge_in} if self.barge_in else {}),
-                **({} if self.addressed else {"addressed": False})}
+                **({} if self.addressed else {"addressed": False}),
+                **({CHECK_KEY: self.alignment} if self.alignment else {})}
 
 
 @dataclass
@@ -397,10 +400,11 @@ def _methods(items: list[Placed], transcriber: Transcriber | None) -> str:
 
 def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str, *, filler_rate: float = 0.15,
                    style: TurnTakingStyle = TurnTakingStyle(), allow_barge_in: bool = True,
-                   transcriber: Transcriber | None = None) -> VoicedDialogue:
+                   transcriber: Transcriber | None = None, check_alignment: bool = False) -> VoicedDialogue:
     """The conversation in stereo; raises TurnFailed when a turn cannot be voiced (or is silent or
     clipped). Word times come from the voices; ``transcriber`` (Whisper) times the turns of a voice
-    without durations, estimated from the audio without one."""
+    without durations, estimated from the audio without one. ``check_alignment``: Whisper also hears
+    the turns its voice timed, as they are in the mix, to check those times (alignment.py)."""
     if user_voice == voices.assistant_voice:
         raise TurnFailed(f"user voice {user_voice!r} is the assistant voice: the channels would be indistinct")
     placed = _synthesize_turns(script, voices, user_voice, filler_rate)
@@ -448,10 +452,23 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
     for item in placed + backchannels + background:
         last = max(item.speech_end, item.words[-1]["end"] if item.words else 0.0) + TAIL_S / 2
         item.audio = item.audio[:max(1, int(round((last - item.start) * SAMPLE_RATE)))]
+    if check_alignment and transcriber is not None:
+        _check_alignment(placed, transcriber)
     return VoicedDialogue(_mix(placed + backchannels + background), [p.record() for p in placed],
                           [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice,
                           _methods(placed + backchannels, transcriber), whole,
                           [{**b.record(), "speaker": "background"} for b in background])
+
+
+def _check_alignment(placed: list[Placed], transcriber: Transcriber) -> None:
+    """Whisper's word edges against the engine's on every whole turn its voice timed, each clip as mixed
+    (hesitations in, trailing silence trimmed), times from the clip's start. A cut turn is left out: its
+    last word faded out."""
+    turns = [p for p in placed if p.word_times.startswith(ENGINE_TIMES) and not p.interrupted and p.words]
+    checks = check_clips([(shifted(p.words, -p.start), p.audio, SAMPLE_RATE) for p in turns], transcriber)
+    for turn, check in zip(turns, checks):
+        if check is not None:
+            turn.alignment = check
 
 
 def resumed_text(answer: list[str], reached: int, opener: str) -> str:
