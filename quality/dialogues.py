@@ -9,10 +9,13 @@ import json
 
 import pandas as pd
 
-from quality.base import Suite, between, gxe, lineage, nonempty_text
+from dagster import MetadataValue
+
+from quality.base import Suite, advisory, between, gxe, lineage, nonempty_text
 from synth_assets.core import names
 from synth_assets.core.conversation_records import Conversation, FalsePremiseConversation, InstructionConversation
 from synth_assets.core.limits import CONVERSATION_MIX_MIN, GENDER_TOLERANCE, TARGET_FEMALE_SHARE
+from synth_assets.dialogues import alignment
 from synth_assets.dialogues.false_premise import contains_words
 from synth_assets.dialogues.refusal import refuses
 
@@ -110,6 +113,40 @@ def _conversation_expectations() -> list:
             between("turn_count", 2, None), between("duration_s", 0.5, 300.0), between("overlap_s", 0.0)]
 
 
+ALIGNMENT_RULES = ("Whisper hears the turns their voices timed in a seeded share of the conversations "
+                   "(SYNTH_ALIGNMENT_CHECK_SHARE): a turn whose median word-edge error against its labels passes "
+                   f"{alignment.MISALIGNED_MS:g} ms (judged on {alignment.MIN_WORDS}+ words heard as labelled; "
+                   "Whisper's own error is 40-80 ms) means its voice's durations are wrong. Warns, naming the "
+                   "conversations.")
+
+
+def _checked_turns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The conversations with a turn judged by the alignment check, with their worst turn's median edge
+    error (ms)."""
+    worst = []
+    for turns in frame["turns"]:
+        medians = [alignment.turn_median_ms(t[alignment.CHECK_KEY]) for t in json.loads(turns)
+                   if t.get(alignment.CHECK_KEY)]
+        medians = [m for m in medians if m is not None]
+        worst.append(max(medians) if medians else None)
+    judged = frame.assign(alignment_median_ms=worst)
+    return judged[judged["alignment_median_ms"].notna()]
+
+
+def _alignment_limit(frame: pd.DataFrame, **_) -> list:
+    return [between("alignment_median_ms", 0.0, alignment.MISALIGNED_MS)]
+
+
+def _alignment_explain(frame: pd.DataFrame, **_) -> dict:
+    return {"alignment_check": MetadataValue.json(
+        alignment.summarize(zip(frame["id"], frame["turns"].map(json.loads))))}
+
+
+def _alignment_suite(asset: str, record: type) -> Suite:
+    return advisory(f"{asset}_alignment", asset, ALIGNMENT_RULES, _checked_turns, _alignment_limit,
+                    _alignment_explain, record=record)
+
+
 STAGE_SUITES = (
     Suite("safety_dialogues_valid", names.SAFETY_DIALOGUES, CONVERSATION_RULES + " Every assistant turn "
           "refuses, as written and as spoken (synth_assets/dialogues/refusal.py), and none complies.",
@@ -126,4 +163,7 @@ STAGE_SUITES = (
           "share of instruction conversations within one.",
           lambda: [*_conversation_expectations(), nonempty_text("question_text"), nonempty_text("answer_text")],
           prepare=_conversation_columns, from_frame=conversation_mix, record=InstructionConversation),
+    _alignment_suite(names.SAFETY_DIALOGUES, Conversation),
+    _alignment_suite(names.FALSE_PREMISE_DIALOGUES, FalsePremiseConversation),
+    _alignment_suite(names.INSTRUCTION_DIALOGUES, InstructionConversation),
 )

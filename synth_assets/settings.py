@@ -358,3 +358,13 @@ def answer_seconds() -> float:
     """SYNTH_ANSWER_SECONDS: the longest instruction answer spoken whole, in seconds (default 30); a
     longer one is shortened by the LLM rewriter when one is configured, else quarantined."""
     return float(os.environ.get("SYNTH_ANSWER_SECONDS", "30"))
+
+
+def alignment_check_share() -> float:
+    """SYNTH_ALIGNMENT_CHECK_SHARE: the share of conversations (a draw per conversation, the same on every
+    rerun) whose turns timed by their voices Whisper hears too, to check those word times against the
+    audio (synth_assets/dialogues/alignment.py); default 0.1, 0 turns the check off."""
+    value = float(os.environ.get("SYNTH_ALIGNMENT_CHECK_SHARE", "0.1"))
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"SYNTH_ALIGNMENT_CHECK_SHARE={value}: a share between 0 and 1")
+    return value

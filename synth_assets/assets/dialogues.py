@@ -17,7 +17,7 @@ from synth_assets import settings
 from synth_assets.core import names, parts
 from synth_assets.core.audio import from_flac
 from synth_assets.core.plots import markdown_image
-from synth_assets.dialogues import behaviours, duplex, render
+from synth_assets.dialogues import alignment, behaviours, duplex, render
 from synth_assets.dialogues.plot import conversation_png
 from synth_assets.dialogues.turntaking import TurnTakingStyle
 from synth_assets.dialogues.units import RenderReport
@@ -59,7 +59,7 @@ def dialogue_metadata(store, asset: str, partition: str, report: RenderReport | 
                 "word_times": frame["word_times"].value_counts().to_dict(),
                 "clips_with_estimated_word_times": int(frame["word_times_estimated"].sum()),
                 "conversation": MetadataValue.md(first_conversation_picture(store, asset, partition)),
-                **duplex_metadata(frame), **behaviour_metadata(frame)}
+                **duplex_metadata(frame), **behaviour_metadata(frame), **alignment_metadata(frame)}
     return summarize
 
 
@@ -78,6 +78,13 @@ def duplex_metadata(frame) -> dict:
     found = duplex.metadata(frame["duplex"])
     return {"duplex": MetadataValue.json(found["duplex"]), "duplex_misses": found["duplex_misses"],
             "fto_histogram": MetadataValue.md(found["fto_histogram"])}
+
+
+def alignment_metadata(frame) -> dict:
+    """The sampled Whisper check of the voices' word times (dialogues/alignment.py): conversations, turns
+    and words checked, the median and p90 edge error in ms, and the conversations misaligned."""
+    return {"alignment_check": MetadataValue.json(
+        alignment.summarize(zip(frame["id"], frame["turns"].map(json.loads))))}
 
 
 def behaviour_metadata(frame) -> dict:
@@ -106,7 +113,8 @@ def first_conversation_picture(store, asset: str, partition: str) -> str:
     # v6: turns on speech edges with human FTOs, engine word times, duplex stats, rendered in units; v7: bank v3
     # (5+ phrasings, fitting offers, varied holds), no request reused
     # v8: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v9: the plan lists behaviours (none here)
-    code_version="safety-v10",  # v10: the duplex column counts barge-ins by form
+    # v10: the duplex column counts barge-ins by form
+    code_version="safety-v11",  # v11: Whisper's alignment check on the turns of a sampled share (alignment.py)
     description="Safety refusals: a user asks for something harmful, the assistant declines, says why and "
     "offers a safe alternative. Drawn from a written template bank, as many as the conversation mix's safety "
     "share of the partition's conversations, voiced in stereo (assistant left, user right, as "
@@ -116,14 +124,16 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
                      asr: WhisperASR):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     report, earlier, style = RenderReport(), render.earlier_safety(store, partition), turn_taking_style()
+    checked = settings.alignment_check_share()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.SAFETY_DIALOGUES, partition, report),
                      produce=lambda stage: render.safety_dialogues(stage, store, partition, targets, policy,
-                                                                   transcriber, report, earlier, style=style),
+                                                                   transcriber, report, earlier, style=style,
+                                                                   alignment_share=checked),
                      inputs={**{asset: upstream_fingerprint(store, asset, partition) for asset in render.SAFETY_BESIDE},
                              "earlier_safety": earlier,
                              "mix": targets.shares(), **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles},
+                             "fto_quantiles": style.fto_quantiles, "alignment_check": checked},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -134,22 +144,23 @@ def safety_dialogues(context: AssetExecutionContext, store: Storage, voices: TTS
     # v9: a rate per article, not a cap, turns on speech edges, duplex stats, units; v10: short questions on a
     # standalone claim, one-breath corrections
     # v11: pauses, word edges on the speech heard, SYNTH_FTO_QUANTILES; v12: the plan lists behaviours (none here)
-    code_version="false-premise-v13",  # v13: the duplex column counts barge-ins by form
+    # v13: the duplex column counts barge-ins by form
+    code_version="false-premise-v14",  # v14: Whisper's alignment check on the turns of a sampled share
     description="False premises: the user asks a short question built on an altered fact from a document, the "
     "assistant corrects the one detail in one breath. Voiced in stereo (assistant left, user right).",
 )
 def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremiseConfig, store: Storage,
                             voices: TTSVoices, asr: WhisperASR):
     partition, policy, transcriber = context.partition_key, voices.policy(), asr.transcriber()
-    report, style = RenderReport(), turn_taking_style()
+    report, style, checked = RenderReport(), turn_taking_style(), settings.alignment_check_share()
     return run_stage(context, store,
                      summarize=dialogue_metadata(store, names.FALSE_PREMISE_DIALOGUES, partition, report),
                      produce=lambda stage: render.false_premise_dialogues(
                          stage, store, partition, config.per_article, policy, transcriber,
-                         max_count=config.max_per_partition, report=report, style=style),
+                         max_count=config.max_per_partition, report=report, style=style, alignment_share=checked),
                      inputs={names.TEXT_SEGMENTS: upstream_fingerprint(store, names.TEXT_SEGMENTS, partition),
                              "config": config.model_dump(), **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles},
+                             "fto_quantiles": style.fto_quantiles, "alignment_check": checked},
                      check_settings={"target_female_share": policy.target_female_share})
 
 
@@ -163,7 +174,7 @@ def false_premise_dialogues(context: AssetExecutionContext, config: FalsePremise
     # masked by noise or a dropout on the user channel; v10: duplex behaviours (greetings, closings, stop, side
     # talk, background speech, long sessions; SYNTH_DUPLEX_BEHAVIOURS); v11: barge-ins over answers in four forms
     # (wait, actually, correction, new question) that the assistant answers, counted by form from the audio
-    code_version="instruction-v11",
+    code_version="instruction-v12",  # v12: Whisper's alignment check on the turns of a sampled share
     description="Instruction conversations (LLaMA-Omni's InstructS2S recipe) from Alpaca and UltraChat documents: "
     "the instruction asked as a spoken question by a user voice, the answer spoken whole within a time budget "
     "(shortened by the LLM rewriter when one is configured, else quarantined) by the assistant voice, "
@@ -174,7 +185,7 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                           voices: TTSVoices, mix: ConversationMix, asr: WhisperASR, rewriter: TextRewriter):
     partition, policy, targets, transcriber = context.partition_key, voices.policy(), mix.targets(), asr.transcriber()
     tally, report, style = render.InstructionTally(), RenderReport(), turn_taking_style()
-    shares = behaviours.configured_shares()
+    shares, checked = behaviours.configured_shares(), settings.alignment_check_share()
     conversations = dialogue_metadata(store, names.INSTRUCTION_DIALOGUES, partition, report)
     engine = rewriter.rewriter()
     shorten = None if engine.backend == "rules" else engine.short_answer
@@ -187,13 +198,15 @@ def instruction_dialogues(context: AssetExecutionContext, config: InstructionCon
                                                                         policy, targets, transcriber,
                                                                         max_count=config.max_per_partition,
                                                                         tally=tally, report=report, shorten=shorten,
-                                                                        style=style, behaviours=shares),
+                                                                        style=style, behaviours=shares,
+                                                                        alignment_share=checked),
                      inputs={names.CRAWL_SNAPSHOT: upstream_fingerprint(store, names.CRAWL_SNAPSHOT, partition),
                              "config": config.model_dump(), "clarifications": targets.clarifications_per_instruction,
                              "answer_seconds": settings.answer_seconds(),
                              "shortener": engine.output_settings() if shorten else "none",
                              **voice_inputs(policy), "asr": transcriber.output_settings,
-                             "fto_quantiles": style.fto_quantiles, "behaviours": dataclasses.asdict(shares)},
+                             "fto_quantiles": style.fto_quantiles, "behaviours": dataclasses.asdict(shares),
+                             "alignment_check": checked},
                      check_settings={"target_female_share": policy.target_female_share,
                                      "clarification_share": targets.clarifications_per_instruction,
                                      "clarification_start": render.clarification_start(partition)})

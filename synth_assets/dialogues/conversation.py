@@ -22,6 +22,7 @@ import numpy as np
 from synth_assets.asr.transcriber import Transcriber
 from synth_assets.core.audio import SAMPLE_RATE
 from synth_assets.core.records import DialogueScript, seed_from_id
+from synth_assets.dialogues.alignment import CHECK_KEY, check_clips
 from synth_assets.dialogues.behaviours import FINISHED, RESUMES, BehaviourShares, behaviours_of
 from synth_assets.dialogues.duplex import runs, speech_frames
 from synth_assets.dialogues.mask import mask_directive, mask_turn
@@ -68,6 +69,7 @@ class Placed:
     addressed: bool = True  # False: side talk, said to someone else; the assistant stays silent
     lead: float = 0.0  # seconds from the clip's start to its first speech
     speech_len: float = 0.0  # seconds from its first speech to its last
+    alignment: dict = field(default_factory=dict)  # the sampled Whisper check of its engine word times (alignment.py)
 
     @property
     def end(self) -> float:
@@ -97,7 +99,8 @@ class Placed:
                 "word_times": self.word_times, **({"hesitation": self.hesitation} if self.hesitation else {}),
                 **({"behaviour": self.behaviour} if self.behaviour else {}),
                 **({"barge_in": self.barge_in} if self.barge_in else {}),
-                **({} if self.addressed else {"addressed": False})}
+                **({} if self.addressed else {"addressed": False}),
+                **({CHECK_KEY: self.alignment} if self.alignment else {})}
 
 
 @dataclass
@@ -234,9 +237,9 @@ def _heard_together(turn: Placed, user: Placed, at: float, until: float) -> floa
 
 
 def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
-              style: TurnTakingStyle) -> tuple[float, float] | None:
-    """Where the user's speech starts inside the assistant's ``turn`` and the word end where the
-    assistant stops: its first one after which both have been saying words for ``overlap_s``, within
+              style: TurnTakingStyle) -> tuple[float, int] | None:
+    """Where the user's speech starts inside the assistant's ``turn`` and the word the assistant stops
+    after (its index): its first one after which both have been saying words for ``overlap_s``, within
     the reaction limit, with words left after it. The user starts ``share`` of the assistant's speech
     along (inside a word: in a pause, on the next word), or on the nearest word where such a stop
     exists. None when there is none (nothing to cut). A short interruption ("Wait, wait.") cannot be
@@ -252,13 +255,31 @@ def _barge_in(turn: Placed, user: Placed, share: float, overlap_s: float,
         if at <= turn.speech_start + 0.5:
             continue  # the assistant has barely begun
         said = shifted(user.words, at - user.lead - user.start)
-        for word in turn.words[k:-1]:
+        for stop in range(k, len(words)):
+            word = turn.words[stop]
             if word["end"] - at > style.reaction_max_s:
                 break
             if _together(turn.words, said, word["end"]) >= overlap_s and \
                     _heard_together(turn, user, at, word["end"]) >= overlap_s:
-                return at, word["end"]
+                return at, stop
     return None
+
+
+def _barge_in_cuts(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> dict[int, tuple[float, int]]:
+    """Each barge-in's cut, by the user turn's index: where the user's speech starts, in seconds from the
+    interrupted turn's start, and the index of the word that turn stops after. Found once, on the turns
+    as voiced, and used by both the layout and a resumed answer: found again after the layout had moved
+    the turns (times rounded to the ms), a cut could land a word off, and the answer resume a sentence
+    off what the audio reached."""
+    cuts = {}
+    for index in range(1, len(placed)):
+        step = plan.transitions[index - 1]
+        if step.kind == "barge_in":
+            before = placed[index - 1]
+            found = _barge_in(before, placed[index], step.barge_in_at, step.overlap_s, style)
+            if found is not None:
+                cuts[index] = (found[0] - before.start, found[1])
+    return cuts
 
 
 def _hesitate(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> None:
@@ -293,8 +314,10 @@ def _last_stretch(turn: Placed) -> float:
     return turn.speech_end - turn.words[turn.hesitation["after_word"] + 1]["start"]
 
 
-def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle) -> None:
-    """Clip starts such that speech edges follow the plan; a barge-in cuts the turn it interrupts."""
+def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle,
+            cuts: dict[int, tuple[float, int]]) -> None:
+    """Clip starts such that speech edges follow the plan; a barge-in cuts the turn it interrupts where
+    ``cuts`` (_barge_in_cuts) says."""
     last_speech = {role: -1.0 for role in CHANNEL}  # a channel never speaks over itself
     for index, turn in enumerate(placed):
         transition = {"kind": "start", "seconds": 0.0}
@@ -304,9 +327,9 @@ def _lay_out(placed: list[Placed], plan: TurnTakingPlan, style: TurnTakingStyle)
             before, step = placed[index - 1], plan.transitions[index - 1]
             speech, kind = None, step.kind
             if step.kind == "barge_in":
-                found = _barge_in(before, turn, step.barge_in_at, step.overlap_s, style)
+                found = cuts.get(index)
                 if found is not None:
-                    speech, stop = found
+                    speech, stop = before.start + found[0], before.words[found[1]]["end"]
                     _interrupt(before, stop)
                     turn.barge_in = turn.barge_in or ("stop" if turn.behaviour == "stop" else "plain")
                     last_speech[before.role] = before.speech_end
@@ -397,10 +420,11 @@ def _methods(items: list[Placed], transcriber: Transcriber | None) -> str:
 
 def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str, *, filler_rate: float = 0.15,
                    style: TurnTakingStyle = TurnTakingStyle(), allow_barge_in: bool = True,
-                   transcriber: Transcriber | None = None) -> VoicedDialogue:
+                   transcriber: Transcriber | None = None, check_alignment: bool = False) -> VoicedDialogue:
     """The conversation in stereo; raises TurnFailed when a turn cannot be voiced (or is silent or
     clipped). Word times come from the voices; ``transcriber`` (Whisper) times the turns of a voice
-    without durations, estimated from the audio without one."""
+    without durations, estimated from the audio without one. ``check_alignment``: Whisper also hears
+    the turns its voice timed, as they are in the mix, to check those times (alignment.py)."""
     if user_voice == voices.assistant_voice:
         raise TurnFailed(f"user voice {user_voice!r} is the assistant voice: the channels would be indistinct")
     placed = _synthesize_turns(script, voices, user_voice, filler_rate)
@@ -416,10 +440,12 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
     _time_words(placed, transcriber)  # one Whisper pass at most, for the voices without durations
     whole = [p.audio for p in placed]  # each turn as the voice said it (before hesitations and cuts)
     _hesitate(placed, plan, style)
+    cuts = _barge_in_cuts(placed, plan, style)
     for label in labels:
         if label["kind"] == "barge_in" and label["form"] == "wait":
-            item = _resume(placed, label, plan, style, voices, script.id, transcriber)
+            item = _resume(placed, label, cuts.get(label["turns"][0]), voices, script.id, transcriber)
             placed[label["turns"][3]], whole[label["turns"][3]] = item, item.audio
+            cuts = _barge_in_cuts(placed, plan, style)  # a barge-in into the resumed answer is cut in it
 
     def speak(role: str, text: str, seed: int, speed: float) -> Placed | None:
         voice = user_voice if role == "user" else voices.assistant_voice
@@ -434,7 +460,7 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
             if words else (estimate_word_times(text, audio, SAMPLE_RATE), ESTIMATE)
         return item
 
-    _lay_out(placed, plan, style)
+    _lay_out(placed, plan, style, cuts)
     for label in labels:  # a barge-in heard is labelled with its form on the user's turn
         if label["kind"] == "barge_in" and placed[label["turns"][0]].barge_in:
             placed[label["turns"][0]].barge_in = label["form"]
@@ -448,10 +474,23 @@ def voice_dialogue(script: DialogueScript, voices: VoicePolicy, user_voice: str,
     for item in placed + backchannels + background:
         last = max(item.speech_end, item.words[-1]["end"] if item.words else 0.0) + TAIL_S / 2
         item.audio = item.audio[:max(1, int(round((last - item.start) * SAMPLE_RATE)))]
+    if check_alignment and transcriber is not None:
+        _check_alignment(placed, transcriber)
     return VoicedDialogue(_mix(placed + backchannels + background), [p.record() for p in placed],
                           [b.record() for b in backchannels], plan, user_voice, voices.assistant_voice,
                           _methods(placed + backchannels, transcriber), whole,
                           [{**b.record(), "speaker": "background"} for b in background])
+
+
+def _check_alignment(placed: list[Placed], transcriber: Transcriber) -> None:
+    """Whisper's word edges against the engine's on every whole turn its voice timed, each clip as mixed
+    (hesitations in, trailing silence trimmed), times from the clip's start. A cut turn is left out: its
+    last word faded out."""
+    turns = [p for p in placed if p.word_times.startswith(ENGINE_TIMES) and not p.interrupted and p.words]
+    checks = check_clips([(shifted(p.words, -p.start), p.audio, SAMPLE_RATE) for p in turns], transcriber)
+    for turn, check in zip(turns, checks):
+        if check is not None:
+            turn.alignment = check
 
 
 def resumed_text(answer: list[str], reached: int, opener: str) -> str:
@@ -469,19 +508,15 @@ def resumed_text(answer: list[str], reached: int, opener: str) -> str:
     return " ".join([opener, first, *rest[1:]])
 
 
-def _resume(placed: list[Placed], label: dict, plan: TurnTakingPlan, style: TurnTakingStyle,
-            voices: VoicePolicy, script_id: str, transcriber: Transcriber | None) -> Placed:
-    """The assistant's answer resumed after a ``wait`` barge-in: the cut is found as the layout will find it
-    (it depends only on the two turns' own words), and the answer goes on from the sentence it was cut in
-    (the script holds the whole answer there). Voiced and timed like any turn."""
-    user = label["turns"][0]
-    answer, step = placed[user - 1], plan.transitions[user - 1]
-    found = _barge_in(answer, placed[user], step.barge_in_at, step.overlap_s, style) \
-        if step.kind == "barge_in" else None
+def _resume(placed: list[Placed], label: dict, cut: tuple[float, int] | None, voices: VoicePolicy,
+            script_id: str, transcriber: Transcriber | None) -> Placed:
+    """The assistant's answer resumed after a ``wait`` barge-in: it goes on from the sentence its ``cut``
+    (the layout's, _barge_in_cuts) stops in, having said the words up to the cut's word (the script holds
+    the whole answer there; no cut: the whole answer was said). Voiced and timed like any turn."""
+    answer = placed[label["turns"][0] - 1]
     words = answer.spoken.split()
-    reached = len(words) if found is None or len(answer.words) != len(words) else \
-        sum(w["end"] <= found[1] + 1e-6 for w in answer.words)
-    if found is not None and len(answer.words) != len(words):
+    reached = len(words) if cut is None else cut[1] + 1
+    if cut is not None and len(answer.words) != len(words):
         reached = 0  # words and their times disagree: the answer again from its start
     index = label["turns"][3]  # the last turn of the wait: the answer resumed
     opener = RESUMES[seed_from_id(script_id, f"resume{index}") % len(RESUMES)]

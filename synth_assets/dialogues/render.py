@@ -20,6 +20,7 @@ from synth_assets.core.mix import MixTargets, first_slot, phase, seeded_round
 from synth_assets.core.records import DialogueScript, Quarantined, Segment, seed_from_id
 from synth_assets.core.stage_run import StageRun
 from synth_assets.core.storage import Store
+from synth_assets.dialogues.alignment import sampled
 from synth_assets.dialogues.behaviours import BehaviourShares, with_duplex_behaviours
 from synth_assets.dialogues.clarification import clarification_script
 from synth_assets.dialogues.conversation import CHANNEL_LAYOUT, TurnFailed, VoicedDialogue, voice_dialogue
@@ -79,10 +80,12 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
                 document_of: Callable[[DialogueScript], str], *, allow_barge_in: bool = True,
                 extra: Callable[[DialogueScript, VoicedDialogue], dict] | None = None,
                 slot: int = 0, transcriber: Transcriber | None = None,
-                style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
+                style: TurnTakingStyle = TurnTakingStyle(), alignment_share: float = 0.0) -> Iterator[dict[str, Any]]:
     """The rows (core/conversation_records.py) of each script voiced with a user voice distinct from the
     assistant's, rotated by gender from rotation slot ``slot`` on; word times from ``transcriber``
-    (Whisper), estimated without one; ``extra``: the columns of the conversation's kind."""
+    (Whisper), estimated without one; ``extra``: the columns of the conversation's kind. In
+    ``alignment_share`` of the conversations (a draw per conversation) the transcriber also checks the
+    turns their voices timed (alignment.py)."""
     try:
         policy = conversation_policy(voices)
     except NoDistinctVoice as error:
@@ -93,7 +96,8 @@ def voiced_rows(stage: StageRun, scripts: Iterable[DialogueScript], voices: Voic
                 raise NoDistinctVoice(reason)
             choice = choose_user_voice(policy, seed_from_id(script.id, "voice"), slot)
             voiced = voice_dialogue(script, policy, choice.voice_id, allow_barge_in=allow_barge_in,
-                                    transcriber=transcriber, style=style)
+                                    transcriber=transcriber, style=style,
+                                    check_alignment=sampled(script.id, alignment_share))
         except (NoDistinctVoice, TurnFailed) as error:
             stage.quarantine(Quarantined(stage=stage.asset, file=script.id, position="voicing",
                                          reason=f"{type(error).__name__}: {error}",
@@ -132,8 +136,8 @@ def used_requests(store: Store, partitions: Iterable[str]) -> set[str]:
 
 def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTargets, voices: VoicePolicy,
                      transcriber: Transcriber | None = None, report: RenderReport | None = None,
-                     earlier: Iterable[str] = (), style: TurnTakingStyle = TurnTakingStyle()
-                     ) -> Iterator[dict[str, Any]]:
+                     earlier: Iterable[str] = (), style: TurnTakingStyle = TurnTakingStyle(),
+                     alignment_share: float = 0.0) -> Iterator[dict[str, Any]]:
     """The partition's share of safety conversations beside its other conversations, drawn from the
     template bank, avoiding the requests the ``earlier`` safety partitions drew; their voices continue
     the partition's rotation after the others'. No barge-ins: a refusal is heard whole."""
@@ -141,7 +145,8 @@ def safety_dialogues(stage: StageRun, store: Store, partition: str, mix: MixTarg
     count = mix.safety_count(others, partition)
     scripts = ((script, script.parent_id) for script in safety_scripts(partition, count, used_requests(store, earlier)))
     return voiced_in_units(stage, scripts, voices, voiced_rows=voiced_rows, allow_barge_in=False,
-                           slot=first_slot(partition) + others, transcriber=transcriber, report=report, style=style)
+                           slot=first_slot(partition) + others, transcriber=transcriber, report=report, style=style,
+                           alignment_share=alignment_share)
 
 
 def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
@@ -155,7 +160,8 @@ def premise_values(script: DialogueScript, voiced: VoicedDialogue) -> dict:
 def false_premise_dialogues(stage: StageRun, store: Store, partition: str, per_article: float,
                             voices: VoicePolicy, transcriber: Transcriber | None = None,
                             max_count: int | None = None, report: RenderReport | None = None,
-                            style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
+                            style: TurnTakingStyle = TurnTakingStyle(),
+                            alignment_share: float = 0.0) -> Iterator[dict[str, Any]]:
     """False-premise conversations in proportion to the partition's articles: ``per_article`` from each
     article with an alterable fact (a fraction rounds up or down by a draw seeded by the article, so
     0.5 is every other article on average), at most ``max_count`` in all when one is set. A segment
@@ -164,7 +170,7 @@ def false_premise_dialogues(stage: StageRun, store: Store, partition: str, per_a
     yield from voiced_in_units(stage, premise_scripts(stage, store, partition, per_article, max_count), voices,
                                voiced_rows=voiced_rows,
                                allow_barge_in=False, extra=premise_values, slot=first_slot(partition),
-                               transcriber=transcriber, report=report, style=style)
+                               transcriber=transcriber, report=report, style=style, alignment_share=alignment_share)
 
 
 def premise_scripts(stage: StageRun, store: Store, partition: str, per_article: float,
@@ -306,7 +312,8 @@ def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: f
                           mix: MixTargets, transcriber: Transcriber | None = None, max_count: int | None = None,
                           tally: InstructionTally | None = None, report: RenderReport | None = None,
                           shorten: Shortener | None = None, style: TurnTakingStyle = TurnTakingStyle(),
-                          behaviours: BehaviourShares = BehaviourShares()) -> Iterator[dict[str, Any]]:
+                          behaviours: BehaviourShares = BehaviourShares(),
+                          alignment_share: float = 0.0) -> Iterator[dict[str, Any]]:
     """An instruction conversation from every valid instruction document of the partition (``rate``
     of them when under 1; at most ``max_count`` when a cap is set), answers spoken whole, and
     clarifications from the share of them the mix asks for, the duplex ``behaviours`` in their shares
@@ -317,4 +324,5 @@ def instruction_dialogues(stage: StageRun, store: Store, partition: str, rate: f
                             mix.clarifications_per_instruction, clarification_start(partition)), behaviours)
     yield from voiced_in_units(stage, ((s, s.parent_id) for s in scripts), voices, voiced_rows=voiced_rows,
                                extra=qa_pair,
-                               slot=first_slot(partition), transcriber=transcriber, report=report, style=style)
+                               slot=first_slot(partition), transcriber=transcriber, report=report, style=style,
+                               alignment_share=alignment_share)

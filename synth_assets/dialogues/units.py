@@ -59,6 +59,7 @@ class UnitSettings:
     voice_defs: tuple[Voice, ...] = ()  # the registry entries of the policy's voices, for the workers
     voiced_rows: Callable[..., Iterator[dict]] | None = None  # render.voiced_rows (render imports this module)
     style: TurnTakingStyle = TurnTakingStyle()  # the turn-taking drawn from
+    alignment_share: float = 0.0  # of conversations whose engine word times Whisper checks (alignment.py)
 
 
 @dataclass
@@ -90,7 +91,8 @@ def render_unit(settings: UnitSettings, unit: list[tuple[DialogueScript, str]], 
     documents = {script.id: document for script, document in unit}
     rows = list(settings.voiced_rows(stage, [script for script, _ in unit], settings.voices, lambda s: documents[s.id],
                             allow_barge_in=settings.allow_barge_in, extra=settings.extra, slot=slot,
-                            transcriber=settings.transcriber, style=settings.style))
+                            transcriber=settings.transcriber, style=settings.style,
+                            alignment_share=settings.alignment_share))
     return rows, stage.quarantined
 
 
@@ -102,7 +104,8 @@ def voiced_in_units(stage: StageRun, scripts: Iterable[tuple[DialogueScript, str
                     voiced_rows: Callable[..., Iterator[dict]], slot: int, allow_barge_in: bool = True,
                     extra: Callable | None = None, transcriber: Transcriber | None = None,
                     workers: int | None = None, report: RenderReport | None = None,
-                    style: TurnTakingStyle = TurnTakingStyle()) -> Iterator[dict[str, Any]]:
+                    style: TurnTakingStyle = TurnTakingStyle(), alignment_share: float = 0.0
+                    ) -> Iterator[dict[str, Any]]:
     """The rows of (script, document id) pairs voiced in units by ``voiced_rows`` (render.voiced_rows),
     in ``workers`` processes (default: the policy's worker count, one per usable core) when there are
     enough units, else in this process. The rows are the same whatever the count; what a unit
@@ -112,7 +115,7 @@ def voiced_in_units(stage: StageRun, scripts: Iterable[tuple[DialogueScript, str
     voice_ids = {*voices.user_voices, voices.assistant_voice}
     settings = UnitSettings(stage.asset, stage.partition, stage.run_id, stage.code_version, voices, allow_barge_in,
                             extra, transcriber, tuple(REGISTRY[v] for v in sorted(voice_ids) if v in REGISTRY),
-                            voiced_rows, style)
+                            voiced_rows, style, alignment_share)
     batches = _units(scripts, slot)
     head = list(itertools.islice(batches, MIN_PARALLEL_UNITS))
     units = itertools.chain(head, batches)

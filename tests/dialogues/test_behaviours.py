@@ -8,9 +8,9 @@ import json
 import numpy as np
 
 from synth_assets.core.records import DialogueScript, Turn
-from synth_assets.dialogues.behaviours import (FINISHED, WAITS, BehaviourShares, background_speech, barge_in_counts,
-                                               behaviours_of, configured_shares, counts, with_behaviours,
-                                               with_duplex_behaviours)
+from synth_assets.dialogues.behaviours import (FINISHED, RESUMES, WAITS, BehaviourShares, background_speech,
+                                               barge_in_counts, behaviours_of, configured_shares, counts,
+                                               with_behaviours, with_duplex_behaviours)
 from synth_assets.dialogues.conversation import resumed_text, voice_dialogue
 from synth_assets.dialogues.duplex import measure_audio
 from synth_assets.dialogues.turntaking import TurnTakingStyle
@@ -197,3 +197,19 @@ def test_voiced_barge_ins_are_heard_cut_at_a_word_end_answered_and_counted_by_fo
             assert resumed.split()[0] in ("as", "so,", "right,")  # "As I was saying, ..."
         else:
             assert turns[user + 1]["text"].endswith(other_script().turns[1].text)
+
+
+def test_a_wait_resumes_the_answer_from_the_sentence_its_audio_reached():
+    # The cut is found once, before the layout moves the turns: found again on the moved turns (times
+    # rounded to the ms) it could land a word later or earlier than the one the resume was written from.
+    policy = conversation_policy(VoicePolicy(workers=1))
+    for i in range(8):
+        made, found = labelled(barging("wait"), script(f"wait-{i}") if i % 2 else other_script(f"wait-{i}"))
+        voiced = voice_dialogue(made, policy, "piper-joe", style=QUIET)
+        label = found["barge_in"]
+        cut, resumed = voiced.turns[label["turns"][0] - 1], voiced.turns[label["turns"][3]]["text"]
+        said = len(cut["words"])  # the words the audio holds, up to the cut
+        resumed_from = next(b for b in voiced.plan.behaviours if b["kind"] == "barge_in")["resumed_from_word"]
+        assert resumed_from == said and cut["interrupted"] == (said < len(cut["spoken"].split()))
+        opener = max((o for o in RESUMES if resumed.startswith(o)), key=len, default=RESUMES[0])
+        assert resumed == resumed_text(cut["spoken"].split(), said, opener)
