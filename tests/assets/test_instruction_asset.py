@@ -74,8 +74,9 @@ def test_instruction_dialogues_render_good_documents_and_skip_bad_ones_with_reas
                          resources={"store": store, "voices": voices, "mix": mix, "asr": WhisperASR(),
                                     "rewriter": TextRewriter()})
     assert result.success
-    (check,) = result.get_asset_check_evaluations()
-    assert check.passed
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks.keys() == {"instruction_dialogues_valid", "instruction_dialogues_alignment"}
+    assert all(c.passed for c in checks.values())  # no voice here reports durations: nothing to check against
 
     rows = list(parts.read_rows(store, names.INSTRUCTION_DIALOGUES, KEY))
     made = [r for r in rows if r["kind"] == "instruction"]
