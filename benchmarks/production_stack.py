@@ -114,6 +114,11 @@ def celery_workers(env: dict[str, str], count: int = 2, log_dir: Path | None = N
     the first step a worker takes does not pay that import."""
     processes = []
     log_dir = log_dir or Path(env["DAGSTER_HOME"])
+    # The instance's tables, made once: `dagster-celery worker start` opens the instance before celery
+    # starts, and workers started together on a fresh database race to create its tables (one of them
+    # exits on psycopg2's DuplicateTable).
+    subprocess.run([sys.executable, "-c", "from dagster import DagsterInstance; DagsterInstance.get().dispose()"],
+                   cwd=ROOT, env=env, check=True)
     for index in range(count):
         log = open(log_dir / f"worker-{index}.log", "wb")
         queue = queues[index] if index < len(queues) else None
